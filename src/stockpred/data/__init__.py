@@ -1,0 +1,1 @@
+"""Price data: providers and files in, validated PriceFrames out."""

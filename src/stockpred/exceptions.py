@@ -1,0 +1,63 @@
+"""Every error stockpred raises on purpose.
+
+The CLI turns a ``StockpredError`` into one line on stderr and a non-zero exit;
+anything else is a bug and may show a traceback::
+
+    StockpredError
+    ├── DataError                 the prices cannot be used as given
+    │   ├── ValidationError       missing columns, unparseable dates, bad prices
+    │   ├── InsufficientHistory   fewer sessions than the window and spans need
+    │   ├── TickerNotFound        the source does not know the ticker
+    │   ├── ProviderError         a provider failed (timeout, bad answer)
+    │   │   └── RateLimited       a provider asked us to slow down
+    │   └── StoreError            the local price store is corrupt or locked
+    ├── ConfigError               an option or config file value is invalid
+    ├── NotFittedError            predict/evaluate/save before fit
+    └── ArtifactError             a model folder is missing, incomplete or tampered with
+"""
+
+from __future__ import annotations
+
+
+class StockpredError(Exception):
+    """Base of all errors a user can cause and fix."""
+
+
+class DataError(StockpredError):
+    """The price history cannot be used as given."""
+
+
+class ValidationError(DataError):
+    """A price table fails validation (columns, dates, values)."""
+
+
+class InsufficientHistory(DataError):
+    """Too few sessions for the window and the train/validation/test spans."""
+
+
+class TickerNotFound(DataError):
+    """The source does not know this ticker."""
+
+
+class ProviderError(DataError):
+    """A data provider failed or answered with something that is not data."""
+
+
+class RateLimited(ProviderError):
+    """A data provider asked us to slow down."""
+
+
+class StoreError(DataError):
+    """The local price store cannot be read or written safely."""
+
+
+class ConfigError(StockpredError):
+    """A configuration value is invalid."""
+
+
+class NotFittedError(StockpredError):
+    """The forecaster must be fitted (or loaded) first."""
+
+
+class ArtifactError(StockpredError):
+    """A saved model folder is missing, incomplete or has been altered."""
