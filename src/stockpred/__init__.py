@@ -1,0 +1,62 @@
+"""stockpred: LSTM stock price forecasts, honestly measured against naive baselines.
+
+The public API is re-exported here and imported lazily, so ``stockpred --help`` does not
+pay for importing torch.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "ArtifactError",
+    "ConfigError",
+    "DataError",
+    "Evaluation",
+    "ForecastConfig",
+    "Forecaster",
+    "NotFittedError",
+    "PriceHistory",
+    "StockpredError",
+    "__version__",
+    "load_prices",
+]
+
+_LAZY = {
+    "ForecastConfig": "stockpred.config",
+    "Forecaster": "stockpred.forecast",
+    "Evaluation": "stockpred.evaluation",
+    "PriceHistory": "stockpred.data.loading",
+    "load_prices": "stockpred.data.loading",
+    "StockpredError": "stockpred.exceptions",
+    "DataError": "stockpred.exceptions",
+    "ConfigError": "stockpred.exceptions",
+    "NotFittedError": "stockpred.exceptions",
+    "ArtifactError": "stockpred.exceptions",
+}
+
+if TYPE_CHECKING:
+    from stockpred.config import ForecastConfig
+    from stockpred.data.loading import PriceHistory, load_prices
+    from stockpred.evaluation import Evaluation
+    from stockpred.exceptions import (
+        ArtifactError,
+        ConfigError,
+        DataError,
+        NotFittedError,
+        StockpredError,
+    )
+    from stockpred.forecast import Forecaster
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'stockpred' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

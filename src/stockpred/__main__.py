@@ -1,0 +1,5 @@
+"""python -m stockpred."""
+
+from stockpred.cli import main
+
+main()

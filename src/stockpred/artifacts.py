@@ -1,0 +1,111 @@
+"""The model folder: safetensors weights and JSON state, checksummed; never pickle.
+
+Layout: ``weights.safetensors``, ``config.json``, ``scaler.json``, ``fingerprint.json``
+(where the data came from and a hash of the training span), ``state.json`` (what
+prediction needs besides weights) and ``manifest.json`` (sha256 of every other file, so a
+changed file is refused instead of silently giving different forecasts).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from stockpred.exceptions import ArtifactError
+
+WEIGHTS = "weights.safetensors"
+JSON_FILES = ("config.json", "scaler.json", "fingerprint.json", "state.json")
+MANIFEST = "manifest.json"
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@contextmanager
+def atomic_dir(target: Path) -> Iterator[Path]:
+    """Build a folder beside ``target`` and swap it in whole, so no half-written folder is left."""
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+    tmp.chmod(0o777 & ~_umask())  # mkdtemp makes 0700; a run folder should look like any other
+    try:
+        yield tmp
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    old = target.with_name(f".{target.name}.old")
+    if target.exists():
+        shutil.rmtree(old, ignore_errors=True)
+        target.rename(old)
+    tmp.rename(target)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def write_text_atomic(path: Path, text: str) -> None:
+    """Write a file via a temp file and rename, so readers never see half of it."""
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(text)
+    os.replace(tmp, path)
+
+
+def save_model(directory: Path, tensors: dict[str, torch.Tensor], documents: dict[str, Any]) -> None:
+    """Write weights and JSON documents into ``directory`` (which must exist), with a manifest."""
+    from safetensors.torch import save_file
+
+    save_file({k: v.detach().cpu().contiguous() for k, v in tensors.items()}, str(directory / WEIGHTS))
+    for name in JSON_FILES:
+        (directory / name).write_text(json.dumps(documents[name], indent=2, sort_keys=True))
+    manifest = {name: _sha256(directory / name) for name in (WEIGHTS, *JSON_FILES)}
+    (directory / MANIFEST).write_text(json.dumps(manifest, indent=2, sort_keys=True))
+
+
+def load_model(directory: Path) -> tuple[dict[str, torch.Tensor], dict[str, Any]]:
+    """Read and verify a model folder; any missing or altered file is an ArtifactError."""
+    from safetensors import SafetensorError
+    from safetensors.torch import load_file
+
+    directory = Path(directory)
+    if not directory.is_dir():
+        raise ArtifactError(f"no model folder at {directory}; train one with 'stockpred train' or 'stockpred run'")
+    manifest = _read_json(directory / MANIFEST)
+    for name in (WEIGHTS, *JSON_FILES):
+        file = directory / name
+        if not file.is_file():
+            raise ArtifactError(f"model folder {directory} lacks {name}; retrain the model")
+        if manifest.get(name) != _sha256(file):
+            raise ArtifactError(f"{file} was changed after training (checksum mismatch); retrain the model")
+    try:
+        tensors = load_file(str(directory / WEIGHTS))
+    except (SafetensorError, OSError) as exc:
+        raise ArtifactError(f"cannot read weights in {directory}: {exc}") from exc
+    return tensors, {name: _read_json(directory / name) for name in JSON_FILES}
+
+
+def _read_json(path: Path) -> dict[str, Any]:
+    try:
+        data = json.loads(path.read_text())
+    except FileNotFoundError as exc:
+        raise ArtifactError(f"{path} is missing; this is not a complete stockpred model folder") from exc
+    except (OSError, ValueError) as exc:
+        raise ArtifactError(f"{path} is not valid JSON; retrain the model") from exc
+    if not isinstance(data, dict):
+        raise ArtifactError(f"{path} does not hold a JSON object; retrain the model")
+    return data

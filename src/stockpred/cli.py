@@ -1,0 +1,312 @@
+"""The ``stockpred`` command: a thin typer layer over the Python API.
+
+Heavy modules (torch, pandas, matplotlib) are imported inside the commands, so
+``stockpred --help`` answers quickly. A :class:`~stockpred.exceptions.StockpredError` is a
+user mistake or an outside failure: it becomes one line on stderr and exit code 1.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, Literal
+
+import typer
+from rich.console import Console
+
+from stockpred.exceptions import StockpredError
+
+if TYPE_CHECKING:
+    from stockpred.config import ForecastConfig
+    from stockpred.data.loading import PriceHistory
+    from stockpred.evaluation import Evaluation
+
+app = typer.Typer(
+    name="stockpred",
+    help="Forecast stock prices with an LSTM and see honestly whether it beats tomorrow = today.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+
+# ------------------------------------------------------------------ shared options
+Tickers = Annotated[
+    list[str] | None,
+    typer.Argument(help="Ticker(s); the bundled sample holds AAPL, FB, GOOG, IBM, MSFT.", show_default=False),
+]
+Csv = Annotated[Path | None, typer.Option("--csv", help="Daily prices from a CSV or Parquet file instead.")]
+Out = Annotated[Path | None, typer.Option("--out", help="Run folder to write [default: runs/TICKER].")]
+ConfigFile = Annotated[Path | None, typer.Option("--config", help="TOML file with ForecastConfig fields.")]
+Epochs = Annotated[int | None, typer.Option(help="Maximum training epochs (early stopping may end sooner).")]
+Seed = Annotated[int | None, typer.Option(help="Random seed: same seed, same weights on the CPU.")]
+Window = Annotated[int | None, typer.Option(help="Sessions of history the network sees.")]
+Horizon = Annotated[int | None, typer.Option(help="Sessions ahead the network predicts at once.")]
+Hidden = Annotated[int | None, typer.Option(help="LSTM hidden units per layer.")]
+Layers = Annotated[int | None, typer.Option(help="Stacked LSTM layers.")]
+Dropout = Annotated[float | None, typer.Option(help="Dropout between layers and before the head.")]
+BatchSize = Annotated[int | None, typer.Option("--batch-size", help="Training batch size.")]
+LearningRate = Annotated[float | None, typer.Option("--lr", help="Adam learning rate.")]
+Target = Annotated[
+    Literal["return", "price"] | None,
+    typer.Option(help="Model next log-return (default) or the price level."),
+]
+Device = Annotated[Literal["auto", "cpu", "cuda"] | None, typer.Option(help="Where to train [default: auto].")]
+TestStart = Annotated[str | None, typer.Option("--test-start", help="First test date (YYYY-MM-DD).")]
+Exchange = Annotated[str, typer.Option(help="exchange_calendars code for trading sessions.")]
+Strict = Annotated[bool, typer.Option("--strict", help="Refuse duplicate dates and bad prices instead of cleaning.")]
+MaxGap = Annotated[int, typer.Option("--max-gap", help="Longest run of missing sessions to forward-fill.")]
+Start = Annotated[str | None, typer.Option(help="Ignore prices before this date.")]
+End = Annotated[str | None, typer.Option(help="Ignore prices after this date.")]
+Days = Annotated[int, typer.Option(min=1, max=250, help="Trading sessions to forecast.")]
+AsJson = Annotated[bool, typer.Option("--json", help="Print the metrics as JSON on stdout.")]
+Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")]
+
+
+def _console(as_json: bool) -> Console:
+    """Human output goes to stderr when stdout is reserved for JSON."""
+    return Console(stderr=as_json, highlight=False)
+
+
+def _config(config_file: Path | None, **overrides: Any) -> ForecastConfig:
+    from stockpred.config import make_config
+
+    return make_config(overrides, config_file)
+
+
+def _load(ticker: str, data_args: dict[str, Any]) -> PriceHistory:
+    from stockpred.data.loading import load_prices
+
+    return load_prices(ticker, **data_args)
+
+
+def _data_args(csv: Path | None, exchange: str, strict: bool, max_gap: int, start: str | None, end: str | None) -> dict[str, Any]:
+    return {
+        "csv": str(csv) if csv else None,
+        "exchange": exchange,
+        "strict": strict,
+        "max_gap": max_gap,
+        "start": start,
+        "end": end,
+    }
+
+
+def _say_data(console: Console, history: PriceHistory) -> None:
+    console.print(
+        f"[bold]{history.ticker}[/]: {len(history)} sessions {history.dates[0].date()} to "
+        f"{history.dates[-1].date()} from {history.path or history.source}; modelling [bold]{history.price_column}[/]"
+    )
+    for note in history.cleaning.messages() if history.cleaning else []:
+        console.print(f"  cleaning: {note}")
+
+
+def _metrics_table(evaluation: Evaluation) -> Any:
+    from rich.table import Table
+
+    table = Table(title=f"{evaluation.ticker}: one-step forecasts, {evaluation.test_start} to {evaluation.test_end} ({len(evaluation.predictions)} sessions)")
+    table.add_column("model")
+    for col in ("MSE", "RMSE", "MAE", "MAPE %", "MASE", "dir. acc."):
+        table.add_column(col, justify="right")
+    for name, row in evaluation.table.iterrows():
+        cells = [f"{row[m]:.4g}" if row[m] == row[m] and row[m] is not None else "–" for m in row.index]
+        table.add_row(str(name), *cells, style="bold" if name == "lstm" else None)
+    return table
+
+
+def _say_verdict(console: Console, evaluation: Evaluation) -> None:
+    colour = "green" if evaluation.beats_naive() else "red"
+    console.print(f"[{colour}]{evaluation.verdict()}[/]")
+
+
+def _forecast_table(forecast: Any, title: str) -> Any:
+    from rich.table import Table
+
+    table = Table(title=title)
+    for col in ("date", "forecast", "lower", "upper"):
+        table.add_column(col, justify="right")
+    for date, row in forecast.iterrows():
+        table.add_row(str(date.date()), f"{row['forecast']:.2f}", f"{row['lower']:.2f}", f"{row['upper']:.2f}")
+    return table
+
+
+# ------------------------------------------------------------------------ commands
+@app.command()
+def run(
+    tickers: Tickers = None,
+    csv: Csv = None,
+    out: Out = None,
+    days: Days = 10,
+    epochs: Epochs = None,
+    seed: Seed = None,
+    window: Window = None,
+    horizon: Horizon = None,
+    hidden: Hidden = None,
+    layers: Layers = None,
+    dropout: Dropout = None,
+    batch_size: BatchSize = None,
+    lr: LearningRate = None,
+    target: Target = None,
+    device: Device = None,
+    test_start: TestStart = None,
+    config: ConfigFile = None,
+    exchange: Exchange = "XNYS",
+    strict: Strict = False,
+    max_gap: MaxGap = 5,
+    start: Start = None,
+    end: End = None,
+    as_json: AsJson = False,
+    quiet: Quiet = False,
+) -> None:
+    """The main job: train, evaluate against naive baselines, forecast, and write report.html.
+
+    With several tickers, each gets a run folder under --out and one leaderboard is printed
+    and written to OUT/leaderboard.csv.
+    """
+    from stockpred.runs import leaderboard, run_pipeline
+
+    console = _console(as_json)
+    cfg = _config(config, epochs=epochs, seed=seed, window=window, horizon=horizon, hidden=hidden, layers=layers,
+                  dropout=dropout, batch_size=batch_size, learning_rate=lr, target=target, device=device,
+                  test_start=test_start)
+    names = _ticker_list(tickers, csv)
+    data_args = _data_args(csv, exchange, strict, max_gap, start, end)
+    histories = [_load(name, data_args) for name in names]  # all data checked before any training
+    base = out or Path("runs") / (histories[0].ticker if len(histories) == 1 else "leaderboard")
+    results = []
+    for history in histories:
+        _say_data(console, history)
+        folder = base if len(histories) == 1 else base / history.ticker
+        result = run_pipeline(history, cfg, folder, days=days, data_args=data_args, progress=not quiet and not as_json)
+        results.append(result)
+        console.print(_metrics_table(result.evaluation))
+        _say_verdict(console, result.evaluation)
+        console.print(_forecast_table(result.forecast, f"{history.ticker}: next {days} sessions"))
+        console.print(f"wrote {folder}/ (metrics.json, forecast.csv, report.html, model/)")
+    if len(results) > 1:
+        board = leaderboard(results)
+        board.to_csv(base / "leaderboard.csv", index=False, float_format="%.6g")
+        console.print(board.to_string(index=False, float_format=lambda v: f"{v:.4g}"))
+        console.print(f"wrote {base / 'leaderboard.csv'}")
+    if as_json:
+        doc = results[0].metrics if len(results) == 1 else {r.evaluation.ticker: r.metrics for r in results}
+        typer.echo(json.dumps(doc, indent=2))
+
+
+def _ticker_list(tickers: list[str] | None, csv: Path | None) -> list[str]:
+    from stockpred.data.samples import DEFAULT_TICKER
+
+    names = [t.upper() for t in tickers or []]
+    if csv is not None and len(names) > 1:
+        raise typer.BadParameter("--csv takes one file, so give at most one ticker name with it")
+    return names or [DEFAULT_TICKER]
+
+
+@app.command()
+def train(
+    ticker: Annotated[str | None, typer.Argument(help="Ticker [default: MSFT].", show_default=False)] = None,
+    csv: Csv = None,
+    out: Out = None,
+    epochs: Epochs = None,
+    seed: Seed = None,
+    window: Window = None,
+    horizon: Horizon = None,
+    hidden: Hidden = None,
+    layers: Layers = None,
+    dropout: Dropout = None,
+    batch_size: BatchSize = None,
+    lr: LearningRate = None,
+    target: Target = None,
+    device: Device = None,
+    test_start: TestStart = None,
+    config: ConfigFile = None,
+    exchange: Exchange = "XNYS",
+    strict: Strict = False,
+    max_gap: MaxGap = 5,
+    start: Start = None,
+    end: End = None,
+    quiet: Quiet = False,
+) -> None:
+    """Train and save a model folder (OUT/model) without evaluating it."""
+    from stockpred.runs import train_only
+
+    console = _console(False)
+    cfg = _config(config, epochs=epochs, seed=seed, window=window, horizon=horizon, hidden=hidden, layers=layers,
+                  dropout=dropout, batch_size=batch_size, learning_rate=lr, target=target, device=device,
+                  test_start=test_start)
+    data_args = _data_args(csv, exchange, strict, max_gap, start, end)
+    history = _load(_ticker_list([ticker] if ticker else None, csv)[0], data_args)
+    _say_data(console, history)
+    folder = out or Path("runs") / history.ticker
+    fc = train_only(history, cfg, folder, data_args=data_args, progress=not quiet)
+    result = fc.train_result_
+    console.print(
+        f"trained {len(result.history)} epochs (best {result.best_epoch}, val loss {result.best_val_loss:.4f}) "
+        f"in {result.seconds:.1f}s; wrote {folder}/model"
+    )
+
+
+RunDir = Annotated[Path, typer.Argument(help="A run folder written by 'stockpred run' or 'stockpred train'.")]
+
+
+def _load_run(run_dir: Path) -> Any:
+    from stockpred.forecast import Forecaster
+    from stockpred.runs import MODEL_DIR
+
+    return Forecaster.load(run_dir / MODEL_DIR)
+
+
+@app.command()
+def evaluate(run_dir: RunDir, csv: Csv = None, as_json: AsJson = False) -> None:
+    """Score a saved model on its test span beside the baselines; rewrites metrics.json."""
+    from stockpred.runs import read_data_args, write_metrics
+
+    console = _console(as_json)
+    fc = _load_run(run_dir)
+    data_args = read_data_args(run_dir) or {"exchange": fc.meta_["exchange"]}
+    if csv is not None:
+        data_args["csv"] = str(csv)
+    history = _load(fc.meta_["ticker"], data_args)
+    evaluation = fc.evaluate(history)
+    metrics = write_metrics(run_dir, fc, evaluation)
+    console.print(_metrics_table(evaluation))
+    _say_verdict(console, evaluation)
+    if as_json:
+        typer.echo(json.dumps(metrics, indent=2))
+
+
+@app.command()
+def predict(
+    run_dir: RunDir,
+    days: Days = 10,
+    csv: Annotated[Path | None, typer.Option("--csv", help="Newer prices to forecast from [default: the run's last prices].")] = None,
+    out: Annotated[Path | None, typer.Option("--out", help="CSV to write [default: RUN_DIR/forecast.csv].")] = None,
+    as_json: AsJson = False,
+) -> None:
+    """Forecast the next trading sessions from a saved model (reloaded safely, no pickle)."""
+    from stockpred.runs import FORECAST, write_forecast
+
+    console = _console(as_json)
+    fc = _load_run(run_dir)
+    history = None
+    if csv is not None:
+        history = _load(fc.meta_["ticker"], {"csv": str(csv), "exchange": fc.meta_["exchange"]})
+    forecast = fc.predict(history, days=days)
+    target = out or run_dir / FORECAST
+    write_forecast(target, forecast)
+    console.print(_forecast_table(forecast, f"{fc.meta_['ticker']}: next {days} sessions"))
+    console.print(f"wrote {target}")
+    if as_json:
+        typer.echo(forecast.reset_index().to_json(orient="records", date_format="iso", indent=2))
+
+
+def main() -> None:
+    """Console entry point: user errors become one line, not a traceback."""
+    try:
+        app()
+    except StockpredError as exc:
+        Console(stderr=True, highlight=False).print(f"[red]error:[/] {exc}", soft_wrap=True)
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,75 @@
+"""Run configuration: one validated pydantic model, loadable from TOML and saved with the model."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from stockpred.exceptions import ConfigError
+
+Target = Literal["return", "price"]
+Feature = Literal["volume", "range"]
+Device = Literal["auto", "cpu", "cuda"]
+
+
+class ForecastConfig(BaseModel):
+    """Everything that decides what is trained and how; saved as the model's config.json."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    # Data and features
+    window: int = Field(60, ge=2, le=1000, description="sessions of history per sample")
+    horizon: int = Field(1, ge=1, le=60, description="sessions ahead the network predicts")
+    target: Target = Field("return", description="next log-return (stationary) or price level")
+    features: tuple[Feature, ...] = Field((), description="extra inputs beside the returns")
+    # Network
+    hidden: int = Field(64, ge=1, le=2048)
+    layers: int = Field(2, ge=1, le=8)
+    dropout: float = Field(0.2, ge=0.0, lt=1.0)
+    bidirectional: bool = False
+    # Training
+    epochs: int = Field(30, ge=1, le=10_000)
+    batch_size: int = Field(256, ge=1, le=65_536)
+    learning_rate: float = Field(1e-3, gt=0.0, le=1.0)
+    patience: int = Field(5, ge=1)
+    grad_clip: float = Field(1.0, gt=0.0)
+    seed: int = 0
+    device: Device = "auto"
+    # Split
+    val_fraction: float = Field(0.15, gt=0.0, lt=0.5)
+    test_fraction: float = Field(0.15, gt=0.0, lt=0.5)
+    test_start: str | None = Field(None, description="first test date; overrides test_fraction")
+    # Baselines and uncertainty
+    ma_window: int = Field(20, ge=1, description="sessions averaged by the moving-average baseline")
+    interval: float = Field(0.8, gt=0.0, lt=1.0, description="prediction interval coverage")
+
+    @model_validator(mode="after")
+    def _price_target_has_no_extras(self) -> ForecastConfig:
+        if self.target == "price" and self.features:
+            raise ValueError("extra features need target='return'")
+        return self
+
+    @property
+    def n_features(self) -> int:
+        """Inputs per time step: the price signal plus each extra feature."""
+        return 1 + len(self.features)
+
+
+def make_config(overrides: dict[str, Any], toml_path: Path | None = None) -> ForecastConfig:
+    """Config from a TOML file (optional) with explicit overrides on top; errors are one line."""
+    values: dict[str, Any] = {}
+    if toml_path is not None:
+        try:
+            values.update(tomllib.loads(Path(toml_path).read_text()))
+        except (OSError, tomllib.TOMLDecodeError) as exc:
+            raise ConfigError(f"cannot read config {toml_path}: {exc}") from exc
+    values.update({k: v for k, v in overrides.items() if v is not None})
+    try:
+        return ForecastConfig(**values)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        where = ".".join(str(p) for p in err["loc"]) or "config"
+        raise ConfigError(f"invalid {where}: {err['msg']}") from exc

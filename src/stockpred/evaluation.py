@@ -1,0 +1,120 @@
+"""Metrics on the price scale, for every model on exactly the same test sessions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+METRICS = ("mse", "rmse", "mae", "mape", "mase", "directional_accuracy")
+
+
+def naive_scale(prices: np.ndarray, train_end: int) -> float:
+    """In-sample one-step naive MAE on the training span: MASE's denominator."""
+    return float(np.mean(np.abs(np.diff(prices[:train_end]))))
+
+
+def directional_accuracy(actual: np.ndarray, pred: np.ndarray, prev: np.ndarray) -> float | None:
+    """Share of sessions where the predicted move from yesterday's price has the right sign.
+
+    Sessions with no actual move are left out; a model that never predicts a move (the
+    naive forecast) has no direction, so ``None``.
+    """
+    predicted_move = np.sign(pred - prev)
+    if not predicted_move.any():
+        return None
+    actual_move = np.sign(actual - prev)
+    moved = actual_move != 0
+    return float(np.mean(predicted_move[moved] == actual_move[moved])) if moved.any() else None
+
+
+def point_metrics(actual: np.ndarray, pred: np.ndarray, prev: np.ndarray, scale: float) -> dict[str, float | None]:
+    """MSE, RMSE, MAE, MAPE (percent), MASE and directional accuracy of one forecast."""
+    err = pred - actual
+    mse = float(np.mean(err**2))
+    mae = float(np.mean(np.abs(err)))
+    return {
+        "mse": mse,
+        "rmse": float(np.sqrt(mse)),
+        "mae": mae,
+        "mape": float(np.mean(np.abs(err / actual)) * 100.0),
+        "mase": mae / scale if scale > 0 else None,
+        "directional_accuracy": directional_accuracy(actual, pred, prev),
+    }
+
+
+@dataclass
+class Evaluation:
+    """One-step test results: a metrics table and the per-session forecasts behind it."""
+
+    ticker: str
+    table: pd.DataFrame  # index: model; columns: METRICS
+    predictions: pd.DataFrame  # index: date; columns: actual, previous, one per model
+
+    @property
+    def test_start(self) -> str:
+        """First session whose price is forecast."""
+        return str(self.predictions.index[0].date())
+
+    @property
+    def test_end(self) -> str:
+        """Last session whose price is forecast."""
+        return str(self.predictions.index[-1].date())
+
+    def mae_ratio(self, model: str = "lstm") -> float:
+        """Model MAE divided by naive MAE: below 1 beats the random walk."""
+        return float(self.table.loc[model, "mae"] / self.table.loc["naive", "mae"])
+
+    def beats_naive(self, model: str = "lstm") -> bool:
+        """True only when the model's MAE and RMSE are both below the naive forecast's."""
+        row, naive = self.table.loc[model], self.table.loc["naive"]
+        return bool(row["mae"] < naive["mae"] and row["rmse"] < naive["rmse"])
+
+    def verdict(self, model: str = "lstm") -> str:
+        """One plain sentence: did the model beat tomorrow = today?"""
+        ratio = self.mae_ratio(model)
+        change = f"{(ratio - 1) * 100:+.1f}%"
+        mae, naive = self.table.loc[model, "mae"], self.table.loc["naive", "mae"]
+        what = "beats" if self.beats_naive(model) else "does not beat"
+        return (
+            f"{model.upper()} {what} the naive forecast on {self.ticker}: MAE {mae:.4g} vs "
+            f"{naive:.4g} ({change}) over {len(self.predictions)} test sessions"
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """The metrics.json contract: test span, sizes and every model's metrics."""
+        models = {
+            name: {m: _json_number(self.table.loc[name, m]) for m in METRICS} for name in self.table.index
+        }
+        return {
+            "ticker": self.ticker,
+            "test_start": self.test_start,
+            "test_end": self.test_end,
+            "n_test": len(self.predictions),
+            "models": models,
+            "lstm_beats_naive": self.beats_naive() if "lstm" in self.table.index else None,
+            "verdict": self.verdict() if "lstm" in self.table.index else None,
+        }
+
+
+def _json_number(value: Any) -> float | None:
+    return None if value is None or pd.isna(value) else float(value)
+
+
+def evaluate_forecasts(
+    ticker: str,
+    dates: pd.DatetimeIndex,
+    prices: np.ndarray,
+    origins: np.ndarray,
+    forecasts: dict[str, np.ndarray],
+    scale: float,
+) -> Evaluation:
+    """Score one-step forecasts made at ``origins`` for sessions ``origins + 1``."""
+    actual, prev = prices[origins + 1], prices[origins]
+    rows = {name: point_metrics(actual, pred, prev, scale) for name, pred in forecasts.items()}
+    table = pd.DataFrame.from_dict(rows, orient="index")[list(METRICS)]
+    predictions = pd.DataFrame({"actual": actual, "previous": prev, **forecasts}, index=dates[origins + 1])
+    predictions.index.name = "date"
+    return Evaluation(ticker, table, predictions)

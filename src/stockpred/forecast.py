@@ -1,0 +1,281 @@
+"""Forecaster: the estimator users call — fit, evaluate, predict, save, load."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import torch
+
+from stockpred import __version__
+from stockpred.artifacts import atomic_dir, load_model, save_model
+from stockpred.config import ForecastConfig
+from stockpred.data.calendar import next_sessions
+from stockpred.data.loading import PriceHistory
+from stockpred.data.schema import clean_prices
+from stockpred.evaluation import Evaluation, evaluate_forecasts, naive_scale
+from stockpred.exceptions import ArtifactError, ConfigError, DataError, NotFittedError
+from stockpred.features import (
+    Scaler,
+    Split,
+    chronological_split,
+    input_signals,
+    target_matrix,
+    to_prices,
+    windows,
+)
+from stockpred.models.baselines import default_baselines
+from stockpred.models.lstm import LSTMNet
+from stockpred.training import TrainResult, predict_batched, resolve_device, train_network
+
+
+def as_history(prices: PriceHistory | pd.DataFrame, exchange: str = "XNYS") -> PriceHistory:
+    """Accept a PriceHistory, or validate a raw/PriceFrame DataFrame into one."""
+    if isinstance(prices, PriceHistory):
+        return prices
+    frame, report = clean_prices(prices, exchange=exchange)
+    return PriceHistory(frame, "DATA", "frame", report.price_column, exchange, report)
+
+
+class Forecaster:
+    """An LSTM price forecaster that follows the scikit-learn estimator contract.
+
+    ``__init__`` only stores the config; learned state ends in ``_``; ``predict`` and
+    ``evaluate`` refuse to run before ``fit`` (or ``load``).
+
+    Examples
+    --------
+    >>> from stockpred import Forecaster, ForecastConfig, load_prices
+    >>> prices = load_prices("MSFT")
+    >>> fc = Forecaster(ForecastConfig(epochs=2, hidden=8)).fit(prices, progress=False)
+    >>> len(fc.predict(prices, days=5))
+    5
+    """
+
+    name = "lstm"
+
+    def __init__(self, config: ForecastConfig | None = None) -> None:
+        self.config = config or ForecastConfig()
+
+    # ------------------------------------------------------------------ fitting
+    def fit(
+        self,
+        prices: PriceHistory | pd.DataFrame,
+        *,
+        split: Split | None = None,
+        progress: bool = True,
+    ) -> Forecaster:
+        """Train on the training span with early stopping on validation; returns ``self``."""
+        cfg = self.config
+        history = as_history(prices)
+        split = split or chronological_split(history.dates, cfg)
+        device = resolve_device(cfg.device)
+        signals = input_signals(history.frame, history.price_column, cfg)
+        all_prices = history.prices
+        train_o, val_o = split.train_origins(cfg), split.val_origins(cfg)
+        scaler = Scaler.fit(signals, target_matrix(all_prices, train_o, cfg), split)
+        scaled = scaler.scale_x(signals)
+
+        def tensors(origins: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+            x = windows(scaled, origins, cfg.window)
+            y = scaler.scale_y(target_matrix(all_prices, origins, cfg)).astype(np.float32)
+            return x, y
+
+        torch.manual_seed(cfg.seed)  # weight initialisation is part of "same seed, same weights"
+        net = LSTMNet(cfg)
+        self.train_result_: TrainResult = train_network(
+            net, (*tensors(train_o), *tensors(val_o)), cfg, device=device, progress=progress
+        )
+        self.net_ = net.cpu().eval()
+        self.scaler_ = scaler
+        self.split_ = split
+        self.meta_ = self._describe(history, split)
+        self.residual_quantiles_ = self._validation_quantiles(history, val_o)
+        self.context_ = _context(history, cfg.window)
+        return self
+
+    def _describe(self, history: PriceHistory, split: Split) -> dict[str, Any]:
+        dates = history.dates
+        return {
+            "ticker": history.ticker,
+            "source": history.source,
+            "path": history.path,
+            "exchange": history.exchange,
+            "price_column": history.price_column,
+            "first_date": str(dates[0].date()),
+            "train_end_date": str(dates[split.train_end - 1].date()),
+            "val_end_date": str(dates[split.val_end - 1].date()),
+            "last_date": str(dates[-1].date()),
+            "n_sessions": len(dates),
+            "train_sha256": history.fingerprint(split.train_end),
+            "naive_mae_train": naive_scale(history.prices, split.train_end),
+        }
+
+    def _validation_quantiles(self, history: PriceHistory, val_origins: np.ndarray) -> list[float]:
+        """Split-conformal interval: quantiles of one-step log errors on validation sessions."""
+        pred = self.predict_origins(history, val_origins, 1)[:, 0]
+        errors = np.log(history.prices[val_origins + 1] / pred)
+        tail = (1.0 - self.config.interval) / 2.0
+        return [float(np.quantile(errors, tail)), float(np.quantile(errors, 1.0 - tail))]
+
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "net_"):
+            raise NotFittedError("the forecaster is not fitted; call fit() or Forecaster.load() first")
+
+    # --------------------------------------------------------------- prediction
+    def predict_origins(self, history: PriceHistory, origins: np.ndarray, horizon: int) -> np.ndarray:
+        """Price forecasts ``[n, horizon]`` made at each origin, in one batched pass."""
+        self._check_fitted()
+        cfg = self.config
+        if horizon > cfg.horizon:
+            raise ConfigError(f"the model predicts {cfg.horizon} step(s) ahead, not {horizon}")
+        signals = self.scaler_.scale_x(input_signals(history.frame, history.price_column, cfg))
+        x = torch.from_numpy(windows(signals, origins, cfg.window))
+        outputs = self.scaler_.unscale_y(predict_batched(self.net_, x).numpy().astype(np.float64))
+        return to_prices(outputs, history.prices, origins, cfg)[:, :horizon]
+
+    def predict(self, prices: PriceHistory | pd.DataFrame | None = None, days: int = 10) -> pd.DataFrame:
+        """The next ``days`` trading sessions after the last price, with an interval.
+
+        Beyond the network's horizon, forecasts are fed back as inputs one session at a
+        time (extra features held at their training mean). The interval widens with the
+        square root of the step, as a random walk's does.
+        """
+        self._check_fitted()
+        if days < 1:
+            raise ConfigError("--days must be at least 1")
+        history = self.context_ if prices is None else as_history(prices, self.meta_["exchange"])
+        if len(history) < self.config.window + 1:
+            raise DataError(f"prediction needs at least {self.config.window + 1} sessions of prices")
+        path = self._forecast_path(history, days)
+        dates = next_sessions(self.meta_["exchange"], history.dates[-1], days)
+        widen = np.sqrt(np.arange(1, days + 1))
+        lo, hi = self.residual_quantiles_
+        out = pd.DataFrame(
+            {"forecast": path, "lower": path * np.exp(lo * widen), "upper": path * np.exp(hi * widen)},
+            index=dates,
+        )
+        out.index.name = "date"
+        return out
+
+    def _forecast_path(self, history: PriceHistory, days: int) -> np.ndarray:
+        cfg = self.config
+        last = np.array([len(history) - 1])
+        if days <= cfg.horizon:
+            return self.predict_origins(history, last, days)[0]
+        signals = self.scaler_.scale_x(input_signals(history.frame, history.price_column, cfg))
+        prices = list(history.prices[-cfg.window - 1 :])
+        rows = signals[-cfg.window :]
+        for _ in range(days):
+            x = torch.from_numpy(np.ascontiguousarray(rows[None, -cfg.window :], dtype=np.float32))
+            step = float(self.scaler_.unscale_y(predict_batched(self.net_, x).numpy().astype(np.float64))[0, 0])
+            nxt = step if cfg.target == "price" else prices[-1] * float(np.exp(step))
+            new_row = np.zeros(signals.shape[1])
+            raw_signal = nxt if cfg.target == "price" else np.log(nxt / prices[-1])
+            new_row[0] = (raw_signal - self.scaler_.x_mean[0]) / self.scaler_.x_std[0]
+            rows = np.vstack([rows, new_row])
+            prices.append(nxt)
+        return np.asarray(prices[-days:])
+
+    # --------------------------------------------------------------- evaluation
+    def evaluate(self, prices: PriceHistory | pd.DataFrame) -> Evaluation:
+        """One-step forecasts of every session after validation, beside the baselines."""
+        self._check_fitted()
+        history = as_history(prices, self.meta_["exchange"])
+        val_end = int(history.dates.searchsorted(pd.Timestamp(self.meta_["val_end_date"]), side="right"))
+        train_end = int(history.dates.searchsorted(pd.Timestamp(self.meta_["train_end_date"]), side="right"))
+        if history.fingerprint(train_end) != self.meta_["train_sha256"]:
+            raise DataError(
+                "these prices differ from the ones the model was trained on in its training span; "
+                "evaluate with the same data source, or retrain"
+            )
+        if val_end >= len(history):
+            raise DataError("no sessions after the validation span to test on; give a longer history")
+        origins = np.arange(val_end - 1, len(history) - 1)
+        forecasts = {"lstm": self.predict_origins(history, origins, 1)[:, 0]}
+        for model in default_baselines(self.config.ma_window):
+            forecasts[model.name] = model.predict_origins(history, origins, 1)[:, 0]
+        return evaluate_forecasts(
+            history.ticker, history.dates, history.prices, origins, forecasts, self.meta_["naive_mae_train"]
+        )
+
+    # -------------------------------------------------------------- persistence
+    def save(self, path: str | Path) -> Path:
+        """Write the model folder atomically; loading it gives bit-identical predictions."""
+        self._check_fitted()
+        target = Path(path)
+        documents = {
+            "config.json": self.config.model_dump(mode="json"),
+            "scaler.json": self.scaler_.to_dict(),
+            "fingerprint.json": self.meta_,
+            "state.json": {
+                "stockpred_version": __version__,
+                "split": self.split_.to_dict(),
+                "residual_quantiles": self.residual_quantiles_,
+                "train": self.train_result_.to_dict(),
+                "context": _context_to_dict(self.context_),
+            },
+        }
+        with atomic_dir(target) as tmp:
+            save_model(tmp, self.net_.state_dict(), documents)
+        return target
+
+    @classmethod
+    def load(cls, path: str | Path) -> Forecaster:
+        """Rebuild a fitted forecaster from a model folder (no pickle involved)."""
+        tensors, docs = load_model(Path(path))
+        try:
+            fc = cls(ForecastConfig(**docs["config.json"]))
+            net = LSTMNet(fc.config)
+            net.load_state_dict(tensors)
+            state = docs["state.json"]
+            fc.net_ = net.eval()
+            fc.scaler_ = Scaler.from_dict(docs["scaler.json"])
+            fc.meta_ = docs["fingerprint.json"]
+            fc.split_ = Split(**state["split"])
+            fc.residual_quantiles_ = [float(q) for q in state["residual_quantiles"]]
+            fc.train_result_ = _train_result_from_dict(state["train"])
+            fc.context_ = _context_from_dict(state["context"], fc.meta_)
+        except (KeyError, TypeError, ValueError, RuntimeError) as exc:
+            raise ArtifactError(f"model folder {path} is inconsistent ({type(exc).__name__}); retrain the model") from exc
+        return fc
+
+
+def _context(history: PriceHistory, window: int) -> PriceHistory:
+    """The last sessions prediction needs, kept with the model."""
+    return PriceHistory(
+        history.frame.iloc[-(window + 1) :].copy(),
+        history.ticker,
+        history.source,
+        history.price_column,
+        history.exchange,
+        None,
+        history.path,
+    )
+
+
+def _context_to_dict(context: PriceHistory) -> dict[str, Any]:
+    frame = context.frame
+    return {"dates": [str(d.date()) for d in frame.index], **{c: frame[c].tolist() for c in frame.columns}}
+
+
+def _context_from_dict(data: dict[str, Any], meta: dict[str, Any]) -> PriceHistory:
+    dates = pd.DatetimeIndex(pd.to_datetime(data.pop("dates")), name="date")
+    frame = pd.DataFrame({c: np.asarray(v, dtype=np.float64) for c, v in data.items()}, index=dates)
+    return PriceHistory(frame, meta["ticker"], meta["source"], meta["price_column"], meta["exchange"], None, meta["path"])
+
+
+def _train_result_from_dict(data: dict[str, Any]) -> TrainResult:
+    from stockpred.training import EpochLog
+
+    return TrainResult(
+        history=[EpochLog(**e) for e in data["history"]],
+        best_epoch=data["best_epoch"],
+        best_val_loss=data["best_val_loss"],
+        stopped_early=data["stopped_early"],
+        seconds=data["seconds"],
+        n_train=data["n_train"],
+        n_val=data["n_val"],
+    )

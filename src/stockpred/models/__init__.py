@@ -1,0 +1,1 @@
+"""Forecasting models: the LSTM network and the naive baselines it must beat."""

@@ -1,0 +1,151 @@
+"""report.html: one self-contained page (plots embedded as PNG) a person can read offline."""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+    from stockpred.evaluation import Evaluation
+    from stockpred.training import TrainResult
+
+COLOURS = {"actual": "#222222", "lstm": "#d62728", "naive": "#1f77b4", "forecast": "#d62728"}
+ZOOM_SESSIONS = 100
+FORECAST_CONTEXT = 120
+
+
+@dataclass
+class ReportInputs:
+    """Everything the page shows; built by the CLI from the API's results."""
+
+    title: str
+    evaluation: Evaluation
+    forecast: pd.DataFrame
+    history: pd.Series  # the modelled price, indexed by date
+    train: TrainResult
+    facts: dict[str, Any] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+
+def _figure(width: float = 10, height: float = 4) -> Figure:
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(width, height), dpi=100, layout="constrained")
+    return fig
+
+
+def _png(fig: Figure) -> str:
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png")
+    return base64.b64encode(buf.getvalue()).decode("ascii")
+
+
+def _test_span_plot(predictions: pd.DataFrame, title: str) -> str:
+    fig = _figure()
+    ax = fig.add_subplot()
+    for name, width in (("actual", 1.6), ("naive", 1.0), ("lstm", 1.0)):
+        ax.plot(predictions.index, predictions[name], label=name, color=COLOURS[name], linewidth=width)
+    ax.set_title(title)
+    ax.set_ylabel("price")
+    ax.legend()
+    ax.grid(alpha=0.3)
+    return _png(fig)
+
+
+def _training_plot(train: TrainResult) -> str:
+    fig = _figure(height=3.2)
+    ax = fig.add_subplot()
+    epochs = [e.epoch for e in train.history]
+    ax.plot(epochs, [e.train_loss for e in train.history], label="train", marker="o")
+    ax.plot(epochs, [e.val_loss for e in train.history], label="validation", marker="o")
+    ax.axvline(train.best_epoch, color="grey", linestyle="--", label=f"best epoch {train.best_epoch}")
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("MSE (scaled target)")
+    ax.set_title("Training curves")
+    ax.legend()
+    ax.grid(alpha=0.3)
+    return _png(fig)
+
+
+def _forecast_plot(history: pd.Series, forecast: pd.DataFrame) -> str:
+    fig = _figure()
+    ax = fig.add_subplot()
+    recent = history.iloc[-FORECAST_CONTEXT:]
+    ax.plot(recent.index, recent.values, color=COLOURS["actual"], label="history")
+    ax.plot(forecast.index, forecast["forecast"], color=COLOURS["forecast"], marker="o", label="forecast")
+    ax.fill_between(forecast.index, forecast["lower"], forecast["upper"], color=COLOURS["forecast"], alpha=0.2, label="interval")
+    ax.set_title(f"Next {len(forecast)} trading sessions")
+    ax.set_ylabel("price")
+    ax.legend()
+    ax.grid(alpha=0.3)
+    return _png(fig)
+
+
+def _table_html(frame: pd.DataFrame, floatfmt: str = "{:.4g}") -> str:
+    return frame.to_html(
+        classes="table", border=0, na_rep="–", float_format=lambda v: floatfmt.format(v)
+    )
+
+
+PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>{title}</title>
+<style>
+body {{ font-family: system-ui, sans-serif; max-width: 1060px; margin: 2em auto; color: #222; }}
+h1 {{ margin-bottom: 0.2em; }} .verdict {{ font-size: 1.2em; padding: 0.6em 1em; border-radius: 6px; }}
+.good {{ background: #e6f4ea; }} .bad {{ background: #fdecea; }}
+.table {{ border-collapse: collapse; margin: 1em 0; }}
+.table td, .table th {{ padding: 4px 10px; border-bottom: 1px solid #ddd; text-align: right; }}
+dl {{ display: grid; grid-template-columns: max-content auto; gap: 2px 16px; }} dt {{ color: #666; }}
+img {{ max-width: 100%; }}
+</style></head><body>
+<h1>{title}</h1>
+<p class="verdict {verdict_class}">{verdict}</p>
+<h2>Test span: one-step forecasts</h2>
+{metrics}
+<p>MAPE in percent; MASE is MAE over the in-sample naive MAE of the training span;
+directional accuracy is the share of sessions whose move from the previous price was
+predicted with the right sign (none for the naive forecast, which predicts no move).</p>
+<img alt="actual vs forecasts over the test span" src="data:image/png;base64,{plot_test}">
+<img alt="last {zoom} sessions" src="data:image/png;base64,{plot_zoom}">
+<h2>Forecast</h2>
+<img alt="forecast" src="data:image/png;base64,{plot_forecast}">
+{forecast}
+<h2>Training</h2>
+<img alt="training curves" src="data:image/png;base64,{plot_train}">
+<h2>Run facts</h2>
+<dl>{facts}</dl>
+{notes}
+</body></html>
+"""
+
+
+def render_report(inputs: ReportInputs) -> str:
+    """The whole HTML page as a string."""
+    ev = inputs.evaluation
+    preds = ev.predictions
+    lstm_wins = "lstm" in ev.table.index and ev.beats_naive()
+    facts = "".join(f"<dt>{html.escape(str(k))}</dt><dd>{html.escape(str(v))}</dd>" for k, v in inputs.facts.items())
+    notes = ""
+    if inputs.notes:
+        notes = "<h2>Data cleaning</h2><ul>" + "".join(f"<li>{html.escape(n)}</li>" for n in inputs.notes) + "</ul>"
+    return PAGE.format(
+        title=html.escape(inputs.title),
+        verdict=html.escape(ev.verdict()),
+        verdict_class="good" if lstm_wins else "bad",
+        metrics=_table_html(ev.table),
+        plot_test=_test_span_plot(preds, f"{ev.ticker}: test span {ev.test_start} to {ev.test_end}"),
+        plot_zoom=_test_span_plot(preds.iloc[-ZOOM_SESSIONS:], f"Last {ZOOM_SESSIONS} test sessions"),
+        zoom=ZOOM_SESSIONS,
+        plot_forecast=_forecast_plot(inputs.history, inputs.forecast),
+        forecast=_table_html(inputs.forecast.rename(index=lambda d: d.date()), "{:.2f}"),
+        plot_train=_training_plot(inputs.train),
+        facts=facts,
+        notes=notes,
+    )

@@ -1,0 +1,146 @@
+"""A run folder: the whole job for one ticker (fit, evaluate, predict, report), written atomically."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from stockpred.artifacts import atomic_dir, write_text_atomic
+from stockpred.config import ForecastConfig
+from stockpred.data.loading import PriceHistory
+from stockpred.evaluation import Evaluation
+from stockpred.forecast import Forecaster
+
+MODEL_DIR = "model"
+METRICS = "metrics.json"
+FORECAST = "forecast.csv"
+REPORT = "report.html"
+DATA_ARGS = "data.json"
+
+
+@dataclass
+class RunResult:
+    """What a run produced, for the CLI to print."""
+
+    out: Path
+    forecaster: Forecaster
+    evaluation: Evaluation
+    forecast: pd.DataFrame
+    metrics: dict[str, Any]
+
+
+def metrics_document(fc: Forecaster, evaluation: Evaluation) -> dict[str, Any]:
+    """metrics.json: the contract fields first, then what explains them."""
+    return {
+        **evaluation.to_dict(),
+        "price_column": fc.meta_["price_column"],
+        "source": fc.meta_["source"],
+        "train_span": [fc.meta_["first_date"], fc.meta_["train_end_date"]],
+        "validation_span_end": fc.meta_["val_end_date"],
+        "config": fc.config.model_dump(mode="json"),
+        "training": {k: v for k, v in fc.train_result_.to_dict().items() if k != "history"},
+    }
+
+
+def forecast_csv(forecast: pd.DataFrame) -> str:
+    """forecast.csv text: ``date,forecast,lower,upper``."""
+    return forecast.to_csv(date_format="%Y-%m-%d", float_format="%.6f")
+
+
+def run_pipeline(
+    history: PriceHistory,
+    config: ForecastConfig,
+    out: Path,
+    *,
+    days: int,
+    data_args: dict[str, Any],
+    progress: bool = True,
+) -> RunResult:
+    """Fit, evaluate against baselines, forecast ``days`` sessions and write the run folder."""
+    from stockpred.report import ReportInputs, render_report
+
+    fc = Forecaster(config).fit(history, progress=progress)
+    evaluation = fc.evaluate(history)
+    forecast = fc.predict(history, days=days)
+    metrics = metrics_document(fc, evaluation)
+    notes = history.cleaning.messages() if history.cleaning else []
+    page = render_report(
+        ReportInputs(
+            title=f"stockpred: {history.ticker}",
+            evaluation=evaluation,
+            forecast=forecast,
+            history=history.frame[history.price_column],
+            train=fc.train_result_,
+            facts={
+                "source": history.source if history.path is None else f"{history.source}: {history.path}",
+                "modelled price": history.price_column,
+                "history": f"{history.dates[0].date()} to {history.dates[-1].date()} ({len(history)} sessions)",
+                "training span ends": fc.meta_["train_end_date"],
+                "validation span ends": fc.meta_["val_end_date"],
+                "network": f"{config.layers}×LSTM({config.hidden}), window {config.window}, target {config.target}",
+                "epochs run / best": f"{len(fc.train_result_.history)} / {fc.train_result_.best_epoch}",
+                "interval": f"{config.interval:.0%} split-conformal on validation errors",
+            },
+            notes=notes,
+        )
+    )
+    with atomic_dir(out) as tmp:
+        fc.save(tmp / MODEL_DIR)
+        (tmp / METRICS).write_text(json.dumps(metrics, indent=2))
+        (tmp / FORECAST).write_text(forecast_csv(forecast))
+        (tmp / REPORT).write_text(page)
+        (tmp / DATA_ARGS).write_text(json.dumps(data_args, indent=2))
+    return RunResult(out, fc, evaluation, forecast, metrics)
+
+
+def train_only(history: PriceHistory, config: ForecastConfig, out: Path, *, data_args: dict[str, Any], progress: bool = True) -> Forecaster:
+    """Fit and save the model folder (and how to reload the data) without evaluating."""
+    fc = Forecaster(config).fit(history, progress=progress)
+    with atomic_dir(out) as tmp:
+        fc.save(tmp / MODEL_DIR)
+        (tmp / DATA_ARGS).write_text(json.dumps(data_args, indent=2))
+    return fc
+
+
+def read_data_args(run_dir: Path) -> dict[str, Any]:
+    """How the run's prices were loaded, so evaluate can load the same ones."""
+    path = Path(run_dir) / DATA_ARGS
+    if not path.is_file():
+        return {}
+    data: dict[str, Any] = json.loads(path.read_text())
+    return data
+
+
+def write_metrics(run_dir: Path, fc: Forecaster, evaluation: Evaluation) -> dict[str, Any]:
+    """Replace metrics.json in an existing run folder."""
+    metrics = metrics_document(fc, evaluation)
+    write_text_atomic(Path(run_dir) / METRICS, json.dumps(metrics, indent=2))
+    return metrics
+
+
+def write_forecast(path: Path, forecast: pd.DataFrame) -> None:
+    """Write forecast.csv atomically."""
+    write_text_atomic(path, forecast_csv(forecast))
+
+
+def leaderboard(results: list[RunResult]) -> pd.DataFrame:
+    """Ticker × model rows of MAE, MASE and directional accuracy, best MASE first per ticker."""
+    rows = []
+    for result in results:
+        ev = result.evaluation
+        for model, row in ev.table.iterrows():
+            rows.append(
+                {
+                    "ticker": ev.ticker,
+                    "model": model,
+                    "mae": row["mae"],
+                    "mase": row["mase"],
+                    "directional_accuracy": row["directional_accuracy"],
+                    "mae_vs_naive": row["mae"] / ev.table.loc["naive", "mae"],
+                }
+            )
+    return pd.DataFrame(rows).sort_values(["ticker", "mase"]).reset_index(drop=True)

@@ -1,0 +1,185 @@
+"""The fit loop: Adam, early stopping on validation loss, best weights restored, seeded.
+
+Windows arrive as contiguous float32 arrays and are moved to the device once; batches are
+index slices of those tensors, so an epoch runs no per-sample Python and no DataLoader.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+
+from stockpred.config import ForecastConfig
+from stockpred.exceptions import ConfigError
+
+VAL_CHUNK = 16_384  # validation in a few large passes; bounded memory for long histories
+
+
+@dataclass(frozen=True)
+class EpochLog:
+    """One epoch's losses (mean squared error on scaled targets)."""
+
+    epoch: int
+    train_loss: float
+    val_loss: float
+    seconds: float
+
+
+@dataclass
+class TrainResult:
+    """What the fit loop did, for metrics.json and the report's training curves."""
+
+    history: list[EpochLog] = field(default_factory=list)
+    best_epoch: int = 0
+    best_val_loss: float = float("inf")
+    stopped_early: bool = False
+    seconds: float = 0.0
+    n_train: int = 0
+    n_val: int = 0
+
+    @property
+    def samples_per_second(self) -> float:
+        """Training windows processed per second of wall time (validation included)."""
+        return self.n_train * len(self.history) / self.seconds if self.seconds else 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return {
+            "best_epoch": self.best_epoch,
+            "best_val_loss": self.best_val_loss,
+            "epochs_run": len(self.history),
+            "stopped_early": self.stopped_early,
+            "seconds": self.seconds,
+            "n_train": self.n_train,
+            "n_val": self.n_val,
+            "samples_per_second": self.samples_per_second,
+            "history": [asdict(e) for e in self.history],
+        }
+
+
+def resolve_device(name: str) -> torch.device:
+    """``auto`` picks CUDA when present; asking for CUDA without one is a user error."""
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if name == "cuda" and not torch.cuda.is_available():
+        raise ConfigError("--device cuda was asked for but no CUDA GPU is available; use --device cpu or auto")
+    if name not in {"cpu", "cuda"}:
+        raise ConfigError(f"unknown device {name!r}; use auto, cpu or cuda")
+    return torch.device(name)
+
+
+def seed_everything(seed: int) -> torch.Generator:
+    """Seed torch's global RNG (weight init, dropout) and return a generator for shuffling."""
+    torch.manual_seed(seed)
+    return torch.Generator().manual_seed(seed)
+
+
+def predict_batched(net: nn.Module, x: torch.Tensor) -> torch.Tensor:
+    """Network outputs for every row of ``x``, in eval mode, in a few large passes."""
+    net.eval()
+    with torch.inference_mode():
+        return torch.cat([net(x[i : i + VAL_CHUNK]) for i in range(0, len(x), VAL_CHUNK)])
+
+
+def train_network(
+    net: nn.Module,
+    data: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
+    cfg: ForecastConfig,
+    *,
+    device: torch.device,
+    progress: bool = True,
+) -> TrainResult:
+    """Fit ``net`` on (x_train, y_train) with early stopping on (x_val, y_val); best weights kept."""
+    generator = seed_everything(cfg.seed)
+    x_train, y_train, x_val, y_val = (torch.from_numpy(a).to(device) for a in data)
+    net.to(device)
+    optimiser = torch.optim.Adam(net.parameters(), lr=cfg.learning_rate)
+    loss_fn = nn.MSELoss()
+    result = TrainResult(n_train=len(x_train), n_val=len(x_val))
+    best_state = {k: v.detach().clone() for k, v in net.state_dict().items()}
+    stale = 0
+    started = time.perf_counter()
+    with _progress_bar(progress, cfg.epochs) as bar:
+        for epoch in range(1, cfg.epochs + 1):
+            tick = time.perf_counter()
+            train_loss = _train_epoch(net, optimiser, loss_fn, x_train, y_train, cfg, generator)
+            val_loss = float(loss_fn(predict_batched(net, x_val), y_val))
+            result.history.append(EpochLog(epoch, train_loss, val_loss, time.perf_counter() - tick))
+            if val_loss < result.best_val_loss:
+                result.best_val_loss, result.best_epoch, stale = val_loss, epoch, 0
+                best_state = {k: v.detach().clone() for k, v in net.state_dict().items()}
+            else:
+                stale += 1
+            bar.update(epoch, train_loss, val_loss)
+            if stale >= cfg.patience:
+                result.stopped_early = True
+                break
+    net.load_state_dict(best_state)
+    net.eval()
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def _train_epoch(
+    net: nn.Module,
+    optimiser: torch.optim.Optimizer,
+    loss_fn: nn.Module,
+    x: torch.Tensor,
+    y: torch.Tensor,
+    cfg: ForecastConfig,
+    generator: torch.Generator,
+) -> float:
+    """One pass over shuffled batches; returns the sample-weighted mean training loss."""
+    net.train()
+    order = torch.randperm(len(x), generator=generator).to(x.device)
+    total = 0.0
+    for start in range(0, len(x), cfg.batch_size):
+        idx = order[start : start + cfg.batch_size]
+        optimiser.zero_grad(set_to_none=True)
+        loss = loss_fn(net(x[idx]), y[idx])
+        loss.backward()
+        nn.utils.clip_grad_norm_(net.parameters(), cfg.grad_clip)
+        optimiser.step()
+        total += float(loss.detach()) * len(idx)
+    return total / len(x)
+
+
+class _progress_bar:  # noqa: N801 - used as a context manager like rich's own
+    """A rich progress bar with epoch, losses and ETA, or nothing when ``enabled`` is false."""
+
+    def __init__(self, enabled: bool, epochs: int) -> None:
+        self.enabled, self.epochs = enabled, epochs
+        self._progress: Any = None
+        self._task: Any = None
+
+    def __enter__(self) -> _progress_bar:
+        if self.enabled:
+            from rich.console import Console
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+            self._progress = Progress(
+                TextColumn("epoch"),
+                MofNCompleteColumn(),
+                BarColumn(),
+                TextColumn("train {task.fields[train]:.4f}  val {task.fields[val]:.4f}"),
+                TimeRemainingColumn(),
+                console=Console(stderr=True),
+                transient=True,
+            )
+            self._progress.start()
+            self._task = self._progress.add_task("fit", total=self.epochs, train=float("nan"), val=float("nan"))
+        return self
+
+    def update(self, epoch: int, train: float, val: float) -> None:
+        """Advance to ``epoch`` with its losses."""
+        if self._progress is not None:
+            self._progress.update(self._task, completed=epoch, train=train, val=val)
+
+    def __exit__(self, *exc: object) -> None:
+        if self._progress is not None:
+            self._progress.stop()

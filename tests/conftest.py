@@ -1,0 +1,57 @@
+"""Shared fixtures: tiny CPU-only models and small slices of the bundled sample."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from stockpred.config import ForecastConfig
+from stockpred.data.loading import PriceHistory, load_prices
+
+SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+
+# Small enough that a fit takes well under a second on 2 cores.
+TINY = {"window": 10, "hidden": 8, "layers": 1, "epochs": 3, "batch_size": 64, "patience": 2, "device": "cpu"}
+
+
+@pytest.fixture
+def tiny_config() -> ForecastConfig:
+    """A network small enough to train in a test."""
+    return ForecastConfig(**TINY)
+
+
+@pytest.fixture(scope="session")
+def msft() -> PriceHistory:
+    """MSFT from the bundled sample, last ~600 sessions."""
+    return load_prices("MSFT", start="2010-08-01")
+
+
+def shared_file(kind: str, ticker: str) -> Path:
+    """A real file from ../shared/data, or skip the test where that folder is absent."""
+    path = SHARED_DATA / kind / f"{ticker}.csv.gz"
+    if not path.is_file():
+        pytest.skip(f"{path} not present (the shared real-data folder is beside the repo only)")
+    return path
+
+
+def yahoo_frame(n: int = 30, start: str = "2021-01-04") -> pd.DataFrame:
+    """A clean raw table in Yahoo's CSV layout over real XNYS sessions."""
+    import numpy as np
+
+    from stockpred.data.calendar import sessions_between
+
+    dates = sessions_between("XNYS", pd.Timestamp(start), pd.Timestamp(start) + pd.Timedelta(days=3 * n))[:n]
+    close = 100.0 * np.exp(np.cumsum(np.full(n, 0.001)))
+    return pd.DataFrame(
+        {
+            "Date": dates.strftime("%Y-%m-%d"),
+            "Open": close,
+            "High": close * 1.01,
+            "Low": close * 0.99,
+            "Close": close,
+            "Adj Close": close * 0.5,
+            "Volume": np.arange(n) + 1000,
+        }
+    )
