@@ -13,7 +13,15 @@ from stockpred.data.loading import PriceHistory, load_prices
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 
 # Small enough that a fit takes well under a second on 2 cores.
-TINY = {"window": 10, "hidden": 8, "layers": 1, "epochs": 3, "batch_size": 64, "patience": 2, "device": "cpu"}
+TINY = {
+    "window": 10,
+    "hidden": 8,
+    "layers": 1,
+    "epochs": 3,
+    "batch_size": 64,
+    "patience": 2,
+    "device": "cpu",
+}
 
 
 @pytest.fixture
@@ -42,7 +50,9 @@ def yahoo_frame(n: int = 30, start: str = "2021-01-04") -> pd.DataFrame:
 
     from stockpred.data.calendar import sessions_between
 
-    dates = sessions_between("XNYS", pd.Timestamp(start), pd.Timestamp(start) + pd.Timedelta(days=3 * n))[:n]
+    dates = sessions_between(
+        "XNYS", pd.Timestamp(start), pd.Timestamp(start) + pd.Timedelta(days=3 * n)
+    )[:n]
     close = 100.0 * np.exp(np.cumsum(np.full(n, 0.001)))
     return pd.DataFrame(
         {

@@ -26,7 +26,10 @@ def test_kaggle_layout_without_adj_close_models_close() -> None:
     assert (frame["adj_close"] == frame["close"]).all()
 
 
-@pytest.mark.parametrize("names", [["date", "close"], [" Date ", "Adj Close"], ["DATE", "adj_close"], ["timestamp", "Close"]])
+@pytest.mark.parametrize(
+    "names",
+    [["date", "close"], [" Date ", "Adj Close"], ["DATE", "adj_close"], ["timestamp", "Close"]],
+)
 def test_column_spellings(names: list[str]) -> None:
     raw = yahoo_frame()[["Date", "Close"]].set_axis(names, axis=1)
     frame, _ = clean_prices(raw)
@@ -57,7 +60,8 @@ def test_duplicates_keep_last_and_unsorted_rows_are_sorted() -> None:
     frame, report = clean_prices(unsorted)
     assert report.duplicates_dropped == 1
     assert frame["adj_close"].iloc[5] == 999.0
-    assert frame.index.is_monotonic_increasing and frame.index.is_unique
+    assert frame.index.is_monotonic_increasing
+    assert frame.index.is_unique
 
 
 def test_strict_refuses_duplicates_and_bad_prices() -> None:
@@ -91,7 +95,8 @@ def test_many_bad_rows_refuse_the_file() -> None:
 def test_short_gap_filled_long_gap_refused() -> None:
     raw = yahoo_frame(n=60)
     frame, report = clean_prices(raw.drop(index=[10, 11]))
-    assert report.sessions_filled == 2 and len(frame) == 60
+    assert report.sessions_filled == 2
+    assert len(frame) == 60
     with pytest.raises(ValidationError, match="consecutive trading sessions are missing"):
         clean_prices(raw.drop(index=range(10, 20)))
     frame, _ = clean_prices(raw.drop(index=range(10, 20)), max_gap=10)

@@ -66,11 +66,15 @@ def write_text_atomic(path: Path, text: str) -> None:
     os.replace(tmp, path)
 
 
-def save_model(directory: Path, tensors: dict[str, torch.Tensor], documents: dict[str, Any]) -> None:
+def save_model(
+    directory: Path, tensors: dict[str, torch.Tensor], documents: dict[str, Any]
+) -> None:
     """Write weights and JSON documents into ``directory`` (which must exist), with a manifest."""
     from safetensors.torch import save_file
 
-    save_file({k: v.detach().cpu().contiguous() for k, v in tensors.items()}, str(directory / WEIGHTS))
+    save_file(
+        {k: v.detach().cpu().contiguous() for k, v in tensors.items()}, str(directory / WEIGHTS)
+    )
     for name in JSON_FILES:
         (directory / name).write_text(json.dumps(documents[name], indent=2, sort_keys=True))
     manifest = {name: _sha256(directory / name) for name in (WEIGHTS, *JSON_FILES)}
@@ -84,14 +88,18 @@ def load_model(directory: Path) -> tuple[dict[str, torch.Tensor], dict[str, Any]
 
     directory = Path(directory)
     if not directory.is_dir():
-        raise ArtifactError(f"no model folder at {directory}; train one with 'stockpred train' or 'stockpred run'")
+        raise ArtifactError(
+            f"no model folder at {directory}; train one with 'stockpred train' or 'stockpred run'"
+        )
     manifest = _read_json(directory / MANIFEST)
     for name in (WEIGHTS, *JSON_FILES):
         file = directory / name
         if not file.is_file():
             raise ArtifactError(f"model folder {directory} lacks {name}; retrain the model")
         if manifest.get(name) != _sha256(file):
-            raise ArtifactError(f"{file} was changed after training (checksum mismatch); retrain the model")
+            raise ArtifactError(
+                f"{file} was changed after training (checksum mismatch); retrain the model"
+            )
     try:
         tensors = load_file(str(directory / WEIGHTS))
     except (SafetensorError, OSError) as exc:
@@ -103,7 +111,9 @@ def _read_json(path: Path) -> dict[str, Any]:
     try:
         data = json.loads(path.read_text())
     except FileNotFoundError as exc:
-        raise ArtifactError(f"{path} is missing; this is not a complete stockpred model folder") from exc
+        raise ArtifactError(
+            f"{path} is missing; this is not a complete stockpred model folder"
+        ) from exc
     except (OSError, ValueError) as exc:
         raise ArtifactError(f"{path} is not valid JSON; retrain the model") from exc
     if not isinstance(data, dict):

@@ -33,12 +33,22 @@ app = typer.Typer(
 # ------------------------------------------------------------------ shared options
 Tickers = Annotated[
     list[str] | None,
-    typer.Argument(help="Ticker(s); the bundled sample holds AAPL, FB, GOOG, IBM, MSFT.", show_default=False),
+    typer.Argument(
+        help="Ticker(s); the bundled sample holds AAPL, FB, GOOG, IBM, MSFT.", show_default=False
+    ),
 ]
-Csv = Annotated[Path | None, typer.Option("--csv", help="Daily prices from a CSV or Parquet file instead.")]
-Out = Annotated[Path | None, typer.Option("--out", help="Run folder to write [default: runs/TICKER].")]
-ConfigFile = Annotated[Path | None, typer.Option("--config", help="TOML file with ForecastConfig fields.")]
-Epochs = Annotated[int | None, typer.Option(help="Maximum training epochs (early stopping may end sooner).")]
+Csv = Annotated[
+    Path | None, typer.Option("--csv", help="Daily prices from a CSV or Parquet file instead.")
+]
+Out = Annotated[
+    Path | None, typer.Option("--out", help="Run folder to write [default: runs/TICKER].")
+]
+ConfigFile = Annotated[
+    Path | None, typer.Option("--config", help="TOML file with ForecastConfig fields.")
+]
+Epochs = Annotated[
+    int | None, typer.Option(help="Maximum training epochs (early stopping may end sooner).")
+]
 Seed = Annotated[int | None, typer.Option(help="Random seed: same seed, same weights on the CPU.")]
 Window = Annotated[int | None, typer.Option(help="Sessions of history the network sees.")]
 Horizon = Annotated[int | None, typer.Option(help="Sessions ahead the network predicts at once.")]
@@ -51,11 +61,20 @@ Target = Annotated[
     Literal["return", "price"] | None,
     typer.Option(help="Model next log-return (default) or the price level."),
 ]
-Device = Annotated[Literal["auto", "cpu", "cuda"] | None, typer.Option(help="Where to train [default: auto].")]
-TestStart = Annotated[str | None, typer.Option("--test-start", help="First test date (YYYY-MM-DD).")]
+Device = Annotated[
+    Literal["auto", "cpu", "cuda"] | None, typer.Option(help="Where to train [default: auto].")
+]
+TestStart = Annotated[
+    str | None, typer.Option("--test-start", help="First test date (YYYY-MM-DD).")
+]
 Exchange = Annotated[str, typer.Option(help="exchange_calendars code for trading sessions.")]
-Strict = Annotated[bool, typer.Option("--strict", help="Refuse duplicate dates and bad prices instead of cleaning.")]
-MaxGap = Annotated[int, typer.Option("--max-gap", help="Longest run of missing sessions to forward-fill.")]
+Strict = Annotated[
+    bool,
+    typer.Option("--strict", help="Refuse duplicate dates and bad prices instead of cleaning."),
+]
+MaxGap = Annotated[
+    int, typer.Option("--max-gap", help="Longest run of missing sessions to forward-fill.")
+]
 Start = Annotated[str | None, typer.Option(help="Ignore prices before this date.")]
 End = Annotated[str | None, typer.Option(help="Ignore prices after this date.")]
 Days = Annotated[int, typer.Option(min=1, max=250, help="Trading sessions to forecast.")]
@@ -80,7 +99,9 @@ def _load(ticker: str, data_args: dict[str, Any]) -> PriceHistory:
     return load_prices(ticker, **data_args)
 
 
-def _data_args(csv: Path | None, exchange: str, strict: bool, max_gap: int, start: str | None, end: str | None) -> dict[str, Any]:
+def _data_args(
+    csv: Path | None, exchange: str, strict: bool, max_gap: int, start: str | None, end: str | None
+) -> dict[str, Any]:
     return {
         "csv": str(csv) if csv else None,
         "exchange": exchange,
@@ -103,12 +124,16 @@ def _say_data(console: Console, history: PriceHistory) -> None:
 def _metrics_table(evaluation: Evaluation) -> Any:
     from rich.table import Table
 
-    table = Table(title=f"{evaluation.ticker}: one-step forecasts, {evaluation.test_start} to {evaluation.test_end} ({len(evaluation.predictions)} sessions)")
+    table = Table(
+        title=f"{evaluation.ticker}: one-step forecasts, {evaluation.test_start} to {evaluation.test_end} ({len(evaluation.predictions)} sessions)"
+    )
     table.add_column("model")
     for col in ("MSE", "RMSE", "MAE", "MAPE %", "MASE", "dir. acc."):
         table.add_column(col, justify="right")
     for name, row in evaluation.table.iterrows():
-        cells = [f"{row[m]:.4g}" if row[m] == row[m] and row[m] is not None else "–" for m in row.index]
+        cells = [
+            f"{row[m]:.4g}" if row[m] == row[m] and row[m] is not None else "–" for m in row.index
+        ]
         table.add_row(str(name), *cells, style="bold" if name == "lstm" else None)
     return table
 
@@ -125,7 +150,9 @@ def _forecast_table(forecast: Any, title: str) -> Any:
     for col in ("date", "forecast", "lower", "upper"):
         table.add_column(col, justify="right")
     for date, row in forecast.iterrows():
-        table.add_row(str(date.date()), f"{row['forecast']:.2f}", f"{row['lower']:.2f}", f"{row['upper']:.2f}")
+        table.add_row(
+            str(date.date()), f"{row['forecast']:.2f}", f"{row['lower']:.2f}", f"{row['upper']:.2f}"
+        )
     return table
 
 
@@ -165,9 +192,21 @@ def run(
     from stockpred.runs import leaderboard, run_pipeline
 
     console = _console(as_json)
-    cfg = _config(config, epochs=epochs, seed=seed, window=window, horizon=horizon, hidden=hidden, layers=layers,
-                  dropout=dropout, batch_size=batch_size, learning_rate=lr, target=target, device=device,
-                  test_start=test_start)
+    cfg = _config(
+        config,
+        epochs=epochs,
+        seed=seed,
+        window=window,
+        horizon=horizon,
+        hidden=hidden,
+        layers=layers,
+        dropout=dropout,
+        batch_size=batch_size,
+        learning_rate=lr,
+        target=target,
+        device=device,
+        test_start=test_start,
+    )
     names = _ticker_list(tickers, csv)
     data_args = _data_args(csv, exchange, strict, max_gap, start, end)
     histories = [_load(name, data_args) for name in names]  # all data checked before any training
@@ -176,7 +215,9 @@ def run(
     for history in histories:
         _say_data(console, history)
         folder = base if len(histories) == 1 else base / history.ticker
-        result = run_pipeline(history, cfg, folder, days=days, data_args=data_args, progress=not quiet and not as_json)
+        result = run_pipeline(
+            history, cfg, folder, days=days, data_args=data_args, progress=not quiet and not as_json
+        )
         results.append(result)
         console.print(_metrics_table(result.evaluation))
         _say_verdict(console, result.evaluation)
@@ -188,7 +229,11 @@ def run(
         console.print(board.to_string(index=False, float_format=lambda v: f"{v:.4g}"))
         console.print(f"wrote {base / 'leaderboard.csv'}")
     if as_json:
-        doc = results[0].metrics if len(results) == 1 else {r.evaluation.ticker: r.metrics for r in results}
+        doc = (
+            results[0].metrics
+            if len(results) == 1
+            else {r.evaluation.ticker: r.metrics for r in results}
+        )
         typer.echo(json.dumps(doc, indent=2))
 
 
@@ -203,7 +248,9 @@ def _ticker_list(tickers: list[str] | None, csv: Path | None) -> list[str]:
 
 @app.command()
 def train(
-    ticker: Annotated[str | None, typer.Argument(help="Ticker [default: MSFT].", show_default=False)] = None,
+    ticker: Annotated[
+        str | None, typer.Argument(help="Ticker [default: MSFT].", show_default=False)
+    ] = None,
     csv: Csv = None,
     out: Out = None,
     epochs: Epochs = None,
@@ -230,9 +277,21 @@ def train(
     from stockpred.runs import train_only
 
     console = _console(False)
-    cfg = _config(config, epochs=epochs, seed=seed, window=window, horizon=horizon, hidden=hidden, layers=layers,
-                  dropout=dropout, batch_size=batch_size, learning_rate=lr, target=target, device=device,
-                  test_start=test_start)
+    cfg = _config(
+        config,
+        epochs=epochs,
+        seed=seed,
+        window=window,
+        horizon=horizon,
+        hidden=hidden,
+        layers=layers,
+        dropout=dropout,
+        batch_size=batch_size,
+        learning_rate=lr,
+        target=target,
+        device=device,
+        test_start=test_start,
+    )
     data_args = _data_args(csv, exchange, strict, max_gap, start, end)
     history = _load(_ticker_list([ticker] if ticker else None, csv)[0], data_args)
     _say_data(console, history)
@@ -245,7 +304,9 @@ def train(
     )
 
 
-RunDir = Annotated[Path, typer.Argument(help="A run folder written by 'stockpred run' or 'stockpred train'.")]
+RunDir = Annotated[
+    Path, typer.Argument(help="A run folder written by 'stockpred run' or 'stockpred train'.")
+]
 
 
 def _load_run(run_dir: Path) -> Any:
@@ -278,8 +339,15 @@ def evaluate(run_dir: RunDir, csv: Csv = None, as_json: AsJson = False) -> None:
 def predict(
     run_dir: RunDir,
     days: Days = 10,
-    csv: Annotated[Path | None, typer.Option("--csv", help="Newer prices to forecast from [default: the run's last prices].")] = None,
-    out: Annotated[Path | None, typer.Option("--out", help="CSV to write [default: RUN_DIR/forecast.csv].")] = None,
+    csv: Annotated[
+        Path | None,
+        typer.Option(
+            "--csv", help="Newer prices to forecast from [default: the run's last prices]."
+        ),
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="CSV to write [default: RUN_DIR/forecast.csv].")
+    ] = None,
     as_json: AsJson = False,
 ) -> None:
     """Forecast the next trading sessions from a saved model (reloaded safely, no pickle)."""

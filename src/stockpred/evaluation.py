@@ -30,7 +30,9 @@ def directional_accuracy(actual: np.ndarray, pred: np.ndarray, prev: np.ndarray)
     return float(np.mean(predicted_move[moved] == actual_move[moved])) if moved.any() else None
 
 
-def point_metrics(actual: np.ndarray, pred: np.ndarray, prev: np.ndarray, scale: float) -> dict[str, float | None]:
+def point_metrics(
+    actual: np.ndarray, pred: np.ndarray, prev: np.ndarray, scale: float
+) -> dict[str, float | None]:
     """MSE, RMSE, MAE, MAPE (percent), MASE and directional accuracy of one forecast."""
     err = pred - actual
     mse = float(np.mean(err**2))
@@ -86,7 +88,8 @@ class Evaluation:
     def to_dict(self) -> dict[str, Any]:
         """The metrics.json contract: test span, sizes and every model's metrics."""
         models = {
-            name: {m: _json_number(self.table.loc[name, m]) for m in METRICS} for name in self.table.index
+            name: {m: _json_number(self.table.loc[name, m]) for m in METRICS}
+            for name in self.table.index
         }
         return {
             "ticker": self.ticker,
@@ -115,6 +118,8 @@ def evaluate_forecasts(
     actual, prev = prices[origins + 1], prices[origins]
     rows = {name: point_metrics(actual, pred, prev, scale) for name, pred in forecasts.items()}
     table = pd.DataFrame.from_dict(rows, orient="index")[list(METRICS)]
-    predictions = pd.DataFrame({"actual": actual, "previous": prev, **forecasts}, index=dates[origins + 1])
+    predictions = pd.DataFrame(
+        {"actual": actual, "previous": prev, **forecasts}, index=dates[origins + 1]
+    )
     predictions.index.name = "date"
     return Evaluation(ticker, table, predictions)

@@ -68,7 +68,15 @@ def minimum_sessions(cfg: ForecastConfig) -> int:
     train_fraction = 1.0 - cfg.val_fraction - cfg.test_fraction
     need_train = cfg.window + cfg.horizon + MIN_TRAIN_SAMPLES
     need_val = cfg.horizon + MIN_VAL_SAMPLES
-    return int(np.ceil(max(need_train / train_fraction, need_val / cfg.val_fraction, 2 * MIN_TEST_SESSIONS / cfg.test_fraction)))
+    return int(
+        np.ceil(
+            max(
+                need_train / train_fraction,
+                need_val / cfg.val_fraction,
+                2 * MIN_TEST_SESSIONS / cfg.test_fraction,
+            )
+        )
+    )
 
 
 def check_history(split: Split, cfg: ForecastConfig) -> None:
@@ -96,7 +104,9 @@ def input_signals(frame: pd.DataFrame, price_column: str, cfg: ForecastConfig) -
         columns.append(_log_change(frame["volume"].to_numpy(np.float64) + 1.0))
     if "range" in cfg.features:
         # High/low is a ratio, so unadjusted O/H/L need no split adjustment here.
-        columns.append(np.log(frame["high"].to_numpy(np.float64) / frame["low"].to_numpy(np.float64)))
+        columns.append(
+            np.log(frame["high"].to_numpy(np.float64) / frame["low"].to_numpy(np.float64))
+        )
     return np.stack(columns, axis=1)
 
 
@@ -116,7 +126,9 @@ def target_matrix(prices: np.ndarray, origins: np.ndarray, cfg: ForecastConfig) 
     return np.log(future / prices[origins][:, None])
 
 
-def to_prices(outputs: np.ndarray, prices: np.ndarray, origins: np.ndarray, cfg: ForecastConfig) -> np.ndarray:
+def to_prices(
+    outputs: np.ndarray, prices: np.ndarray, origins: np.ndarray, cfg: ForecastConfig
+) -> np.ndarray:
     """Unscaled model outputs ``[n, horizon]`` back on the price scale."""
     if cfg.target == "price":
         return outputs
@@ -168,7 +180,12 @@ class Scaler:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Scaler:
         """Inverse of :meth:`to_dict`."""
-        return cls(**{k: np.asarray(data[k], dtype=np.float64) for k in ("x_mean", "x_std", "y_mean", "y_std")})
+        return cls(
+            **{
+                k: np.asarray(data[k], dtype=np.float64)
+                for k in ("x_mean", "x_std", "y_mean", "y_std")
+            }
+        )
 
 
 def _safe(std: np.ndarray) -> np.ndarray:

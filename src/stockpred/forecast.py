@@ -122,10 +122,14 @@ class Forecaster:
 
     def _check_fitted(self) -> None:
         if not hasattr(self, "net_"):
-            raise NotFittedError("the forecaster is not fitted; call fit() or Forecaster.load() first")
+            raise NotFittedError(
+                "the forecaster is not fitted; call fit() or Forecaster.load() first"
+            )
 
     # --------------------------------------------------------------- prediction
-    def predict_origins(self, history: PriceHistory, origins: np.ndarray, horizon: int) -> np.ndarray:
+    def predict_origins(
+        self, history: PriceHistory, origins: np.ndarray, horizon: int
+    ) -> np.ndarray:
         """Price forecasts ``[n, horizon]`` made at each origin, in one batched pass."""
         self._check_fitted()
         cfg = self.config
@@ -136,7 +140,9 @@ class Forecaster:
         outputs = self.scaler_.unscale_y(predict_batched(self.net_, x).numpy().astype(np.float64))
         return to_prices(outputs, history.prices, origins, cfg)[:, :horizon]
 
-    def predict(self, prices: PriceHistory | pd.DataFrame | None = None, days: int = 10) -> pd.DataFrame:
+    def predict(
+        self, prices: PriceHistory | pd.DataFrame | None = None, days: int = 10
+    ) -> pd.DataFrame:
         """The next ``days`` trading sessions after the last price, with an interval.
 
         Beyond the network's horizon, forecasts are fed back as inputs one session at a
@@ -148,13 +154,19 @@ class Forecaster:
             raise ConfigError("--days must be at least 1")
         history = self.context_ if prices is None else as_history(prices, self.meta_["exchange"])
         if len(history) < self.config.window + 1:
-            raise DataError(f"prediction needs at least {self.config.window + 1} sessions of prices")
+            raise DataError(
+                f"prediction needs at least {self.config.window + 1} sessions of prices"
+            )
         path = self._forecast_path(history, days)
         dates = next_sessions(self.meta_["exchange"], history.dates[-1], days)
         widen = np.sqrt(np.arange(1, days + 1))
         lo, hi = self.residual_quantiles_
         out = pd.DataFrame(
-            {"forecast": path, "lower": path * np.exp(lo * widen), "upper": path * np.exp(hi * widen)},
+            {
+                "forecast": path,
+                "lower": path * np.exp(lo * widen),
+                "upper": path * np.exp(hi * widen),
+            },
             index=dates,
         )
         out.index.name = "date"
@@ -170,7 +182,11 @@ class Forecaster:
         rows = signals[-cfg.window :]
         for _ in range(days):
             x = torch.from_numpy(np.ascontiguousarray(rows[None, -cfg.window :], dtype=np.float32))
-            step = float(self.scaler_.unscale_y(predict_batched(self.net_, x).numpy().astype(np.float64))[0, 0])
+            step = float(
+                self.scaler_.unscale_y(predict_batched(self.net_, x).numpy().astype(np.float64))[
+                    0, 0
+                ]
+            )
             nxt = step if cfg.target == "price" else prices[-1] * float(np.exp(step))
             new_row = np.zeros(signals.shape[1])
             raw_signal = nxt if cfg.target == "price" else np.log(nxt / prices[-1])
@@ -184,21 +200,32 @@ class Forecaster:
         """One-step forecasts of every session after validation, beside the baselines."""
         self._check_fitted()
         history = as_history(prices, self.meta_["exchange"])
-        val_end = int(history.dates.searchsorted(pd.Timestamp(self.meta_["val_end_date"]), side="right"))
-        train_end = int(history.dates.searchsorted(pd.Timestamp(self.meta_["train_end_date"]), side="right"))
+        val_end = int(
+            history.dates.searchsorted(pd.Timestamp(self.meta_["val_end_date"]), side="right")
+        )
+        train_end = int(
+            history.dates.searchsorted(pd.Timestamp(self.meta_["train_end_date"]), side="right")
+        )
         if history.fingerprint(train_end) != self.meta_["train_sha256"]:
             raise DataError(
                 "these prices differ from the ones the model was trained on in its training span; "
                 "evaluate with the same data source, or retrain"
             )
         if val_end >= len(history):
-            raise DataError("no sessions after the validation span to test on; give a longer history")
+            raise DataError(
+                "no sessions after the validation span to test on; give a longer history"
+            )
         origins = np.arange(val_end - 1, len(history) - 1)
         forecasts = {"lstm": self.predict_origins(history, origins, 1)[:, 0]}
         for model in default_baselines(self.config.ma_window):
             forecasts[model.name] = model.predict_origins(history, origins, 1)[:, 0]
         return evaluate_forecasts(
-            history.ticker, history.dates, history.prices, origins, forecasts, self.meta_["naive_mae_train"]
+            history.ticker,
+            history.dates,
+            history.prices,
+            origins,
+            forecasts,
+            self.meta_["naive_mae_train"],
         )
 
     # -------------------------------------------------------------- persistence
@@ -239,7 +266,9 @@ class Forecaster:
             fc.train_result_ = _train_result_from_dict(state["train"])
             fc.context_ = _context_from_dict(state["context"], fc.meta_)
         except (KeyError, TypeError, ValueError, RuntimeError) as exc:
-            raise ArtifactError(f"model folder {path} is inconsistent ({type(exc).__name__}); retrain the model") from exc
+            raise ArtifactError(
+                f"model folder {path} is inconsistent ({type(exc).__name__}); retrain the model"
+            ) from exc
         return fc
 
 
@@ -258,13 +287,24 @@ def _context(history: PriceHistory, window: int) -> PriceHistory:
 
 def _context_to_dict(context: PriceHistory) -> dict[str, Any]:
     frame = context.frame
-    return {"dates": [str(d.date()) for d in frame.index], **{c: frame[c].tolist() for c in frame.columns}}
+    return {
+        "dates": [str(d.date()) for d in frame.index],
+        **{c: frame[c].tolist() for c in frame.columns},
+    }
 
 
 def _context_from_dict(data: dict[str, Any], meta: dict[str, Any]) -> PriceHistory:
     dates = pd.DatetimeIndex(pd.to_datetime(data.pop("dates")), name="date")
     frame = pd.DataFrame({c: np.asarray(v, dtype=np.float64) for c, v in data.items()}, index=dates)
-    return PriceHistory(frame, meta["ticker"], meta["source"], meta["price_column"], meta["exchange"], None, meta["path"])
+    return PriceHistory(
+        frame,
+        meta["ticker"],
+        meta["source"],
+        meta["price_column"],
+        meta["exchange"],
+        None,
+        meta["path"],
+    )
 
 
 def _train_result_from_dict(data: dict[str, Any]) -> TrainResult:

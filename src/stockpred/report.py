@@ -51,7 +51,9 @@ def _test_span_plot(predictions: pd.DataFrame, title: str) -> str:
     fig = _figure()
     ax = fig.add_subplot()
     for name, width in (("actual", 1.6), ("naive", 1.0), ("lstm", 1.0)):
-        ax.plot(predictions.index, predictions[name], label=name, color=COLOURS[name], linewidth=width)
+        ax.plot(
+            predictions.index, predictions[name], label=name, color=COLOURS[name], linewidth=width
+        )
     ax.set_title(title)
     ax.set_ylabel("price")
     ax.legend()
@@ -65,7 +67,9 @@ def _training_plot(train: TrainResult) -> str:
     epochs = [e.epoch for e in train.history]
     ax.plot(epochs, [e.train_loss for e in train.history], label="train", marker="o")
     ax.plot(epochs, [e.val_loss for e in train.history], label="validation", marker="o")
-    ax.axvline(train.best_epoch, color="grey", linestyle="--", label=f"best epoch {train.best_epoch}")
+    ax.axvline(
+        train.best_epoch, color="grey", linestyle="--", label=f"best epoch {train.best_epoch}"
+    )
     ax.set_xlabel("epoch")
     ax.set_ylabel("MSE (scaled target)")
     ax.set_title("Training curves")
@@ -79,8 +83,21 @@ def _forecast_plot(history: pd.Series, forecast: pd.DataFrame) -> str:
     ax = fig.add_subplot()
     recent = history.iloc[-FORECAST_CONTEXT:]
     ax.plot(recent.index, recent.values, color=COLOURS["actual"], label="history")
-    ax.plot(forecast.index, forecast["forecast"], color=COLOURS["forecast"], marker="o", label="forecast")
-    ax.fill_between(forecast.index, forecast["lower"], forecast["upper"], color=COLOURS["forecast"], alpha=0.2, label="interval")
+    ax.plot(
+        forecast.index,
+        forecast["forecast"],
+        color=COLOURS["forecast"],
+        marker="o",
+        label="forecast",
+    )
+    ax.fill_between(
+        forecast.index,
+        forecast["lower"],
+        forecast["upper"],
+        color=COLOURS["forecast"],
+        alpha=0.2,
+        label="interval",
+    )
     ax.set_title(f"Next {len(forecast)} trading sessions")
     ax.set_ylabel("price")
     ax.legend()
@@ -131,17 +148,28 @@ def render_report(inputs: ReportInputs) -> str:
     ev = inputs.evaluation
     preds = ev.predictions
     lstm_wins = "lstm" in ev.table.index and ev.beats_naive()
-    facts = "".join(f"<dt>{html.escape(str(k))}</dt><dd>{html.escape(str(v))}</dd>" for k, v in inputs.facts.items())
+    facts = "".join(
+        f"<dt>{html.escape(str(k))}</dt><dd>{html.escape(str(v))}</dd>"
+        for k, v in inputs.facts.items()
+    )
     notes = ""
     if inputs.notes:
-        notes = "<h2>Data cleaning</h2><ul>" + "".join(f"<li>{html.escape(n)}</li>" for n in inputs.notes) + "</ul>"
+        notes = (
+            "<h2>Data cleaning</h2><ul>"
+            + "".join(f"<li>{html.escape(n)}</li>" for n in inputs.notes)
+            + "</ul>"
+        )
     return PAGE.format(
         title=html.escape(inputs.title),
         verdict=html.escape(ev.verdict()),
         verdict_class="good" if lstm_wins else "bad",
         metrics=_table_html(ev.table),
-        plot_test=_test_span_plot(preds, f"{ev.ticker}: test span {ev.test_start} to {ev.test_end}"),
-        plot_zoom=_test_span_plot(preds.iloc[-ZOOM_SESSIONS:], f"Last {ZOOM_SESSIONS} test sessions"),
+        plot_test=_test_span_plot(
+            preds, f"{ev.ticker}: test span {ev.test_start} to {ev.test_end}"
+        ),
+        plot_zoom=_test_span_plot(
+            preds.iloc[-ZOOM_SESSIONS:], f"Last {ZOOM_SESSIONS} test sessions"
+        ),
         zoom=ZOOM_SESSIONS,
         plot_forecast=_forecast_plot(inputs.history, inputs.forecast),
         forecast=_table_html(inputs.forecast.rename(index=lambda d: d.date()), "{:.2f}"),

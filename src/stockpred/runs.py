@@ -76,7 +76,9 @@ def run_pipeline(
             history=history.frame[history.price_column],
             train=fc.train_result_,
             facts={
-                "source": history.source if history.path is None else f"{history.source}: {history.path}",
+                "source": history.source
+                if history.path is None
+                else f"{history.source}: {history.path}",
                 "modelled price": history.price_column,
                 "history": f"{history.dates[0].date()} to {history.dates[-1].date()} ({len(history)} sessions)",
                 "training span ends": fc.meta_["train_end_date"],
@@ -97,7 +99,14 @@ def run_pipeline(
     return RunResult(out, fc, evaluation, forecast, metrics)
 
 
-def train_only(history: PriceHistory, config: ForecastConfig, out: Path, *, data_args: dict[str, Any], progress: bool = True) -> Forecaster:
+def train_only(
+    history: PriceHistory,
+    config: ForecastConfig,
+    out: Path,
+    *,
+    data_args: dict[str, Any],
+    progress: bool = True,
+) -> Forecaster:
     """Fit and save the model folder (and how to reload the data) without evaluating."""
     fc = Forecaster(config).fit(history, progress=progress)
     with atomic_dir(out) as tmp:

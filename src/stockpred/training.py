@@ -67,7 +67,9 @@ def resolve_device(name: str) -> torch.device:
     if name == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     if name == "cuda" and not torch.cuda.is_available():
-        raise ConfigError("--device cuda was asked for but no CUDA GPU is available; use --device cpu or auto")
+        raise ConfigError(
+            "--device cuda was asked for but no CUDA GPU is available; use --device cpu or auto"
+        )
     if name not in {"cpu", "cuda"}:
         raise ConfigError(f"unknown device {name!r}; use auto, cpu or cuda")
     return torch.device(name)
@@ -160,7 +162,13 @@ class _progress_bar:  # noqa: N801 - used as a context manager like rich's own
     def __enter__(self) -> _progress_bar:
         if self.enabled:
             from rich.console import Console
-            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+            from rich.progress import (
+                BarColumn,
+                MofNCompleteColumn,
+                Progress,
+                TextColumn,
+                TimeRemainingColumn,
+            )
 
             self._progress = Progress(
                 TextColumn("epoch"),
@@ -172,7 +180,9 @@ class _progress_bar:  # noqa: N801 - used as a context manager like rich's own
                 transient=True,
             )
             self._progress.start()
-            self._task = self._progress.add_task("fit", total=self.epochs, train=float("nan"), val=float("nan"))
+            self._task = self._progress.add_task(
+                "fit", total=self.epochs, train=float("nan"), val=float("nan")
+            )
         return self
 
     def update(self, epoch: int, train: float, val: float) -> None:

@@ -56,5 +56,7 @@ def next_sessions(exchange: str, last: pd.Timestamp, n: int) -> pd.DatetimeIndex
         raise ValidationError(f"{exchange} calendar ends at {cal.last_session.date()}")
     window = cal.sessions_window(anchor, n + 1)[1:]
     if len(window) < n:
-        raise ValidationError(f"{exchange} calendar does not reach {n} sessions after {last.date()}")
+        raise ValidationError(
+            f"{exchange} calendar does not reach {n} sessions after {last.date()}"
+        )
     return pd.DatetimeIndex(window.tz_localize(None) if window.tz else window, name="date")

@@ -42,8 +42,13 @@ class PriceHistory:
     def head_sessions(self, n: int) -> PriceHistory:
         """The first ``n`` sessions: what was known at the end of session ``n - 1``."""
         return PriceHistory(
-            self.frame.iloc[:n], self.ticker, self.source, self.price_column, self.exchange,
-            self.cleaning, self.path,
+            self.frame.iloc[:n],
+            self.ticker,
+            self.source,
+            self.price_column,
+            self.exchange,
+            self.cleaning,
+            self.path,
         )
 
     def fingerprint(self, end: int) -> str:
@@ -67,7 +72,11 @@ def load_prices(
     """Prices for a ticker from the bundled sample, or from a local CSV/Parquet file."""
     if csv is not None:
         raw = read_price_file(csv)
-        source, name, path = "csv", ticker if ticker != DEFAULT_TICKER else Path(csv).name.split(".")[0].upper(), str(csv)
+        source, name, path = (
+            "csv",
+            ticker if ticker != DEFAULT_TICKER else Path(csv).name.split(".")[0].upper(),
+            str(csv),
+        )
     else:
         raw = load_sample_raw(ticker)
         source, name, path = "sample", ticker.upper(), None

@@ -255,7 +255,9 @@ def clean_prices(
 
     bad = _bad_price_rows(frame)
     bad_dates = tuple(str(d.date()) for d in frame.index[bad])
-    _check_bad_rows(len(bad_dates), len(frame), strict=strict, example=bad_dates[0] if bad_dates else "")
+    _check_bad_rows(
+        len(bad_dates), len(frame), strict=strict, example=bad_dates[0] if bad_dates else ""
+    )
     frame = frame[~bad]
     if len(frame) < 2:
         raise ValidationError("fewer than two usable rows of prices remain after cleaning")

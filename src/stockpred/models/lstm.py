@@ -22,7 +22,9 @@ class LSTMNet(nn.Module):
             bidirectional=cfg.bidirectional,
         )
         directions = 2 if cfg.bidirectional else 1
-        self.head = nn.Sequential(nn.Dropout(cfg.dropout), nn.Linear(cfg.hidden * directions, cfg.horizon))
+        self.head = nn.Sequential(
+            nn.Dropout(cfg.dropout), nn.Linear(cfg.hidden * directions, cfg.horizon)
+        )
         self.directions = directions
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:

@@ -1,0 +1,63 @@
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from stockpred.evaluation import (
+    directional_accuracy,
+    evaluate_forecasts,
+    naive_scale,
+    point_metrics,
+)
+
+
+def test_point_metrics_by_hand() -> None:
+    actual = np.array([10.0, 12.0])
+    pred = np.array([11.0, 11.0])
+    prev = np.array([9.0, 13.0])
+    m = point_metrics(actual, pred, prev, scale=2.0)
+    assert m["mse"] == pytest.approx(1.0)
+    assert m["rmse"] == pytest.approx(1.0)
+    assert m["mae"] == pytest.approx(1.0)
+    assert m["mape"] == pytest.approx((0.1 + 1 / 12) / 2 * 100)
+    assert m["mase"] == pytest.approx(0.5)
+    assert m["directional_accuracy"] == pytest.approx(1.0)
+
+
+def test_directional_accuracy_none_for_no_move_and_skips_flat_days() -> None:
+    prev = np.array([1.0, 1.0, 1.0])
+    assert directional_accuracy(np.array([2.0, 0.5, 1.0]), prev, prev) is None
+    got = directional_accuracy(np.array([2.0, 0.5, 1.0]), np.array([1.5, 1.5, 0.5]), prev)
+    assert got == pytest.approx(0.5)
+
+
+def test_naive_scale_is_training_span_only() -> None:
+    prices = np.array([1.0, 2.0, 4.0, 100.0])
+    assert naive_scale(prices, 3) == pytest.approx(1.5)
+
+
+def test_evaluation_contract_and_verdict() -> None:
+    prices = np.array([10.0, 11.0, 10.0, 11.0, 12.0])
+    dates = pd.bdate_range("2021-01-04", periods=5)
+    origins = np.array([2, 3])
+    ev = evaluate_forecasts(
+        "T",
+        dates,
+        prices,
+        origins,
+        {"lstm": np.array([10.9, 12.1]), "naive": prices[origins]},
+        scale=1.0,
+    )
+    doc = ev.to_dict()
+    assert doc["test_start"] == str(dates[3].date())
+    assert doc["test_end"] == str(dates[4].date())
+    assert doc["n_test"] == 2
+    assert doc["models"]["naive"]["directional_accuracy"] is None
+    assert ev.beats_naive()
+    assert "LSTM beats the naive forecast on T" in ev.verdict()
+    worse = evaluate_forecasts(
+        "T", dates, prices, origins, {"lstm": np.array([9.0, 9.0]), "naive": prices[origins]}, 1.0
+    )
+    assert not worse.beats_naive()
+    assert "does not beat" in worse.verdict()

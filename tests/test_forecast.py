@@ -1,0 +1,128 @@
+"""The shared model check: fit → predict shapes → save/load → same seed, same output → errors."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+
+from stockpred import ForecastConfig, Forecaster
+from stockpred.data.calendar import next_sessions
+from stockpred.data.loading import PriceHistory
+from stockpred.exceptions import ArtifactError, DataError, NotFittedError
+
+from .conftest import TINY
+
+
+@pytest.fixture(scope="module")
+def fitted(msft: PriceHistory) -> Forecaster:
+    return Forecaster(ForecastConfig(**TINY)).fit(msft, progress=False)
+
+
+def _weights(fc: Forecaster) -> dict[str, torch.Tensor]:
+    return {k: v.clone() for k, v in fc.net_.state_dict().items()}
+
+
+def test_predict_before_fit_is_refused() -> None:
+    with pytest.raises(NotFittedError):
+        Forecaster().predict(days=3)
+
+
+def test_predict_dates_are_the_next_sessions(fitted: Forecaster, msft: PriceHistory) -> None:
+    out = fitted.predict(msft, days=7)
+    assert list(out.columns) == ["forecast", "lower", "upper"]
+    assert out.index.equals(next_sessions("XNYS", msft.dates[-1], 7))
+    assert (out["lower"] < out["forecast"]).all()
+    assert (out["forecast"] < out["upper"]).all()
+    widths = (out["upper"] - out["lower"]).to_numpy()
+    assert (np.diff(widths) > 0).all()  # uncertainty grows with the step
+
+
+def test_same_seed_same_weights(msft: PriceHistory, fitted: Forecaster) -> None:
+    again = Forecaster(ForecastConfig(**TINY)).fit(msft, progress=False)
+    for key, value in _weights(fitted).items():
+        assert torch.equal(value, again.net_.state_dict()[key])
+    other = Forecaster(ForecastConfig(**{**TINY, "seed": 1})).fit(msft, progress=False)
+    assert not torch.equal(
+        other.net_.state_dict()["head.1.weight"], fitted.net_.state_dict()["head.1.weight"]
+    )
+
+
+def test_save_load_gives_bit_identical_predictions(
+    fitted: Forecaster, msft: PriceHistory, tmp_path: Path
+) -> None:
+    fitted.save(tmp_path / "m")
+    loaded = Forecaster.load(tmp_path / "m")
+    pd.testing.assert_frame_equal(
+        fitted.predict(msft, days=12), loaded.predict(days=12), check_exact=True
+    )
+    origins = np.arange(100, 120)
+    np.testing.assert_array_equal(
+        fitted.predict_origins(msft, origins, 1), loaded.predict_origins(msft, origins, 1)
+    )
+    assert not list(tmp_path.glob(".*"))  # no temp folders left behind
+
+
+def test_leakage_changing_test_prices_changes_nothing_learned(
+    msft: PriceHistory, fitted: Forecaster
+) -> None:
+    frame = msft.frame.copy()
+    test_rows = frame.index[fitted.split_.val_end :]
+    frame.loc[test_rows, ["open", "high", "low", "close", "adj_close"]] *= 3.0
+    changed = PriceHistory(frame, msft.ticker, msft.source, msft.price_column)
+    refit = Forecaster(ForecastConfig(**TINY)).fit(changed, progress=False)
+    assert refit.scaler_.to_dict() == fitted.scaler_.to_dict()
+    for key, value in _weights(fitted).items():
+        assert torch.equal(value, refit.net_.state_dict()[key])
+
+
+def test_evaluate_scores_only_unseen_sessions(fitted: Forecaster, msft: PriceHistory) -> None:
+    ev = fitted.evaluate(msft)
+    assert ev.predictions.index[0] == msft.dates[fitted.split_.val_end]
+    assert ev.predictions.index[-1] == msft.dates[-1]
+    assert set(ev.table.index) == {"lstm", "naive", "drift", "moving_average"}
+    np.testing.assert_array_equal(ev.predictions["naive"], ev.predictions["previous"])
+
+
+def test_evaluate_refuses_different_training_data(fitted: Forecaster, msft: PriceHistory) -> None:
+    frame = msft.frame.copy()
+    frame.iloc[5, frame.columns.get_loc("adj_close")] *= 1.01
+    with pytest.raises(DataError, match="differ from the ones the model was trained on"):
+        fitted.evaluate(PriceHistory(frame, "MSFT", "sample", "adj_close"))
+
+
+def test_price_target_and_multi_step_horizon(msft: PriceHistory) -> None:
+    fc = Forecaster(ForecastConfig(**{**TINY, "target": "price", "horizon": 3})).fit(
+        msft, progress=False
+    )
+    assert fc.predict_origins(msft, np.array([200, 201]), 3).shape == (2, 3)
+    assert len(fc.predict(msft, days=2)) == 2  # direct outputs
+    assert len(fc.predict(msft, days=5)) == 5  # fed back beyond the horizon
+    assert np.isfinite(fc.evaluate(msft).table.to_numpy(dtype=float)[:, :5]).all()
+
+
+@pytest.mark.parametrize("damage", ["delete", "edit_weights", "edit_json", "garbage_json"])
+def test_tampered_model_folder_is_refused(fitted: Forecaster, tmp_path: Path, damage: str) -> None:
+    folder = fitted.save(tmp_path / "m")
+    if damage == "delete":
+        (folder / "scaler.json").unlink()
+    elif damage == "edit_weights":
+        data = bytearray((folder / "weights.safetensors").read_bytes())
+        data[-1] ^= 0xFF
+        (folder / "weights.safetensors").write_bytes(bytes(data))
+    elif damage == "edit_json":
+        cfg = json.loads((folder / "config.json").read_text())
+        (folder / "config.json").write_text(json.dumps({**cfg, "hidden": 99}))
+    else:
+        (folder / "manifest.json").write_text("{not json")
+    with pytest.raises(ArtifactError):
+        Forecaster.load(folder)
+
+
+def test_missing_model_folder(tmp_path: Path) -> None:
+    with pytest.raises(ArtifactError, match="no model folder"):
+        Forecaster.load(tmp_path / "nope")
