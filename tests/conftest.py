@@ -24,6 +24,18 @@ TINY = {
 }
 
 
+@pytest.fixture(autouse=True)
+def _no_network(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests never touch the network: an accidental connection fails loudly and at once."""
+    import socket
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("a test tried to open a network connection")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+
+
 @pytest.fixture
 def tiny_config() -> ForecastConfig:
     """A network small enough to train in a test."""

@@ -199,7 +199,7 @@ def _bad_csv(tmp_path: Path, kind: str) -> Path:
         (["run", "--csv", "{nan_prices}"], "more than cleaning repairs"),
         (["run", "--csv", "{one_negative}", "--strict"], "--strict"),
         (["run", "--csv", "{short}"], "too short"),
-        (["run", "NOPE"], "unknown ticker 'NOPE'"),
+        (["run", "NOPE", "--source", "sample"], "unknown ticker 'NOPE'"),
         (["predict", "{tmp}/no-such-run"], "no model folder"),
         (["run", "--exchange", "XXXX", "--csv", "{short}"], "unknown exchange"),
         (["run", "--config", "{tmp}/bad.toml"], "invalid hidden"),

@@ -29,7 +29,7 @@ def test_adjusted_close_has_no_split_crash() -> None:
 
 def test_unknown_sample_ticker_names_the_alternatives() -> None:
     with pytest.raises(TickerNotFound, match="AAPL, FB, GOOG, IBM, MSFT"):
-        load_prices("ZZZZ")
+        load_prices("ZZZZ", source="sample")
 
 
 def test_next_sessions_skip_weekends_and_holidays() -> None:

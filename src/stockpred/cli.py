@@ -40,8 +40,23 @@ Tickers = Annotated[
 Csv = Annotated[
     Path | None, typer.Option("--csv", help="Daily prices from a CSV or Parquet file instead.")
 ]
+Source = Annotated[
+    Literal["auto", "sample", "csv", "yahoo", "stooq", "alphavantage"] | None,
+    typer.Option(
+        help="Where prices come from (default: sample for its tickers, else auto: yahoo, stooq, alphavantage)."
+    ),
+]
+StoreOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--store", help="DuckDB price store (default: $STOCKPRED_STORE or user data dir)."
+    ),
+]
+TickersFile = Annotated[
+    Path | None, typer.Option("--tickers-file", help="File of tickers, one or more per line.")
+]
 Out = Annotated[
-    Path | None, typer.Option("--out", help="Run folder to write [default: runs/TICKER].")
+    Path | None, typer.Option("--out", help="Run folder to write (default: runs/TICKER).")
 ]
 ConfigFile = Annotated[
     Path | None, typer.Option("--config", help="TOML file with ForecastConfig fields.")
@@ -62,7 +77,7 @@ Target = Annotated[
     typer.Option(help="Model next log-return (default) or the price level."),
 ]
 Device = Annotated[
-    Literal["auto", "cpu", "cuda"] | None, typer.Option(help="Where to train [default: auto].")
+    Literal["auto", "cpu", "cuda"] | None, typer.Option(help="Where to train (default: auto).")
 ]
 TestStart = Annotated[
     str | None, typer.Option("--test-start", help="First test date (YYYY-MM-DD).")
@@ -94,16 +109,28 @@ def _config(config_file: Path | None, **overrides: Any) -> ForecastConfig:
 
 
 def _load(ticker: str, data_args: dict[str, Any]) -> PriceHistory:
-    from stockpred.data.loading import load_prices
+    from stockpred.data.loading import PriceHistory, load_prices
 
-    return load_prices(ticker, **data_args)
+    history = load_prices(ticker, **data_args)
+    assert isinstance(history, PriceHistory)  # one ticker in, one history out
+    return history
 
 
 def _data_args(
-    csv: Path | None, exchange: str, strict: bool, max_gap: int, start: str | None, end: str | None
+    csv: Path | None,
+    source: str | None,
+    store: Path | None,
+    exchange: str,
+    strict: bool,
+    max_gap: int,
+    start: str | None,
+    end: str | None,
 ) -> dict[str, Any]:
+    """How prices are loaded, saved in the run folder so evaluate reloads the same ones."""
     return {
         "csv": str(csv) if csv else None,
+        "source": source,
+        "store": str(store) if store else None,
         "exchange": exchange,
         "strict": strict,
         "max_gap": max_gap,
@@ -161,6 +188,9 @@ def _forecast_table(forecast: Any, title: str) -> Any:
 def run(
     tickers: Tickers = None,
     csv: Csv = None,
+    source: Source = None,
+    store: StoreOpt = None,
+    tickers_file: TickersFile = None,
     out: Out = None,
     days: Days = 10,
     epochs: Epochs = None,
@@ -207,8 +237,8 @@ def run(
         device=device,
         test_start=test_start,
     )
-    names = _ticker_list(tickers, csv)
-    data_args = _data_args(csv, exchange, strict, max_gap, start, end)
+    names = _ticker_list(tickers, tickers_file, csv)
+    data_args = _data_args(csv, source, store, exchange, strict, max_gap, start, end)
     histories = [_load(name, data_args) for name in names]  # all data checked before any training
     base = out or Path("runs") / (histories[0].ticker if len(histories) == 1 else "leaderboard")
     results = []
@@ -237,10 +267,13 @@ def run(
         typer.echo(json.dumps(doc, indent=2))
 
 
-def _ticker_list(tickers: list[str] | None, csv: Path | None) -> list[str]:
+def _ticker_list(
+    tickers: list[str] | None, tickers_file: Path | None, csv: Path | None
+) -> list[str]:
+    from stockpred.cli_data import read_tickers
     from stockpred.data.samples import DEFAULT_TICKER
 
-    names = [t.upper() for t in tickers or []]
+    names = read_tickers(tickers or [], tickers_file) if tickers or tickers_file else []
     if csv is not None and len(names) > 1:
         raise typer.BadParameter("--csv takes one file, so give at most one ticker name with it")
     return names or [DEFAULT_TICKER]
@@ -249,9 +282,11 @@ def _ticker_list(tickers: list[str] | None, csv: Path | None) -> list[str]:
 @app.command()
 def train(
     ticker: Annotated[
-        str | None, typer.Argument(help="Ticker [default: MSFT].", show_default=False)
+        str | None, typer.Argument(help="Ticker (default: MSFT).", show_default=False)
     ] = None,
     csv: Csv = None,
+    source: Source = None,
+    store: StoreOpt = None,
     out: Out = None,
     epochs: Epochs = None,
     seed: Seed = None,
@@ -292,8 +327,8 @@ def train(
         device=device,
         test_start=test_start,
     )
-    data_args = _data_args(csv, exchange, strict, max_gap, start, end)
-    history = _load(_ticker_list([ticker] if ticker else None, csv)[0], data_args)
+    data_args = _data_args(csv, source, store, exchange, strict, max_gap, start, end)
+    history = _load(_ticker_list([ticker] if ticker else None, None, csv)[0], data_args)
     _say_data(console, history)
     folder = out or Path("runs") / history.ticker
     fc = train_only(history, cfg, folder, data_args=data_args, progress=not quiet)
@@ -342,11 +377,11 @@ def predict(
     csv: Annotated[
         Path | None,
         typer.Option(
-            "--csv", help="Newer prices to forecast from [default: the run's last prices]."
+            "--csv", help="Newer prices to forecast from (default: the run's last prices)."
         ),
     ] = None,
     out: Annotated[
-        Path | None, typer.Option("--out", help="CSV to write [default: RUN_DIR/forecast.csv].")
+        Path | None, typer.Option("--out", help="CSV to write (default: RUN_DIR/forecast.csv).")
     ] = None,
     as_json: AsJson = False,
 ) -> None:
@@ -365,6 +400,15 @@ def predict(
     console.print(f"wrote {target}")
     if as_json:
         typer.echo(forecast.reset_index().to_json(orient="records", date_format="iso", indent=2))
+
+
+def _register_data_commands() -> None:
+    from stockpred.cli_data import register
+
+    register(app)
+
+
+_register_data_commands()
 
 
 def main() -> None:

@@ -8,12 +8,16 @@ anything else is a bug and may show a traceback::
     │   ├── ValidationError       missing columns, unparseable dates, bad prices
     │   ├── InsufficientHistory   fewer sessions than the window and spans need
     │   ├── TickerNotFound        the source does not know the ticker
-    │   ├── ProviderError         a provider failed (timeout, bad answer)
-    │   │   └── RateLimited       a provider asked us to slow down
+    │   ├── ProviderError         a provider failed (bad answer, missing key)
+    │   │   ├── RateLimited       a provider asked us to slow down
+    │   │   └── ProviderUnavailable  no answer (timeout, network down, 5xx): worth a retry
     │   └── StoreError            the local price store is corrupt or locked
     ├── ConfigError               an option or config file value is invalid
     ├── NotFittedError            predict/evaluate/save before fit
     └── ArtifactError             a model folder is missing, incomplete or tampered with
+
+StaleDataWarning (a ``UserWarning``) says stored prices were used because no provider
+answered, and how old they are.
 """
 
 from __future__ import annotations
@@ -47,6 +51,10 @@ class RateLimited(ProviderError):
     """A data provider asked us to slow down."""
 
 
+class ProviderUnavailable(ProviderError):
+    """A provider could not be reached or failed on its side; retrying may help."""
+
+
 class StoreError(DataError):
     """The local price store cannot be read or written safely."""
 
@@ -61,3 +69,7 @@ class NotFittedError(StockpredError):
 
 class ArtifactError(StockpredError):
     """A saved model folder is missing, incomplete or has been altered."""
+
+
+class StaleDataWarning(UserWarning):
+    """Stored prices were used because no provider answered; the message says how old."""

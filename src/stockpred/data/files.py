@@ -1,7 +1,8 @@
-"""Local price files (CSV, gzipped CSV, Parquet) read into raw tables for cleaning."""
+"""Local price files (CSV, gzipped CSV, Parquet): read into raw tables, written by export."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pandas as pd
@@ -23,3 +24,22 @@ def read_price_file(path: str | Path) -> pd.DataFrame:
         raise ValidationError(f"cannot read {file} as a price table: {first_line}") from exc
     except (ValueError, ImportError) as exc:  # pyarrow's errors for a non-Parquet file
         raise ValidationError(f"cannot read {file} as Parquet: {exc}") from exc
+
+
+def write_price_file(frame: pd.DataFrame, path: str | Path, fmt: str) -> Path:
+    """Write a PriceFrame as CSV or Parquet via a temporary file, so readers never see half."""
+    if fmt not in ("csv", "parquet"):
+        raise ValidationError(f"unknown export format {fmt!r}; use csv or parquet")
+    file = Path(path)
+    file.parent.mkdir(parents=True, exist_ok=True)
+    tmp = file.with_name(f".{file.name}.{os.getpid()}.tmp")
+    table = frame.rename_axis("date").reset_index()
+    try:
+        if fmt == "csv":
+            table.to_csv(tmp, index=False, date_format="%Y-%m-%d")
+        else:
+            table.to_parquet(tmp, index=False)
+        os.replace(tmp, file)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return file

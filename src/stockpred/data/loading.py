@@ -1,17 +1,23 @@
-"""``load_prices``: one entry point from a ticker or a file to a validated price history."""
+"""``load_prices``: one entry point from tickers or a file to validated price histories."""
 
 from __future__ import annotations
 
 import hashlib
+import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import overload
 
 import numpy as np
 import pandas as pd
 
-from stockpred.data.files import read_price_file
-from stockpred.data.samples import DEFAULT_TICKER, load_sample_raw
+from stockpred.data.providers import NETWORK_SOURCES, Provider, Retry, get_provider, provider_order
+from stockpred.data.samples import DEFAULT_TICKER, sample_tickers
 from stockpred.data.schema import DEFAULT_MAX_GAP, CleaningReport, clean_prices
+from stockpred.data.store import PANEL_COLUMNS, PriceStore
+from stockpred.data.sync import sessions_behind, update_first
+from stockpred.exceptions import ConfigError, InsufficientHistory, ProviderError, StaleDataWarning
 
 
 @dataclass(frozen=True)
@@ -59,28 +65,178 @@ class PriceHistory:
         return digest.hexdigest()
 
 
+@overload
 def load_prices(
-    ticker: str = DEFAULT_TICKER,
+    ticker: str = ...,
+    *,
+    csv: str | Path | None = ...,
+    source: str | Provider | None = ...,
+    store: str | Path | PriceStore | None = ...,
+    exchange: str = ...,
+    strict: bool = ...,
+    max_gap: int = ...,
+    start: str | None = ...,
+    end: str | None = ...,
+    retry: Retry | None = ...,
+) -> PriceHistory: ...
+
+
+@overload
+def load_prices(
+    ticker: list[str] | tuple[str, ...],
+    *,
+    csv: str | Path | None = ...,
+    source: str | Provider | None = ...,
+    store: str | Path | PriceStore | None = ...,
+    exchange: str = ...,
+    strict: bool = ...,
+    max_gap: int = ...,
+    start: str | None = ...,
+    end: str | None = ...,
+    retry: Retry | None = ...,
+) -> pd.DataFrame: ...
+
+
+def load_prices(
+    ticker: str | list[str] | tuple[str, ...] = DEFAULT_TICKER,
     *,
     csv: str | Path | None = None,
+    source: str | Provider | None = None,
+    store: str | Path | PriceStore | None = None,
     exchange: str = "XNYS",
     strict: bool = False,
     max_gap: int = DEFAULT_MAX_GAP,
     start: str | None = None,
     end: str | None = None,
-) -> PriceHistory:
-    """Prices for a ticker from the bundled sample, or from a local CSV/Parquet file."""
-    if csv is not None:
-        raw = read_price_file(csv)
-        source, name, path = (
-            "csv",
-            ticker if ticker != DEFAULT_TICKER else Path(csv).name.split(".")[0].upper(),
-            str(csv),
+    retry: Retry | None = None,
+) -> PriceHistory | pd.DataFrame:
+    """Prices for one ticker (a ``PriceHistory``) or several (a long panel DataFrame).
+
+    ``source``: ``sample`` (bundled, offline), ``csv`` (with ``csv=PATH``), ``yahoo``,
+    ``stooq``, ``alphavantage``, ``auto`` (those three in ``provider_order()``), or a
+    ``Provider``. Default: ``csv`` when a file is given, ``sample`` for the sample's
+    tickers, else ``auto``. Network sources read the local store (``store``, default
+    ``$STOCKPRED_STORE`` or the user data directory) after fetching what it lacks; when no
+    provider answers, stored prices are used with a ``StaleDataWarning`` saying how old.
+    """
+    if not isinstance(ticker, str):
+        if csv is not None:
+            raise ConfigError("a price file holds one ticker: pass a single ticker with --csv")
+        histories = [
+            load_prices(
+                name,
+                source=source,
+                store=store,
+                exchange=exchange,
+                strict=strict,
+                max_gap=max_gap,
+                start=start,
+                end=end,
+                retry=retry,
+            )
+            for name in dict.fromkeys(t.upper() for t in ticker)
+        ]
+        return _panel(histories)
+    chosen = _resolve_source(ticker, source, csv)
+    if chosen in ("sample", "csv"):
+        provider = get_provider(chosen, path=csv)
+        raw = provider.fetch_raw(ticker, None, None)
+        frame, report = clean_prices(
+            raw, exchange=exchange, strict=strict, max_gap=max_gap, start=start, end=end
         )
-    else:
-        raw = load_sample_raw(ticker)
-        source, name, path = "sample", ticker.upper(), None
-    frame, report = clean_prices(
-        raw, exchange=exchange, strict=strict, max_gap=max_gap, start=start, end=end
+        name = _file_ticker(ticker, csv) if csv is not None else ticker.upper()
+        path = None if csv is None else str(csv)
+        return PriceHistory(frame, name, chosen, report.price_column, exchange, report, path)
+    providers = (
+        [chosen]
+        if not isinstance(chosen, str)
+        else [get_provider(n) for n in (provider_order() if chosen == "auto" else [chosen])]
     )
-    return PriceHistory(frame, name, source, report.price_column, exchange, report, path)
+    price_store = store if isinstance(store, PriceStore) else PriceStore(store)
+    return _from_store(
+        ticker.upper(),
+        providers,
+        price_store,
+        exchange=exchange,
+        strict=strict,
+        max_gap=max_gap,
+        start=start,
+        end=end,
+        retry=retry,
+    )
+
+
+def _resolve_source(
+    ticker: str, source: str | Provider | None, csv: str | Path | None
+) -> str | Provider:
+    """The explicit source, else ``csv`` for a file, ``sample`` for its tickers, else ``auto``."""
+    if csv is not None and source not in (None, "csv"):
+        raise ConfigError(f"--csv reads a file; it cannot be combined with --source {source}")
+    if csv is not None:
+        return "csv"
+    if source is None:
+        return "sample" if ticker.upper() in sample_tickers() else "auto"
+    if isinstance(source, str) and source not in (*NETWORK_SOURCES, "auto", "sample", "csv"):
+        raise ConfigError(
+            f"unknown source {source!r}; choose auto, sample, csv, {', '.join(NETWORK_SOURCES)}"
+        )
+    return source
+
+
+def _file_ticker(ticker: str, csv: str | Path) -> str:
+    """The name a file's prices go by: the ticker given, else the file's stem."""
+    return ticker if ticker != DEFAULT_TICKER else Path(csv).name.split(".")[0].upper()
+
+
+def _from_store(
+    ticker: str,
+    providers: Sequence[Provider],
+    store: PriceStore,
+    *,
+    exchange: str,
+    strict: bool,
+    max_gap: int,
+    start: str | None,
+    end: str | None,
+    retry: Retry | None,
+) -> PriceHistory:
+    """Fetch what the store lacks, then read it; stale stored prices beat no prices."""
+    try:
+        result = update_first(
+            store,
+            ticker,
+            providers,
+            start=start,
+            end=end,
+            exchange=exchange,
+            strict=strict,
+            max_gap=max_gap,
+            retry=retry,
+        )
+        source, report = result.source, result.cleaning
+    except ProviderError as exc:
+        held = store.ranges(ticker)
+        if not held:
+            raise type(exc)(f"{exc}; and nothing is stored for {ticker} in {store.path}") from exc
+        source, report = held[0].source, None
+        behind = sessions_behind(held[0].last, exchange)
+        warnings.warn(
+            f"{exc}; using stored {source} prices for {ticker} up to {held[0].last.date()}, "
+            f"{behind} trading session(s) old",
+            StaleDataWarning,
+            stacklevel=3,
+        )
+    frame = store.read(ticker, source=source, start=start, end=end)
+    if len(frame) < 2:
+        raise InsufficientHistory(
+            f"the store holds {len(frame)} {ticker} session(s) from {source} between "
+            f"{start or 'the start'} and {end or 'today'}; widen --start/--end"
+        )
+    report = report or CleaningReport(rows_in=len(frame), price_column="adj_close")
+    return PriceHistory(frame, ticker, source, "adj_close", exchange, report, None)
+
+
+def _panel(histories: list[PriceHistory]) -> pd.DataFrame:
+    """Histories stacked into one long table, one row per (ticker, date)."""
+    parts = [h.frame.reset_index().assign(ticker=h.ticker) for h in histories]
+    return pd.concat(parts, ignore_index=True)[list(PANEL_COLUMNS)]

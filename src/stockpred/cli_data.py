@@ -1,0 +1,171 @@
+"""``stockpred fetch`` and ``stockpred data list|export``: the local price store from the shell.
+
+Heavy modules (pandas, duckdb, providers) are imported inside the commands so that
+``stockpred --help`` stays fast.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+if TYPE_CHECKING:
+    from stockpred.data.providers import Provider
+
+StoreOption = Annotated[
+    Path | None,
+    typer.Option("--store", help="DuckDB store file (default: $STOCKPRED_STORE or user data dir)"),
+]
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``fetch`` and the ``data`` group to the main stockpred app."""
+    app.command("fetch")(fetch)
+    data = typer.Typer(help="Inspect and export the local price store.", no_args_is_help=True)
+    data.command("list")(list_stored)
+    data.command("export")(export)
+    app.add_typer(data, name="data")
+
+
+def read_tickers(tickers: list[str], tickers_file: Path | None) -> list[str]:
+    """Tickers from arguments and a file (one or more per line, ``#`` comments), deduplicated."""
+    from stockpred.exceptions import ConfigError
+
+    names = list(tickers)
+    if tickers_file is not None:
+        if not tickers_file.is_file():
+            raise ConfigError(f"no such tickers file: {tickers_file}")
+        for line in tickers_file.read_text().splitlines():
+            names.extend(line.split("#", 1)[0].replace(",", " ").split())
+    if not names:
+        raise ConfigError(
+            "no tickers given: name them (stockpred fetch MSFT AAPL) or pass --tickers-file"
+        )
+    return list(dict.fromkeys(n.upper() for n in names))
+
+
+def fetch(
+    tickers: Annotated[list[str] | None, typer.Argument(help="Tickers, e.g. MSFT AAPL")] = None,
+    start: Annotated[
+        str | None, typer.Option(help="First date, e.g. 2010-01-01 (default: all)")
+    ] = None,
+    end: Annotated[str | None, typer.Option(help="Last date (default: latest session)")] = None,
+    source: Annotated[
+        str, typer.Option(help="auto, yahoo, stooq, alphavantage or sample")
+    ] = "auto",
+    store: StoreOption = None,
+    tickers_file: Annotated[
+        Path | None, typer.Option(help="File of tickers, one or more per line")
+    ] = None,
+) -> None:
+    """Fetch daily prices into the local store; a second run fetches only new sessions."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from stockpred.data.store import PriceStore
+    from stockpred.data.sync import update_first
+    from stockpred.exceptions import DataError, ProviderError
+
+    names = read_tickers(tickers or [], tickers_file)
+    providers = _providers(source)
+    price_store = PriceStore(store)
+    console = Console()
+    table = Table(
+        "ticker", "source", "action", "rows written", "stored", title=str(price_store.path)
+    )
+    failed: list[DataError] = []
+    for name in names:
+        try:
+            result = update_first(price_store, name, providers, start=start, end=end)
+        except DataError as exc:
+            failed.append(exc)
+            console.print(f"[red]{name}[/red]: {exc}", soft_wrap=True)
+            continue
+        held = price_store.ranges(name, result.source)[0]
+        span = f"{held.first.date()}..{held.last.date()} ({held.rows} rows)"
+        table.add_row(name, result.source, result.action, str(result.rows_written), span)
+        for message in result.cleaning.messages() if result.cleaning else []:
+            console.print(f"{name}: cleaned: {message}", soft_wrap=True)
+    if table.row_count:
+        console.print(table)
+    if len(failed) == 1 and len(names) == 1:
+        raise failed[0]
+    if failed:
+        raise ProviderError(f"{len(failed)} of {len(names)} tickers failed; see the lines above")
+
+
+def list_stored(store: StoreOption = None) -> None:
+    """List stored tickers with their date ranges, row counts and staleness."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from stockpred.data.store import PriceStore
+    from stockpred.data.sync import sessions_behind
+
+    price_store = PriceStore(store)
+    ranges = price_store.ranges()
+    console = Console()
+    if not ranges:
+        console.print(f"{price_store.path} holds no prices yet; try: stockpred fetch MSFT")
+        return
+    table = Table(
+        "ticker",
+        "source",
+        "first",
+        "last",
+        "rows",
+        "sessions behind",
+        "checked (UTC)",
+        title=str(price_store.path),
+    )
+    for held in ranges:
+        checked = "" if held.checked_at is None else f"{held.checked_at:%Y-%m-%d %H:%M}"
+        table.add_row(
+            held.ticker,
+            held.source,
+            str(held.first.date()),
+            str(held.last.date()),
+            str(held.rows),
+            str(sessions_behind(held.last, "XNYS")),
+            checked,
+        )
+    console.print(table)
+
+
+def export(
+    ticker: Annotated[str, typer.Argument(help="Stored ticker to export")],
+    fmt: Annotated[str, typer.Option("--format", help="csv or parquet")] = "csv",
+    out: Annotated[Path | None, typer.Option(help="Output file (default: TICKER.FORMAT)")] = None,
+    source: Annotated[str | None, typer.Option(help="Stored source (default: freshest)")] = None,
+    store: StoreOption = None,
+) -> None:
+    """Export one stored ticker as CSV or Parquet (written whole or not at all)."""
+    from rich.console import Console
+
+    from stockpred.data.files import write_price_file
+    from stockpred.data.store import PriceStore
+    from stockpred.exceptions import ConfigError, TickerNotFound
+
+    if fmt not in ("csv", "parquet"):
+        raise ConfigError(f"unknown --format {fmt!r}; use csv or parquet")
+    price_store = PriceStore(store)
+    frame = price_store.read(ticker, source=source)
+    if frame.empty:
+        raise TickerNotFound(
+            f"nothing stored for {ticker.upper()} in {price_store.path}; run "
+            f"`stockpred fetch {ticker.upper()}` first"
+        )
+    path = write_price_file(frame, out or Path(f"{ticker.upper()}.{fmt}"), fmt)
+    Console().print(f"wrote {len(frame)} rows of {ticker.upper()} to {path}")
+
+
+def _providers(source: str) -> list[Provider]:
+    from stockpred.data.providers import get_provider, provider_order
+    from stockpred.exceptions import ConfigError
+
+    if source == "csv":
+        raise ConfigError("fetch reads from providers; to use a file, pass --csv to run/train")
+    names = provider_order() if source == "auto" else (source,)
+    return [get_provider(name) for name in names]
