@@ -102,18 +102,35 @@ def _console(as_json: bool) -> Console:
     return Console(stderr=as_json, highlight=False)
 
 
-def _config(config_file: Path | None, **overrides: Any) -> ForecastConfig:
+# Command-line option name -> ForecastConfig field, for the options every training command takes.
+_CONFIG_OPTIONS = {
+    "epochs": "epochs",
+    "seed": "seed",
+    "window": "window",
+    "horizon": "horizon",
+    "hidden": "hidden",
+    "layers": "layers",
+    "dropout": "dropout",
+    "batch_size": "batch_size",
+    "lr": "learning_rate",
+    "target": "target",
+    "device": "device",
+    "test_start": "test_start",
+}
+
+
+def _config(config_file: Path | None, options: dict[str, Any]) -> ForecastConfig:
+    """The TOML config (if any) with the command's explicit options on top."""
     from stockpred.config import make_config
 
+    overrides = {field: options[name] for name, field in _CONFIG_OPTIONS.items() if name in options}
     return make_config(overrides, config_file)
 
 
 def _load(ticker: str, data_args: dict[str, Any]) -> PriceHistory:
-    from stockpred.data.loading import PriceHistory, load_prices
+    from stockpred.data.loading import load_prices
 
-    history = load_prices(ticker, **data_args)
-    assert isinstance(history, PriceHistory)  # one ticker in, one history out
-    return history
+    return load_prices(ticker, **data_args)
 
 
 def _data_args(
@@ -222,21 +239,7 @@ def run(
     from stockpred.runs import leaderboard, run_pipeline
 
     console = _console(as_json)
-    cfg = _config(
-        config,
-        epochs=epochs,
-        seed=seed,
-        window=window,
-        horizon=horizon,
-        hidden=hidden,
-        layers=layers,
-        dropout=dropout,
-        batch_size=batch_size,
-        learning_rate=lr,
-        target=target,
-        device=device,
-        test_start=test_start,
-    )
+    cfg = _config(config, locals())
     names = _ticker_list(tickers, tickers_file, csv)
     data_args = _data_args(csv, source, store, exchange, strict, max_gap, start, end)
     histories = [_load(name, data_args) for name in names]  # all data checked before any training
@@ -312,21 +315,7 @@ def train(
     from stockpred.runs import train_only
 
     console = _console(False)
-    cfg = _config(
-        config,
-        epochs=epochs,
-        seed=seed,
-        window=window,
-        horizon=horizon,
-        hidden=hidden,
-        layers=layers,
-        dropout=dropout,
-        batch_size=batch_size,
-        learning_rate=lr,
-        target=target,
-        device=device,
-        test_start=test_start,
-    )
+    cfg = _config(config, locals())
     data_args = _data_args(csv, source, store, exchange, strict, max_gap, start, end)
     history = _load(_ticker_list([ticker] if ticker else None, None, csv)[0], data_args)
     _say_data(console, history)
