@@ -80,6 +80,8 @@ def fetch(
         try:
             result = update_first(price_store, name, providers, start=start, end=end)
         except DataError as exc:
+            if len(names) == 1:
+                raise  # the CLI prints it as the one error line
             failed.append(exc)
             console.print(f"[red]{name}[/red]: {exc}", soft_wrap=True)
             continue
@@ -90,8 +92,6 @@ def fetch(
             console.print(f"{name}: cleaned: {message}", soft_wrap=True)
     if table.row_count:
         console.print(table)
-    if len(failed) == 1 and len(names) == 1:
-        raise failed[0]
     if failed:
         raise ProviderError(f"{len(failed)} of {len(names)} tickers failed; see the lines above")
 

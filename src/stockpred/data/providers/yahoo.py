@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -88,7 +89,7 @@ def _reason(logged: list[str], ticker: str) -> str:
 
 @contextmanager
 def _yfinance_errors() -> Iterator[list[str]]:
-    """Collect what yfinance logs at ERROR and keep it off the user's terminal."""
+    """Collect what yfinance logs at ERROR and keep it, and its warnings, off the terminal."""
     logger = logging.getLogger("yfinance")
     messages: list[str] = []
 
@@ -101,7 +102,11 @@ def _yfinance_errors() -> Iterator[list[str]]:
     logger.addHandler(handler)
     logger.propagate = False
     try:
-        yield messages
+        with warnings.catch_warnings():
+            # yfinance's own pandas deprecation warnings are not the user's business.
+            warnings.simplefilter("ignore", DeprecationWarning)
+            warnings.simplefilter("ignore", FutureWarning)
+            yield messages
     finally:
         logger.removeHandler(handler)
         logger.propagate = propagate
