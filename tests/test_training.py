@@ -56,3 +56,56 @@ def test_early_stopping_stops_on_noise() -> None:
     assert result.stopped_early
     assert len(result.history) < 200
     assert len(result.history) == result.best_epoch + cfg.patience
+
+
+def test_adam_matches_torch_optim_adam() -> None:
+    import copy
+
+    from stockpred.training import Adam
+
+    torch.manual_seed(0)
+    ours = torch.nn.LSTM(1, 8, 2, batch_first=True)
+    theirs = copy.deepcopy(ours)
+    opt_ours = Adam(ours.parameters(), lr=1e-2)
+    opt_theirs = torch.optim.Adam(theirs.parameters(), lr=1e-2)
+    x = torch.randn(16, 10, 1)
+    for _ in range(20):
+        for net, opt in ((ours, opt_ours), (theirs, opt_theirs)):
+            opt.zero_grad()
+            out, _ = net(x)
+            (out**2).mean().backward()
+            opt.step()
+    for a, b in zip(ours.parameters(), theirs.parameters(), strict=True):
+        torch.testing.assert_close(a, b, rtol=1e-6, atol=1e-7)
+
+
+def test_training_restores_the_callers_thread_count() -> None:
+    from stockpred.training import cpu_threads
+
+    before = torch.get_num_threads()
+    with cpu_threads(1):
+        assert torch.get_num_threads() == 1
+    assert torch.get_num_threads() == before
+    cfg = ForecastConfig(**{**TINY, "threads": 1})
+    train_network(
+        LSTMNet(cfg),
+        (*_data(64, True), *_data(16, True)),
+        cfg,
+        device=torch.device("cpu"),
+        progress=False,
+    )
+    assert torch.get_num_threads() == before
+
+
+def test_on_epoch_sees_every_epoch() -> None:
+    cfg = ForecastConfig(**{**TINY, "epochs": 3, "patience": 10})
+    seen: list[int] = []
+    train_network(
+        LSTMNet(cfg),
+        (*_data(64, True), *_data(16, True)),
+        cfg,
+        device=torch.device("cpu"),
+        progress=False,
+        on_epoch=lambda log, net: seen.append(log.epoch),
+    )
+    assert seen == [1, 2, 3]
