@@ -217,7 +217,9 @@ class Forecaster:
             )
         origins = np.arange(val_end - 1, len(history) - 1)
         forecasts = {"lstm": self.predict_origins(history, origins, 1)[:, 0]}
-        for model in default_baselines(self.config.ma_window):
+        split = Split(train_end, val_end, len(history))
+        for model in default_baselines(self.config):
+            model.fit(history, split)
             forecasts[model.name] = model.predict_origins(history, origins, 1)[:, 0]
         return evaluate_forecasts(
             history.ticker,
