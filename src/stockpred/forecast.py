@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -29,6 +29,9 @@ from stockpred.features import (
 from stockpred.models.baselines import default_baselines
 from stockpred.models.lstm import LSTMNet
 from stockpred.training import TrainResult, predict_batched, resolve_device, train_network
+
+if TYPE_CHECKING:
+    from stockpred.backtest import Mode, Refit
 
 
 def as_history(prices: PriceHistory | pd.DataFrame, exchange: str = "XNYS") -> PriceHistory:
@@ -228,6 +231,32 @@ class Forecaster:
             origins,
             forecasts,
             self.meta_["naive_mae_train"],
+        )
+
+    def backtest(
+        self,
+        prices: PriceHistory | pd.DataFrame,
+        *,
+        folds: int = 5,
+        mode: Mode = "expanding",
+        refit: Refit = "each",
+        horizon: int | None = None,
+        progress: bool = False,
+    ) -> pd.DataFrame:
+        """Walk-forward backtest with this config: tidy (fold, model, step, metric, value).
+
+        Fresh models are fitted before each fold; this forecaster's own weights are unused.
+        """
+        from stockpred.backtest import backtest
+
+        return backtest(
+            as_history(prices),
+            self.config,
+            folds=folds,
+            mode=mode,
+            refit=refit,
+            horizon=horizon,
+            progress=progress,
         )
 
     # -------------------------------------------------------------- persistence

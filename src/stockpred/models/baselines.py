@@ -28,14 +28,18 @@ class OriginForecaster(Protocol):
 
     name: str
 
-    def fit(self, history: PriceHistory, split: Split) -> Self:
-        """Learn from the sessions of ``split``'s training span only."""
-        ...
-
     def predict_origins(
         self, history: PriceHistory, origins: np.ndarray, horizon: int
     ) -> np.ndarray:
         """Price forecasts ``[n, horizon]`` from the sessions known at each origin."""
+        ...
+
+
+class Baseline(OriginForecaster, Protocol):
+    """A baseline: fitted on a split's training span, then forecasts like any model."""
+
+    def fit(self, history: PriceHistory, split: Split) -> Self:
+        """Learn from the sessions of ``split``'s training span only."""
         ...
 
 
@@ -148,6 +152,6 @@ def _with_intercept(x: np.ndarray) -> np.ndarray:
     return np.concatenate([np.ones((len(x), 1)), x], axis=1)
 
 
-def default_baselines(config: ForecastConfig) -> list[OriginForecaster]:
+def default_baselines(config: ForecastConfig) -> list[Baseline]:
     """The baselines every evaluation reports, in table order (fit them before predicting)."""
     return [Naive(), Drift(), MovingAverage(config.ma_window), LinearAR(config.window)]
