@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import json
 
 import numpy as np
 import pandas as pd
@@ -13,6 +14,7 @@ from stockpred.backtest import WalkForward, backtest, plan_folds, walk_forward
 from stockpred.data.loading import PriceHistory
 from stockpred.evaluation import METRICS
 from stockpred.exceptions import ConfigError, InsufficientHistory
+from stockpred.summary import summarise
 
 from .conftest import TINY
 
@@ -105,3 +107,17 @@ def test_forecaster_backtest_delegates(msft: PriceHistory) -> None:
     table = Forecaster(CFG).backtest(msft, folds=2, mode="rolling")
     pd.testing.assert_frame_equal(table, backtest(msft, CFG, folds=2, mode="rolling"))
     assert set(table["step"]) == {1}
+
+
+def test_summary_is_json_and_states_the_verdict(wf: WalkForward, msft: PriceHistory) -> None:
+    doc = json.loads(json.dumps(summarise(wf, msft)))
+    pooled = doc["diebold_mariano"]["naive"][0]["pooled"]["squared"]
+    assert doc["verdict"].startswith("LSTM ")
+    assert "naive forecast on MSFT (DM p = " in doc["verdict"]
+    assert pooled["n"] == sum(f["n_test"] for f in doc["folds"])
+    assert set(doc["diebold_mariano"]) == {"naive", "drift", "moving_average", "linear_ar"}
+    assert set(doc["diebold_mariano"]["naive"][1]["folds"]) == {"1", "2", "3"}
+    assert [c["step"] for c in doc["intervals"]["by_step"]] == [1, 2]
+    assert all(0 <= c["coverage"] <= 1 for c in doc["intervals"]["by_step"])
+    assert doc["signal_backtest"]["n_days"] == doc["n_one_step"]
+    assert doc["lag_detector"]["sentence"] == doc["lag_sentence"]

@@ -67,6 +67,8 @@ class WalkForward:
     """Every fold's forecasts, one row per (fold, step, test session), models as columns."""
 
     ticker: str
+    mode: Mode
+    refit: Refit
     folds: list[Fold]
     models: list[str]
     horizon: int
@@ -121,6 +123,8 @@ def walk_forward(
         ]
     return WalkForward(
         history.ticker,
+        mode,
+        refit,
         plan,
         [m.name for m in models],
         h_max,
