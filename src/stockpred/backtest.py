@@ -18,8 +18,8 @@ import pandas as pd
 from stockpred.config import ForecastConfig
 from stockpred.data.loading import PriceHistory
 from stockpred.evaluation import METRICS, naive_scale, point_metrics
-from stockpred.exceptions import ConfigError
-from stockpred.features import Split, check_history
+from stockpred.exceptions import ConfigError, InsufficientHistory
+from stockpred.features import MIN_TEST_SESSIONS, Split, check_history
 from stockpred.forecast import Forecaster
 from stockpred.models.baselines import OriginForecaster, default_baselines
 
@@ -49,6 +49,11 @@ def plan_folds(n: int, cfg: ForecastConfig, folds: int, mode: Mode) -> list[Fold
     if mode not in ("expanding", "rolling"):
         raise ConfigError(f"unknown mode {mode!r}; use expanding or rolling")
     size = round(n * BACKTEST_SHARE) // folds
+    if size < MIN_TEST_SESSIONS:
+        raise InsufficientHistory(
+            f"{folds} folds over the last half of {n} sessions leave {size} test sessions "
+            f"per fold (at least {MIN_TEST_SESSIONS} needed); use fewer --folds"
+        )
     first = n - size * folds
     plan = []
     for k in range(folds):
