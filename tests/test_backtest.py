@@ -104,8 +104,9 @@ def test_refit_once_fits_once(msft: PriceHistory, monkeypatch: pytest.MonkeyPatc
 
 
 def test_forecaster_backtest_delegates(msft: PriceHistory) -> None:
-    table = Forecaster(CFG).backtest(msft, folds=2, mode="rolling")
-    pd.testing.assert_frame_equal(table, backtest(msft, CFG, folds=2, mode="rolling"))
+    kwargs = {"folds": 2, "mode": "rolling", "refit": "once"}
+    table = Forecaster(CFG).backtest(msft, **kwargs)  # type: ignore[arg-type]
+    pd.testing.assert_frame_equal(table, backtest(msft, CFG, **kwargs))  # type: ignore[arg-type]
     assert set(table["step"]) == {1}
 
 
