@@ -38,26 +38,26 @@ def test_naive_scale_is_training_span_only() -> None:
 
 
 def test_evaluation_contract_and_verdict() -> None:
-    prices = np.array([10.0, 11.0, 10.0, 11.0, 12.0])
-    dates = pd.bdate_range("2021-01-04", periods=5)
-    origins = np.array([2, 3])
+    rng = np.random.default_rng(0)
+    prices = 100 + np.cumsum(rng.normal(0, 1, 61))
+    dates = pd.bdate_range("2021-01-04", periods=61)
+    origins = np.arange(30, 60)
+    actual = prices[origins + 1]
+    good = actual + rng.normal(0, 0.2, 30)
     ev = evaluate_forecasts(
-        "T",
-        dates,
-        prices,
-        origins,
-        {"lstm": np.array([10.9, 12.1]), "naive": prices[origins]},
-        scale=1.0,
+        "T", dates, prices, origins, {"lstm": good, "naive": prices[origins]}, 1.0
     )
     doc = ev.to_dict()
-    assert doc["test_start"] == str(dates[3].date())
-    assert doc["test_end"] == str(dates[4].date())
-    assert doc["n_test"] == 2
+    assert doc["test_start"] == str(dates[31].date())
+    assert doc["test_end"] == str(dates[60].date())
+    assert doc["n_test"] == 30
     assert doc["models"]["naive"]["directional_accuracy"] is None
+    assert doc["dm_vs_naive"]["squared"]["p_better"] < 0.05
     assert ev.beats_naive()
-    assert "LSTM beats the naive forecast on T" in ev.verdict()
+    assert ev.verdict().startswith("LSTM beats the naive forecast on T (DM p = ")
+    bad = actual + rng.normal(0, 3, 30)
     worse = evaluate_forecasts(
-        "T", dates, prices, origins, {"lstm": np.array([9.0, 9.0]), "naive": prices[origins]}, 1.0
+        "T", dates, prices, origins, {"lstm": bad, "naive": prices[origins]}, 1.0
     )
     assert not worse.beats_naive()
-    assert "does not beat" in worse.verdict()
+    assert worse.verdict().startswith("LSTM does worse than the naive forecast on T (DM p = ")

@@ -182,6 +182,24 @@ def _metrics_table(evaluation: Evaluation) -> Any:
     return table
 
 
+def _pooled_table(summary: dict[str, Any]) -> Any:
+    from rich.table import Table
+
+    first, last = summary["first_test_date"], summary["last_test_date"]
+    table = Table(
+        title=f"{summary['ticker']}: one-step forecasts over {len(summary['folds'])} folds, {first} to {last}"
+    )
+    table.add_column("model")
+    for col in ("MSE", "RMSE", "MAE", "MAPE %", "MASE", "dir. acc.", "DM p vs LSTM"):
+        table.add_column(col, justify="right")
+    for name, row in summary["models"].items():
+        cells = ["–" if v is None else f"{v:.4g}" for v in row.values()]
+        dm = summary["diebold_mariano"].get(name)
+        p = f"{dm[0]['pooled']['squared']['p_better']:.3g}" if dm else ""
+        table.add_row(name, *cells, p, style="bold" if name == "lstm" else None)
+    return table
+
+
 def _say_verdict(console: Console, evaluation: Evaluation) -> None:
     colour = "green" if evaluation.beats_naive() else "red"
     console.print(f"[{colour}]{evaluation.verdict()}[/]")
@@ -326,6 +344,111 @@ def train(
         f"trained {len(result.history)} epochs (best {result.best_epoch}, val loss {result.best_val_loss:.4f}) "
         f"in {result.seconds:.1f}s; wrote {folder}/model"
     )
+
+
+@app.command("backtest")
+def backtest_command(
+    ticker: Annotated[
+        str | None, typer.Argument(help="Ticker [default: MSFT].", show_default=False)
+    ] = None,
+    csv: Csv = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Folder to write [default: runs/TICKER-backtest].")
+    ] = None,
+    folds: Annotated[int, typer.Option(min=1, max=50, help="Consecutive test windows.")] = 5,
+    mode: Annotated[
+        Literal["expanding", "rolling"],
+        typer.Option(help="Fit on all the past, or on a fixed-length window of it."),
+    ] = "expanding",
+    refit: Annotated[
+        Literal["each", "once"], typer.Option(help="Refit before every fold, or only the first.")
+    ] = "each",
+    horizon: Horizon = None,
+    threshold: Annotated[
+        float, typer.Option(help="Predicted return above which the trading rule goes long.")
+    ] = 0.0,
+    cost_bps: Annotated[
+        float, typer.Option("--cost-bps", help="Trading cost per trade, basis points.")
+    ] = 5.0,
+    short: Annotated[
+        bool, typer.Option("--short", help="Go short below -threshold instead of flat.")
+    ] = False,
+    epochs: Epochs = None,
+    seed: Seed = None,
+    window: Window = None,
+    hidden: Hidden = None,
+    layers: Layers = None,
+    dropout: Dropout = None,
+    batch_size: BatchSize = None,
+    lr: LearningRate = None,
+    target: Target = None,
+    device: Device = None,
+    config: ConfigFile = None,
+    exchange: Exchange = "XNYS",
+    strict: Strict = False,
+    max_gap: MaxGap = 5,
+    start: Start = None,
+    end: End = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print summary.json on stdout.")] = False,
+    quiet: Quiet = False,
+) -> None:
+    """Walk-forward backtest: every model refitted before each test window, then judged.
+
+    Writes OUT/backtest.csv (fold, model, step, metric, value), OUT/summary.json (DM tests,
+    direction tests, lag detector, trading rule, interval coverage) and OUT/report.html.
+    """
+    from stockpred.backtest import walk_forward
+    from stockpred.backtest_report import render_backtest_report
+    from stockpred.runs import write_backtest
+    from stockpred.summary import summarise
+    from stockpred.trading import TradingRule
+
+    console = _console(as_json)
+    cfg = _config(
+        config,
+        epochs=epochs,
+        seed=seed,
+        window=window,
+        hidden=hidden,
+        layers=layers,
+        dropout=dropout,
+        batch_size=batch_size,
+        learning_rate=lr,
+        target=target,
+        device=device,
+    )
+    data_args = _data_args(csv, exchange, strict, max_gap, start, end)
+    history = _load(_ticker_list([ticker] if ticker else None, csv)[0], data_args)
+    _say_data(console, history)
+    wf = walk_forward(
+        history,
+        cfg,
+        folds=folds,
+        mode=mode,
+        refit=refit,
+        horizon=horizon,
+        progress=not quiet and not as_json,
+    )
+    summary = summarise(wf, history, TradingRule(threshold, cost_bps, short))
+    folder = out or Path("runs") / f"{history.ticker}-backtest"
+    table = wf.metrics()
+    write_backtest(folder, table, summary, render_backtest_report(wf, summary, history))
+    console.print(_pooled_table(summary))
+    colour = "green" if summary["verdict"].startswith("LSTM beats") else "red"
+    console.print(f"[{colour}]{summary['verdict']}[/]")
+    console.print(summary["lag_sentence"])
+    trading = summary["signal_backtest"]
+    console.print(
+        f"trading rule: {trading['strategy']['cumulative_return']:+.1%} vs buy-and-hold "
+        f"{trading['buy_and_hold']['cumulative_return']:+.1%} over {trading['n_days']} sessions"
+    )
+    for row in summary["intervals"]["by_step"]:
+        console.print(
+            f"{row['level']:.0%} interval, step {row['step']}: covered {row['coverage']:.1%}"
+        )
+    console.print(f"wrote {folder}/ (backtest.csv, summary.json, report.html)")
+    if as_json:
+        typer.echo(json.dumps(summary, indent=2))
 
 
 RunDir = Annotated[

@@ -8,6 +8,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from stockpred.stats import ALPHA, DMResult, Loss, diebold_mariano, dm_verdict
+
 METRICS = ("mse", "rmse", "mae", "mape", "mase", "directional_accuracy")
 
 
@@ -31,9 +33,12 @@ def directional_accuracy(actual: np.ndarray, pred: np.ndarray, prev: np.ndarray)
 
 
 def point_metrics(
-    actual: np.ndarray, pred: np.ndarray, prev: np.ndarray, scale: float
+    actual: np.ndarray, pred: np.ndarray, prev: np.ndarray, scale: float | np.ndarray
 ) -> dict[str, float | None]:
-    """MSE, RMSE, MAE, MAPE (percent), MASE and directional accuracy of one forecast."""
+    """MSE, RMSE, MAE, MAPE (percent), MASE and directional accuracy of one forecast.
+
+    ``scale`` may vary by session (pooled backtest folds each have their own training span).
+    """
     err = pred - actual
     mse = float(np.mean(err**2))
     mae = float(np.mean(np.abs(err)))
@@ -42,7 +47,7 @@ def point_metrics(
         "rmse": float(np.sqrt(mse)),
         "mae": mae,
         "mape": float(np.mean(np.abs(err / actual)) * 100.0),
-        "mase": mae / scale if scale > 0 else None,
+        "mase": float(np.mean(np.abs(err) / scale)) if np.all(scale > 0) else None,
         "directional_accuracy": directional_accuracy(actual, pred, prev),
     }
 
@@ -69,19 +74,26 @@ class Evaluation:
         """Model MAE divided by naive MAE: below 1 beats the random walk."""
         return float(self.table.loc[model, "mae"] / self.table.loc["naive", "mae"])
 
+    def dm_vs_naive(self, model: str = "lstm", loss: Loss = "squared") -> DMResult:
+        """Diebold–Mariano test of the model's one-step errors against the naive forecast's."""
+        actual = self.predictions["actual"].to_numpy()
+        return diebold_mariano(
+            self.predictions[model].to_numpy() - actual,
+            self.predictions["naive"].to_numpy() - actual,
+            loss=loss,
+        )
+
     def beats_naive(self, model: str = "lstm") -> bool:
-        """True only when the model's MAE and RMSE are both below the naive forecast's."""
-        row, naive = self.table.loc[model], self.table.loc["naive"]
-        return bool(row["mae"] < naive["mae"] and row["rmse"] < naive["rmse"])
+        """True only when the model's squared errors are significantly below naive's (DM)."""
+        return self.dm_vs_naive(model).p_better < ALPHA
 
     def verdict(self, model: str = "lstm") -> str:
-        """One plain sentence: did the model beat tomorrow = today?"""
+        """One plain sentence with the DM p-value: did the model beat tomorrow = today?"""
         ratio = self.mae_ratio(model)
         change = f"{(ratio - 1) * 100:+.1f}%"
         mae, naive = self.table.loc[model, "mae"], self.table.loc["naive", "mae"]
-        what = "beats" if self.beats_naive(model) else "does not beat"
         return (
-            f"{model.upper()} {what} the naive forecast on {self.ticker}: MAE {mae:.4g} vs "
+            f"{dm_verdict(self.ticker, self.dm_vs_naive(model), model)}: MAE {mae:.4g} vs "
             f"{naive:.4g} ({change}) over {len(self.predictions)} test sessions"
         )
 
@@ -91,14 +103,20 @@ class Evaluation:
             name: {m: _json_number(self.table.loc[name, m]) for m in METRICS}
             for name in self.table.index
         }
+        has_lstm = "lstm" in self.table.index
         return {
             "ticker": self.ticker,
             "test_start": self.test_start,
             "test_end": self.test_end,
             "n_test": len(self.predictions),
             "models": models,
-            "lstm_beats_naive": self.beats_naive() if "lstm" in self.table.index else None,
-            "verdict": self.verdict() if "lstm" in self.table.index else None,
+            "lstm_beats_naive": self.beats_naive() if has_lstm else None,
+            "dm_vs_naive": {
+                loss: self.dm_vs_naive("lstm", loss).to_dict() for loss in ("squared", "absolute")
+            }
+            if has_lstm
+            else None,
+            "verdict": self.verdict() if has_lstm else None,
         }
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -29,6 +29,9 @@ from stockpred.features import (
 from stockpred.models.baselines import default_baselines
 from stockpred.models.lstm import LSTMNet
 from stockpred.training import TrainResult, predict_batched, resolve_device, train_network
+
+if TYPE_CHECKING:
+    from stockpred.backtest import Mode, Refit
 
 
 def as_history(prices: PriceHistory | pd.DataFrame, exchange: str = "XNYS") -> PriceHistory:
@@ -217,7 +220,9 @@ class Forecaster:
             )
         origins = np.arange(val_end - 1, len(history) - 1)
         forecasts = {"lstm": self.predict_origins(history, origins, 1)[:, 0]}
-        for model in default_baselines(self.config.ma_window):
+        split = Split(train_end, val_end, len(history))
+        for model in default_baselines(self.config):
+            model.fit(history, split)
             forecasts[model.name] = model.predict_origins(history, origins, 1)[:, 0]
         return evaluate_forecasts(
             history.ticker,
@@ -226,6 +231,32 @@ class Forecaster:
             origins,
             forecasts,
             self.meta_["naive_mae_train"],
+        )
+
+    def backtest(
+        self,
+        prices: PriceHistory | pd.DataFrame,
+        *,
+        folds: int = 5,
+        mode: Mode = "expanding",
+        refit: Refit = "each",
+        horizon: int | None = None,
+        progress: bool = False,
+    ) -> pd.DataFrame:
+        """Walk-forward backtest with this config: tidy (fold, model, step, metric, value).
+
+        Fresh models are fitted before each fold; this forecaster's own weights are unused.
+        """
+        from stockpred.backtest import backtest
+
+        return backtest(
+            as_history(prices),
+            self.config,
+            folds=folds,
+            mode=mode,
+            refit=refit,
+            horizon=horizon,
+            progress=progress,
         )
 
     # -------------------------------------------------------------- persistence

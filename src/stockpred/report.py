@@ -34,21 +34,23 @@ class ReportInputs:
     notes: list[str] = field(default_factory=list)
 
 
-def _figure(width: float = 10, height: float = 4) -> Figure:
+def figure(width: float = 10, height: float = 4) -> Figure:
+    """A matplotlib Figure not tied to pyplot's global state (safe in threads and tests)."""
     from matplotlib.figure import Figure
 
     fig = Figure(figsize=(width, height), dpi=100, layout="constrained")
     return fig
 
 
-def _png(fig: Figure) -> str:
+def png(fig: Figure) -> str:
+    """The figure as base64 PNG, for an ``<img src="data:...">`` with no file beside it."""
     buf = io.BytesIO()
     fig.savefig(buf, format="png")
     return base64.b64encode(buf.getvalue()).decode("ascii")
 
 
 def _test_span_plot(predictions: pd.DataFrame, title: str) -> str:
-    fig = _figure()
+    fig = figure()
     ax = fig.add_subplot()
     for name, width in (("actual", 1.6), ("naive", 1.0), ("lstm", 1.0)):
         ax.plot(
@@ -58,11 +60,11 @@ def _test_span_plot(predictions: pd.DataFrame, title: str) -> str:
     ax.set_ylabel("price")
     ax.legend()
     ax.grid(alpha=0.3)
-    return _png(fig)
+    return png(fig)
 
 
 def _training_plot(train: TrainResult) -> str:
-    fig = _figure(height=3.2)
+    fig = figure(height=3.2)
     ax = fig.add_subplot()
     epochs = [e.epoch for e in train.history]
     ax.plot(epochs, [e.train_loss for e in train.history], label="train", marker="o")
@@ -75,11 +77,11 @@ def _training_plot(train: TrainResult) -> str:
     ax.set_title("Training curves")
     ax.legend()
     ax.grid(alpha=0.3)
-    return _png(fig)
+    return png(fig)
 
 
 def _forecast_plot(history: pd.Series, forecast: pd.DataFrame) -> str:
-    fig = _figure()
+    fig = figure()
     ax = fig.add_subplot()
     recent = history.iloc[-FORECAST_CONTEXT:]
     ax.plot(recent.index, recent.values, color=COLOURS["actual"], label="history")
@@ -102,18 +104,17 @@ def _forecast_plot(history: pd.Series, forecast: pd.DataFrame) -> str:
     ax.set_ylabel("price")
     ax.legend()
     ax.grid(alpha=0.3)
-    return _png(fig)
+    return png(fig)
 
 
-def _table_html(frame: pd.DataFrame, floatfmt: str = "{:.4g}") -> str:
+def table_html(frame: pd.DataFrame, floatfmt: str = "{:.4g}") -> str:
+    """A DataFrame as a plain HTML table in the page's style."""
     return frame.to_html(
         classes="table", border=0, na_rep="–", float_format=lambda v: floatfmt.format(v)
     )
 
 
-PAGE = """<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>{title}</title>
-<style>
+STYLE = """<style>
 body {{ font-family: system-ui, sans-serif; max-width: 1060px; margin: 2em auto; color: #222; }}
 h1 {{ margin-bottom: 0.2em; }} .verdict {{ font-size: 1.2em; padding: 0.6em 1em; border-radius: 6px; }}
 .good {{ background: #e6f4ea; }} .bad {{ background: #fdecea; }}
@@ -121,7 +122,14 @@ h1 {{ margin-bottom: 0.2em; }} .verdict {{ font-size: 1.2em; padding: 0.6em 1em;
 .table td, .table th {{ padding: 4px 10px; border-bottom: 1px solid #ddd; text-align: right; }}
 dl {{ display: grid; grid-template-columns: max-content auto; gap: 2px 16px; }} dt {{ color: #666; }}
 img {{ max-width: 100%; }}
-</style></head><body>
+</style>"""
+
+PAGE = (
+    """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>{title}</title>
+"""
+    + STYLE
+    + """</head><body>
 <h1>{title}</h1>
 <p class="verdict {verdict_class}">{verdict}</p>
 <h2>Test span: one-step forecasts</h2>
@@ -141,6 +149,7 @@ predicted with the right sign (none for the naive forecast, which predicts no mo
 {notes}
 </body></html>
 """
+)
 
 
 def render_report(inputs: ReportInputs) -> str:
@@ -163,7 +172,7 @@ def render_report(inputs: ReportInputs) -> str:
         title=html.escape(inputs.title),
         verdict=html.escape(ev.verdict()),
         verdict_class="good" if lstm_wins else "bad",
-        metrics=_table_html(ev.table),
+        metrics=table_html(ev.table),
         plot_test=_test_span_plot(
             preds, f"{ev.ticker}: test span {ev.test_start} to {ev.test_end}"
         ),
@@ -172,7 +181,7 @@ def render_report(inputs: ReportInputs) -> str:
         ),
         zoom=ZOOM_SESSIONS,
         plot_forecast=_forecast_plot(inputs.history, inputs.forecast),
-        forecast=_table_html(inputs.forecast.rename(index=lambda d: d.date()), "{:.2f}"),
+        forecast=table_html(inputs.forecast.rename(index=lambda d: d.date()), "{:.2f}"),
         plot_train=_training_plot(inputs.train),
         facts=facts,
         notes=notes,

@@ -20,6 +20,8 @@ METRICS = "metrics.json"
 FORECAST = "forecast.csv"
 REPORT = "report.html"
 DATA_ARGS = "data.json"
+BACKTEST = "backtest.csv"
+SUMMARY = "summary.json"
 
 
 @dataclass
@@ -153,3 +155,11 @@ def leaderboard(results: list[RunResult]) -> pd.DataFrame:
                 }
             )
     return pd.DataFrame(rows).sort_values(["ticker", "mase"]).reset_index(drop=True)
+
+
+def write_backtest(out: Path, table: pd.DataFrame, summary: dict[str, Any], page: str) -> None:
+    """Write backtest.csv, summary.json and report.html into ``out`` atomically."""
+    with atomic_dir(out) as tmp:
+        table.to_csv(tmp / BACKTEST, index=False, float_format="%.6g")
+        (tmp / SUMMARY).write_text(json.dumps(summary, indent=2))
+        (tmp / REPORT).write_text(page)

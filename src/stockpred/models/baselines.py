@@ -1,7 +1,9 @@
 """Baselines every forecast is judged against; they share the LSTM's prediction protocol.
 
-Each model answers ``predict_origins(history, origins, horizon) -> [n, horizon]``: price
-forecasts for sessions ``t+1 .. t+horizon`` made from the sessions up to ``t`` alone.
+Each model answers ``fit(history, split) -> self`` (learning from the training span only;
+a no-op for the rules that learn nothing) and ``predict_origins(history, origins, horizon)
+-> [n, horizon]``: price forecasts for sessions ``t+1 .. t+horizon`` made from the sessions
+up to ``t`` alone.
 """
 
 from __future__ import annotations
@@ -9,9 +11,16 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+
+from stockpred.exceptions import InsufficientHistory, NotFittedError
 
 if TYPE_CHECKING:
+    from typing_extensions import Self
+
+    from stockpred.config import ForecastConfig
     from stockpred.data.loading import PriceHistory
+    from stockpred.features import Split
 
 
 class OriginForecaster(Protocol):
@@ -26,7 +35,23 @@ class OriginForecaster(Protocol):
         ...
 
 
-class Naive:
+class Baseline(OriginForecaster, Protocol):
+    """A baseline: fitted on a split's training span, then forecasts like any model."""
+
+    def fit(self, history: PriceHistory, split: Split) -> Self:
+        """Learn from the sessions of ``split``'s training span only."""
+        ...
+
+
+class _Rule:
+    """A baseline with nothing to learn: ``fit`` is a no-op, kept for the shared protocol."""
+
+    def fit(self, history: PriceHistory, split: Split) -> Self:
+        """Nothing to learn; returns ``self``."""
+        return self
+
+
+class Naive(_Rule):
     """Tomorrow = today: the random walk, which daily stock prices are hard to beat."""
 
     name = "naive"
@@ -39,7 +64,7 @@ class Naive:
         return np.repeat(prices[origins][:, None], horizon, axis=1)
 
 
-class Drift:
+class Drift(_Rule):
     """Random walk with drift: the average change since the first price, extrapolated."""
 
     name = "drift"
@@ -54,7 +79,7 @@ class Drift:
         return prices[origins][:, None] + slope[:, None] * steps
 
 
-class MovingAverage:
+class MovingAverage(_Rule):
     """The mean of the last ``window`` prices, for every step ahead."""
 
     name = "moving_average"
@@ -73,6 +98,60 @@ class MovingAverage:
         return np.repeat(mean[:, None], horizon, axis=1)
 
 
-def default_baselines(ma_window: int) -> list[OriginForecaster]:
-    """The baselines every evaluation reports, in table order."""
-    return [Naive(), Drift(), MovingAverage(ma_window)]
+class LinearAR:
+    """Least squares on the LSTM's lag window of log-returns: the linear model it must beat.
+
+    If a network cannot beat a linear autoregression on the same inputs, its nonlinearity
+    is not earning its keep. Multi-step forecasts feed each predicted return back in.
+    """
+
+    name = "linear_ar"
+
+    def __init__(self, window: int = 60) -> None:
+        self.window = window
+
+    def fit(self, history: PriceHistory, split: Split) -> Self:
+        """Fit ``r[t+1] ~ 1 + r[t-window+1 .. t]`` on origins whose target is in training."""
+        returns = _log_returns(history.prices)
+        origins = np.arange(self.window, split.train_end - 1)
+        if len(origins) <= self.window:
+            raise InsufficientHistory(
+                f"the linear AR baseline needs more than {2 * self.window + 1} training sessions"
+            )
+        x = _with_intercept(_lags(returns, origins, self.window))
+        self.coef_ = np.linalg.lstsq(x, returns[origins + 1], rcond=None)[0]
+        return self
+
+    def predict_origins(
+        self, history: PriceHistory, origins: np.ndarray, horizon: int
+    ) -> np.ndarray:
+        """Recursive forecasts from the lag window ending at each origin (needs ``window`` lags)."""
+        if not hasattr(self, "coef_"):
+            raise NotFittedError("LinearAR is not fitted; call fit() first")
+        lags = _lags(_log_returns(history.prices), origins, self.window)
+        steps = np.empty((len(origins), horizon))
+        for h in range(horizon):
+            steps[:, h] = _with_intercept(lags) @ self.coef_
+            lags = np.concatenate([lags[:, 1:], steps[:, h : h + 1]], axis=1)
+        return history.prices[origins][:, None] * np.exp(np.cumsum(steps, axis=1))
+
+
+def _log_returns(prices: np.ndarray) -> np.ndarray:
+    """``r[t] = log(p[t] / p[t-1])``, with ``r[0] = 0`` (no change known yet)."""
+    return np.concatenate([[0.0], np.diff(np.log(prices))])
+
+
+def _lags(returns: np.ndarray, origins: np.ndarray, window: int) -> np.ndarray:
+    """Rows ``r[t-window+1 .. t]`` for each origin ``t``, oldest first."""
+    if len(origins) and origins.min() < window - 1:
+        raise ValueError(f"origins need {window} sessions of returns before them")
+    return sliding_window_view(returns, window)[origins - window + 1]
+
+
+def _with_intercept(x: np.ndarray) -> np.ndarray:
+    return np.concatenate([np.ones((len(x), 1)), x], axis=1)
+
+
+def default_baselines(config: ForecastConfig) -> list[Baseline]:
+    """The baselines every evaluation reports, in table order (fit them before predicting)."""
+    return [Naive(), Drift(), MovingAverage(config.ma_window), LinearAR(config.window)]

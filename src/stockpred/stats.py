@@ -1,0 +1,119 @@
+"""Is a forecast better than another, or right about direction, by more than luck?
+
+Diebold–Mariano with the Harvey–Leybourne–Newbold small-sample correction compares two
+forecasts' losses on the same sessions; the binomial and Pesaran–Timmermann tests ask
+whether predicted directions beat a coin and beat chance given how often prices rise.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any, Literal
+
+import numpy as np
+from scipy import stats
+
+ALPHA = 0.05
+Loss = Literal["squared", "absolute"]
+
+
+@dataclass(frozen=True)
+class DMResult:
+    """Diebold–Mariano test of model A against model B; negative statistic: A has lower loss."""
+
+    statistic: float | None
+    p_better: float  # one-sided: A's expected loss is below B's
+    p_worse: float  # one-sided: A's expected loss is above B's
+    n: int
+    loss: str
+
+    @property
+    def p_two_sided(self) -> float:
+        """Either direction."""
+        return min(1.0, 2.0 * min(self.p_better, self.p_worse))
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return {**asdict(self), "p_two_sided": self.p_two_sided}
+
+
+def diebold_mariano(
+    errors_a: np.ndarray, errors_b: np.ndarray, horizon: int = 1, loss: Loss = "squared"
+) -> DMResult:
+    """DM test with HLN correction; ``horizon``-step forecasts have autocorrelated losses.
+
+    The long-run variance of the loss differential uses autocovariances up to lag
+    ``horizon - 1``; the statistic is scaled by the HLN factor and read off Student's t
+    with ``n - 1`` degrees of freedom. Identical losses give no test: p = 1 both ways.
+    """
+    a, b = np.asarray(errors_a, float), np.asarray(errors_b, float)
+    d = a**2 - b**2 if loss == "squared" else np.abs(a) - np.abs(b)
+    n = len(d)
+    centred = d - d.mean()
+    gamma = [centred[k:] @ centred[: n - k] / n for k in range(min(horizon, n))]
+    variance = (gamma[0] + 2.0 * sum(gamma[1:])) / n if n > 1 else 0.0
+    if not variance > 1e-300:
+        return DMResult(None, 1.0, 1.0, n, loss)
+    hln = np.sqrt((n + 1 - 2 * horizon + horizon * (horizon - 1) / n) / n)
+    statistic = float(d.mean() / np.sqrt(variance) * hln)
+    return DMResult(
+        statistic,
+        float(stats.t.cdf(statistic, df=n - 1)),
+        float(stats.t.sf(statistic, df=n - 1)),
+        n,
+        loss,
+    )
+
+
+def dm_verdict(ticker: str, dm: DMResult, model: str = "lstm", against: str = "naive") -> str:
+    """One sentence with the p-value of the claim it makes; a loss is said as plainly as a win."""
+    name = model.upper() if model == "lstm" else model
+    if dm.p_better < ALPHA:
+        return f"{name} beats the {against} forecast on {ticker} (DM p = {dm.p_better:.2g})"
+    if dm.p_worse < ALPHA:
+        return (
+            f"{name} does worse than the {against} forecast on {ticker} (DM p = {dm.p_worse:.2g})"
+        )
+    return f"{name} does not beat the {against} forecast on {ticker} (DM p = {dm.p_better:.2g})"
+
+
+def _moves(actual: np.ndarray, pred: np.ndarray, prev: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Actual and predicted up-moves on sessions where both moved (flat days carry no sign)."""
+    up_actual, up_pred = actual - prev, pred - prev
+    keep = (up_actual != 0) & (up_pred != 0)
+    return up_actual[keep] > 0, up_pred[keep] > 0
+
+
+def direction_binomial(actual: np.ndarray, pred: np.ndarray, prev: np.ndarray) -> dict[str, Any]:
+    """Binomial test of directional accuracy against a coin (one-sided: better than 50%)."""
+    up_actual, up_pred = _moves(actual, pred, prev)
+    n, hits = len(up_actual), int(np.sum(up_actual == up_pred))
+    if n == 0:
+        return {"n": 0, "hits": 0, "accuracy": None, "p_value": None}
+    test = stats.binomtest(hits, n, 0.5, alternative="greater")
+    return {"n": n, "hits": hits, "accuracy": hits / n, "p_value": float(test.pvalue)}
+
+
+def pesaran_timmermann(actual: np.ndarray, pred: np.ndarray, prev: np.ndarray) -> dict[str, Any]:
+    """Pesaran–Timmermann test: are predicted and actual directions dependent (one-sided)?
+
+    Unlike the binomial test it allows for drift: always saying "up" in a rising market
+    scores well against a coin but not here. ``None`` when the forecast never changes sign.
+    """
+    up_actual, up_pred = _moves(actual, pred, prev)
+    n = len(up_actual)
+    if n == 0:
+        return {"n": 0, "statistic": None, "p_value": None}
+    hit = float(np.mean(up_actual == up_pred))
+    py, px = float(up_actual.mean()), float(up_pred.mean())
+    expected = py * px + (1 - py) * (1 - px)
+    var_hit = expected * (1 - expected) / n
+    var_expected = (
+        (2 * py - 1) ** 2 * px * (1 - px) / n
+        + (2 * px - 1) ** 2 * py * (1 - py) / n
+        + 4 * py * px * (1 - py) * (1 - px) / n**2
+    )
+    if not var_hit - var_expected > 0:
+        return {"n": n, "statistic": None, "p_value": None}
+    statistic = (hit - expected) / np.sqrt(var_hit - var_expected)
+    return {"n": n, "statistic": float(statistic), "p_value": float(stats.norm.sf(statistic))}

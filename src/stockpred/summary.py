@@ -1,0 +1,120 @@
+"""summary.json: what a walk-forward backtest means, in tests, p-values and sentences."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from stockpred.backtest import WalkForward
+from stockpred.data.loading import PriceHistory
+from stockpred.intervals import interval_scores
+from stockpred.lag import lag_check
+from stockpred.stats import (
+    DMResult,
+    diebold_mariano,
+    direction_binomial,
+    dm_verdict,
+    pesaran_timmermann,
+)
+from stockpred.trading import TradingRule, signal_backtest
+
+
+def _dm(rows: pd.DataFrame, model: str, against: str, step: int) -> dict[str, Any]:
+    def test(loss: str) -> DMResult:
+        return diebold_mariano(
+            (rows[model] - rows["actual"]).to_numpy(),
+            (rows[against] - rows["actual"]).to_numpy(),
+            horizon=step,
+            loss=loss,  # type: ignore[arg-type]
+        )
+
+    return {loss: test(loss).to_dict() for loss in ("squared", "absolute")}
+
+
+def dm_tables(wf: WalkForward, model: str = "lstm") -> dict[str, Any]:
+    """DM tests of ``model`` against every baseline, pooled and per fold, for each step."""
+    out: dict[str, Any] = {}
+    for against in (m for m in wf.models if m != model):
+        by_step = []
+        for step, rows in wf.forecasts.groupby("step"):
+            by_step.append(
+                {
+                    "step": step,
+                    "pooled": _dm(rows, model, against, int(step)),
+                    "folds": {
+                        int(fold): _dm(part, model, against, int(step))
+                        for fold, part in rows.groupby("fold")
+                    },
+                }
+            )
+        out[against] = by_step
+    return out
+
+
+def model_table(wf: WalkForward, step: int = 1) -> dict[str, dict[str, float | None]]:
+    """Pooled metrics of every model at one step."""
+    table = wf.metrics()
+    pooled = table[(table["fold"] == "all") & (table["step"] == step)]
+    return {
+        model: {r.metric: (None if pd.isna(r.value) else float(r.value)) for r in part.itertuples()}
+        for model, part in pooled.groupby("model", sort=False)
+    }
+
+
+def summarise(
+    wf: WalkForward, history: PriceHistory, rule: TradingRule | None = None
+) -> dict[str, Any]:
+    """Every verdict of the backtest: DM, direction tests, lag detector, trading rule, intervals."""
+    one = wf.one_step()
+    actual, prev, lstm = (one[c].to_numpy() for c in ("actual", "previous", "lstm"))
+    dm = dm_tables(wf)
+    headline = diebold_mariano(lstm - actual, one["naive"].to_numpy() - actual)
+    lag = lag_check(history.prices, one["origin"].to_numpy() + 1, lstm)
+    coverage = [
+        {
+            "step": int(step),
+            **interval_scores(
+                rows["actual"].to_numpy(),
+                rows["lstm_lower"].to_numpy(),
+                rows["lstm_upper"].to_numpy(),
+                wf.interval,
+            ),
+        }
+        for step, rows in wf.forecasts.groupby("step")
+    ]
+    dates = history.dates
+    return {
+        "ticker": wf.ticker,
+        "mode": wf.mode,
+        "refit": wf.refit,
+        "horizon": wf.horizon,
+        "folds": [
+            {
+                "fold": f.number,
+                "fit_start": str(dates[f.fit_start].date()),
+                "train_end": str(dates[f.train_end - 1].date()),
+                "test_start": str(dates[f.test_start].date()),
+                "test_end": str(dates[f.test_end - 1].date()),
+                "n_test": f.test_end - f.test_start,
+            }
+            for f in wf.folds
+        ],
+        "verdict": dm_verdict(wf.ticker, headline),
+        "lag_sentence": lag["sentence"],
+        "models": model_table(wf),
+        "diebold_mariano": dm,
+        "direction": {
+            "binomial": direction_binomial(actual, lstm, prev),
+            "pesaran_timmermann": pesaran_timmermann(actual, lstm, prev),
+        },
+        "lag_detector": lag,
+        "signal_backtest": signal_backtest(prev, lstm, actual, rule),
+        "intervals": {
+            "method": "split-conformal on each fold's validation errors",
+            "by_step": coverage,
+        },
+        "n_one_step": len(one),
+        "first_test_date": str(one.index[0].date()),
+        "last_test_date": str(one.index[-1].date()),
+    }

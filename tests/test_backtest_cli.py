@@ -1,0 +1,89 @@
+"""`stockpred backtest` end to end on a tiny model, and its report in a real browser."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from .test_cli import TINY_ARGS, run_cli
+
+
+@pytest.fixture(scope="module")
+def backtest_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("bt") / "msft"
+    cmd = [sys.executable, "-m", "stockpred", "backtest", "MSFT", "--start", "2010-08-01"]
+    cmd += ["--folds", "2", "--horizon", "2", "--out", str(out), *TINY_ARGS]
+    subprocess.run(cmd, check=True, capture_output=True, text=True)
+    return out
+
+
+def test_backtest_writes_table_summary_and_report(backtest_dir: Path) -> None:
+    table = pd.read_csv(backtest_dir / "backtest.csv")
+    assert list(table.columns) == ["fold", "model", "step", "metric", "value"]
+    assert set(table["fold"].astype(str)) == {"1", "2", "all"}
+    assert set(table["step"]) == {1, 2}
+    summary = json.loads((backtest_dir / "summary.json").read_text())
+    assert "naive forecast on MSFT (DM p = " in summary["verdict"]
+    for key in ("diebold_mariano", "direction", "lag_detector", "signal_backtest", "intervals"):
+        assert key in summary
+    page = (backtest_dir / "report.html").read_text()
+    assert summary["verdict"] in page
+    assert page.count("<img") == 4
+    assert "http" not in page
+
+
+def test_backtest_json_and_bad_options(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    args = ["backtest", "MSFT", "--start", "2011-06-01", "--folds", "2", "--json"]
+    code, out, err = run_cli([*args, "--out", str(tmp_path / "b"), *TINY_ARGS], capsys, monkeypatch)
+    assert code == 0
+    assert json.loads(out)["ticker"] == "MSFT"
+    assert "DM p = " in err
+    code, _, err = run_cli([*args, "--folds", "50", *TINY_ARGS], capsys, monkeypatch)
+    assert code == 1
+    assert err.strip().splitlines()[-1].startswith("error: 50 folds over the last half")
+
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="no Chromium on PATH (apt-get install chromium)")
+def test_report_renders_in_a_real_browser(backtest_dir: Path, tmp_path: Path) -> None:
+    assert CHROMIUM is not None
+    shot = tmp_path / "shot.png"
+    flags = [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        f"--user-data-dir={tmp_path / 'profile'}",
+        "--window-size=1200,3000",
+        "--enable-logging=stderr",
+        "--v=0",
+    ]
+    url = (backtest_dir / "report.html").resolve().as_uri()
+    done = subprocess.run(
+        [CHROMIUM, *flags, f"--screenshot={shot}", url], capture_output=True, text=True, timeout=120
+    )
+    console_errors = [line for line in done.stderr.splitlines() if "CONSOLE" in line]
+    assert console_errors == []
+    from matplotlib.image import imread
+
+    pixels = imread(shot)
+    assert pixels.shape[0] >= 2000
+    assert pixels[..., :3].std() > 0.1  # not a blank page
+    dom = subprocess.run(
+        [CHROMIUM, *flags, "--dump-dom", url], capture_output=True, text=True, timeout=120
+    ).stdout
+    assert dom.count("<img") == 4
+    assert "walk-forward backtest" in dom
