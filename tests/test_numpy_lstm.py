@@ -26,5 +26,6 @@ def test_numpy_forward_matches_torch(shape: dict[str, object]) -> None:
         expected = net(torch.from_numpy(x)).numpy()
     weights = {k: v.numpy() for k, v in net.state_dict().items()}
     got = lstm_forward(weights, cfg, x)
-    assert got.shape == (64, cfg.horizon) and got.dtype == np.float32
+    assert got.shape == (64, cfg.horizon)
+    assert got.dtype == np.float32
     np.testing.assert_allclose(got, expected, rtol=1e-4, atol=1e-5)

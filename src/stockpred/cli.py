@@ -349,11 +349,13 @@ def train(
 @app.command("backtest")
 def backtest_command(
     ticker: Annotated[
-        str | None, typer.Argument(help="Ticker [default: MSFT].", show_default=False)
+        str | None, typer.Argument(help="Ticker (default: MSFT).", show_default=False)
     ] = None,
     csv: Csv = None,
+    source: Source = None,
+    store: StoreOpt = None,
     out: Annotated[
-        Path | None, typer.Option("--out", help="Folder to write [default: runs/TICKER-backtest].")
+        Path | None, typer.Option("--out", help="Folder to write (default: runs/TICKER-backtest).")
     ] = None,
     folds: Annotated[int, typer.Option(min=1, max=50, help="Consecutive test windows.")] = 5,
     mode: Annotated[
@@ -404,21 +406,9 @@ def backtest_command(
     from stockpred.trading import TradingRule
 
     console = _console(as_json)
-    cfg = _config(
-        config,
-        epochs=epochs,
-        seed=seed,
-        window=window,
-        hidden=hidden,
-        layers=layers,
-        dropout=dropout,
-        batch_size=batch_size,
-        learning_rate=lr,
-        target=target,
-        device=device,
-    )
-    data_args = _data_args(csv, exchange, strict, max_gap, start, end)
-    history = _load(_ticker_list([ticker] if ticker else None, csv)[0], data_args)
+    cfg = _config(config, locals())
+    data_args = _data_args(csv, source, store, exchange, strict, max_gap, start, end)
+    history = _load(_ticker_list([ticker] if ticker else None, None, csv)[0], data_args)
     _say_data(console, history)
     wf = walk_forward(
         history,
