@@ -26,11 +26,10 @@ def mc_dropout(
     fc: Forecaster, prices: np.ndarray, x: torch.Tensor, origins: np.ndarray, samples: int
 ) -> np.ndarray:
     """``[samples, n]`` one-step price forecasts with dropout left on."""
-    fc.net_.train()
+    net = fc.network().train()  # dropout on
     torch.manual_seed(0)
     with torch.inference_mode():
-        draws = np.stack([fc.net_(x).numpy()[:, 0] for _ in range(samples)]).astype(np.float64)
-    fc.net_.eval()
+        draws = np.stack([net(x).numpy()[:, 0] for _ in range(samples)]).astype(np.float64)
     outputs = fc.scaler_.unscale_y(draws[..., None])[..., 0]
     return np.stack([to_prices(o[:, None], prices, origins, fc.config)[:, 0] for o in outputs])
 

@@ -8,7 +8,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-import torch
 
 from stockpred import ForecastConfig, Forecaster
 from stockpred.data.calendar import next_sessions
@@ -23,8 +22,8 @@ def fitted(msft: PriceHistory) -> Forecaster:
     return Forecaster(ForecastConfig(**TINY)).fit(msft, progress=False)
 
 
-def _weights(fc: Forecaster) -> dict[str, torch.Tensor]:
-    return {k: v.clone() for k, v in fc.net_.state_dict().items()}
+def _weights(fc: Forecaster) -> dict[str, np.ndarray]:
+    return {k: v.copy() for k, v in fc.weights_.items()}
 
 
 def test_predict_before_fit_is_refused() -> None:
@@ -45,11 +44,9 @@ def test_predict_dates_are_the_next_sessions(fitted: Forecaster, msft: PriceHist
 def test_same_seed_same_weights(msft: PriceHistory, fitted: Forecaster) -> None:
     again = Forecaster(ForecastConfig(**TINY)).fit(msft, progress=False)
     for key, value in _weights(fitted).items():
-        assert torch.equal(value, again.net_.state_dict()[key])
+        assert np.array_equal(value, again.weights_[key])
     other = Forecaster(ForecastConfig(**{**TINY, "seed": 1})).fit(msft, progress=False)
-    assert not torch.equal(
-        other.net_.state_dict()["head.1.weight"], fitted.net_.state_dict()["head.1.weight"]
-    )
+    assert not np.array_equal(other.weights_["head.1.weight"], fitted.weights_["head.1.weight"])
 
 
 def test_save_load_gives_bit_identical_predictions(
@@ -77,7 +74,7 @@ def test_leakage_changing_test_prices_changes_nothing_learned(
     refit = Forecaster(ForecastConfig(**TINY)).fit(changed, progress=False)
     assert refit.scaler_.to_dict() == fitted.scaler_.to_dict()
     for key, value in _weights(fitted).items():
-        assert torch.equal(value, refit.net_.state_dict()[key])
+        assert np.array_equal(value, refit.weights_[key])
 
 
 def test_evaluate_scores_only_unseen_sessions(fitted: Forecaster, msft: PriceHistory) -> None:

@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-import torch
+import numpy as np
 
 from stockpred.exceptions import ArtifactError
 
@@ -66,25 +66,24 @@ def write_text_atomic(path: Path, text: str) -> None:
     os.replace(tmp, path)
 
 
-def save_model(
-    directory: Path, tensors: dict[str, torch.Tensor], documents: dict[str, Any]
-) -> None:
+def save_model(directory: Path, tensors: dict[str, np.ndarray], documents: dict[str, Any]) -> None:
     """Write weights and JSON documents into ``directory`` (which must exist), with a manifest."""
-    from safetensors.torch import save_file
+    from safetensors.numpy import save_file
 
-    save_file(
-        {k: v.detach().cpu().contiguous() for k, v in tensors.items()}, str(directory / WEIGHTS)
-    )
+    save_file({k: np.ascontiguousarray(v) for k, v in tensors.items()}, str(directory / WEIGHTS))
     for name in JSON_FILES:
         (directory / name).write_text(json.dumps(documents[name], indent=2, sort_keys=True))
     manifest = {name: _sha256(directory / name) for name in (WEIGHTS, *JSON_FILES)}
     (directory / MANIFEST).write_text(json.dumps(manifest, indent=2, sort_keys=True))
 
 
-def load_model(directory: Path) -> tuple[dict[str, torch.Tensor], dict[str, Any]]:
-    """Read and verify a model folder; any missing or altered file is an ArtifactError."""
+def load_model(directory: Path) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+    """Read and verify a model folder; any missing or altered file is an ArtifactError.
+
+    Weights come back as numpy arrays: prediction runs without importing torch.
+    """
     from safetensors import SafetensorError
-    from safetensors.torch import load_file
+    from safetensors.numpy import load_file
 
     directory = Path(directory)
     if not directory.is_dir():

@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
-import torch
 
 from stockpred import __version__
 from stockpred.artifacts import atomic_dir, load_model, save_model
@@ -27,11 +26,16 @@ from stockpred.features import (
     windows,
 )
 from stockpred.models.baselines import default_baselines
-from stockpred.models.lstm import LSTMNet
-from stockpred.training import TrainResult, predict_batched, resolve_device, train_network
+from stockpred.models.numpy_lstm import Weights, lstm_forward
+from stockpred.training_log import TrainResult
 
 if TYPE_CHECKING:
+    from torch import nn
+
     from stockpred.backtest import Mode, Refit
+
+# Windows per numpy forward pass: bounds memory (a 60×64 two-layer pass holds ~64 kB a window).
+PREDICT_CHUNK = 2048
 
 
 def as_history(prices: PriceHistory | pd.DataFrame, exchange: str = "XNYS") -> PriceHistory:
@@ -71,6 +75,11 @@ class Forecaster:
         progress: bool = True,
     ) -> Forecaster:
         """Train on the training span with early stopping on validation; returns ``self``."""
+        import torch  # only training needs torch; prediction runs on the numpy weights
+
+        from stockpred.models.lstm import LSTMNet
+        from stockpred.training import resolve_device, train_network
+
         cfg = self.config
         history = as_history(prices)
         split = split or chronological_split(history.dates, cfg)
@@ -91,7 +100,9 @@ class Forecaster:
         self.train_result_: TrainResult = train_network(
             net, (*tensors(train_o), *tensors(val_o)), cfg, device=device, progress=progress
         )
-        self.net_ = net.cpu().eval()
+        self.weights_: Weights = {
+            k: v.detach().cpu().numpy().copy() for k, v in net.state_dict().items()
+        }
         self.scaler_ = scaler
         self.split_ = split
         self.meta_ = self._describe(history, split)
@@ -124,7 +135,7 @@ class Forecaster:
         return [float(np.quantile(errors, tail)), float(np.quantile(errors, 1.0 - tail))]
 
     def _check_fitted(self) -> None:
-        if not hasattr(self, "net_"):
+        if not hasattr(self, "weights_"):
             raise NotFittedError(
                 "the forecaster is not fitted; call fit() or Forecaster.load() first"
             )
@@ -139,9 +150,30 @@ class Forecaster:
         if horizon > cfg.horizon:
             raise ConfigError(f"the model predicts {cfg.horizon} step(s) ahead, not {horizon}")
         signals = self.scaler_.scale_x(input_signals(history.frame, history.price_column, cfg))
-        x = torch.from_numpy(windows(signals, origins, cfg.window))
-        outputs = self.scaler_.unscale_y(predict_batched(self.net_, x).numpy().astype(np.float64))
+        outputs = np.concatenate(
+            [
+                self._outputs(windows(signals, origins[i : i + PREDICT_CHUNK], cfg.window))
+                for i in range(0, len(origins), PREDICT_CHUNK)
+            ]
+        )
         return to_prices(outputs, history.prices, origins, cfg)[:, :horizon]
+
+    def _outputs(self, x: np.ndarray) -> np.ndarray:
+        """Unscaled network outputs ``[n, horizon]`` for windows ``x`` (numpy forward pass)."""
+        return self.scaler_.unscale_y(
+            lstm_forward(self.weights_, self.config, x).astype(np.float64)
+        )
+
+    def network(self) -> nn.Module:
+        """The fitted weights in a torch ``LSTMNet`` (e.g. for MC-dropout experiments)."""
+        import torch
+
+        from stockpred.models.lstm import LSTMNet
+
+        self._check_fitted()
+        net = LSTMNet(self.config)
+        net.load_state_dict({k: torch.from_numpy(v.copy()) for k, v in self.weights_.items()})
+        return net.eval()
 
     def predict(
         self, prices: PriceHistory | pd.DataFrame | None = None, days: int = 10
@@ -184,12 +216,7 @@ class Forecaster:
         prices = list(history.prices[-cfg.window - 1 :])
         rows = signals[-cfg.window :]
         for _ in range(days):
-            x = torch.from_numpy(np.ascontiguousarray(rows[None, -cfg.window :], dtype=np.float32))
-            step = float(
-                self.scaler_.unscale_y(predict_batched(self.net_, x).numpy().astype(np.float64))[
-                    0, 0
-                ]
-            )
+            step = float(self._outputs(rows[None, -cfg.window :])[0, 0])
             nxt = step if cfg.target == "price" else prices[-1] * float(np.exp(step))
             new_row = np.zeros(signals.shape[1])
             raw_signal = nxt if cfg.target == "price" else np.log(nxt / prices[-1])
@@ -277,7 +304,7 @@ class Forecaster:
             },
         }
         with atomic_dir(target) as tmp:
-            save_model(tmp, self.net_.state_dict(), documents)
+            save_model(tmp, self.weights_, documents)
         return target
 
     @classmethod
@@ -286,15 +313,14 @@ class Forecaster:
         tensors, docs = load_model(Path(path))
         try:
             fc = cls(ForecastConfig(**docs["config.json"]))
-            net = LSTMNet(fc.config)
-            net.load_state_dict(tensors)
+            _check_weights(tensors, fc.config)
             state = docs["state.json"]
-            fc.net_ = net.eval()
+            fc.weights_ = tensors
             fc.scaler_ = Scaler.from_dict(docs["scaler.json"])
             fc.meta_ = docs["fingerprint.json"]
             fc.split_ = Split(**state["split"])
             fc.residual_quantiles_ = [float(q) for q in state["residual_quantiles"]]
-            fc.train_result_ = _train_result_from_dict(state["train"])
+            fc.train_result_ = TrainResult.from_dict(state["train"])
             fc.context_ = _context_from_dict(state["context"], fc.meta_)
         except (KeyError, TypeError, ValueError, RuntimeError) as exc:
             raise ArtifactError(
@@ -338,15 +364,17 @@ def _context_from_dict(data: dict[str, Any], meta: dict[str, Any]) -> PriceHisto
     )
 
 
-def _train_result_from_dict(data: dict[str, Any]) -> TrainResult:
-    from stockpred.training import EpochLog
-
-    return TrainResult(
-        history=[EpochLog(**e) for e in data["history"]],
-        best_epoch=data["best_epoch"],
-        best_val_loss=data["best_val_loss"],
-        stopped_early=data["stopped_early"],
-        seconds=data["seconds"],
-        n_train=data["n_train"],
-        n_val=data["n_val"],
-    )
+def _check_weights(weights: Weights, cfg: ForecastConfig) -> None:
+    """The weights must be exactly the arrays an LSTMNet of this config has."""
+    hidden, directions = cfg.hidden, 2 if cfg.bidirectional else 1
+    expected = {"head.1.weight": (cfg.horizon, hidden * directions), "head.1.bias": (cfg.horizon,)}
+    for layer in range(cfg.layers):
+        width = cfg.n_features if layer == 0 else hidden * directions
+        for suffix in (f"l{layer}", f"l{layer}_reverse")[:directions]:
+            expected[f"lstm.weight_ih_{suffix}"] = (4 * hidden, width)
+            expected[f"lstm.weight_hh_{suffix}"] = (4 * hidden, hidden)
+            expected[f"lstm.bias_ih_{suffix}"] = (4 * hidden,)
+            expected[f"lstm.bias_hh_{suffix}"] = (4 * hidden,)
+    shapes = {k: tuple(v.shape) for k, v in weights.items()}
+    if shapes != expected:
+        raise ValueError("weights do not match the config's network")

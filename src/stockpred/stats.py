@@ -11,7 +11,6 @@ from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
 import numpy as np
-from scipy import stats
 
 ALPHA = 0.05
 Loss = Literal["squared", "absolute"]
@@ -46,6 +45,8 @@ def diebold_mariano(
     ``horizon - 1``; the statistic is scaled by the HLN factor and read off Student's t
     with ``n - 1`` degrees of freedom. Identical losses give no test: p = 1 both ways.
     """
+    from scipy import stats  # lazily: importing scipy.stats costs ~1 s
+
     a, b = np.asarray(errors_a, float), np.asarray(errors_b, float)
     d = a**2 - b**2 if loss == "squared" else np.abs(a) - np.abs(b)
     n = len(d)
@@ -86,6 +87,8 @@ def _moves(actual: np.ndarray, pred: np.ndarray, prev: np.ndarray) -> tuple[np.n
 
 def direction_binomial(actual: np.ndarray, pred: np.ndarray, prev: np.ndarray) -> dict[str, Any]:
     """Binomial test of directional accuracy against a coin (one-sided: better than 50%)."""
+    from scipy import stats  # lazily: importing scipy.stats costs ~1 s
+
     up_actual, up_pred = _moves(actual, pred, prev)
     n, hits = len(up_actual), int(np.sum(up_actual == up_pred))
     if n == 0:
@@ -100,6 +103,8 @@ def pesaran_timmermann(actual: np.ndarray, pred: np.ndarray, prev: np.ndarray) -
     Unlike the binomial test it allows for drift: always saying "up" in a rising market
     scores well against a coin but not here. ``None`` when the forecast never changes sign.
     """
+    from scipy import stats  # lazily: importing scipy.stats costs ~1 s
+
     up_actual, up_pred = _moves(actual, pred, prev)
     n = len(up_actual)
     if n == 0:

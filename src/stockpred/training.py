@@ -10,7 +10,6 @@ import math
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import numpy as np
@@ -19,50 +18,9 @@ from torch import nn
 
 from stockpred.config import ForecastConfig
 from stockpred.exceptions import ConfigError
+from stockpred.training_log import EpochLog, TrainResult
 
 VAL_CHUNK = 16_384  # validation in a few large passes; bounded memory for long histories
-
-
-@dataclass(frozen=True)
-class EpochLog:
-    """One epoch's losses (mean squared error on scaled targets)."""
-
-    epoch: int
-    train_loss: float
-    val_loss: float
-    seconds: float
-
-
-@dataclass
-class TrainResult:
-    """What the fit loop did, for metrics.json and the report's training curves."""
-
-    history: list[EpochLog] = field(default_factory=list)
-    best_epoch: int = 0
-    best_val_loss: float = float("inf")
-    stopped_early: bool = False
-    seconds: float = 0.0
-    n_train: int = 0
-    n_val: int = 0
-
-    @property
-    def samples_per_second(self) -> float:
-        """Training windows processed per second of wall time (validation included)."""
-        return self.n_train * len(self.history) / self.seconds if self.seconds else 0.0
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form."""
-        return {
-            "best_epoch": self.best_epoch,
-            "best_val_loss": self.best_val_loss,
-            "epochs_run": len(self.history),
-            "stopped_early": self.stopped_early,
-            "seconds": self.seconds,
-            "n_train": self.n_train,
-            "n_val": self.n_val,
-            "samples_per_second": self.samples_per_second,
-            "history": [asdict(e) for e in self.history],
-        }
 
 
 def resolve_device(name: str) -> torch.device:

@@ -7,7 +7,7 @@ import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import overload
+from typing import TYPE_CHECKING, overload
 
 import numpy as np
 import pandas as pd
@@ -15,9 +15,10 @@ import pandas as pd
 from stockpred.data.providers import NETWORK_SOURCES, Provider, Retry, get_provider, provider_order
 from stockpred.data.samples import DEFAULT_TICKER, sample_tickers
 from stockpred.data.schema import DEFAULT_MAX_GAP, CleaningReport, clean_prices
-from stockpred.data.store import PANEL_COLUMNS, PriceStore
-from stockpred.data.sync import sessions_behind, update_first
 from stockpred.exceptions import ConfigError, InsufficientHistory, ProviderError, StaleDataWarning
+
+if TYPE_CHECKING:
+    from stockpred.data.store import PriceStore
 
 
 @dataclass(frozen=True)
@@ -152,6 +153,8 @@ def load_prices(
         if not isinstance(chosen, str)
         else [get_provider(n) for n in (provider_order() if chosen == "auto" else [chosen])]
     )
+    from stockpred.data.store import PriceStore  # duckdb only when the store is used
+
     price_store = store if isinstance(store, PriceStore) else PriceStore(store)
     return _from_store(
         ticker.upper(),
@@ -201,6 +204,8 @@ def _from_store(
     retry: Retry | None,
 ) -> PriceHistory:
     """Fetch what the store lacks, then read it; stale stored prices beat no prices."""
+    from stockpred.data.sync import sessions_behind, update_first
+
     try:
         result = update_first(
             store,
@@ -238,5 +243,7 @@ def _from_store(
 
 def _panel(histories: list[PriceHistory]) -> pd.DataFrame:
     """Histories stacked into one long table, one row per (ticker, date)."""
+    from stockpred.data.store import PANEL_COLUMNS
+
     parts = [h.frame.reset_index().assign(ticker=h.ticker) for h in histories]
     return pd.concat(parts, ignore_index=True)[list(PANEL_COLUMNS)]
