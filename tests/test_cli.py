@@ -260,3 +260,13 @@ def test_help_is_fast_to_import() -> None:
     code = "import sys, stockpred.cli; print(sorted(m for m in ('torch', 'matplotlib', 'pandas') if m in sys.modules))"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"
+
+
+def test_predict_from_a_saved_model_does_not_import_torch(run_dir: Path) -> None:
+    code = (
+        "import sys; from stockpred.forecast import Forecaster; "
+        f"Forecaster.load({str(run_dir / 'model')!r}).predict(days=3); "
+        "print('torch' in sys.modules)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "False"

@@ -79,6 +79,12 @@ Target = Annotated[
 Device = Annotated[
     Literal["auto", "cpu", "cuda"] | None, typer.Option(help="Where to train (default: auto).")
 ]
+Threads = Annotated[
+    int | None,
+    typer.Option(
+        help="CPU threads for training (default 1, measured fastest; 0 = torch's default)."
+    ),
+]
 TestStart = Annotated[
     str | None, typer.Option("--test-start", help="First test date (YYYY-MM-DD).")
 ]
@@ -115,6 +121,7 @@ _CONFIG_OPTIONS = {
     "lr": "learning_rate",
     "target": "target",
     "device": "device",
+    "threads": "threads",
     "test_start": "test_start",
 }
 
@@ -239,6 +246,7 @@ def run(
     lr: LearningRate = None,
     target: Target = None,
     device: Device = None,
+    threads: Threads = None,
     test_start: TestStart = None,
     config: ConfigFile = None,
     exchange: Exchange = "XNYS",
@@ -320,6 +328,7 @@ def train(
     lr: LearningRate = None,
     target: Target = None,
     device: Device = None,
+    threads: Threads = None,
     test_start: TestStart = None,
     config: ConfigFile = None,
     exchange: Exchange = "XNYS",
@@ -385,6 +394,7 @@ def backtest_command(
     lr: LearningRate = None,
     target: Target = None,
     device: Device = None,
+    threads: Threads = None,
     config: ConfigFile = None,
     exchange: Exchange = "XNYS",
     strict: Strict = False,
