@@ -44,7 +44,7 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import stockpred.forecast as forecast_module
+import stockpred.training as training_module
 from reference_loop import Reference
 from stockpred.config import ForecastConfig
 from stockpred.data.loading import PriceHistory, load_prices
@@ -144,12 +144,12 @@ class StockpredData:
 @contextmanager
 def epoch_hook(hook: Callable[[EpochLog, torch.nn.Module], None]) -> Iterator[None]:
     """Let Forecaster.fit's training call ``hook`` after each epoch (benchmark only)."""
-    original = forecast_module.train_network
-    forecast_module.train_network = functools.partial(train_network, on_epoch=hook)  # type: ignore[assignment]
+    original = training_module.train_network  # Forecaster.fit looks it up at call time
+    training_module.train_network = functools.partial(train_network, on_epoch=hook)  # type: ignore[assignment]
     try:
         yield
     finally:
-        forecast_module.train_network = original  # type: ignore[assignment]
+        training_module.train_network = original  # type: ignore[assignment]
 
 
 # ------------------------------------------------------------------------------ measurements

@@ -15,28 +15,51 @@ from stockpred.config import ForecastConfig
 Weights = dict[str, np.ndarray]
 
 
-def _sigmoid(x: np.ndarray) -> np.ndarray:
-    return 0.5 * (np.tanh(0.5 * x) + 1.0)  # overflow-free form of 1 / (1 + exp(-x))
+def _sigmoid_(x: np.ndarray) -> np.ndarray:
+    """In-place logistic function; exp is numpy's fastest float32 transcendental (tanh is ~2x slower)."""
+    with np.errstate(over="ignore"):  # exp(-x) overflows to inf for x < -88: sigmoid is then 0
+        np.negative(x, out=x)
+        np.exp(x, out=x)
+    x += 1.0
+    return np.reciprocal(x, out=x)
+
+
+def _project(x: np.ndarray, w_t: np.ndarray) -> np.ndarray:
+    """``x @ w_t``; the first layer's 1-3 inputs as broadcast products, which BLAS does
+    ~2x slower as a K=1 matrix product (0.41 vs 0.18 ms a step at 1,600 windows here)."""
+    if w_t.shape[0] > 4:
+        return x @ w_t
+    out = x[:, :1] * w_t[0]
+    for k in range(1, w_t.shape[0]):
+        out += x[:, k : k + 1] * w_t[k]
+    return out
 
 
 def _direction(
     x: np.ndarray, weights: Weights, suffix: str, reverse: bool
 ) -> tuple[np.ndarray, np.ndarray]:
     """One layer, one direction: every step's hidden state ``[n, T, H]`` and the final one."""
-    w_ih, w_hh = weights[f"lstm.weight_ih_{suffix}"], weights[f"lstm.weight_hh_{suffix}"]
-    bias = weights[f"lstm.bias_ih_{suffix}"] + weights[f"lstm.bias_hh_{suffix}"]
+    hidden = weights[f"lstm.weight_hh_{suffix}"].shape[1]
+    # tanh(z) = 2·sigmoid(2z) − 1: doubling the cell gate's rows lets one sigmoid call cover
+    # all four gates (torch orders them input, forget, cell, output).
+    scale = np.ones((4 * hidden, 1), dtype=np.float32)
+    scale[2 * hidden : 3 * hidden] = 2.0
+    w_ih_t = np.ascontiguousarray((weights[f"lstm.weight_ih_{suffix}"] * scale).T)
+    w_hh_t = np.ascontiguousarray((weights[f"lstm.weight_hh_{suffix}"] * scale).T)
+    bias = (weights[f"lstm.bias_ih_{suffix}"] + weights[f"lstm.bias_hh_{suffix}"]) * scale[:, 0]
     n, steps, _ = x.shape
-    hidden = w_hh.shape[1]
-    projected = x @ w_ih.T + bias  # all steps' input projections in one matmul
-    h = np.zeros((n, hidden), dtype=np.float32)
-    c = np.zeros((n, hidden), dtype=np.float32)
+    h: np.ndarray = np.zeros((n, hidden), dtype=np.float32)
+    c: np.ndarray = np.zeros((n, hidden), dtype=np.float32)
     outputs = np.empty((n, steps, hidden), dtype=np.float32)
     order = range(steps - 1, -1, -1) if reverse else range(steps)
     for t in order:
-        gates = projected[:, t] + h @ w_hh.T
-        i, f, g, o = np.split(gates, 4, axis=1)
-        c = _sigmoid(f) * c + _sigmoid(i) * np.tanh(g)
-        h = _sigmoid(o) * np.tanh(c)
+        gates = _project(x[:, t], w_ih_t)
+        gates += h @ w_hh_t
+        gates += bias
+        _sigmoid_(gates)
+        i, f, g, o = (gates[:, k * hidden : (k + 1) * hidden] for k in range(4))
+        c = f * c + i * (2.0 * g - 1.0)
+        h = o * (2.0 * _sigmoid_(2.0 * c) - 1.0)
         outputs[:, t] = h
     return outputs, h
 
