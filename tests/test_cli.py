@@ -141,7 +141,9 @@ def test_run_from_csv_models_close_when_no_adj_close(
         monkeypatch,
     )
     assert code == 0
-    assert json.loads(out)["price_column"] == "close"
+    doc = json.loads(out)
+    assert doc["price_column"] == "close"
+    assert doc["ticker"] == "PRICES"  # named after the file when no ticker is given
 
 
 def test_several_tickers_write_a_leaderboard(

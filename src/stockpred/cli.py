@@ -134,7 +134,7 @@ def _config(config_file: Path | None, options: dict[str, Any]) -> ForecastConfig
     return make_config(overrides, config_file)
 
 
-def _load(ticker: str, data_args: dict[str, Any]) -> PriceHistory:
+def _load(ticker: str | None, data_args: dict[str, Any]) -> PriceHistory:
     from stockpred.data.loading import load_prices
 
     return load_prices(ticker, **data_args)
@@ -298,14 +298,16 @@ def run(
 
 def _ticker_list(
     tickers: list[str] | None, tickers_file: Path | None, csv: Path | None
-) -> list[str]:
+) -> list[str | None]:
+    """The tickers asked for; ``[None]`` lets load_prices pick (MSFT, or the file's name)."""
     from stockpred.cli_data import read_tickers
-    from stockpred.data.samples import DEFAULT_TICKER
 
-    names = read_tickers(tickers or [], tickers_file) if tickers or tickers_file else []
+    names: list[str | None] = (
+        list(read_tickers(tickers or [], tickers_file)) if tickers or tickers_file else []
+    )
     if csv is not None and len(names) > 1:
         raise typer.BadParameter("--csv takes one file, so give at most one ticker name with it")
-    return names or [DEFAULT_TICKER]
+    return names or [None]
 
 
 @app.command()

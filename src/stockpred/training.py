@@ -134,7 +134,7 @@ class Adam:
         self.exp_avg_sq = [torch.zeros_like(p) for p in self.params]
         self.steps = 0
 
-    def zero_grad(self, set_to_none: bool = True) -> None:
+    def zero_grad(self) -> None:
         """Drop the gradients (they are recreated by the next backward pass)."""
         for p in self.params:
             p.grad = None
@@ -173,7 +173,7 @@ def _train_epoch(
     total = torch.zeros((), device=x.device)  # summed on the device: no per-step sync
     for start in range(0, len(x), cfg.batch_size):
         idx = order[start : start + cfg.batch_size]
-        optimiser.zero_grad(set_to_none=True)
+        optimiser.zero_grad()
         loss = loss_fn(net(x[idx]), y[idx])
         loss.backward()
         nn.utils.clip_grad_norm_(net.parameters(), cfg.grad_clip)

@@ -46,18 +46,6 @@ class PriceHistory:
     def __len__(self) -> int:
         return len(self.frame)
 
-    def head_sessions(self, n: int) -> PriceHistory:
-        """The first ``n`` sessions: what was known at the end of session ``n - 1``."""
-        return PriceHistory(
-            self.frame.iloc[:n],
-            self.ticker,
-            self.source,
-            self.price_column,
-            self.exchange,
-            self.cleaning,
-            self.path,
-        )
-
     def fingerprint(self, end: int) -> str:
         """sha256 of the first ``end`` sessions' dates and modelled prices."""
         digest = hashlib.sha256()
@@ -68,7 +56,7 @@ class PriceHistory:
 
 @overload
 def load_prices(
-    ticker: str = ...,
+    ticker: str | None = ...,
     *,
     csv: str | Path | None = ...,
     source: str | Provider | None = ...,
@@ -99,7 +87,7 @@ def load_prices(
 
 
 def load_prices(
-    ticker: str | list[str] | tuple[str, ...] = DEFAULT_TICKER,
+    ticker: str | list[str] | tuple[str, ...] | None = None,
     *,
     csv: str | Path | None = None,
     source: str | Provider | None = None,
@@ -113,6 +101,8 @@ def load_prices(
 ) -> PriceHistory | pd.DataFrame:
     """Prices for one ticker (a ``PriceHistory``) or several (a long panel DataFrame).
 
+    ``ticker`` defaults to the file's name with ``csv=``, else to the sample's MSFT.
+
     ``source``: ``sample`` (bundled, offline), ``csv`` (with ``csv=PATH``), ``yahoo``,
     ``stooq``, ``alphavantage``, ``auto`` (those three in ``provider_order()``), or a
     ``Provider``. Default: ``csv`` when a file is given, ``sample`` for the sample's
@@ -120,6 +110,9 @@ def load_prices(
     ``$STOCKPRED_STORE`` or the user data directory) after fetching what it lacks; when no
     provider answers, stored prices are used with a ``StaleDataWarning`` saying how old.
     """
+    given = ticker if isinstance(ticker, str) else None
+    if ticker is None:
+        ticker = DEFAULT_TICKER
     if not isinstance(ticker, str):
         if csv is not None:
             raise ConfigError("a price file holds one ticker: pass a single ticker with --csv")
@@ -145,7 +138,7 @@ def load_prices(
         frame, report = clean_prices(
             raw, exchange=exchange, strict=strict, max_gap=max_gap, start=start, end=end
         )
-        name = _file_ticker(ticker, csv) if csv is not None else ticker.upper()
+        name = ticker.upper() if csv is None else _file_ticker(given, csv)
         path = None if csv is None else str(csv)
         return PriceHistory(frame, name, chosen, report.price_column, exchange, report, path)
     providers = (
@@ -186,9 +179,9 @@ def _resolve_source(
     return source
 
 
-def _file_ticker(ticker: str, csv: str | Path) -> str:
+def _file_ticker(ticker: str | None, csv: str | Path) -> str:
     """The name a file's prices go by: the ticker given, else the file's stem."""
-    return ticker if ticker != DEFAULT_TICKER else Path(csv).name.split(".")[0].upper()
+    return ticker.upper() if ticker else Path(csv).name.split(".")[0].upper()
 
 
 def _from_store(
