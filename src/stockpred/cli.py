@@ -70,6 +70,12 @@ Horizon = Annotated[int | None, typer.Option(help="Sessions ahead the network pr
 Hidden = Annotated[int | None, typer.Option(help="LSTM hidden units per layer.")]
 Layers = Annotated[int | None, typer.Option(help="Stacked LSTM layers.")]
 Dropout = Annotated[float | None, typer.Option(help="Dropout between layers and before the head.")]
+Bidirectional = Annotated[
+    bool | None,
+    typer.Option(
+        "--bidirectional/--unidirectional", help="Read the window both ways (default: one way)."
+    ),
+]
 BatchSize = Annotated[int | None, typer.Option("--batch-size", help="Training batch size.")]
 LearningRate = Annotated[float | None, typer.Option("--lr", help="Adam learning rate.")]
 Target = Annotated[
@@ -117,6 +123,7 @@ _CONFIG_OPTIONS = {
     "hidden": "hidden",
     "layers": "layers",
     "dropout": "dropout",
+    "bidirectional": "bidirectional",
     "batch_size": "batch_size",
     "lr": "learning_rate",
     "target": "target",
@@ -242,6 +249,7 @@ def run(
     hidden: Hidden = None,
     layers: Layers = None,
     dropout: Dropout = None,
+    bidirectional: Bidirectional = None,
     batch_size: BatchSize = None,
     lr: LearningRate = None,
     target: Target = None,
@@ -326,6 +334,7 @@ def train(
     hidden: Hidden = None,
     layers: Layers = None,
     dropout: Dropout = None,
+    bidirectional: Bidirectional = None,
     batch_size: BatchSize = None,
     lr: LearningRate = None,
     target: Target = None,
@@ -392,6 +401,7 @@ def backtest_command(
     hidden: Hidden = None,
     layers: Layers = None,
     dropout: Dropout = None,
+    bidirectional: Bidirectional = None,
     batch_size: BatchSize = None,
     lr: LearningRate = None,
     target: Target = None,
