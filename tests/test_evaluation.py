@@ -61,3 +61,24 @@ def test_evaluation_contract_and_verdict() -> None:
     )
     assert not worse.beats_naive()
     assert worse.verdict().startswith("LSTM does worse than the naive forecast on T (DM p = ")
+
+
+def test_lag_detector_says_when_the_forecast_is_yesterdays_price() -> None:
+    rng = np.random.default_rng(0)
+    prices = 100.0 * np.exp(np.cumsum(rng.normal(0.0, 0.01, 300)))
+    dates = pd.bdate_range("2020-01-01", periods=300)
+    origins = np.arange(50, 299)
+    lagging = prices[origins] + rng.normal(0.0, 0.01, len(origins))
+    ev = evaluate_forecasts(
+        "T", dates, prices, origins, {"lstm": lagging, "naive": prices[origins]}, 1.0
+    )
+    assert ev.lag is not None
+    assert ev.lag["tracks_yesterday"]
+    assert "yesterday's price, shifted by a day" in ev.lag["sentence"]
+    assert ev.to_dict()["lag_detector"]["tracks_yesterday"] is True
+    prescient = prices[origins + 1] + rng.normal(0.0, 0.01, len(origins))
+    ev = evaluate_forecasts(
+        "T", dates, prices, origins, {"lstm": prescient, "naive": prices[origins]}, 1.0
+    )
+    assert ev.lag is not None
+    assert not ev.lag["tracks_yesterday"]

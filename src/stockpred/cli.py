@@ -217,6 +217,8 @@ def _pooled_table(summary: dict[str, Any]) -> Any:
 def _say_verdict(console: Console, evaluation: Evaluation) -> None:
     colour = "green" if evaluation.beats_naive() else "red"
     console.print(f"[{colour}]{evaluation.verdict()}[/]")
+    if evaluation.lag is not None:
+        console.print(evaluation.lag["sentence"])
 
 
 def _forecast_table(forecast: Any, title: str) -> Any:

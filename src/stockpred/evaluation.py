@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from stockpred.lag import lag_check
 from stockpred.stats import ALPHA, DMResult, Loss, diebold_mariano, dm_verdict
 
 METRICS = ("mse", "rmse", "mae", "mape", "mase", "directional_accuracy")
@@ -59,6 +60,7 @@ class Evaluation:
     ticker: str
     table: pd.DataFrame  # index: model; columns: METRICS
     predictions: pd.DataFrame  # index: date; columns: actual, previous, one per model
+    lag: dict[str, Any] | None = None  # lag detector on the LSTM's forecasts (lag.lag_check)
 
     @property
     def test_start(self) -> str:
@@ -117,6 +119,7 @@ class Evaluation:
             if has_lstm
             else None,
             "verdict": self.verdict() if has_lstm else None,
+            "lag_detector": self.lag,
         }
 
 
@@ -140,4 +143,5 @@ def evaluate_forecasts(
         {"actual": actual, "previous": prev, **forecasts}, index=dates[origins + 1]
     )
     predictions.index.name = "date"
-    return Evaluation(ticker, table, predictions)
+    lag = lag_check(prices, origins + 1, forecasts["lstm"]) if "lstm" in forecasts else None
+    return Evaluation(ticker, table, predictions, lag)

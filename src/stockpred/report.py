@@ -132,6 +132,7 @@ PAGE = (
     + """</head><body>
 <h1>{title}</h1>
 <p class="verdict {verdict_class}">{verdict}</p>
+<p class="verdict {lag_class}">{lag}</p>
 <h2>Test span: one-step forecasts</h2>
 {metrics}
 <p>MAPE in percent; MASE is MAE over the in-sample naive MAE of the training span;
@@ -172,6 +173,8 @@ def render_report(inputs: ReportInputs) -> str:
         title=html.escape(inputs.title),
         verdict=html.escape(ev.verdict()),
         verdict_class="good" if lstm_wins else "bad",
+        lag=html.escape(ev.lag["sentence"]) if ev.lag else "",
+        lag_class="bad" if ev.lag and ev.lag["tracks_yesterday"] else "good",
         metrics=table_html(ev.table),
         plot_test=_test_span_plot(
             preds, f"{ev.ticker}: test span {ev.test_start} to {ev.test_end}"
