@@ -123,3 +123,11 @@ def test_tampered_model_folder_is_refused(fitted: Forecaster, tmp_path: Path, da
 def test_missing_model_folder(tmp_path: Path) -> None:
     with pytest.raises(ArtifactError, match="no model folder"):
         Forecaster.load(tmp_path / "nope")
+
+
+def test_loaded_model_forecasts_on_the_saved_calendar(
+    fitted: Forecaster, msft: PriceHistory, tmp_path: Path
+) -> None:
+    loaded = Forecaster.load(fitted.save(tmp_path / "m"))
+    out = loaded.predict(days=250)
+    assert out.index.equals(next_sessions("XNYS", msft.dates[-1], 250))

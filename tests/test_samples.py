@@ -40,3 +40,14 @@ def test_next_sessions_skip_weekends_and_holidays() -> None:
 def test_old_histories_are_covered_by_the_calendar() -> None:
     sessions = sessions_between("XNYS", pd.Timestamp("1987-10-15"), pd.Timestamp("1987-10-21"))
     assert len(sessions) == 5
+
+
+def test_sessions_beyond_the_calendar_are_a_clear_error() -> None:
+    from stockpred.data.calendar import sessions_after
+    from stockpred.exceptions import ValidationError
+
+    today = pd.Timestamp.today().normalize()
+    known = sessions_after("XNYS", today, 10_000)
+    assert 200 < len(known) < 400  # exchange_calendars reaches about a year ahead
+    with pytest.raises(ValidationError, match="ask for at most"):
+        next_sessions("XNYS", today, len(known) + 1)

@@ -11,7 +11,7 @@ import pandas as pd
 from stockpred import __version__
 from stockpred.artifacts import atomic_dir, load_model, save_model
 from stockpred.config import ForecastConfig
-from stockpred.data.calendar import next_sessions
+from stockpred.data.calendar import next_sessions, sessions_after
 from stockpred.data.loading import PriceHistory
 from stockpred.data.schema import clean_prices
 from stockpred.evaluation import Evaluation, evaluate_forecasts, naive_scale
@@ -34,6 +34,8 @@ if TYPE_CHECKING:
 
     from stockpred.backtest import Mode, Refit
 
+# Trading sessions after the last price saved with a model: a year covers any --days (max 250).
+CACHED_SESSIONS = 250
 # Windows per numpy forward pass: bounds memory (a 60×64 two-layer pass holds ~64 kB a window).
 PREDICT_CHUNK = 2048
 
@@ -108,6 +110,8 @@ class Forecaster:
         self.meta_ = self._describe(history, split)
         self.residual_quantiles_ = self._validation_quantiles(history, val_o)
         self.context_ = _context(history, cfg.window)
+        # Saved with the model so `stockpred predict` needs no calendar (0.5 s to import and build).
+        self.future_sessions_ = sessions_after(history.exchange, history.dates[-1], CACHED_SESSIONS)
         return self
 
     def _describe(self, history: PriceHistory, split: Split) -> dict[str, Any]:
@@ -193,7 +197,7 @@ class Forecaster:
                 f"prediction needs at least {self.config.window + 1} sessions of prices"
             )
         path = self._forecast_path(history, days)
-        dates = next_sessions(self.meta_["exchange"], history.dates[-1], days)
+        dates = self._sessions_after(history.dates[-1], days)
         widen = np.sqrt(np.arange(1, days + 1))
         lo, hi = self.residual_quantiles_
         out = pd.DataFrame(
@@ -206,6 +210,13 @@ class Forecaster:
         )
         out.index.name = "date"
         return out
+
+    def _sessions_after(self, last: pd.Timestamp, days: int) -> pd.DatetimeIndex:
+        """The ``days`` sessions after ``last``: from the saved list when it covers them."""
+        cached = self.future_sessions_
+        if last == self.context_.dates[-1] and days <= len(cached):
+            return cached[:days]
+        return next_sessions(self.meta_["exchange"], last, days)
 
     def _forecast_path(self, history: PriceHistory, days: int) -> np.ndarray:
         cfg = self.config
@@ -301,6 +312,7 @@ class Forecaster:
                 "residual_quantiles": self.residual_quantiles_,
                 "train": self.train_result_.to_dict(),
                 "context": _context_to_dict(self.context_),
+                "future_sessions": [str(d.date()) for d in self.future_sessions_],
             },
         }
         with atomic_dir(target) as tmp:
@@ -322,6 +334,9 @@ class Forecaster:
             fc.residual_quantiles_ = [float(q) for q in state["residual_quantiles"]]
             fc.train_result_ = TrainResult.from_dict(state["train"])
             fc.context_ = _context_from_dict(state["context"], fc.meta_)
+            fc.future_sessions_ = pd.DatetimeIndex(
+                pd.to_datetime(state.get("future_sessions", [])), name="date"
+            ).as_unit("ns")  # as the calendar gives them
         except (KeyError, TypeError, ValueError, RuntimeError) as exc:
             raise ArtifactError(
                 f"model folder {path} is inconsistent ({type(exc).__name__}); retrain the model"

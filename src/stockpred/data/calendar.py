@@ -47,16 +47,26 @@ def sessions_between(exchange: str, first: pd.Timestamp, last: pd.Timestamp) -> 
     return pd.DatetimeIndex(sessions.tz_localize(None) if sessions.tz else sessions, name="date")
 
 
+def sessions_after(exchange: str, last: pd.Timestamp, n: int) -> pd.DatetimeIndex:
+    """Up to ``n`` trading sessions after ``last``: fewer where the calendar ends (about a
+    year after today)."""
+    last = pd.Timestamp(last)
+    cal = calendar_for(exchange, last)
+    if last >= cal.last_session:
+        return pd.DatetimeIndex([], name="date")
+    following = cal.sessions_in_range(
+        max(last + pd.Timedelta(days=1), cal.first_session), cal.last_session
+    )[:n]
+    naive = following.tz_localize(None) if following.tz else following
+    return pd.DatetimeIndex(naive.to_numpy(dtype="datetime64[ns]"), name="date")  # plain, no freq
+
+
 def next_sessions(exchange: str, last: pd.Timestamp, n: int) -> pd.DatetimeIndex:
     """The ``n`` trading sessions after ``last`` (which need not itself be a session)."""
-    cal = calendar_for(exchange, last)
-    last = pd.Timestamp(last)
-    anchor = cal.date_to_session(last, direction="previous")
-    if anchor + pd.Timedelta(days=1) > cal.last_session:
-        raise ValidationError(f"{exchange} calendar ends at {cal.last_session.date()}")
-    window = cal.sessions_window(anchor, n + 1)[1:]
-    if len(window) < n:
+    sessions = sessions_after(exchange, last, n)
+    if len(sessions) < n:
         raise ValidationError(
-            f"{exchange} calendar does not reach {n} sessions after {last.date()}"
+            f"the {exchange} calendar knows only {len(sessions)} sessions after "
+            f"{pd.Timestamp(last).date()}; ask for at most {len(sessions)} --days"
         )
-    return pd.DatetimeIndex(window.tz_localize(None) if window.tz else window, name="date")
+    return sessions
