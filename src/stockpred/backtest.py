@@ -21,6 +21,7 @@ from stockpred.evaluation import METRICS, naive_scale, point_metrics
 from stockpred.exceptions import ConfigError, InsufficientHistory
 from stockpred.features import MIN_TEST_SESSIONS, Split, check_history
 from stockpred.forecast import Forecaster
+from stockpred.intervals import interval_bounds
 from stockpred.models.baselines import OriginForecaster, default_baselines
 
 Mode = Literal["expanding", "rolling"]
@@ -163,8 +164,7 @@ def _step_rows(
     first = preds["lstm"].shape[1] - step  # origins start ``horizon`` sessions before the fold
     rows = slice(first, first + fold.test_end - fold.test_start)
     o = origins[rows]
-    lstm = preds["lstm"][rows, step - 1]
-    widen = np.sqrt(step)  # as in Forecaster.predict: a random walk's spread grows with √h
+    lower, upper = interval_bounds(preds["lstm"][rows, step - 1], quantiles, step)
     return pd.DataFrame(
         {
             "fold": fold.number,
@@ -175,8 +175,8 @@ def _step_rows(
             "previous": history.prices[o],
             "scale": scale,
             **{name: p[rows, step - 1] for name, p in preds.items()},
-            "lstm_lower": lstm * np.exp(quantiles[0] * widen),
-            "lstm_upper": lstm * np.exp(quantiles[1] * widen),
+            "lstm_lower": lower,
+            "lstm_upper": upper,
         }
     )
 

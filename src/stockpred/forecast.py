@@ -25,6 +25,7 @@ from stockpred.features import (
     to_prices,
     windows,
 )
+from stockpred.intervals import interval_bounds
 from stockpred.models.baselines import default_baselines
 from stockpred.models.numpy_lstm import Weights, lstm_forward
 from stockpred.training_log import TrainResult
@@ -198,16 +199,8 @@ class Forecaster:
             )
         path = self._forecast_path(history, days)
         dates = self._sessions_after(history.dates[-1], days)
-        widen = np.sqrt(np.arange(1, days + 1))
-        lo, hi = self.residual_quantiles_
-        out = pd.DataFrame(
-            {
-                "forecast": path,
-                "lower": path * np.exp(lo * widen),
-                "upper": path * np.exp(hi * widen),
-            },
-            index=dates,
-        )
+        lower, upper = interval_bounds(path, self.residual_quantiles_, np.arange(1, days + 1))
+        out = pd.DataFrame({"forecast": path, "lower": lower, "upper": upper}, index=dates)
         out.index.name = "date"
         return out
 
