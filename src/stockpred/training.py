@@ -57,12 +57,9 @@ def cpu_threads(n: int) -> Iterator[None]:
 
 
 def predict_batched(net: nn.Module, x: torch.Tensor) -> torch.Tensor:
-    """Network outputs for every row of ``x``, in eval mode, in a few large passes.
-
-    Runs with the network's ``cpu_threads`` attribute (``ForecastConfig.threads``) if it has one.
-    """
+    """Network outputs for every row of ``x``, in eval mode, in a few large passes."""
     net.eval()
-    with cpu_threads(int(getattr(net, "cpu_threads", 0))), torch.inference_mode():
+    with torch.inference_mode():
         return torch.cat([net(x[i : i + VAL_CHUNK]) for i in range(0, len(x), VAL_CHUNK)])
 
 

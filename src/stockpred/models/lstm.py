@@ -26,7 +26,6 @@ class LSTMNet(nn.Module):
             nn.Dropout(cfg.dropout), nn.Linear(cfg.hidden * directions, cfg.horizon)
         )
         self.directions = directions
-        self.cpu_threads = cfg.threads  # read by training.predict_batched
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Final hidden state of the top layer (both directions if bidirectional) → head."""
