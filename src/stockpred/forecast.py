@@ -111,8 +111,8 @@ class Forecaster:
         self.meta_ = self._describe(history, split)
         self.residual_quantiles_ = self._validation_quantiles(history, val_o)
         self.context_ = _context(history, cfg.window)
-        # Saved with the model so `stockpred predict` needs no calendar (0.5 s to import and build).
-        self.future_sessions_ = sessions_after(history.exchange, history.dates[-1], CACHED_SESSIONS)
+        # Filled by save(), not here: a backtest fits many times and predicts from none of them.
+        self.future_sessions_: pd.DatetimeIndex | None = None
         return self
 
     def _describe(self, history: PriceHistory, split: Split) -> dict[str, Any]:
@@ -207,9 +207,16 @@ class Forecaster:
     def _sessions_after(self, last: pd.Timestamp, days: int) -> pd.DatetimeIndex:
         """The ``days`` sessions after ``last``: from the saved list when it covers them."""
         cached = self.future_sessions_
-        if last == self.context_.dates[-1] and days <= len(cached):
+        if cached is not None and last == self.context_.dates[-1] and days <= len(cached):
             return cached[:days]
         return next_sessions(self.meta_["exchange"], last, days)
+
+    def _saved_sessions(self) -> pd.DatetimeIndex:
+        """The sessions after the last price that save() writes beside the model."""
+        if self.future_sessions_ is None:
+            last = self.context_.dates[-1]
+            self.future_sessions_ = sessions_after(self.meta_["exchange"], last, CACHED_SESSIONS)
+        return self.future_sessions_
 
     def _forecast_path(self, history: PriceHistory, days: int) -> np.ndarray:
         cfg = self.config
@@ -305,7 +312,8 @@ class Forecaster:
                 "residual_quantiles": self.residual_quantiles_,
                 "train": self.train_result_.to_dict(),
                 "context": _context_to_dict(self.context_),
-                "future_sessions": [str(d.date()) for d in self.future_sessions_],
+                # so `stockpred predict` needs no calendar (0.5 s to import and build)
+                "future_sessions": [str(d.date()) for d in self._saved_sessions()],
             },
         }
         with atomic_dir(target) as tmp:
