@@ -15,10 +15,10 @@ import argparse
 import time
 from pathlib import Path
 
-from stockpred.backtest import walk_forward
 from stockpred.config import ForecastConfig
 from stockpred.data.loading import PriceHistory, load_prices
-from stockpred.summary import summarise
+from stockpred.evaluation.backtest import walk_forward
+from stockpred.evaluation.summary import summarise
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data" / "us-daily"
 

@@ -44,7 +44,7 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import stockpred.training as training_module
+import stockpred.training.loop as training_module
 from reference_loop import Reference
 from stockpred.config import ForecastConfig
 from stockpred.data.loading import PriceHistory, load_prices
@@ -55,9 +55,9 @@ from stockpred.features import (
     target_matrix,
     windows,
 )
-from stockpred.forecast import Forecaster
+from stockpred.models.forecaster import Forecaster
 from stockpred.models.lstm import LSTMNet
-from stockpred.training import EpochLog, train_network
+from stockpred.training.loop import EpochLog, train_network
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared" / "data" / "us-daily"
@@ -125,7 +125,7 @@ class StockpredData:
 
     def val_mae(self, net: torch.nn.Module) -> float:
         """Validation MAE on the price scale for the network as it is now."""
-        from stockpred.training import predict_batched
+        from stockpred.training.loop import predict_batched
 
         out = predict_batched(net, torch.from_numpy(self.arrays[2])).numpy().astype(np.float64)
         pred = self.val_last * np.exp(self.scaler.unscale_y(out)[:, 0])

@@ -10,11 +10,11 @@ import pandas as pd
 import pytest
 
 from stockpred import ForecastConfig, Forecaster
-from stockpred.backtest import WalkForward, backtest, plan_folds, walk_forward
 from stockpred.data.loading import PriceHistory
-from stockpred.evaluation import METRICS
+from stockpred.evaluation.backtest import WalkForward, backtest, plan_folds, walk_forward
+from stockpred.evaluation.metrics import METRICS
+from stockpred.evaluation.summary import summarise
 from stockpred.exceptions import ConfigError, InsufficientHistory
-from stockpred.summary import summarise
 
 from .conftest import TINY
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from stockpred.cli import main
+from stockpred.cli.app import main
 
 from .conftest import yahoo_frame
 
@@ -259,14 +259,14 @@ def test_tampered_model_is_refused(
 
 
 def test_help_is_fast_to_import() -> None:
-    code = "import sys, stockpred.cli; print(sorted(m for m in ('torch', 'matplotlib', 'pandas') if m in sys.modules))"
+    code = "import sys, stockpred.cli.app; print(sorted(m for m in ('torch', 'matplotlib', 'pandas') if m in sys.modules))"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"
 
 
 def test_predict_from_a_saved_model_does_not_import_torch(run_dir: Path) -> None:
     code = (
-        "import sys; from stockpred.forecast import Forecaster; "
+        "import sys; from stockpred.models.forecaster import Forecaster; "
         f"Forecaster.load({str(run_dir / 'model')!r}).predict(days=3); "
         "print('torch' in sys.modules)"
     )

@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from stockpred.evaluation import (
+from stockpred.evaluation.metrics import (
     directional_accuracy,
     evaluate_forecasts,
     naive_scale,

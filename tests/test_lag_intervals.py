@@ -3,8 +3,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from stockpred.intervals import interval_scores, pinball
-from stockpred.lag import lag_check
+from stockpred.evaluation.intervals import interval_scores, pinball
+from stockpred.evaluation.lag import lag_check
 
 RNG = np.random.default_rng(0)
 PRICES = 100 + np.cumsum(RNG.normal(0, 1, 300))

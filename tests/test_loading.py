@@ -10,7 +10,7 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from stockpred.cli_data import register
+from stockpred.cli.data import register
 from stockpred.data import loading
 from stockpred.data.calendar import sessions_between
 from stockpred.data.loading import PriceHistory, load_prices

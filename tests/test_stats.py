@@ -3,7 +3,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from stockpred.stats import (
+from stockpred.evaluation.stats import (
     diebold_mariano,
     direction_binomial,
     dm_verdict,

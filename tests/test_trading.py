@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from stockpred.trading import TradingRule, positions, signal_backtest, strategy_returns
+from stockpred.evaluation.trading import TradingRule, positions, signal_backtest, strategy_returns
 
 RNG = np.random.default_rng(0)
 CLOSES = 100 * np.exp(np.cumsum(RNG.normal(0, 0.01, 201)))

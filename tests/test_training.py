@@ -7,7 +7,7 @@ import torch
 from stockpred.config import ForecastConfig
 from stockpred.exceptions import ConfigError
 from stockpred.models.lstm import LSTMNet
-from stockpred.training import resolve_device, train_network
+from stockpred.training.loop import resolve_device, train_network
 
 from .conftest import TINY
 
@@ -61,7 +61,7 @@ def test_early_stopping_stops_on_noise() -> None:
 def test_adam_matches_torch_optim_adam() -> None:
     import copy
 
-    from stockpred.training import Adam
+    from stockpred.training.loop import Adam
 
     torch.manual_seed(0)
     ours = torch.nn.LSTM(1, 8, 2, batch_first=True)
@@ -80,7 +80,7 @@ def test_adam_matches_torch_optim_adam() -> None:
 
 
 def test_training_restores_the_callers_thread_count() -> None:
-    from stockpred.training import cpu_threads
+    from stockpred.training.loop import cpu_threads
 
     before = torch.get_num_threads()
     with cpu_threads(1):

@@ -27,8 +27,8 @@ __all__ = [
 
 _LAZY = {
     "ForecastConfig": "stockpred.config",
-    "Forecaster": "stockpred.forecast",
-    "Evaluation": "stockpred.evaluation",
+    "Forecaster": "stockpred.models.forecaster",
+    "Evaluation": "stockpred.evaluation.metrics",
     "PriceHistory": "stockpred.data.loading",
     "load_prices": "stockpred.data.loading",
     "StockpredError": "stockpred.exceptions",
@@ -41,7 +41,7 @@ _LAZY = {
 if TYPE_CHECKING:
     from stockpred.config import ForecastConfig
     from stockpred.data.loading import PriceHistory, load_prices
-    from stockpred.evaluation import Evaluation
+    from stockpred.evaluation.metrics import Evaluation
     from stockpred.exceptions import (
         ArtifactError,
         ConfigError,
@@ -49,7 +49,7 @@ if TYPE_CHECKING:
         NotFittedError,
         StockpredError,
     )
-    from stockpred.forecast import Forecaster
+    from stockpred.models.forecaster import Forecaster
 
 
 def __getattr__(name: str) -> Any:

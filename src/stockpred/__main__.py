@@ -1,5 +1,5 @@
 """python -m stockpred."""
 
-from stockpred.cli import main
+from stockpred.cli.app import main
 
 main()

@@ -12,8 +12,8 @@ import pandas as pd
 from stockpred.artifacts import atomic_dir, write_text_atomic
 from stockpred.config import ForecastConfig
 from stockpred.data.loading import PriceHistory
-from stockpred.evaluation import Evaluation
-from stockpred.forecast import Forecaster
+from stockpred.evaluation.metrics import Evaluation
+from stockpred.models.forecaster import Forecaster
 
 MODEL_DIR = "model"
 METRICS = "metrics.json"
@@ -63,7 +63,7 @@ def run_pipeline(
     progress: bool = True,
 ) -> RunResult:
     """Fit, evaluate against baselines, forecast ``days`` sessions and write the run folder."""
-    from stockpred.report import ReportInputs, render_report
+    from stockpred.report.holdout import ReportInputs, render_report
 
     fc = Forecaster(config).fit(history, progress=progress)
     evaluation = fc.evaluate(history)

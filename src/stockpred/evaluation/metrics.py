@@ -8,8 +8,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from stockpred.lag import lag_check
-from stockpred.stats import ALPHA, DMResult, Loss, diebold_mariano, dm_verdict
+from stockpred.evaluation.lag import lag_check
+from stockpred.evaluation.stats import ALPHA, DMResult, Loss, diebold_mariano, dm_verdict
 
 METRICS = ("mse", "rmse", "mae", "mape", "mase", "directional_accuracy")
 

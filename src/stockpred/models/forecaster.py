@@ -14,7 +14,8 @@ from stockpred.config import ForecastConfig
 from stockpred.data.calendar import next_sessions, sessions_after
 from stockpred.data.loading import PriceHistory
 from stockpred.data.schema import clean_prices
-from stockpred.evaluation import Evaluation, evaluate_forecasts, naive_scale
+from stockpred.evaluation.intervals import interval_bounds
+from stockpred.evaluation.metrics import Evaluation, evaluate_forecasts, naive_scale
 from stockpred.exceptions import ArtifactError, ConfigError, DataError, NotFittedError
 from stockpred.features import (
     Scaler,
@@ -25,15 +26,14 @@ from stockpred.features import (
     to_prices,
     windows,
 )
-from stockpred.intervals import interval_bounds
 from stockpred.models.baselines import default_baselines
 from stockpred.models.numpy_lstm import Weights, lstm_forward
-from stockpred.training_log import TrainResult
+from stockpred.training.result import TrainResult
 
 if TYPE_CHECKING:
     from torch import nn
 
-    from stockpred.backtest import Mode, Refit
+    from stockpred.evaluation.backtest import Mode, Refit
 
 # Trading sessions after the last price saved with a model: a year covers any --days (max 250).
 CACHED_SESSIONS = 250
@@ -81,7 +81,7 @@ class Forecaster:
         import torch  # only training needs torch; prediction runs on the numpy weights
 
         from stockpred.models.lstm import LSTMNet
-        from stockpred.training import resolve_device, train_network
+        from stockpred.training.loop import resolve_device, train_network
 
         cfg = self.config
         history = as_history(prices)
@@ -285,7 +285,7 @@ class Forecaster:
 
         Fresh models are fitted before each fold; this forecaster's own weights are unused.
         """
-        from stockpred.backtest import backtest
+        from stockpred.evaluation.backtest import backtest
 
         return backtest(
             as_history(prices),

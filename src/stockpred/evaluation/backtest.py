@@ -17,12 +17,12 @@ import pandas as pd
 
 from stockpred.config import ForecastConfig
 from stockpred.data.loading import PriceHistory
-from stockpred.evaluation import METRICS, naive_scale, point_metrics
+from stockpred.evaluation.intervals import interval_bounds
+from stockpred.evaluation.metrics import METRICS, naive_scale, point_metrics
 from stockpred.exceptions import ConfigError, InsufficientHistory
 from stockpred.features import MIN_TEST_SESSIONS, Split, check_history
-from stockpred.forecast import Forecaster
-from stockpred.intervals import interval_bounds
 from stockpred.models.baselines import OriginForecaster, default_baselines
+from stockpred.models.forecaster import Forecaster
 
 Mode = Literal["expanding", "rolling"]
 Refit = Literal["each", "once"]
@@ -196,7 +196,7 @@ def backtest(
     Examples
     --------
     >>> from stockpred import ForecastConfig, load_prices
-    >>> from stockpred.backtest import backtest
+    >>> from stockpred.evaluation.backtest import backtest
     >>> cfg = ForecastConfig(window=10, hidden=8, layers=1, epochs=2, device="cpu")
     >>> table = backtest(load_prices("MSFT", start="2011-01-01"), cfg, folds=2)
     >>> sorted(table["model"].unique())

@@ -20,7 +20,7 @@ from stockpred.exceptions import StockpredError
 if TYPE_CHECKING:
     from stockpred.config import ForecastConfig
     from stockpred.data.loading import PriceHistory
-    from stockpred.evaluation import Evaluation
+    from stockpred.evaluation.metrics import Evaluation
 
 app = typer.Typer(
     name="stockpred",
@@ -310,7 +310,7 @@ def _ticker_list(
     tickers: list[str] | None, tickers_file: Path | None, csv: Path | None
 ) -> list[str | None]:
     """The tickers asked for; ``[None]`` lets load_prices pick (MSFT, or the file's name)."""
-    from stockpred.cli_data import read_tickers
+    from stockpred.cli.data import read_tickers
 
     names: list[str | None] = (
         list(read_tickers(tickers or [], tickers_file)) if tickers or tickers_file else []
@@ -423,11 +423,11 @@ def backtest_command(
     Writes OUT/backtest.csv (fold, model, step, metric, value), OUT/summary.json (DM tests,
     direction tests, lag detector, trading rule, interval coverage) and OUT/report.html.
     """
-    from stockpred.backtest import walk_forward
-    from stockpred.backtest_report import render_backtest_report
+    from stockpred.evaluation.backtest import walk_forward
+    from stockpred.evaluation.summary import summarise
+    from stockpred.evaluation.trading import TradingRule
+    from stockpred.report.backtest import render_backtest_report
     from stockpred.runs import write_backtest
-    from stockpred.summary import summarise
-    from stockpred.trading import TradingRule
 
     console = _console(as_json)
     cfg = _config(config, locals())
@@ -471,7 +471,7 @@ RunDir = Annotated[
 
 
 def _load_run(run_dir: Path) -> Any:
-    from stockpred.forecast import Forecaster
+    from stockpred.models.forecaster import Forecaster
     from stockpred.runs import MODEL_DIR
 
     return Forecaster.load(run_dir / MODEL_DIR)
@@ -529,7 +529,7 @@ def predict(
 
 
 def _register_data_commands() -> None:
-    from stockpred.cli_data import register
+    from stockpred.cli.data import register
 
     register(app)
 

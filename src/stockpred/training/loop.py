@@ -18,7 +18,7 @@ from torch import nn
 
 from stockpred.config import ForecastConfig
 from stockpred.exceptions import ConfigError
-from stockpred.training_log import EpochLog, TrainResult
+from stockpred.training.result import EpochLog, TrainResult
 
 VAL_CHUNK = 16_384  # validation in a few large passes; bounded memory for long histories
 

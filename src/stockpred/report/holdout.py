@@ -13,8 +13,8 @@ import pandas as pd
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-    from stockpred.evaluation import Evaluation
-    from stockpred.training import TrainResult
+    from stockpred.evaluation.metrics import Evaluation
+    from stockpred.training.loop import TrainResult
 
 COLOURS = {"actual": "#222222", "lstm": "#d62728", "naive": "#1f77b4", "forecast": "#d62728"}
 ZOOM_SESSIONS = 100

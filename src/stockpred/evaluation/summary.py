@@ -6,18 +6,18 @@ from typing import Any
 
 import pandas as pd
 
-from stockpred.backtest import WalkForward
 from stockpred.data.loading import PriceHistory
-from stockpred.intervals import interval_scores
-from stockpred.lag import lag_check
-from stockpred.stats import (
+from stockpred.evaluation.backtest import WalkForward
+from stockpred.evaluation.intervals import interval_scores
+from stockpred.evaluation.lag import lag_check
+from stockpred.evaluation.stats import (
     DMResult,
     diebold_mariano,
     direction_binomial,
     dm_verdict,
     pesaran_timmermann,
 )
-from stockpred.trading import TradingRule, signal_backtest
+from stockpred.evaluation.trading import TradingRule, signal_backtest
 
 
 def _dm(rows: pd.DataFrame, model: str, against: str, step: int) -> dict[str, Any]:

@@ -8,9 +8,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from stockpred.backtest import WalkForward
 from stockpred.data.loading import PriceHistory
-from stockpred.report import COLOURS, STYLE, figure, png, table_html
+from stockpred.evaluation.backtest import WalkForward
+from stockpred.report.holdout import COLOURS, STYLE, figure, png, table_html
 
 FOLD_COLOURS = ("#fde0c5", "#d5e8d4", "#dae8fc", "#e1d5e7", "#fff2cc")
 

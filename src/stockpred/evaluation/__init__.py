@@ -1,0 +1,1 @@
+"""Scoring forecasts: metrics, the holdout comparison, walk-forward backtests and their statistics."""

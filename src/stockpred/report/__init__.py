@@ -1,0 +1,1 @@
+"""Self-contained HTML reports: a run's holdout report and a backtest's report."""

@@ -1,0 +1,1 @@
+"""Fitting the LSTM: the training loop and its torch-free log."""
