@@ -96,4 +96,7 @@ def test_every_baseline_fits_and_predicts_through_one_protocol() -> None:
         "drift",
         "moving_average",
         "linear_ar",
+        "arima",
+        "exp_smoothing",
+        "theta",
     ]

@@ -81,7 +81,17 @@ def test_evaluate_scores_only_unseen_sessions(fitted: Forecaster, msft: PriceHis
     ev = fitted.evaluate(msft)
     assert ev.predictions.index[0] == msft.dates[fitted.split_.val_end]
     assert ev.predictions.index[-1] == msft.dates[-1]
-    assert set(ev.table.index) == {"lstm", "naive", "drift", "moving_average", "linear_ar"}
+    assert set(ev.table.index) == {
+        "lstm",
+        "lstm_raw",
+        "naive",
+        "drift",
+        "moving_average",
+        "linear_ar",
+        "arima",
+        "exp_smoothing",
+        "theta",
+    }
     np.testing.assert_array_equal(ev.predictions["naive"], ev.predictions["previous"])
 
 

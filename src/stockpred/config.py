@@ -13,6 +13,7 @@ from stockpred.exceptions import ConfigError
 Target = Literal["return", "price"]
 Feature = Literal["volume", "range"]
 Device = Literal["auto", "cpu", "cuda"]
+LossName = Literal["mae", "mse"]
 
 
 class ForecastConfig(BaseModel):
@@ -56,6 +57,12 @@ class ForecastConfig(BaseModel):
     # Baselines and uncertainty
     ma_window: int = Field(20, ge=1, description="sessions averaged by the moving-average baseline")
     interval: float = Field(0.8, gt=0.0, lt=1.0, description="prediction interval coverage")
+    loss: LossName = Field("mae", description="loss of the validation gate and the verdict")
+
+    @property
+    def dm_loss(self) -> Literal["absolute", "squared"]:
+        """The Diebold–Mariano loss that ``loss`` names."""
+        return "absolute" if self.loss == "mae" else "squared"
 
     @model_validator(mode="after")
     def _price_target_has_no_extras(self) -> ForecastConfig:

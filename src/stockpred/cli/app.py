@@ -217,6 +217,8 @@ def _pooled_table(summary: dict[str, Any]) -> Any:
 def _say_verdict(console: Console, evaluation: Evaluation) -> None:
     colour = "green" if evaluation.beats_naive() else "red"
     console.print(f"[{colour}]{evaluation.verdict()}[/]")
+    if evaluation.gate is not None:
+        console.print(f"Validation gate: {evaluation.gate.sentence()}.")
     if evaluation.lag is not None:
         console.print(evaluation.lag["sentence"])
 

@@ -23,6 +23,7 @@ from stockpred.exceptions import ConfigError, InsufficientHistory
 from stockpred.features import MIN_TEST_SESSIONS, Split, check_history
 from stockpred.models.baselines import OriginForecaster, default_baselines
 from stockpred.models.forecaster import Forecaster
+from stockpred.models.gate import RawNetwork
 
 Mode = Literal["expanding", "rolling"]
 Refit = Literal["each", "once"]
@@ -146,7 +147,7 @@ def _fit_before(
     past = replace(history, frame=history.frame.iloc[fold.fit_start : fold.test_start])
     split = Split(fold.train_end - fold.fit_start, len(past), len(past))
     lstm = Forecaster(cfg).fit(past, split=split, progress=progress)
-    models: list[OriginForecaster] = [lstm]
+    models: list[OriginForecaster] = [lstm, RawNetwork(lstm)]
     models += [m.fit(past, split) for m in default_baselines(cfg)]
     return models, lstm.residual_quantiles_, naive_scale(past.prices, split.train_end)
 
@@ -200,7 +201,7 @@ def backtest(
     >>> cfg = ForecastConfig(window=10, hidden=8, layers=1, epochs=2, device="cpu")
     >>> table = backtest(load_prices("MSFT", start="2011-01-01"), cfg, folds=2)
     >>> sorted(table["model"].unique())
-    ['drift', 'linear_ar', 'lstm', 'moving_average', 'naive']
+    ['arima', 'drift', 'exp_smoothing', 'linear_ar', 'lstm', 'lstm_raw', 'moving_average', 'naive', 'theta']
     """
     return walk_forward(
         history, config, folds=folds, mode=mode, refit=refit, horizon=horizon, progress=progress

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from stockpred.evaluation.lag import lag_check
 from stockpred.evaluation.stats import ALPHA, DMResult, Loss, diebold_mariano, dm_verdict
+
+if TYPE_CHECKING:
+    from stockpred.models.gate import Gate
 
 METRICS = ("mse", "rmse", "mae", "mape", "mase", "directional_accuracy")
 
@@ -61,6 +64,7 @@ class Evaluation:
     table: pd.DataFrame  # index: model; columns: METRICS
     predictions: pd.DataFrame  # index: date; columns: actual, previous, one per model
     lag: dict[str, Any] | None = None  # lag detector on the LSTM's forecasts (lag.lag_check)
+    gate: Gate | None = None  # the LSTM's validation gate and shrinkage (models.gate)
 
     @property
     def test_start(self) -> str:
@@ -120,6 +124,7 @@ class Evaluation:
             else None,
             "verdict": self.verdict() if has_lstm else None,
             "lag_detector": self.lag,
+            "gate": None if self.gate is None else self.gate.to_dict(),
         }
 
 
@@ -134,6 +139,8 @@ def evaluate_forecasts(
     origins: np.ndarray,
     forecasts: dict[str, np.ndarray],
     scale: float,
+    *,
+    gate: Gate | None = None,
 ) -> Evaluation:
     """Score one-step forecasts made at ``origins`` for sessions ``origins + 1``."""
     actual, prev = prices[origins + 1], prices[origins]
@@ -144,4 +151,4 @@ def evaluate_forecasts(
     )
     predictions.index.name = "date"
     lag = lag_check(prices, origins + 1, forecasts["lstm"]) if "lstm" in forecasts else None
-    return Evaluation(ticker, table, predictions, lag)
+    return Evaluation(ticker, table, predictions, lag, gate)

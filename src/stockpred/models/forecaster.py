@@ -27,7 +27,8 @@ from stockpred.features import (
     windows,
 )
 from stockpred.models.baselines import default_baselines
-from stockpred.models.numpy_lstm import Weights, lstm_forward
+from stockpred.models.gate import Gate, fit_gate
+from stockpred.models.numpy_lstm import Weights, check_weights, lstm_forward
 from stockpred.training.result import TrainResult
 
 if TYPE_CHECKING:
@@ -109,6 +110,7 @@ class Forecaster:
         self.scaler_ = scaler
         self.split_ = split
         self.meta_ = self._describe(history, split)
+        self.gate_ = self._fit_gate(history, split)
         self.residual_quantiles_ = self._validation_quantiles(history, val_o)
         self.context_ = _context(history, cfg.window)
         # Filled by save(), not here: a backtest fits many times and predicts from none of them.
@@ -132,6 +134,13 @@ class Forecaster:
             "naive_mae_train": naive_scale(history.prices, split.train_end),
         }
 
+    def _fit_gate(self, history: PriceHistory, split: Split) -> Gate:
+        """Does the network beat naive on validation (one step, the verdict's loss)? Fit α."""
+        origins = np.arange(max(split.train_end - 1, self.config.window), split.val_end - 1)
+        raw = self.predict_origins(history, origins, 1, raw=True)[:, 0]
+        prices = history.prices
+        return fit_gate(raw, prices[origins], prices[origins + 1], self.config.dm_loss)
+
     def _validation_quantiles(self, history: PriceHistory, val_origins: np.ndarray) -> list[float]:
         """Split-conformal interval: quantiles of one-step log errors on validation sessions."""
         pred = self.predict_origins(history, val_origins, 1)[:, 0]
@@ -147,9 +156,12 @@ class Forecaster:
 
     # --------------------------------------------------------------- prediction
     def predict_origins(
-        self, history: PriceHistory, origins: np.ndarray, horizon: int
+        self, history: PriceHistory, origins: np.ndarray, horizon: int, *, raw: bool = False
     ) -> np.ndarray:
-        """Price forecasts ``[n, horizon]`` made at each origin, in one batched pass."""
+        """Price forecasts ``[n, horizon]`` made at each origin, in one batched pass.
+
+        The validation gate and shrinkage apply unless ``raw`` (the network alone).
+        """
         self._check_fitted()
         cfg = self.config
         if horizon > cfg.horizon:
@@ -161,7 +173,8 @@ class Forecaster:
                 for i in range(0, len(origins), PREDICT_CHUNK)
             ]
         )
-        return to_prices(outputs, history.prices, origins, cfg)[:, :horizon]
+        prices = to_prices(outputs, history.prices, origins, cfg)[:, :horizon]
+        return prices if raw else self.gate_.apply(prices, history.prices[origins][:, None])
 
     def _outputs(self, x: np.ndarray) -> np.ndarray:
         """Unscaled network outputs ``[n, horizon]`` for windows ``x`` (numpy forward pass)."""
@@ -228,7 +241,8 @@ class Forecaster:
         rows = signals[-cfg.window :]
         for _ in range(days):
             step = float(self._outputs(rows[None, -cfg.window :])[0, 0])
-            nxt = step if cfg.target == "price" else prices[-1] * float(np.exp(step))
+            raw = step if cfg.target == "price" else prices[-1] * float(np.exp(step))
+            nxt = float(self.gate_.apply(np.array(raw), np.array(prices[-1])))
             new_row = np.zeros(signals.shape[1])
             raw_signal = nxt if cfg.target == "price" else np.log(nxt / prices[-1])
             new_row[0] = (raw_signal - self.scaler_.x_mean[0]) / self.scaler_.x_std[0]
@@ -257,7 +271,10 @@ class Forecaster:
                 "no sessions after the validation span to test on; give a longer history"
             )
         origins = np.arange(val_end - 1, len(history) - 1)
-        forecasts = {"lstm": self.predict_origins(history, origins, 1)[:, 0]}
+        forecasts = {
+            "lstm": self.predict_origins(history, origins, 1)[:, 0],
+            "lstm_raw": self.predict_origins(history, origins, 1, raw=True)[:, 0],
+        }
         split = Split(train_end, val_end, len(history))
         for model in default_baselines(self.config):
             model.fit(history, split)
@@ -269,6 +286,7 @@ class Forecaster:
             origins,
             forecasts,
             self.meta_["naive_mae_train"],
+            gate=self.gate_,
         )
 
     def backtest(
@@ -310,6 +328,7 @@ class Forecaster:
                 "stockpred_version": __version__,
                 "split": self.split_.to_dict(),
                 "residual_quantiles": self.residual_quantiles_,
+                "gate": self.gate_.to_dict(),
                 "train": self.train_result_.to_dict(),
                 "context": _context_to_dict(self.context_),
                 # so `stockpred predict` needs no calendar (0.5 s to import and build)
@@ -326,13 +345,14 @@ class Forecaster:
         tensors, docs = load_model(Path(path))
         try:
             fc = cls(ForecastConfig(**docs["config.json"]))
-            _check_weights(tensors, fc.config)
+            check_weights(tensors, fc.config)
             state = docs["state.json"]
             fc.weights_ = tensors
             fc.scaler_ = Scaler.from_dict(docs["scaler.json"])
             fc.meta_ = docs["fingerprint.json"]
             fc.split_ = Split(**state["split"])
             fc.residual_quantiles_ = [float(q) for q in state["residual_quantiles"]]
+            fc.gate_ = Gate.from_dict(state["gate"])
             fc.train_result_ = TrainResult.from_dict(state["train"])
             fc.context_ = _context_from_dict(state["context"], fc.meta_)
             fc.future_sessions_ = pd.DatetimeIndex(
@@ -378,19 +398,3 @@ def _context_from_dict(data: dict[str, Any], meta: dict[str, Any]) -> PriceHisto
         None,
         meta["path"],
     )
-
-
-def _check_weights(weights: Weights, cfg: ForecastConfig) -> None:
-    """The weights must be exactly the arrays an LSTMNet of this config has."""
-    hidden, directions = cfg.hidden, 2 if cfg.bidirectional else 1
-    expected = {"head.1.weight": (cfg.horizon, hidden * directions), "head.1.bias": (cfg.horizon,)}
-    for layer in range(cfg.layers):
-        width = cfg.n_features if layer == 0 else hidden * directions
-        for suffix in (f"l{layer}", f"l{layer}_reverse")[:directions]:
-            expected[f"lstm.weight_ih_{suffix}"] = (4 * hidden, width)
-            expected[f"lstm.weight_hh_{suffix}"] = (4 * hidden, hidden)
-            expected[f"lstm.bias_ih_{suffix}"] = (4 * hidden,)
-            expected[f"lstm.bias_hh_{suffix}"] = (4 * hidden,)
-    shapes = {k: tuple(v.shape) for k, v in weights.items()}
-    if shapes != expected:
-        raise ValueError("weights do not match the config's network")

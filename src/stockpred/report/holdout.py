@@ -133,6 +133,7 @@ PAGE = (
 <h1>{title}</h1>
 <p class="verdict {verdict_class}">{verdict}</p>
 <p class="verdict {lag_class}">{lag}</p>
+<p class="verdict">Validation gate: {gate}.</p>
 <h2>Test span: one-step forecasts</h2>
 {metrics}
 <p>MAPE in percent; MASE is MAE over the in-sample naive MAE of the training span;
@@ -175,6 +176,7 @@ def render_report(inputs: ReportInputs) -> str:
         verdict_class="good" if lstm_wins else "bad",
         lag=html.escape(ev.lag["sentence"]) if ev.lag else "",
         lag_class="bad" if ev.lag and ev.lag["tracks_yesterday"] else "good",
+        gate=html.escape(ev.gate.sentence()) if ev.gate else "none",
         metrics=table_html(ev.table),
         plot_test=_test_span_plot(
             preds, f"{ev.ticker}: test span {ev.test_start} to {ev.test_end}"
