@@ -56,6 +56,7 @@ def point_row(history: PriceHistory, cfg: ForecastConfig) -> dict[str, Any]:
         "test": [ev.test_start, ev.test_end],
         "ratios": ratios,
         "gate": fc.gate_.to_dict(),
+        "intervals": ev.intervals,
         "seconds": {"lstm": lstm_seconds, **baseline_seconds(history, fc, cfg)},
     }
 
@@ -90,6 +91,77 @@ def point_table(rows: list[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
+def interval_table(rows: list[dict[str, Any]]) -> str:
+    """Markdown: per method the median coverage overall and per volatility third, the share of
+    tickers with every third within 5 points of nominal, width, and Winkler against constant."""
+    level = rows[0]["intervals"]["level"]
+    lines = [
+        "| interval | coverage | calm third | middle third | storm third | all thirds ±5 pts "
+        "| mean width % | Winkler % | Winkler ÷ constant | better than constant |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for method in rows[0]["intervals"]["methods"]:
+        scores = [row["intervals"]["methods"][method] for row in rows]
+        base = [row["intervals"]["methods"]["constant"]["winkler_pct"] for row in rows]
+        thirds = np.array([s["coverage_by_volatility_third"] for s in scores], dtype=float)
+        within = np.all(np.abs(thirds - level) <= 0.05, axis=1)
+        winkler = np.array([s["winkler_pct"] for s in scores])
+        cells = [
+            f"{np.median([s['coverage'] for s in scores]):.1%}",
+            *(f"{np.median(thirds[:, k]):.1%}" for k in range(3)),
+            f"{np.mean(within):.0%}",
+            f"{np.median([s['mean_width_pct'] for s in scores]):.2f}",
+            f"{np.median(winkler):.3f}",
+            f"{np.median(winkler / np.array(base)):.4f}",
+            f"{np.mean(winkler < np.array(base)):.0%}",
+        ]
+        lines.append(f"| {method} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+FEATURE_SETS: dict[str, tuple[str, ...]] = {
+    "none": (),
+    **{name: (name,) for name in ("volume", "range", "rsi", "macd", "bollinger", "atr")},
+    "all": ("volume", "range", "rsi", "macd", "bollinger", "atr"),
+}
+
+
+def feature_row(history: PriceHistory, cfg: ForecastConfig) -> dict[str, Any]:
+    """Test MAE ÷ naive of lstm (gated) and lstm_raw for each feature set (no baselines)."""
+    out: dict[str, Any] = {"ticker": history.ticker}
+    for label, features in FEATURE_SETS.items():
+        fc = Forecaster(cfg.model_copy(update={"features": features})).fit(history, progress=False)
+        origins = fc.split_.test_origins()
+        actual, naive = history.prices[origins + 1], history.prices[origins]
+        naive_mae = np.mean(np.abs(actual - naive))
+        out[label] = {
+            "lstm": float(
+                np.mean(np.abs(fc.predict_origins(history, origins, 1)[:, 0] - actual)) / naive_mae
+            ),
+            "lstm_raw": float(
+                np.mean(np.abs(fc.predict_origins(history, origins, 1, raw=True)[:, 0] - actual))
+                / naive_mae
+            ),
+        }
+    return out
+
+
+def feature_table(rows: list[dict[str, Any]]) -> str:
+    """Markdown: per feature set, median and max MAE ÷ naive of lstm and lstm_raw."""
+    lines = [
+        "| inputs | lstm median | lstm max | lstm_raw median | lstm_raw max | lstm_raw ≤ 1.000 |",
+        "|---|---|---|---|---|---|",
+    ]
+    for label in FEATURE_SETS:
+        g = np.array([row[label]["lstm"] for row in rows])
+        r = np.array([row[label]["lstm_raw"] for row in rows])
+        lines.append(
+            f"| {label} | {np.median(g):.4f} | {g.max():.4f} | {np.median(r):.4f} | {r.max():.4f} "
+            f"| {np.mean(r <= 1.0):.0%} |"
+        )
+    return "\n".join(lines)
+
+
 def gate_lines(rows: list[dict[str, Any]]) -> str:
     """How often the gate opened, and the α it kept where it did."""
     opened = [row for row in rows if row["gate"]["open"]]
@@ -105,10 +177,18 @@ def main() -> None:
     parser.add_argument("--start", default=None, help="first date for the shared tickers")
     parser.add_argument("--data-dir", type=Path, default=SHARED)
     parser.add_argument("--out", type=Path, default=None, help="append rows as JSON lines")
+    parser.add_argument("--features", action="store_true", help="the feature ablation instead")
     args = parser.parse_args()
     cfg = ForecastConfig(device="cpu")
     print(f"load before: {os.getloadavg()}")
     started = time.perf_counter()
+    if args.features:
+        rows = [feature_row(h, cfg) for h in histories(args.data_dir, args.tickers, args.start)]
+        print(
+            f"{len(rows)} tickers in {time.perf_counter() - started:.0f} s, load {os.getloadavg()}"
+        )
+        print(feature_table(rows))
+        return
     rows = []
     for history in histories(args.data_dir, args.tickers, args.start):
         rows.append(point_row(history, cfg))
@@ -120,6 +200,8 @@ def main() -> None:
         )
     print(f"\n{len(rows)} tickers in {time.perf_counter() - started:.0f} s, load {os.getloadavg()}")
     print(point_table(rows))
+    print()
+    print(interval_table(rows))
     print(gate_lines(rows))
     if args.out is not None:
         with args.out.open("a") as fh:

@@ -11,9 +11,11 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from stockpred.exceptions import ConfigError
 
 Target = Literal["return", "price"]
-Feature = Literal["volume", "range"]
+Feature = Literal["volume", "range", "rsi", "macd", "bollinger", "atr"]
+INDICATORS = ("rsi", "macd", "bollinger", "atr")
 Device = Literal["auto", "cpu", "cuda"]
 LossName = Literal["mae", "mse"]
+IntervalMethod = Literal["constant", "garch", "volatility"]
 
 
 class ForecastConfig(BaseModel):
@@ -57,6 +59,10 @@ class ForecastConfig(BaseModel):
     # Baselines and uncertainty
     ma_window: int = Field(20, ge=1, description="sessions averaged by the moving-average baseline")
     interval: float = Field(0.8, gt=0.0, lt=1.0, description="prediction interval coverage")
+    interval_method: IntervalMethod = Field(
+        "constant",
+        description="constant (conformal), garch, or volatility (GARCH-scaled conformal)",
+    )
     loss: LossName = Field("mae", description="loss of the validation gate and the verdict")
 
     @property

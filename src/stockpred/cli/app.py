@@ -214,11 +214,31 @@ def _pooled_table(summary: dict[str, Any]) -> Any:
     return table
 
 
+def _interval_table(comparison: dict[str, Any]) -> Any:
+    from rich.table import Table
+
+    from stockpred.evaluation.intervals import interval_frame
+
+    frame = interval_frame(comparison)
+    table = Table(
+        title=f"{comparison['level']:.0%} intervals on the same test days "
+        f"(thirds of 20-session realised volatility; default: {comparison['default']})"
+    )
+    table.add_column("interval")
+    for col in frame.columns:
+        table.add_column(col, justify="right")
+    for name, row in frame.iterrows():
+        table.add_row(str(name), *("–" if v != v else f"{v:.1f}" for v in row))
+    return table
+
+
 def _say_verdict(console: Console, evaluation: Evaluation) -> None:
     colour = "green" if evaluation.beats_naive() else "red"
     console.print(f"[{colour}]{evaluation.verdict()}[/]")
     if evaluation.gate is not None:
         console.print(f"Validation gate: {evaluation.gate.sentence()}.")
+    if evaluation.intervals is not None:
+        console.print(_interval_table(evaluation.intervals))
     if evaluation.lag is not None:
         console.print(evaluation.lag["sentence"])
 

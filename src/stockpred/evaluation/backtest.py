@@ -9,21 +9,21 @@ model and every step is scored on the same days.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
-from typing import Literal
+from dataclasses import dataclass, field, replace
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 
 from stockpred.config import ForecastConfig
 from stockpred.data.loading import PriceHistory
-from stockpred.evaluation.intervals import interval_bounds
 from stockpred.evaluation.metrics import METRICS, naive_scale, point_metrics
 from stockpred.exceptions import ConfigError, InsufficientHistory
 from stockpred.features import MIN_TEST_SESSIONS, Split, check_history
 from stockpred.models.baselines import OriginForecaster, default_baselines
 from stockpred.models.forecaster import Forecaster
 from stockpred.models.gate import RawNetwork
+from stockpred.models.volatility import INTERVAL_METHODS
 
 Mode = Literal["expanding", "rolling"]
 Refit = Literal["each", "once"]
@@ -80,7 +80,9 @@ class WalkForward:
     models: list[str]
     horizon: int
     interval: float
+    interval_method: str
     forecasts: pd.DataFrame  # fold, step, date, origin, actual, previous, scale, models…
+    gates: list[dict[str, Any]] = field(default_factory=list)  # each fold's validation gate
 
     def metrics(self) -> pd.DataFrame:
         """The tidy table: fold (1..K, or "all" pooled), model, step, metric, value."""
@@ -117,15 +119,21 @@ def walk_forward(
     cfg = config if horizon is None else config.model_copy(update={"horizon": horizon})
     h_max = cfg.horizon
     plan = plan_folds(len(history), cfg, folds, mode)
-    parts = []
+    parts, gates = [], []
     models: list[OriginForecaster] = []
     for fold in plan:
         if refit == "each" or not models:
-            models, quantiles, scale = _fit_before(history, fold, cfg, progress)
+            models, lstm, scale = _fit_before(history, fold, cfg, progress)
+        gates.append(lstm.gate_.to_dict())
         origins = np.arange(fold.test_start - h_max, fold.test_end - 1)
         preds = {m.name: m.predict_origins(history, origins, h_max) for m in models}
+        bands: dict[str, tuple[np.ndarray, np.ndarray]] = {
+            method: lstm.intervals_.bounds(method, preds["lstm"], history.prices, origins)
+            for method in INTERVAL_METHODS
+        }
+        bands["lstm"] = bands[cfg.interval_method]  # the interval stockpred's forecast carries
         parts += [
-            _step_rows(history, fold, origins, preds, quantiles, scale, step)
+            _step_rows(history, fold, origins, preds, bands, scale, step)
             for step in range(1, h_max + 1)
         ]
     return WalkForward(
@@ -136,20 +144,22 @@ def walk_forward(
         [m.name for m in models],
         h_max,
         cfg.interval,
+        cfg.interval_method,
         pd.concat(parts, ignore_index=True),
+        gates,
     )
 
 
 def _fit_before(
     history: PriceHistory, fold: Fold, cfg: ForecastConfig, progress: bool
-) -> tuple[list[OriginForecaster], list[float], float]:
+) -> tuple[list[OriginForecaster], Forecaster, float]:
     """Models fitted on a history cut at the fold's first test session: no test price exists."""
     past = replace(history, frame=history.frame.iloc[fold.fit_start : fold.test_start])
     split = Split(fold.train_end - fold.fit_start, len(past), len(past))
     lstm = Forecaster(cfg).fit(past, split=split, progress=progress)
     models: list[OriginForecaster] = [lstm, RawNetwork(lstm)]
     models += [m.fit(past, split) for m in default_baselines(cfg)]
-    return models, lstm.residual_quantiles_, naive_scale(past.prices, split.train_end)
+    return models, lstm, naive_scale(past.prices, split.train_end)
 
 
 def _step_rows(
@@ -157,15 +167,14 @@ def _step_rows(
     fold: Fold,
     origins: np.ndarray,
     preds: dict[str, np.ndarray],
-    quantiles: list[float],
+    bands: dict[str, tuple[np.ndarray, np.ndarray]],
     scale: float,
     step: int,
 ) -> pd.DataFrame:
-    """Step ``step``'s forecasts of every test session of the fold, with the LSTM interval."""
+    """Step ``step``'s forecasts of every test session of the fold, with each interval method."""
     first = preds["lstm"].shape[1] - step  # origins start ``horizon`` sessions before the fold
     rows = slice(first, first + fold.test_end - fold.test_start)
     o = origins[rows]
-    lower, upper = interval_bounds(preds["lstm"][rows, step - 1], quantiles, step)
     return pd.DataFrame(
         {
             "fold": fold.number,
@@ -176,8 +185,11 @@ def _step_rows(
             "previous": history.prices[o],
             "scale": scale,
             **{name: p[rows, step - 1] for name, p in preds.items()},
-            "lstm_lower": lower,
-            "lstm_upper": upper,
+            **{
+                f"{method}_{side}": bound[rows, step - 1]
+                for method, pair in bands.items()
+                for side, bound in zip(("lower", "upper"), pair, strict=True)
+            },
         }
     )
 

@@ -65,6 +65,7 @@ class Evaluation:
     predictions: pd.DataFrame  # index: date; columns: actual, previous, one per model
     lag: dict[str, Any] | None = None  # lag detector on the LSTM's forecasts (lag.lag_check)
     gate: Gate | None = None  # the LSTM's validation gate and shrinkage (models.gate)
+    intervals: dict[str, Any] | None = None  # interval methods compared on the test days
 
     @property
     def test_start(self) -> str:
@@ -125,6 +126,7 @@ class Evaluation:
             "verdict": self.verdict() if has_lstm else None,
             "lag_detector": self.lag,
             "gate": None if self.gate is None else self.gate.to_dict(),
+            "intervals": self.intervals,
         }
 
 

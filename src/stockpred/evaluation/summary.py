@@ -8,7 +8,7 @@ import pandas as pd
 
 from stockpred.data.loading import PriceHistory
 from stockpred.evaluation.backtest import WalkForward
-from stockpred.evaluation.intervals import interval_scores
+from stockpred.evaluation.intervals import compare_intervals, interval_scores, volatility_thirds
 from stockpred.evaluation.lag import lag_check
 from stockpred.evaluation.stats import (
     DMResult,
@@ -18,6 +18,7 @@ from stockpred.evaluation.stats import (
     pesaran_timmermann,
 )
 from stockpred.evaluation.trading import TradingRule, signal_backtest
+from stockpred.models.volatility import INTERVAL_METHODS
 
 
 def _dm(rows: pd.DataFrame, model: str, against: str, step: int) -> dict[str, Any]:
@@ -111,9 +112,19 @@ def summarise(
         "lag_detector": lag,
         "signal_backtest": signal_backtest(prev, lstm, actual, rule),
         "intervals": {
-            "method": "split-conformal on each fold's validation errors",
+            "method": wf.interval_method,
             "by_step": coverage,
+            "methods": compare_intervals(
+                actual,
+                {
+                    m: (one[f"{m}_lower"].to_numpy(), one[f"{m}_upper"].to_numpy())
+                    for m in INTERVAL_METHODS
+                },
+                volatility_thirds(history.prices, one["origin"].to_numpy()),
+                wf.interval,
+            ),
         },
+        "gates": wf.gates,
         "n_one_step": len(one),
         "first_test_date": str(one.index[0].date()),
         "last_test_date": str(one.index[-1].date()),

@@ -14,7 +14,7 @@ from stockpred.config import ForecastConfig
 from stockpred.data.calendar import next_sessions, sessions_after
 from stockpred.data.loading import PriceHistory
 from stockpred.data.schema import clean_prices
-from stockpred.evaluation.intervals import interval_bounds
+from stockpred.evaluation.intervals import compare_intervals, volatility_thirds
 from stockpred.evaluation.metrics import Evaluation, evaluate_forecasts, naive_scale
 from stockpred.exceptions import ArtifactError, ConfigError, DataError, NotFittedError
 from stockpred.features import (
@@ -27,8 +27,10 @@ from stockpred.features import (
     windows,
 )
 from stockpred.models.baselines import default_baselines
+from stockpred.models.context import context_from_dict, context_of, context_to_dict
 from stockpred.models.gate import Gate, fit_gate
 from stockpred.models.numpy_lstm import Weights, check_weights, lstm_forward
+from stockpred.models.volatility import INTERVAL_METHODS, Garch, IntervalModel
 from stockpred.training.result import TrainResult
 
 if TYPE_CHECKING:
@@ -111,8 +113,8 @@ class Forecaster:
         self.split_ = split
         self.meta_ = self._describe(history, split)
         self.gate_ = self._fit_gate(history, split)
-        self.residual_quantiles_ = self._validation_quantiles(history, val_o)
-        self.context_ = _context(history, cfg.window)
+        self.intervals_ = self._fit_intervals(history, split)
+        self.context_ = context_of(history, cfg.window)
         # Filled by save(), not here: a backtest fits many times and predicts from none of them.
         self.future_sessions_: pd.DatetimeIndex | None = None
         return self
@@ -141,12 +143,20 @@ class Forecaster:
         prices = history.prices
         return fit_gate(raw, prices[origins], prices[origins + 1], self.config.dm_loss)
 
-    def _validation_quantiles(self, history: PriceHistory, val_origins: np.ndarray) -> list[float]:
-        """Split-conformal interval: quantiles of one-step log errors on validation sessions."""
-        pred = self.predict_origins(history, val_origins, 1)[:, 0]
-        errors = np.log(history.prices[val_origins + 1] / pred)
-        tail = (1.0 - self.config.interval) / 2.0
-        return [float(np.quantile(errors, tail)), float(np.quantile(errors, 1.0 - tail))]
+    def _fit_intervals(self, history: PriceHistory, split: Split) -> IntervalModel:
+        """Calibrate every interval method on one-step log errors of the validation span."""
+        origins = np.arange(max(split.train_end - 1, self.config.window), split.val_end - 1)
+        errors = np.log(
+            history.prices[origins + 1] / self.predict_origins(history, origins, 1)[:, 0]
+        )
+        garch = Garch.fit(history.prices[: split.train_end])
+        variances = garch.variances(history.prices)[origins]
+        return IntervalModel.fit(self.config.interval, garch, errors, variances)
+
+    @property
+    def residual_quantiles_(self) -> list[float]:
+        """The constant (split-conformal) interval's one-step log-error quantiles."""
+        return list(self.intervals_.constant)
 
     def _check_fitted(self) -> None:
         if not hasattr(self, "weights_"):
@@ -212,7 +222,13 @@ class Forecaster:
             )
         path = self._forecast_path(history, days)
         dates = self._sessions_after(history.dates[-1], days)
-        lower, upper = interval_bounds(path, self.residual_quantiles_, np.arange(1, days + 1))
+        origin = np.array([len(history) - 1])
+        lower, upper = (
+            b[0]
+            for b in self.intervals_.bounds(
+                self.config.interval_method, path[None, :], history.prices, origin
+            )
+        )
         out = pd.DataFrame({"forecast": path, "lower": lower, "upper": upper}, index=dates)
         out.index.name = "date"
         return out
@@ -279,7 +295,7 @@ class Forecaster:
         for model in default_baselines(self.config):
             model.fit(history, split)
             forecasts[model.name] = model.predict_origins(history, origins, 1)[:, 0]
-        return evaluate_forecasts(
+        evaluation = evaluate_forecasts(
             history.ticker,
             history.dates,
             history.prices,
@@ -288,6 +304,24 @@ class Forecaster:
             self.meta_["naive_mae_train"],
             gate=self.gate_,
         )
+        evaluation.intervals = self.compare_intervals(history, origins, forecasts["lstm"])
+        return evaluation
+
+    def compare_intervals(
+        self, history: PriceHistory, origins: np.ndarray, point: np.ndarray
+    ) -> dict[str, Any]:
+        """Every interval method around the one-step ``point`` forecasts, scored on the same days."""
+        prices = history.prices
+        bands: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        for method in INTERVAL_METHODS:
+            lower, upper = self.intervals_.bounds(method, point[:, None], prices, origins)
+            bands[method] = lower[:, 0], upper[:, 0]
+        thirds = volatility_thirds(prices, origins)
+        return {
+            "level": self.config.interval,
+            "default": self.config.interval_method,
+            "methods": compare_intervals(prices[origins + 1], bands, thirds, self.config.interval),
+        }
 
     def backtest(
         self,
@@ -327,10 +361,10 @@ class Forecaster:
             "state.json": {
                 "stockpred_version": __version__,
                 "split": self.split_.to_dict(),
-                "residual_quantiles": self.residual_quantiles_,
+                "intervals": self.intervals_.to_dict(),
                 "gate": self.gate_.to_dict(),
                 "train": self.train_result_.to_dict(),
-                "context": _context_to_dict(self.context_),
+                "context": context_to_dict(self.context_),
                 # so `stockpred predict` needs no calendar (0.5 s to import and build)
                 "future_sessions": [str(d.date()) for d in self._saved_sessions()],
             },
@@ -351,10 +385,10 @@ class Forecaster:
             fc.scaler_ = Scaler.from_dict(docs["scaler.json"])
             fc.meta_ = docs["fingerprint.json"]
             fc.split_ = Split(**state["split"])
-            fc.residual_quantiles_ = [float(q) for q in state["residual_quantiles"]]
+            fc.intervals_ = IntervalModel.from_dict(state["intervals"])
             fc.gate_ = Gate.from_dict(state["gate"])
             fc.train_result_ = TrainResult.from_dict(state["train"])
-            fc.context_ = _context_from_dict(state["context"], fc.meta_)
+            fc.context_ = context_from_dict(state["context"], fc.meta_)
             fc.future_sessions_ = pd.DatetimeIndex(
                 pd.to_datetime(state.get("future_sessions", [])), name="date"
             ).as_unit("ns")  # as the calendar gives them
@@ -363,38 +397,3 @@ class Forecaster:
                 f"model folder {path} is inconsistent ({type(exc).__name__}); retrain the model"
             ) from exc
         return fc
-
-
-def _context(history: PriceHistory, window: int) -> PriceHistory:
-    """The last sessions prediction needs, kept with the model."""
-    return PriceHistory(
-        history.frame.iloc[-(window + 1) :].copy(),
-        history.ticker,
-        history.source,
-        history.price_column,
-        history.exchange,
-        None,
-        history.path,
-    )
-
-
-def _context_to_dict(context: PriceHistory) -> dict[str, Any]:
-    frame = context.frame
-    return {
-        "dates": [str(d.date()) for d in frame.index],
-        **{c: frame[c].tolist() for c in frame.columns},
-    }
-
-
-def _context_from_dict(data: dict[str, Any], meta: dict[str, Any]) -> PriceHistory:
-    dates = pd.DatetimeIndex(pd.to_datetime(data.pop("dates")), name="date")
-    frame = pd.DataFrame({c: np.asarray(v, dtype=np.float64) for c, v in data.items()}, index=dates)
-    return PriceHistory(
-        frame,
-        meta["ticker"],
-        meta["source"],
-        meta["price_column"],
-        meta["exchange"],
-        None,
-        meta["path"],
-    )
