@@ -96,7 +96,7 @@ def interval_frame(comparison: dict[str, Any]) -> pd.DataFrame:
         method: {
             "coverage %": 100 * s["coverage"],
             **{
-                f"{name} third %": None if c is None else 100 * c
+                f"{name} third %": np.nan if c is None else 100 * c
                 for name, c in zip(
                     ("calm", "middle", "storm"), s["coverage_by_volatility_third"], strict=True
                 )
