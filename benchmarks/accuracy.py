@@ -22,7 +22,8 @@ from typing import Any
 import numpy as np
 
 from stockpred.config import ForecastConfig
-from stockpred.data.loading import PriceHistory, load_prices
+from stockpred.data.history import PriceHistory
+from stockpred.data.loading import load_prices
 from stockpred.exceptions import StockpredError
 from stockpred.models.baselines import default_baselines
 from stockpred.models.forecaster import Forecaster

@@ -8,9 +8,13 @@ import pandas as pd
 import pytest
 
 from stockpred.config import ForecastConfig
-from stockpred.data.loading import PriceHistory, load_prices
+from stockpred.data.history import PriceHistory
+from stockpred.data.loading import load_prices
 
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+
+# Every evaluation's baselines, in table order.
+BASELINES = ("naive", "drift", "moving_average", "linear_ar", "arima", "exp_smoothing", "theta")
 
 # Small enough that a fit takes well under a second on 2 cores.
 TINY = {

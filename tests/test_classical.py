@@ -8,9 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from stockpred.data.loading import PriceHistory
-from stockpred.features import Split
+from stockpred.data.history import PriceHistory
 from stockpred.models.classical import ARIMA, ExponentialSmoothing, Theta
+from stockpred.splits import Split
 
 
 def _history(prices: np.ndarray) -> PriceHistory:

@@ -10,9 +10,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from stockpred.cli.app import main
+from stockpred.cli.main import main
 
-from .conftest import yahoo_frame
+from .conftest import BASELINES, yahoo_frame
 
 TINY_ARGS = [
     "--epochs",
@@ -71,17 +71,7 @@ def run_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_run_writes_the_contract(run_dir: Path) -> None:
     metrics = json.loads((run_dir / "metrics.json").read_text())
     assert metrics["price_column"] == "adj_close"
-    assert set(metrics["models"]) == {
-        "lstm",
-        "lstm_raw",
-        "naive",
-        "drift",
-        "moving_average",
-        "linear_ar",
-        "arima",
-        "exp_smoothing",
-        "theta",
-    }
+    assert set(metrics["models"]) == {"lstm", "lstm_raw", *BASELINES}
     assert 0 <= metrics["dm_vs_naive"]["squared"]["p_better"] <= 1
     assert "(DM p = " in metrics["verdict"]
     for model in metrics["models"].values():

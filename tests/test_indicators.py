@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from stockpred.config import ForecastConfig
-from stockpred.data.loading import PriceHistory
+from stockpred.data.history import PriceHistory
 from stockpred.features import input_signals
 from stockpred.indicators import average_true_range, bollinger_percent_b, macd, rsi
 

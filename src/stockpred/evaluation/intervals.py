@@ -90,7 +90,7 @@ def compare_intervals(
     return out
 
 
-def interval_frame(comparison: dict[str, Any]) -> pd.DataFrame:
+def interval_frame(methods: dict[str, Any]) -> pd.DataFrame:
     """The comparison as a table (method × coverage, per third, width, Winkler), in percent."""
     rows = {
         method: {
@@ -104,7 +104,7 @@ def interval_frame(comparison: dict[str, Any]) -> pd.DataFrame:
             "mean width %": s["mean_width_pct"],
             "Winkler %": s["winkler_pct"],
         }
-        for method, s in comparison["methods"].items()
+        for method, s in methods.items()
     }
     frame = pd.DataFrame.from_dict(rows, orient="index")
     frame.index.name = "interval"

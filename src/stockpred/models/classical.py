@@ -18,12 +18,13 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from stockpred.exceptions import NotFittedError
+from stockpred.models.base import Estimator
 
 if TYPE_CHECKING:
     from typing_extensions import Self
 
-    from stockpred.data.loading import PriceHistory
-    from stockpred.features import Split
+    from stockpred.data.history import PriceHistory
+    from stockpred.splits import Split
 
 # AR and MA orders searched by AIC: small, as daily returns carry little autocorrelation.
 ARIMA_ORDERS = tuple((p, q) for p, q in product(range(3), range(3)) if p + q <= 2)
@@ -42,7 +43,7 @@ def _check(model: object, attribute: str) -> None:
         raise NotFittedError(f"{type(model).__name__} is not fitted; call fit() first")
 
 
-class ARIMA:
+class ARIMA(Estimator):
     """ARIMA(p, 1, q) on log prices with a drift: ARMA(p, q) with a mean on log-returns.
 
     The order is the lowest AIC over ``orders`` (p, q) on the training span. Forecasts use
@@ -117,7 +118,7 @@ class ARIMA:
         return prices[origins][:, None] * np.exp(cumulative)
 
 
-class ExponentialSmoothing:
+class ExponentialSmoothing(Estimator):
     """Holt's linear trend with damping on log prices (ETS(A,Ad,N)), fitted by statsmodels.
 
     ``level[t] = α y[t] + (1 - α)(level[t-1] + φ b[t-1])``,
@@ -169,7 +170,7 @@ _ETS_PARAMS = (
 )
 
 
-class Theta:
+class Theta(Estimator):
     """The Theta method (Assimakopoulos & Nikolopoulos 2000) on log prices, via statsmodels.
 
     Hyndman & Billah (2003) showed it is simple exponential smoothing plus half the slope

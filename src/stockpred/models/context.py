@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from stockpred.data.loading import PriceHistory
+from stockpred.data.history import PriceHistory
 
 
 def context_of(history: PriceHistory, window: int) -> PriceHistory:

@@ -12,31 +12,25 @@ from stockpred import __version__
 from stockpred.artifacts import atomic_dir, load_model, save_model
 from stockpred.config import ForecastConfig
 from stockpred.data.calendar import next_sessions, sessions_after
-from stockpred.data.loading import PriceHistory
-from stockpred.data.schema import clean_prices
+from stockpred.data.history import PriceHistory, as_history
 from stockpred.evaluation.intervals import compare_intervals, volatility_thirds
 from stockpred.evaluation.metrics import Evaluation, evaluate_forecasts, naive_scale
 from stockpred.exceptions import ArtifactError, ConfigError, DataError, NotFittedError
-from stockpred.features import (
-    Scaler,
-    Split,
-    chronological_split,
-    input_signals,
-    target_matrix,
-    to_prices,
-    windows,
-)
+from stockpred.features import Dataset, Scaler, input_signals, to_prices, windows
+from stockpred.models.base import LSTM, Estimator, Model
 from stockpred.models.baselines import default_baselines
 from stockpred.models.context import context_from_dict, context_of, context_to_dict
 from stockpred.models.gate import Gate, fit_gate
-from stockpred.models.numpy_lstm import Weights, check_weights, lstm_forward
+from stockpred.models.numpy_lstm import check_weights, lstm_forward
 from stockpred.models.volatility import INTERVAL_METHODS, Garch, IntervalModel
+from stockpred.splits import Mode, Split, chronological_split
 from stockpred.training.result import TrainResult
 
 if TYPE_CHECKING:
     from torch import nn
+    from typing_extensions import Unpack
 
-    from stockpred.evaluation.backtest import Mode, Refit
+    from stockpred.evaluation.walkforward import FoldOptions, Refit, WalkForward
 
 # Trading sessions after the last price saved with a model: a year covers any --days (max 250).
 CACHED_SESSIONS = 250
@@ -44,15 +38,7 @@ CACHED_SESSIONS = 250
 PREDICT_CHUNK = 2048
 
 
-def as_history(prices: PriceHistory | pd.DataFrame, exchange: str = "XNYS") -> PriceHistory:
-    """Accept a PriceHistory, or validate a raw/PriceFrame DataFrame into one."""
-    if isinstance(prices, PriceHistory):
-        return prices
-    frame, report = clean_prices(prices, exchange=exchange)
-    return PriceHistory(frame, "DATA", "frame", report.price_column, exchange, report)
-
-
-class Forecaster:
+class Forecaster(Estimator):
     """An LSTM price forecaster that follows the scikit-learn estimator contract.
 
     ``__init__`` only stores the config; learned state ends in ``_``; ``predict`` and
@@ -67,54 +53,45 @@ class Forecaster:
     5
     """
 
-    name = "lstm"
+    name = LSTM
 
-    def __init__(self, config: ForecastConfig | None = None) -> None:
+    def __init__(self, config: ForecastConfig | None = None, *, progress: bool = True) -> None:
         self.config = config or ForecastConfig()
+        self.progress = progress
 
     # ------------------------------------------------------------------ fitting
     def fit(
         self,
         prices: PriceHistory | pd.DataFrame,
-        *,
         split: Split | None = None,
-        progress: bool = True,
+        *,
+        progress: bool | None = None,
     ) -> Forecaster:
-        """Train on the training span with early stopping on validation; returns ``self``."""
-        import torch  # only training needs torch; prediction runs on the numpy weights
+        """Train on the training span with early stopping on validation; returns ``self``.
 
-        from stockpred.models.lstm import LSTMNet
-        from stockpred.training.loop import resolve_device, train_network
+        The data flows one way: history → dataset (scaled windows of the split) → training →
+        numpy weights; the validation errors of those weights then set the interval.
+        """
+        from stockpred.training.loop import fit_weights  # only training needs torch
 
         cfg = self.config
         history = as_history(prices)
         split = split or chronological_split(history.dates, cfg)
-        device = resolve_device(cfg.device)
-        signals = input_signals(history.frame, history.price_column, cfg)
-        all_prices = history.prices
-        train_o, val_o = split.train_origins(cfg), split.val_origins(cfg)
-        scaler = Scaler.fit(signals, target_matrix(all_prices, train_o, cfg), split)
-        scaled = scaler.scale_x(signals)
-
-        def tensors(origins: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-            x = windows(scaled, origins, cfg.window)
-            y = scaler.scale_y(target_matrix(all_prices, origins, cfg)).astype(np.float32)
-            return x, y
-
-        torch.manual_seed(cfg.seed)  # weight initialisation is part of "same seed, same weights"
-        net = LSTMNet(cfg)
-        self.train_result_: TrainResult = train_network(
-            net, (*tensors(train_o), *tensors(val_o)), cfg, device=device, progress=progress
-        )
-        self.weights_: Weights = {
-            k: v.detach().cpu().numpy().copy() for k, v in net.state_dict().items()
-        }
-        self.scaler_ = scaler
+        data = Dataset.build(history, cfg, split)
+        show = self.progress if progress is None else progress
+        self.weights_, self.train_result_ = fit_weights(data, cfg, progress=show)
+        self.scaler_ = data.scaler
         self.split_ = split
         self.meta_ = self._describe(history, split)
         self.gate_ = self._fit_gate(history, split)
         self.intervals_ = self._fit_intervals(history, split)
         self.context_ = context_of(history, cfg.window)
+        # GARCH variance at the context's first session: predict() from the context alone
+        # then gives the interval the whole history gives.
+        first = len(history) - len(self.context_)
+        self.context_variance_ = float(
+            self.intervals_.garch.percent_variances(history.prices)[first]
+        )
         # Filled by save(), not here: a backtest fits many times and predicts from none of them.
         self.future_sessions_: pd.DatetimeIndex | None = None
         return self
@@ -151,7 +128,8 @@ class Forecaster:
         )
         garch = Garch.fit(history.prices[: split.train_end])
         variances = garch.variances(history.prices)[origins]
-        return IntervalModel.fit(self.config.interval, garch, errors, variances)
+        cfg = self.config
+        return IntervalModel.fit(cfg.interval, garch, errors, variances, cfg.interval_method)
 
     @property
     def residual_quantiles_(self) -> list[float]:
@@ -226,7 +204,11 @@ class Forecaster:
         lower, upper = (
             b[0]
             for b in self.intervals_.bounds(
-                self.config.interval_method, path[None, :], history.prices, origin
+                self.config.interval_method,
+                path[None, :],
+                history.prices,
+                origin,
+                self.context_variance_ if history is self.context_ else None,
             )
         )
         out = pd.DataFrame({"forecast": path, "lower": lower, "upper": upper}, index=dates)
@@ -288,8 +270,8 @@ class Forecaster:
             )
         origins = np.arange(val_end - 1, len(history) - 1)
         forecasts = {
-            "lstm": self.predict_origins(history, origins, 1)[:, 0],
-            "lstm_raw": self.predict_origins(history, origins, 1, raw=True)[:, 0],
+            self.name: self.predict_origins(history, origins, 1)[:, 0],
+            f"{self.name}_raw": self.predict_origins(history, origins, 1, raw=True)[:, 0],
         }
         split = Split(train_end, val_end, len(history))
         for model in default_baselines(self.config):
@@ -304,7 +286,7 @@ class Forecaster:
             self.meta_["naive_mae_train"],
             gate=self.gate_,
         )
-        evaluation.intervals = self.compare_intervals(history, origins, forecasts["lstm"])
+        evaluation.intervals = self.compare_intervals(history, origins, forecasts[self.name])
         return evaluation
 
     def compare_intervals(
@@ -323,7 +305,7 @@ class Forecaster:
             "methods": compare_intervals(prices[origins + 1], bands, thirds, self.config.interval),
         }
 
-    def backtest(
+    def walk_forward(
         self,
         prices: PriceHistory | pd.DataFrame,
         *,
@@ -331,23 +313,29 @@ class Forecaster:
         mode: Mode = "expanding",
         refit: Refit = "each",
         horizon: int | None = None,
-        progress: bool = False,
-    ) -> pd.DataFrame:
-        """Walk-forward backtest with this config: tidy (fold, model, step, metric, value).
+    ) -> WalkForward:
+        """Every forecast of a walk-forward backtest of this config beside the baselines.
 
         Fresh models are fitted before each fold; this forecaster's own weights are unused.
         """
-        from stockpred.evaluation.backtest import backtest
+        from stockpred.evaluation.walkforward import walk_forward
 
-        return backtest(
-            as_history(prices),
-            self.config,
-            folds=folds,
-            mode=mode,
-            refit=refit,
-            horizon=horizon,
-            progress=progress,
+        cfg = (
+            self.config if horizon is None else self.config.model_copy(update={"horizon": horizon})
         )
+        models = default_models(cfg, progress=self.progress)
+        return walk_forward(as_history(prices), models, cfg, folds=folds, mode=mode, refit=refit)
+
+    def backtest(
+        self,
+        prices: PriceHistory | pd.DataFrame,
+        *,
+        progress: bool = False,
+        **options: Unpack[FoldOptions],
+    ) -> pd.DataFrame:
+        """Walk-forward metrics of this config: tidy (fold, model, step, metric, value)."""
+        quiet = Forecaster(self.config, progress=progress)
+        return quiet.walk_forward(prices, **options).metrics()
 
     # -------------------------------------------------------------- persistence
     def save(self, path: str | Path) -> Path:
@@ -362,6 +350,7 @@ class Forecaster:
                 "stockpred_version": __version__,
                 "split": self.split_.to_dict(),
                 "intervals": self.intervals_.to_dict(),
+                "context_variance": self.context_variance_,
                 "gate": self.gate_.to_dict(),
                 "train": self.train_result_.to_dict(),
                 "context": context_to_dict(self.context_),
@@ -386,6 +375,7 @@ class Forecaster:
             fc.meta_ = docs["fingerprint.json"]
             fc.split_ = Split(**state["split"])
             fc.intervals_ = IntervalModel.from_dict(state["intervals"])
+            fc.context_variance_ = float(state["context_variance"])
             fc.gate_ = Gate.from_dict(state["gate"])
             fc.train_result_ = TrainResult.from_dict(state["train"])
             fc.context_ = context_from_dict(state["context"], fc.meta_)
@@ -397,3 +387,8 @@ class Forecaster:
                 f"model folder {path} is inconsistent ({type(exc).__name__}); retrain the model"
             ) from exc
         return fc
+
+
+def default_models(config: ForecastConfig, *, progress: bool = False) -> list[Model]:
+    """The LSTM and every baseline, unfitted, in table order: what evaluation compares."""
+    return [Forecaster(config, progress=progress), *default_baselines(config)]

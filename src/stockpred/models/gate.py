@@ -11,15 +11,11 @@ weight α ∈ [0, 1] that minimises the same loss on validation (α = 1 keeps th
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
 from stockpred.evaluation.stats import ALPHA, Loss, diebold_mariano
-
-if TYPE_CHECKING:
-    from stockpred.data.loading import PriceHistory
-    from stockpred.models.forecaster import Forecaster
 
 
 @dataclass(frozen=True)
@@ -105,18 +101,3 @@ def _weighted_median(values: np.ndarray, weights: np.ndarray) -> float:
     order = np.argsort(values)
     cumulative = np.cumsum(weights[order])
     return float(values[order][np.searchsorted(cumulative, 0.5 * cumulative[-1])])
-
-
-class RawNetwork:
-    """A fitted forecaster's network without its gate: ``lstm_raw``, scored on the same days."""
-
-    name = "lstm_raw"
-
-    def __init__(self, forecaster: Forecaster) -> None:
-        self.forecaster = forecaster
-
-    def predict_origins(
-        self, history: PriceHistory, origins: np.ndarray, horizon: int
-    ) -> np.ndarray:
-        """The network's own forecasts, as if every gate were open with α = 1."""
-        return self.forecaster.predict_origins(history, origins, horizon, raw=True)

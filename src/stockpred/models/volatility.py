@@ -46,20 +46,24 @@ class Garch:
             float(np.var(returns)),
         )
 
-    def variances(self, prices: np.ndarray) -> np.ndarray:
+    def variances(self, prices: np.ndarray, start: float | None = None) -> np.ndarray:
         """One-step variances (fractional log-return units): entry ``t`` is for session ``t + 1``.
 
-        Entry 0 has seen no return yet and is the starting variance; the recursion is a
-        first-order IIR filter, so it runs vectorised over any history.
+        Entry 0 has seen no return yet: ``start`` (percent², the training variance unless
+        given). The recursion is a first-order IIR filter, so it runs vectorised.
         """
+        return self.percent_variances(prices, start) / PERCENT**2
+
+    def percent_variances(self, prices: np.ndarray, start: float | None = None) -> np.ndarray:
+        """:meth:`variances` in percent²: a tail of ``prices`` started at entry ``k`` of a
+        longer history's result gives that history's values bit for bit."""
         from scipy.signal import lfilter
 
+        first = self.start_variance if start is None else start
         shocks = (np.diff(np.log(prices)) * PERCENT - self.mu) ** 2
         drive = self.omega + self.alpha * shocks
-        after: np.ndarray = lfilter(
-            [1.0], [1.0, -self.beta], drive, zi=[self.beta * self.start_variance]
-        )[0]
-        return np.concatenate([[self.start_variance], after]) / PERCENT**2
+        after: np.ndarray = lfilter([1.0], [1.0, -self.beta], drive, zi=[self.beta * first])[0]
+        return np.concatenate([[first], after])
 
     def horizon_scale(self, variance: np.ndarray, steps: int) -> np.ndarray:
         """Standard deviation of the summed log-return over 1..``steps`` sessions ``[n, steps]``.
@@ -104,10 +108,17 @@ class IntervalModel:
     constant: tuple[float, float]  # log-error quantiles
     scaled: tuple[float, float]  # quantiles of log error ÷ GARCH standard deviation
     garch: Garch
+    default: IntervalMethod = "volatility"  # the method the forecast carries
+    methods: tuple[IntervalMethod, ...] = INTERVAL_METHODS
 
     @classmethod
     def fit(
-        cls, level: float, garch: Garch, errors: np.ndarray, variances: np.ndarray
+        cls,
+        level: float,
+        garch: Garch,
+        errors: np.ndarray,
+        variances: np.ndarray,
+        default: IntervalMethod = "volatility",
     ) -> IntervalModel:
         """Calibrate on validation: ``errors`` are one-step log errors, with their variances."""
         tail = (1.0 - level) / 2.0
@@ -117,18 +128,27 @@ class IntervalModel:
             (float(np.quantile(errors, tail)), float(np.quantile(errors, 1.0 - tail))),
             (float(np.quantile(scaled, tail)), float(np.quantile(scaled, 1.0 - tail))),
             garch,
+            default,
         )
 
     def bounds(
-        self, method: str, point: np.ndarray, prices: np.ndarray, origins: np.ndarray
+        self,
+        method: str,
+        point: np.ndarray,
+        prices: np.ndarray,
+        origins: np.ndarray,
+        start: float | None = None,
     ) -> tuple[np.ndarray, np.ndarray]:
-        """Lower and upper bounds around ``point`` ``[n, steps]`` forecasts made at ``origins``."""
+        """Lower and upper bounds around ``point`` ``[n, steps]`` forecasts made at ``origins``.
+
+        ``start``: the GARCH variance at ``prices[0]`` when they are a tail of the history.
+        """
         steps = point.shape[1]
         if method == "constant":
             widen = np.sqrt(np.arange(1, steps + 1))[None, :]
             low, high = self.constant[0] * widen, self.constant[1] * widen
         else:
-            scale = self.garch.horizon_scale(self.garch.variances(prices)[origins], steps)
+            scale = self.garch.horizon_scale(self.garch.variances(prices, start)[origins], steps)
             if method == "garch":
                 from scipy.special import ndtri
 
@@ -147,6 +167,7 @@ class IntervalModel:
             "constant": list(self.constant),
             "scaled": list(self.scaled),
             "garch": self.garch.to_dict(),
+            "default": self.default,
         }
 
     @classmethod
@@ -155,5 +176,9 @@ class IntervalModel:
         low, high = (float(v) for v in data["constant"])
         s_low, s_high = (float(v) for v in data["scaled"])
         return cls(
-            float(data["level"]), (low, high), (s_low, s_high), Garch.from_dict(data["garch"])
+            float(data["level"]),
+            (low, high),
+            (s_low, s_high),
+            Garch.from_dict(data["garch"]),
+            data["default"],
         )

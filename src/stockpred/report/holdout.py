@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from stockpred.evaluation.intervals import interval_frame
+from stockpred.models.base import LSTM
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -18,7 +19,7 @@ if TYPE_CHECKING:
     from stockpred.evaluation.metrics import Evaluation
     from stockpred.training.loop import TrainResult
 
-COLOURS = {"actual": "#222222", "lstm": "#d62728", "naive": "#1f77b4", "forecast": "#d62728"}
+COLOURS = {"actual": "#222222", LSTM: "#d62728", "naive": "#1f77b4", "forecast": "#d62728"}
 ZOOM_SESSIONS = 100
 FORECAST_CONTEXT = 120
 
@@ -54,7 +55,7 @@ def png(fig: Figure) -> str:
 def _test_span_plot(predictions: pd.DataFrame, title: str) -> str:
     fig = figure()
     ax = fig.add_subplot()
-    for name, width in (("actual", 1.6), ("naive", 1.0), ("lstm", 1.0)):
+    for name, width in (("actual", 1.6), ("naive", 1.0), (LSTM, 1.0)):
         ax.plot(
             predictions.index, predictions[name], label=name, color=COLOURS[name], linewidth=width
         )
@@ -167,7 +168,7 @@ def render_report(inputs: ReportInputs) -> str:
     """The whole HTML page as a string."""
     ev = inputs.evaluation
     preds = ev.predictions
-    lstm_wins = "lstm" in ev.table.index and ev.beats_naive()
+    lstm_wins = LSTM in ev.table.index and ev.beats_naive()
     facts = "".join(
         f"<dt>{html.escape(str(k))}</dt><dd>{html.escape(str(v))}</dd>"
         for k, v in inputs.facts.items()
@@ -187,7 +188,9 @@ def render_report(inputs: ReportInputs) -> str:
         lag_class="bad" if ev.lag and ev.lag["tracks_yesterday"] else "good",
         gate=html.escape(ev.gate.sentence()) if ev.gate else "none",
         metrics=table_html(ev.table),
-        intervals=table_html(interval_frame(ev.intervals), "{:.1f}") if ev.intervals else "",
+        intervals=table_html(interval_frame(ev.intervals["methods"]), "{:.1f}")
+        if ev.intervals
+        else "",
         plot_test=_test_span_plot(
             preds, f"{ev.ticker}: test span {ev.test_start} to {ev.test_end}"
         ),
