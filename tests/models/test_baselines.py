@@ -10,7 +10,7 @@ from stockpred.exceptions import NotFittedError
 from stockpred.models.baselines import Drift, LinearAR, MovingAverage, Naive, default_baselines
 from stockpred.splits import Split
 
-from .conftest import BASELINES
+from ..conftest import BASELINES
 
 
 def _history(prices: list[float]) -> PriceHistory:

@@ -12,7 +12,7 @@ import pytest
 
 from stockpred.cli.main import main
 
-from .conftest import BASELINES, yahoo_frame
+from ..conftest import BASELINES, yahoo_frame
 
 TINY_ARGS = [
     "--epochs",
