@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 
+from stockpred.config import ForecastConfig
+from stockpred.data.history import PriceHistory
+from stockpred.models.forecaster import Forecaster
 from stockpred.models.gate import Gate, fit_gate, shrinkage
 
 N = 400
@@ -63,3 +67,33 @@ def test_a_network_worse_than_naive_is_refused_in_words() -> None:
 def test_gate_round_trips_through_json() -> None:
     gate = Gate(True, 0.0123, 0.6, "absolute", 321)
     assert Gate.from_dict(gate.to_dict()) == gate
+
+
+def _synthetic(returns: np.ndarray) -> PriceHistory:
+    dates = pd.bdate_range("2015-01-01", periods=len(returns), name="date")
+    p = 50.0 * np.exp(np.cumsum(returns))
+    columns = dict.fromkeys(("open", "high", "low", "close", "adj_close"), p)
+    frame = pd.DataFrame(columns | {"volume": 1e6}, index=dates)
+    return PriceHistory(frame, "SYN", "test", "adj_close", "XNYS", None)
+
+
+SMALL = ForecastConfig(window=5, hidden=8, epochs=15, batch_size=64, patience=3, device="cpu")
+
+
+def test_the_network_keeps_its_signal_on_a_learnable_series_and_none_on_a_random_walk() -> None:
+    rng = np.random.default_rng(0)
+    noise = rng.normal(0.0, 0.01, 900)
+    reverting = noise.copy()
+    for t in range(1, len(reverting)):  # each return undoes 60 % of the last one: learnable
+        reverting[t] = -0.6 * reverting[t - 1] + noise[t]
+    learnt = Forecaster(SMALL, progress=False).fit(_synthetic(reverting))
+    assert learnt.gate_.open
+    assert learnt.gate_.alpha > 0.8
+    walk = Forecaster(SMALL, progress=False).fit(_synthetic(rng.normal(0.0, 0.01, 900)))
+    assert not walk.gate_.open
+    assert walk.gate_.alpha == 0.0
+    origins = np.arange(700, 720)
+    np.testing.assert_array_equal(
+        walk.predict_origins(_synthetic(noise), origins, 1)[:, 0],
+        _synthetic(noise).prices[origins],
+    )
