@@ -127,11 +127,18 @@ FEATURE_SETS: dict[str, tuple[str, ...]] = {
 }
 
 
-def feature_row(history: PriceHistory, cfg: ForecastConfig) -> dict[str, Any]:
-    """Test MAE ÷ naive of lstm (gated) and lstm_raw for each feature set (no baselines)."""
+TRAIN_LOSS_SETS: dict[str, dict[str, Any]] = {
+    loss: {"train_loss": loss} for loss in ("mse", "mae", "huber")
+}
+
+
+def feature_row(
+    history: PriceHistory, cfg: ForecastConfig, variants: dict[str, dict[str, Any]]
+) -> dict[str, Any]:
+    """Test MAE ÷ naive of lstm (gated) and lstm_raw for each config variant (no baselines)."""
     out: dict[str, Any] = {"ticker": history.ticker}
-    for label, features in FEATURE_SETS.items():
-        fc = Forecaster(cfg.model_copy(update={"features": features})).fit(history, progress=False)
+    for label, update in variants.items():
+        fc = Forecaster(cfg.model_copy(update=update)).fit(history, progress=False)
         origins = fc.split_.test_origins()
         actual, naive = history.prices[origins + 1], history.prices[origins]
         naive_mae = np.mean(np.abs(actual - naive))
@@ -147,13 +154,13 @@ def feature_row(history: PriceHistory, cfg: ForecastConfig) -> dict[str, Any]:
     return out
 
 
-def feature_table(rows: list[dict[str, Any]]) -> str:
+def feature_table(rows: list[dict[str, Any]], variants: dict[str, Any]) -> str:
     """Markdown: per feature set, median and max MAE ÷ naive of lstm and lstm_raw."""
     lines = [
-        "| inputs | lstm median | lstm max | lstm_raw median | lstm_raw max | lstm_raw ≤ 1.000 |",
+        "| variant | lstm median | lstm max | lstm_raw median | lstm_raw max | lstm_raw ≤ 1.000 |",
         "|---|---|---|---|---|---|",
     ]
-    for label in FEATURE_SETS:
+    for label in variants:
         g = np.array([row[label]["lstm"] for row in rows])
         r = np.array([row[label]["lstm_raw"] for row in rows])
         lines.append(
@@ -179,6 +186,7 @@ def main() -> None:
     parser.add_argument("--data-dir", type=Path, default=SHARED)
     parser.add_argument("--out", type=Path, default=None, help="append rows as JSON lines")
     parser.add_argument("--features", action="store_true", help="the feature ablation instead")
+    parser.add_argument("--train-loss", action="store_true", help="mse, mae, huber instead")
     args = parser.parse_args()
     cfg = ForecastConfig(device="cpu")
     print(f"load before: {os.getloadavg()}")

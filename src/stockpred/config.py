@@ -15,6 +15,7 @@ Feature = Literal["volume", "range", "rsi", "macd", "bollinger", "atr"]
 INDICATORS = ("rsi", "macd", "bollinger", "atr")
 Device = Literal["auto", "cpu", "cuda"]
 LossName = Literal["mae", "mse"]
+TrainLoss = Literal["mse", "mae", "huber"]
 IntervalMethod = Literal["constant", "garch", "volatility"]
 
 
@@ -79,6 +80,9 @@ class ForecastConfig(BaseModel):
     interval_method: IntervalMethod = Field(
         "volatility",
         description="Interval: constant (conformal), garch, or volatility (GARCH-scaled conformal).",
+    )
+    train_loss: TrainLoss = Field(
+        "mse", description="Training loss on standardised targets: mse, mae or huber."
     )
     loss: LossName = Field("mae", description="Loss of the validation gate and the verdict.")
 

@@ -24,6 +24,12 @@ from stockpred.models.numpy_lstm import Weights
 from stockpred.training.result import EpochLog, TrainResult
 
 VAL_CHUNK = 16_384  # validation in a few large passes; bounded memory for long histories
+# Training losses on standardised targets; Huber's threshold is one standard deviation.
+TRAIN_LOSSES: dict[str, type[nn.Module]] = {
+    "mse": nn.MSELoss,
+    "mae": nn.L1Loss,
+    "huber": nn.HuberLoss,
+}
 
 
 def resolve_device(name: str) -> torch.device:
@@ -84,7 +90,7 @@ def train_network(
     x_train, y_train, x_val, y_val = (torch.from_numpy(a).to(device) for a in data)
     net.to(device)
     optimiser = Adam(net.parameters(), lr=cfg.learning_rate)
-    loss_fn = nn.MSELoss()
+    loss_fn = TRAIN_LOSSES[cfg.train_loss]()
     result = TrainResult(n_train=len(x_train), n_val=len(x_val))
     best_state = {k: v.detach().clone() for k, v in net.state_dict().items()}
     stale = 0
