@@ -191,12 +191,18 @@ def main() -> None:
     cfg = ForecastConfig(device="cpu")
     print(f"load before: {os.getloadavg()}")
     started = time.perf_counter()
-    if args.features:
-        rows = [feature_row(h, cfg) for h in histories(args.data_dir, args.tickers, args.start)]
+    if args.features or args.train_loss:
+        variants = (
+            {k: {"features": v} for k, v in FEATURE_SETS.items()}
+            if args.features
+            else TRAIN_LOSS_SETS
+        )
+        data = histories(args.data_dir, args.tickers, args.start)
+        rows = [feature_row(h, cfg, variants) for h in data]
         print(
             f"{len(rows)} tickers in {time.perf_counter() - started:.0f} s, load {os.getloadavg()}"
         )
-        print(feature_table(rows))
+        print(feature_table(rows, variants))
         return
     rows = []
     for history in histories(args.data_dir, args.tickers, args.start):
