@@ -9,11 +9,13 @@ from typing import Any
 
 import pandas as pd
 
-from stockpred.artifacts import atomic_dir, write_text_atomic
+from stockpred.artifacts import write_text_atomic
 from stockpred.config import ForecastConfig
 from stockpred.data.loading import PriceHistory
+from stockpred.evaluation.level_range import level_range_warning
 from stockpred.evaluation.metrics import Evaluation
 from stockpred.models.forecaster import Forecaster
+from stockpred.run_folder import output_folder
 
 MODEL_DIR = "model"
 METRICS = "metrics.json"
@@ -35,10 +37,28 @@ class RunResult:
     metrics: dict[str, Any]
 
 
-def metrics_document(fc: Forecaster, evaluation: Evaluation) -> dict[str, Any]:
+def run_warnings(
+    fc: Forecaster, history: PriceHistory, forecast: pd.DataFrame | None = None
+) -> list[str]:
+    """What the user must know before trusting the numbers (terminal, report, metrics.json)."""
+    level = level_range_warning(
+        fc.config.target,
+        history.prices,
+        history.dates,
+        fc.meta_["train_end_date"],
+        fc.meta_["val_end_date"],
+        None if forecast is None else forecast["forecast"].to_numpy(),
+    )
+    return [level] if level else []
+
+
+def metrics_document(
+    fc: Forecaster, evaluation: Evaluation, warnings: list[str] | None = None
+) -> dict[str, Any]:
     """metrics.json: the contract fields first, then what explains them."""
     return {
         **evaluation.to_dict(),
+        "warnings": warnings or [],
         "price_column": fc.meta_["price_column"],
         "source": fc.meta_["source"],
         "train_span": [fc.meta_["first_date"], fc.meta_["train_end_date"]],
@@ -61,6 +81,7 @@ def run_pipeline(
     days: int,
     data_args: dict[str, Any],
     progress: bool = True,
+    force: bool = False,
 ) -> RunResult:
     """Fit, evaluate against baselines, forecast ``days`` sessions and write the run folder."""
     from stockpred.report.holdout import ReportInputs, render_report
@@ -68,8 +89,10 @@ def run_pipeline(
     fc = Forecaster(config).fit(history, progress=progress)
     evaluation = fc.evaluate(history)
     forecast = fc.predict(history, days=days)
-    metrics = metrics_document(fc, evaluation)
-    notes = history.cleaning.messages() if history.cleaning else []
+    warnings = run_warnings(fc, history, forecast)
+    metrics = metrics_document(fc, evaluation, warnings)
+    notes = [*(f"warning: {w}" for w in warnings)]
+    notes += history.cleaning.messages() if history.cleaning else []
     page = render_report(
         ReportInputs(
             title=f"stockpred: {history.ticker}",
@@ -88,11 +111,12 @@ def run_pipeline(
                 "network": f"{config.layers}×LSTM({config.hidden}), window {config.window}, target {config.target}",
                 "epochs run / best": f"{len(fc.train_result_.history)} / {fc.train_result_.best_epoch}",
                 "interval": f"{config.interval:.0%} split-conformal on validation errors",
+                "verdict loss": f"{config.loss.upper()} (DM test and quoted numbers)",
             },
             notes=notes,
         )
     )
-    with atomic_dir(out) as tmp:
+    with output_folder(out, "run", force=force) as tmp:
         fc.save(tmp / MODEL_DIR)
         (tmp / METRICS).write_text(json.dumps(metrics, indent=2))
         (tmp / FORECAST).write_text(forecast_csv(forecast))
@@ -108,10 +132,11 @@ def train_only(
     *,
     data_args: dict[str, Any],
     progress: bool = True,
+    force: bool = False,
 ) -> Forecaster:
     """Fit and save the model folder (and how to reload the data) without evaluating."""
     fc = Forecaster(config).fit(history, progress=progress)
-    with atomic_dir(out) as tmp:
+    with output_folder(out, "train", force=force) as tmp:
         fc.save(tmp / MODEL_DIR)
         (tmp / DATA_ARGS).write_text(json.dumps(data_args, indent=2))
     return fc
@@ -126,9 +151,11 @@ def read_data_args(run_dir: Path) -> dict[str, Any]:
     return data
 
 
-def write_metrics(run_dir: Path, fc: Forecaster, evaluation: Evaluation) -> dict[str, Any]:
+def write_metrics(
+    run_dir: Path, fc: Forecaster, evaluation: Evaluation, warnings: list[str]
+) -> dict[str, Any]:
     """Replace metrics.json in an existing run folder."""
-    metrics = metrics_document(fc, evaluation)
+    metrics = metrics_document(fc, evaluation, warnings)
     write_text_atomic(Path(run_dir) / METRICS, json.dumps(metrics, indent=2))
     return metrics
 
@@ -157,9 +184,11 @@ def leaderboard(results: list[RunResult]) -> pd.DataFrame:
     return pd.DataFrame(rows).sort_values(["ticker", "mase"]).reset_index(drop=True)
 
 
-def write_backtest(out: Path, table: pd.DataFrame, summary: dict[str, Any], page: str) -> None:
+def write_backtest(
+    out: Path, table: pd.DataFrame, summary: dict[str, Any], page: str, *, force: bool = False
+) -> None:
     """Write backtest.csv, summary.json and report.html into ``out`` atomically."""
-    with atomic_dir(out) as tmp:
+    with output_folder(out, "backtest", force=force) as tmp:
         table.to_csv(tmp / BACKTEST, index=False, float_format="%.6g")
         (tmp / SUMMARY).write_text(json.dumps(summary, indent=2))
         (tmp / REPORT).write_text(page)

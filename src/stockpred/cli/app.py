@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import json
 import sys
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import typer
 from rich.console import Console
 
-from stockpred.exceptions import StockpredError
+from stockpred.exceptions import StockpredError, StockpredWarning
 
 if TYPE_CHECKING:
     from stockpred.config import ForecastConfig
@@ -29,6 +32,27 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        from stockpred import __version__
+
+        typer.echo(f"stockpred {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_print_version, is_eager=True, help="Print the version and exit."
+        ),
+    ] = False,
+) -> None:
+    """Options that come before the command."""
+
 
 # ------------------------------------------------------------------ shared options
 Tickers = Annotated[
@@ -102,6 +126,33 @@ Strict = Annotated[
 MaxGap = Annotated[
     int, typer.Option("--max-gap", help="Longest run of missing sessions to forward-fill.")
 ]
+MaxFilled = Annotated[
+    float,
+    typer.Option(
+        "--max-filled",
+        min=0.0,
+        max=100.0,
+        help="Most sessions cleaning may forward-fill, in percent of the history.",
+    ),
+]
+DateFormat = Annotated[
+    str | None,
+    typer.Option(
+        "--date-format",
+        help="Layout of the file's dates when it cannot be told (e.g. %d/%m/%Y, %m/%d/%Y, epoch).",
+    ),
+]
+Loss = Annotated[
+    Literal["mae", "mse"] | None,
+    typer.Option(help="Loss the verdict tests and quotes (default: mae)."),
+]
+Force = Annotated[
+    bool,
+    typer.Option(
+        "--force",
+        help="Write into a folder stockpred did not write; only its own files are replaced.",
+    ),
+]
 Start = Annotated[str | None, typer.Option(help="Ignore prices before this date.")]
 End = Annotated[str | None, typer.Option(help="Ignore prices after this date.")]
 Days = Annotated[int, typer.Option(min=1, max=250, help="Trading sessions to forecast.")]
@@ -130,12 +181,20 @@ _CONFIG_OPTIONS = {
     "device": "device",
     "threads": "threads",
     "test_start": "test_start",
+    "loss": "loss",
 }
 
 
 def _config(config_file: Path | None, options: dict[str, Any]) -> ForecastConfig:
-    """The TOML config (if any) with the command's explicit options on top."""
+    """The TOML config (if any) with the command's explicit options on top.
+
+    Every date option is checked first, all at once, so one line names each bad one.
+    """
     from stockpred.config import make_config
+    from stockpred.data.dates import check_date_options
+
+    dates = {k: options.get(k) for k in ("start", "end", "test_start")}
+    check_date_options(**{k: v for k, v in dates.items() if k in options})
 
     overrides = {field: options[name] for name, field in _CONFIG_OPTIONS.items() if name in options}
     return make_config(overrides, config_file)
@@ -156,15 +215,22 @@ def _data_args(
     max_gap: int,
     start: str | None,
     end: str | None,
+    max_filled: float = 2.0,
+    date_format: str | None = None,
 ) -> dict[str, Any]:
-    """How prices are loaded, saved in the run folder so evaluate reloads the same ones."""
+    """How prices are loaded, saved in the run folder so evaluate reloads the same ones.
+
+    Paths are absolute, so ``evaluate RUN`` works from any folder.
+    """
     return {
-        "csv": str(csv) if csv else None,
+        "csv": str(csv.resolve()) if csv else None,
         "source": source,
-        "store": str(store) if store else None,
+        "store": str(store.resolve()) if store else None,
         "exchange": exchange,
         "strict": strict,
         "max_gap": max_gap,
+        "max_filled": max_filled / 100.0,
+        "date_format": date_format,
         "start": start,
         "end": end,
     }
@@ -204,21 +270,29 @@ def _pooled_table(summary: dict[str, Any]) -> Any:
         title=f"{summary['ticker']}: one-step forecasts over {len(summary['folds'])} folds, {first} to {last}"
     )
     table.add_column("model")
-    for col in ("MSE", "RMSE", "MAE", "MAPE %", "MASE", "dir. acc.", "DM p vs LSTM"):
+    loss = summary["loss"].upper()
+    for col in ("MSE", "RMSE", "MAE", "MAPE %", "MASE", "dir. acc.", f"DM p vs LSTM ({loss})"):
         table.add_column(col, justify="right")
     for name, row in summary["models"].items():
         cells = ["–" if v is None else f"{v:.4g}" for v in row.values()]
         dm = summary["diebold_mariano"].get(name)
-        p = f"{dm[0]['pooled']['squared']['p_better']:.3g}" if dm else ""
+        p = f"{dm[0]['pooled'][summary['dm_loss']]['p_better']:.3g}" if dm else ""
         table.add_row(name, *cells, p, style="bold" if name == "lstm" else None)
     return table
 
 
-def _say_verdict(console: Console, evaluation: Evaluation) -> None:
+def _say_verdict(console: Console, evaluation: Evaluation, notes: list[str]) -> None:
     colour = "green" if evaluation.beats_naive() else "red"
     console.print(f"[{colour}]{evaluation.verdict()}[/]")
     if evaluation.lag is not None:
         console.print(evaluation.lag["sentence"])
+    for note in notes:
+        _warn_line(note)
+
+
+def _warn_line(message: str) -> None:
+    """A warning as the README promises it: one line on stderr, ``warning: …``."""
+    Console(stderr=True, highlight=False).print(f"[yellow]warning:[/] {message}", soft_wrap=True)
 
 
 def _forecast_table(forecast: Any, title: str) -> Any:
@@ -258,10 +332,14 @@ def run(
     device: Device = None,
     threads: Threads = None,
     test_start: TestStart = None,
+    loss: Loss = None,
+    force: Force = False,
     config: ConfigFile = None,
     exchange: Exchange = "XNYS",
     strict: Strict = False,
     max_gap: MaxGap = 5,
+    max_filled: MaxFilled = 2.0,
+    date_format: DateFormat = None,
     start: Start = None,
     end: End = None,
     as_json: AsJson = False,
@@ -272,30 +350,46 @@ def run(
     With several tickers, each gets a run folder under --out and one leaderboard is printed
     and written to OUT/leaderboard.csv.
     """
+    from stockpred.run_folder import check_output, output_folder
     from stockpred.runs import leaderboard, run_pipeline
 
     console = _console(as_json)
     cfg = _config(config, locals())
     names = _ticker_list(tickers, tickers_file, csv)
-    data_args = _data_args(csv, source, store, exchange, strict, max_gap, start, end)
+    data_args = _data_args(
+        csv, source, store, exchange, strict, max_gap, start, end, max_filled, date_format
+    )
     histories = [_load(name, data_args) for name in names]  # all data checked before any training
-    base = out or Path("runs") / (histories[0].ticker if len(histories) == 1 else "leaderboard")
+    several = len(histories) > 1
+    base = out or Path("runs") / ("leaderboard" if several else histories[0].ticker)
+    check_output(base, "leaderboard" if several else "run", force=force)
     results = []
-    for history in histories:
-        _say_data(console, history)
-        folder = base if len(histories) == 1 else base / history.ticker
-        result = run_pipeline(
-            history, cfg, folder, days=days, data_args=data_args, progress=not quiet and not as_json
-        )
-        results.append(result)
-        console.print(_metrics_table(result.evaluation))
-        _say_verdict(console, result.evaluation)
-        console.print(_forecast_table(result.forecast, f"{history.ticker}: next {days} sessions"))
-        console.print(f"wrote {folder}/ (metrics.json, forecast.csv, report.html, model/)")
-    if len(results) > 1:
-        board = leaderboard(results)
-        board.to_csv(base / "leaderboard.csv", index=False, float_format="%.6g")
-        console.print(board.to_string(index=False, float_format=lambda v: f"{v:.4g}"))
+    with output_folder(base, "leaderboard", force=force) if several else _no_folder() as tmp:
+        for history in histories:
+            _say_data(console, history)
+            folder = tmp / history.ticker if several else base
+            result = run_pipeline(
+                history,
+                cfg,
+                folder,
+                days=days,
+                data_args=data_args,
+                progress=not quiet and not as_json,
+                force=force,
+            )
+            results.append(result)
+            console.print(_metrics_table(result.evaluation))
+            _say_verdict(console, result.evaluation, result.metrics["warnings"])
+            console.print(
+                _forecast_table(result.forecast, f"{history.ticker}: next {days} sessions")
+            )
+            shown = base / history.ticker if several else base
+            console.print(f"wrote {shown}/ (metrics.json, forecast.csv, report.html, model/)")
+        if several:
+            board = leaderboard(results)
+            board.to_csv(tmp / "leaderboard.csv", index=False, float_format="%.6g")
+            console.print(board.to_string(index=False, float_format=lambda v: f"{v:.4g}"))
+    if several:
         console.print(f"wrote {base / 'leaderboard.csv'}")
     if as_json:
         doc = (
@@ -304,6 +398,12 @@ def run(
             else {r.evaluation.ticker: r.metrics for r in results}
         )
         typer.echo(json.dumps(doc, indent=2))
+
+
+@contextmanager
+def _no_folder() -> Iterator[Path]:
+    """Stands in for the leaderboard folder when one ticker's run folder is the output."""
+    yield Path()
 
 
 def _ticker_list(
@@ -343,24 +443,32 @@ def train(
     device: Device = None,
     threads: Threads = None,
     test_start: TestStart = None,
+    loss: Loss = None,
+    force: Force = False,
     config: ConfigFile = None,
     exchange: Exchange = "XNYS",
     strict: Strict = False,
     max_gap: MaxGap = 5,
+    max_filled: MaxFilled = 2.0,
+    date_format: DateFormat = None,
     start: Start = None,
     end: End = None,
     quiet: Quiet = False,
 ) -> None:
     """Train and save a model folder (OUT/model) without evaluating it."""
+    from stockpred.run_folder import check_output
     from stockpred.runs import train_only
 
     console = _console(False)
     cfg = _config(config, locals())
-    data_args = _data_args(csv, source, store, exchange, strict, max_gap, start, end)
+    data_args = _data_args(
+        csv, source, store, exchange, strict, max_gap, start, end, max_filled, date_format
+    )
     history = _load(_ticker_list([ticker] if ticker else None, None, csv)[0], data_args)
     _say_data(console, history)
     folder = out or Path("runs") / history.ticker
-    fc = train_only(history, cfg, folder, data_args=data_args, progress=not quiet)
+    check_output(folder, "train", force=force)
+    fc = train_only(history, cfg, folder, data_args=data_args, progress=not quiet, force=force)
     result = fc.train_result_
     console.print(
         f"trained {len(result.history)} epochs (best {result.best_epoch}, val loss {result.best_val_loss:.4f}) "
@@ -409,10 +517,14 @@ def backtest_command(
     target: Target = None,
     device: Device = None,
     threads: Threads = None,
+    loss: Loss = None,
+    force: Force = False,
     config: ConfigFile = None,
     exchange: Exchange = "XNYS",
     strict: Strict = False,
     max_gap: MaxGap = 5,
+    max_filled: MaxFilled = 2.0,
+    date_format: DateFormat = None,
     start: Start = None,
     end: End = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print summary.json on stdout.")] = False,
@@ -427,13 +539,18 @@ def backtest_command(
     from stockpred.evaluation.summary import summarise
     from stockpred.evaluation.trading import TradingRule
     from stockpred.report.backtest import render_backtest_report
+    from stockpred.run_folder import check_output
     from stockpred.runs import write_backtest
 
     console = _console(as_json)
     cfg = _config(config, locals())
-    data_args = _data_args(csv, source, store, exchange, strict, max_gap, start, end)
+    data_args = _data_args(
+        csv, source, store, exchange, strict, max_gap, start, end, max_filled, date_format
+    )
     history = _load(_ticker_list([ticker] if ticker else None, None, csv)[0], data_args)
     _say_data(console, history)
+    folder = out or Path("runs") / f"{history.ticker}-backtest"
+    check_output(folder, "backtest", force=force)
     wf = walk_forward(
         history,
         cfg,
@@ -444,9 +561,9 @@ def backtest_command(
         progress=not quiet and not as_json,
     )
     summary = summarise(wf, history, TradingRule(threshold, cost_bps, short))
-    folder = out or Path("runs") / f"{history.ticker}-backtest"
     table = wf.metrics()
-    write_backtest(folder, table, summary, render_backtest_report(wf, summary, history))
+    page = render_backtest_report(wf, summary, history)
+    write_backtest(folder, table, summary, page, force=force)
     console.print(_pooled_table(summary))
     colour = "green" if summary["verdict"].startswith("LSTM beats") else "red"
     console.print(f"[{colour}]{summary['verdict']}[/]")
@@ -480,18 +597,24 @@ def _load_run(run_dir: Path) -> Any:
 @app.command()
 def evaluate(run_dir: RunDir, csv: Csv = None, as_json: AsJson = False) -> None:
     """Score a saved model on its test span beside the baselines; rewrites metrics.json."""
-    from stockpred.runs import read_data_args, write_metrics
+    from stockpred.runs import read_data_args, run_warnings, write_metrics
 
     console = _console(as_json)
     fc = _load_run(run_dir)
     data_args = read_data_args(run_dir) or {"exchange": fc.meta_["exchange"]}
     if csv is not None:
-        data_args["csv"] = str(csv)
+        data_args["csv"] = str(csv.resolve())
+    elif data_args.get("csv") and not Path(data_args["csv"]).is_file():
+        raise StockpredError(
+            f"the run's prices came from {data_args['csv']}, which is no longer there; "
+            "pass --csv FILE with the same prices"
+        )
     history = _load(fc.meta_["ticker"], data_args)
     evaluation = fc.evaluate(history)
-    metrics = write_metrics(run_dir, fc, evaluation)
+    notes = run_warnings(fc, history)
+    metrics = write_metrics(run_dir, fc, evaluation, notes)
     console.print(_metrics_table(evaluation))
-    _say_verdict(console, evaluation)
+    _say_verdict(console, evaluation, notes)
     if as_json:
         typer.echo(json.dumps(metrics, indent=2))
 
@@ -537,13 +660,20 @@ def _register_data_commands() -> None:
 _register_data_commands()
 
 
+def _show_warning(message: Warning | str, *_args: object, **_kwargs: object) -> None:
+    _warn_line(str(message))
+
+
 def main() -> None:
-    """Console entry point: user errors become one line, not a traceback."""
-    try:
-        app()
-    except StockpredError as exc:
-        Console(stderr=True, highlight=False).print(f"[red]error:[/] {exc}", soft_wrap=True)
-        sys.exit(1)
+    """Console entry point: user errors become one line, not a traceback; warnings one line."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("default", StockpredWarning)
+        warnings.showwarning = _show_warning
+        try:
+            app()
+        except StockpredError as exc:
+            Console(stderr=True, highlight=False).print(f"[red]error:[/] {exc}", soft_wrap=True)
+            sys.exit(1)
 
 
 if __name__ == "__main__":

@@ -14,7 +14,8 @@ import pandas as pd
 
 from stockpred.data.providers import NETWORK_SOURCES, Provider, Retry, get_provider, provider_order
 from stockpred.data.samples import DEFAULT_TICKER, sample_tickers
-from stockpred.data.schema import DEFAULT_MAX_GAP, CleaningReport, clean_prices
+from stockpred.data.schema import DEFAULT_MAX_FILLED, DEFAULT_MAX_GAP, CleaningReport, clean_prices
+from stockpred.data.tickers import check_ticker, ticker_from_file_name
 from stockpred.exceptions import ConfigError, InsufficientHistory, ProviderError, StaleDataWarning
 
 if TYPE_CHECKING:
@@ -46,6 +47,20 @@ class PriceHistory:
     def __len__(self) -> int:
         return len(self.frame)
 
+    @property
+    def observed(self) -> np.ndarray:
+        """True for sessions with a real price, False for sessions cleaning forward-filled."""
+        filled = self.cleaning.filled_dates if self.cleaning else ()
+        return ~self.dates.isin(pd.DatetimeIndex(filled))
+
+    def observed_targets(self, origins: np.ndarray, horizon: int = 1) -> np.ndarray:
+        """The origins whose next ``horizon`` sessions all have real prices: what may be scored."""
+        observed = self.observed
+        keep = np.ones(len(origins), dtype=bool)
+        for step in range(1, horizon + 1):
+            keep &= observed[origins + step]
+        return origins[keep]
+
     def fingerprint(self, end: int) -> str:
         """sha256 of the first ``end`` sessions' dates and modelled prices."""
         digest = hashlib.sha256()
@@ -64,6 +79,8 @@ def load_prices(
     exchange: str = ...,
     strict: bool = ...,
     max_gap: int = ...,
+    max_filled: float = ...,
+    date_format: str | None = ...,
     start: str | None = ...,
     end: str | None = ...,
     retry: Retry | None = ...,
@@ -80,6 +97,8 @@ def load_prices(
     exchange: str = ...,
     strict: bool = ...,
     max_gap: int = ...,
+    max_filled: float = ...,
+    date_format: str | None = ...,
     start: str | None = ...,
     end: str | None = ...,
     retry: Retry | None = ...,
@@ -95,6 +114,8 @@ def load_prices(
     exchange: str = "XNYS",
     strict: bool = False,
     max_gap: int = DEFAULT_MAX_GAP,
+    max_filled: float = DEFAULT_MAX_FILLED,
+    date_format: str | None = None,
     start: str | None = None,
     end: str | None = None,
     retry: Retry | None = None,
@@ -109,8 +130,12 @@ def load_prices(
     tickers, else ``auto``. Network sources read the local store (``store``, default
     ``$STOCKPRED_STORE`` or the user data directory) after fetching what it lacks; when no
     provider answers, stored prices are used with a ``StaleDataWarning`` saying how old.
+    An explicit ``store`` holding the ticker is read before the bundled sample.
+
+    ``max_filled`` caps the share of sessions cleaning may forward-fill; ``date_format``
+    (strftime, or ``epoch``) reads a date column whose layout is ambiguous.
     """
-    given = ticker if isinstance(ticker, str) else None
+    given = check_ticker(ticker) if isinstance(ticker, str) else None
     if ticker is None:
         ticker = DEFAULT_TICKER
     if not isinstance(ticker, str):
@@ -124,22 +149,30 @@ def load_prices(
                 exchange=exchange,
                 strict=strict,
                 max_gap=max_gap,
+                max_filled=max_filled,
                 start=start,
                 end=end,
                 retry=retry,
             )
-            for name in dict.fromkeys(t.upper() for t in ticker)
+            for name in dict.fromkeys(check_ticker(t) for t in ticker)
         ]
         return _panel(histories)
-    chosen = _resolve_source(ticker, source, csv)
+    chosen = _resolve_source(ticker, source, csv, store)
     if chosen in ("sample", "csv"):
         provider = get_provider(chosen, path=csv)
         raw = provider.fetch_raw(ticker, None, None)
         frame, report = clean_prices(
-            raw, exchange=exchange, strict=strict, max_gap=max_gap, start=start, end=end
+            raw,
+            exchange=exchange,
+            strict=strict,
+            max_gap=max_gap,
+            max_filled=max_filled,
+            start=start,
+            end=end,
+            date_format=date_format,
         )
         name = ticker.upper() if csv is None else _file_ticker(given, csv)
-        path = None if csv is None else str(csv)
+        path = None if csv is None else str(Path(csv).resolve())
         return PriceHistory(frame, name, chosen, report.price_column, exchange, report, path)
     providers = (
         [chosen]
@@ -163,15 +196,21 @@ def load_prices(
 
 
 def _resolve_source(
-    ticker: str, source: str | Provider | None, csv: str | Path | None
+    ticker: str,
+    source: str | Provider | None,
+    csv: str | Path | None,
+    store: str | Path | PriceStore | None = None,
 ) -> str | Provider:
-    """The explicit source, else ``csv`` for a file, ``sample`` for its tickers, else ``auto``."""
+    """The explicit source, else ``csv`` for a file, a given store holding the ticker, the
+    ``sample`` for its tickers, else ``auto``."""
     if csv is not None and source not in (None, "csv"):
         raise ConfigError(f"--csv reads a file; it cannot be combined with --source {source}")
     if csv is not None:
         return "csv"
     if source is None:
-        return "sample" if ticker.upper() in sample_tickers() else "auto"
+        if ticker.upper() not in sample_tickers() or _store_holds(store, ticker):
+            return "auto"
+        return "sample"
     if isinstance(source, str) and source not in (*NETWORK_SOURCES, "auto", "sample", "csv"):
         raise ConfigError(
             f"unknown source {source!r}; choose auto, sample, csv, {', '.join(NETWORK_SOURCES)}"
@@ -179,9 +218,19 @@ def _resolve_source(
     return source
 
 
+def _store_holds(store: str | Path | PriceStore | None, ticker: str) -> bool:
+    """Whether a store the caller named holds the ticker (then it beats the bundled sample)."""
+    if store is None:
+        return False
+    from stockpred.data.store import PriceStore
+
+    price_store = store if isinstance(store, PriceStore) else PriceStore(store)
+    return price_store.path.is_file() and bool(price_store.ranges(ticker.upper()))
+
+
 def _file_ticker(ticker: str | None, csv: str | Path) -> str:
     """The name a file's prices go by: the ticker given, else the file's stem."""
-    return ticker.upper() if ticker else Path(csv).name.split(".")[0].upper()
+    return ticker.upper() if ticker else ticker_from_file_name(Path(csv).name.split(".")[0])
 
 
 def _from_store(

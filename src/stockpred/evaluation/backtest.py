@@ -80,6 +80,7 @@ class WalkForward:
     horizon: int
     interval: float
     forecasts: pd.DataFrame  # fold, step, date, origin, actual, previous, scale, models…
+    loss: str = "mae"  # the verdict's loss (ForecastConfig.loss)
 
     def metrics(self) -> pd.DataFrame:
         """The tidy table: fold (1..K, or "all" pooled), model, step, metric, value."""
@@ -136,6 +137,7 @@ def walk_forward(
         h_max,
         cfg.interval,
         pd.concat(parts, ignore_index=True),
+        cfg.loss,
     )
 
 
@@ -160,12 +162,15 @@ def _step_rows(
     scale: float,
     step: int,
 ) -> pd.DataFrame:
-    """Step ``step``'s forecasts of every test session of the fold, with the LSTM interval."""
+    """Step ``step``'s forecasts of every observed test session of the fold, with the interval.
+
+    Sessions cleaning filled in are left out: a copied price is no move to forecast.
+    """
     first = preds["lstm"].shape[1] - step  # origins start ``horizon`` sessions before the fold
     rows = slice(first, first + fold.test_end - fold.test_start)
     o = origins[rows]
     lower, upper = interval_bounds(preds["lstm"][rows, step - 1], quantiles, step)
-    return pd.DataFrame(
+    table = pd.DataFrame(
         {
             "fold": fold.number,
             "step": step,
@@ -179,6 +184,7 @@ def _step_rows(
             "lstm_upper": upper,
         }
     )
+    return table[history.observed[o + step]].reset_index(drop=True)
 
 
 def backtest(

@@ -10,6 +10,7 @@ from stockpred.data.loading import PriceHistory
 from stockpred.evaluation.backtest import WalkForward
 from stockpred.evaluation.intervals import interval_scores
 from stockpred.evaluation.lag import lag_check
+from stockpred.evaluation.metrics import DM_LOSS
 from stockpred.evaluation.stats import (
     DMResult,
     diebold_mariano,
@@ -69,7 +70,9 @@ def summarise(
     one = wf.one_step()
     actual, prev, lstm = (one[c].to_numpy() for c in ("actual", "previous", "lstm"))
     dm = dm_tables(wf)
-    headline = diebold_mariano(lstm - actual, one["naive"].to_numpy() - actual)
+    headline = diebold_mariano(
+        lstm - actual, one["naive"].to_numpy() - actual, loss=DM_LOSS[wf.loss]
+    )
     lag = lag_check(history.prices, one["origin"].to_numpy() + 1, lstm)
     coverage = [
         {
@@ -84,6 +87,8 @@ def summarise(
         for step, rows in wf.forecasts.groupby("step")
     ]
     dates = history.dates
+    models = model_table(wf)
+    ours, naive = models["lstm"][wf.loss], models["naive"][wf.loss]
     return {
         "ticker": wf.ticker,
         "mode": wf.mode,
@@ -100,9 +105,12 @@ def summarise(
             }
             for f in wf.folds
         ],
-        "verdict": dm_verdict(wf.ticker, headline),
+        "verdict": f"{dm_verdict(wf.ticker, headline)}: {wf.loss.upper()} {ours:.4g} vs "
+        f"{naive:.4g} over {len(one)} sessions",
+        "loss": wf.loss,
+        "dm_loss": DM_LOSS[wf.loss],
         "lag_sentence": lag["sentence"],
-        "models": model_table(wf),
+        "models": models,
         "diebold_mariano": dm,
         "direction": {
             "binomial": direction_binomial(actual, lstm, prev),

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from stockpred import __version__
-from stockpred.artifacts import atomic_dir, load_model, save_model
+from stockpred.artifacts import load_model, save_model
 from stockpred.config import ForecastConfig
 from stockpred.data.calendar import next_sessions, sessions_after
 from stockpred.data.loading import PriceHistory
@@ -28,6 +28,7 @@ from stockpred.features import (
 )
 from stockpred.models.baselines import default_baselines
 from stockpred.models.numpy_lstm import Weights, lstm_forward
+from stockpred.run_folder import output_folder
 from stockpred.training.result import TrainResult
 
 if TYPE_CHECKING:
@@ -89,7 +90,8 @@ class Forecaster:
         device = resolve_device(cfg.device)
         signals = input_signals(history.frame, history.price_column, cfg)
         all_prices = history.prices
-        train_o, val_o = split.train_origins(cfg), split.val_origins(cfg)
+        train_o = history.observed_targets(split.train_origins(cfg), cfg.horizon)
+        val_o = history.observed_targets(split.val_origins(cfg), cfg.horizon)
         scaler = Scaler.fit(signals, target_matrix(all_prices, train_o, cfg), split)
         scaled = scaler.scale_x(signals)
 
@@ -269,6 +271,8 @@ class Forecaster:
             origins,
             forecasts,
             self.meta_["naive_mae_train"],
+            observed=history.observed,
+            loss=self.config.loss,
         )
 
     def backtest(
@@ -316,7 +320,7 @@ class Forecaster:
                 "future_sessions": [str(d.date()) for d in self._saved_sessions()],
             },
         }
-        with atomic_dir(target) as tmp:
+        with output_folder(target, "model") as tmp:
             save_model(tmp, self.weights_, documents)
         return target
 
