@@ -204,7 +204,7 @@ def test_warnings_print_as_one_line(
         warnings.warn("stored prices are 3 sessions old", StaleDataWarning, stacklevel=2)
         raise SystemExit(0)
 
-    monkeypatch.setattr("stockpred.cli.app._load", stale)
+    monkeypatch.setattr("stockpred.cli.model._load", stale)
     code, _out, err = run_cli(["train", "MSFT"], capsys, monkeypatch)
     assert code == 0
     assert err.strip() == "warning: stored prices are 3 sessions old"

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 import pandas as pd
 
-from stockpred.data.loading import PriceHistory
-from stockpred.evaluation.backtest import WalkForward
+from stockpred.data.history import PriceHistory
 from stockpred.evaluation.intervals import interval_scores
 from stockpred.evaluation.lag import lag_check
 from stockpred.evaluation.metrics import DM_LOSS
 from stockpred.evaluation.stats import (
+    ALPHA,
     DMResult,
     diebold_mariano,
     direction_binomial,
@@ -19,6 +20,8 @@ from stockpred.evaluation.stats import (
     pesaran_timmermann,
 )
 from stockpred.evaluation.trading import TradingRule, signal_backtest
+from stockpred.evaluation.walkforward import WalkForward
+from stockpred.models.base import LSTM
 
 
 def _dm(rows: pd.DataFrame, model: str, against: str, step: int) -> dict[str, Any]:
@@ -33,7 +36,7 @@ def _dm(rows: pd.DataFrame, model: str, against: str, step: int) -> dict[str, An
     return {loss: test(loss).to_dict() for loss in ("squared", "absolute")}
 
 
-def dm_tables(wf: WalkForward, model: str = "lstm") -> dict[str, Any]:
+def dm_tables(wf: WalkForward, model: str = LSTM) -> dict[str, Any]:
     """DM tests of ``model`` against every baseline, pooled and per fold, for each step."""
     out: dict[str, Any] = {}
     for against in (m for m in wf.models if m != model):
@@ -63,12 +66,42 @@ def model_table(wf: WalkForward, step: int = 1) -> dict[str, dict[str, float | N
     }
 
 
+@dataclass(frozen=True)
+class BacktestSummary:
+    """What a walk-forward backtest means; ``to_dict()`` is summary.json, field for field."""
+
+    ticker: str
+    mode: str
+    refit: str
+    horizon: int
+    folds: list[dict[str, Any]]
+    verdict: str
+    loss: str  # the verdict's loss, as --loss names it (mae, mse)
+    dm_loss: str  # the same loss as the DM tables name it (absolute, squared)
+    lag_sentence: str
+    models: dict[str, dict[str, float | None]]
+    diebold_mariano: dict[str, Any]
+    direction: dict[str, Any]
+    lag_detector: dict[str, Any]
+    signal_backtest: dict[str, Any]
+    intervals: dict[str, Any]
+    n_one_step: int
+    first_test_date: str
+    last_test_date: str
+    # Who won, as the verdict says it: the LSTM's pooled one-step DM test against naive.
+    beats_naive: bool = field(default=False, metadata={"json": False})
+
+    def to_dict(self) -> dict[str, Any]:
+        """summary.json: every field but the ones the sentence already says."""
+        return {f.name: getattr(self, f.name) for f in fields(self) if f.metadata.get("json", True)}
+
+
 def summarise(
     wf: WalkForward, history: PriceHistory, rule: TradingRule | None = None
-) -> dict[str, Any]:
+) -> BacktestSummary:
     """Every verdict of the backtest: DM, direction tests, lag detector, trading rule, intervals."""
     one = wf.one_step()
-    actual, prev, lstm = (one[c].to_numpy() for c in ("actual", "previous", "lstm"))
+    actual, prev, lstm = (one[c].to_numpy() for c in ("actual", "previous", LSTM))
     dm = dm_tables(wf)
     headline = diebold_mariano(
         lstm - actual, one["naive"].to_numpy() - actual, loss=DM_LOSS[wf.loss]
@@ -79,8 +112,8 @@ def summarise(
             "step": int(step),
             **interval_scores(
                 rows["actual"].to_numpy(),
-                rows["lstm_lower"].to_numpy(),
-                rows["lstm_upper"].to_numpy(),
+                rows[f"{LSTM}_lower"].to_numpy(),
+                rows[f"{LSTM}_upper"].to_numpy(),
                 wf.interval,
             ),
         }
@@ -88,13 +121,13 @@ def summarise(
     ]
     dates = history.dates
     models = model_table(wf)
-    ours, naive = models["lstm"][wf.loss], models["naive"][wf.loss]
-    return {
-        "ticker": wf.ticker,
-        "mode": wf.mode,
-        "refit": wf.refit,
-        "horizon": wf.horizon,
-        "folds": [
+    ours, naive = models[LSTM][wf.loss], models["naive"][wf.loss]
+    return BacktestSummary(
+        ticker=wf.ticker,
+        mode=wf.mode,
+        refit=wf.refit,
+        horizon=wf.horizon,
+        folds=[
             {
                 "fold": f.number,
                 "fit_start": str(dates[f.fit_start].date()),
@@ -105,24 +138,25 @@ def summarise(
             }
             for f in wf.folds
         ],
-        "verdict": f"{dm_verdict(wf.ticker, headline)}: {wf.loss.upper()} {ours:.4g} vs "
+        verdict=f"{dm_verdict(wf.ticker, headline)}: {wf.loss.upper()} {ours:.4g} vs "
         f"{naive:.4g} over {len(one)} sessions",
-        "loss": wf.loss,
-        "dm_loss": DM_LOSS[wf.loss],
-        "lag_sentence": lag["sentence"],
-        "models": models,
-        "diebold_mariano": dm,
-        "direction": {
+        loss=wf.loss,
+        dm_loss=DM_LOSS[wf.loss],
+        lag_sentence=lag["sentence"],
+        models=models,
+        diebold_mariano=dm,
+        direction={
             "binomial": direction_binomial(actual, lstm, prev),
             "pesaran_timmermann": pesaran_timmermann(actual, lstm, prev),
         },
-        "lag_detector": lag,
-        "signal_backtest": signal_backtest(prev, lstm, actual, rule),
-        "intervals": {
+        lag_detector=lag,
+        signal_backtest=signal_backtest(prev, lstm, actual, rule),
+        intervals={
             "method": "split-conformal on each fold's validation errors",
             "by_step": coverage,
         },
-        "n_one_step": len(one),
-        "first_test_date": str(one.index[0].date()),
-        "last_test_date": str(one.index[-1].date()),
-    }
+        n_one_step=len(one),
+        first_test_date=str(one.index[0].date()),
+        last_test_date=str(one.index[-1].date()),
+        beats_naive=headline.p_better < ALPHA,
+    )
