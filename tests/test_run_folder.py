@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
 from stockpred.exceptions import ConfigError
-from stockpred.run_folder import MARKER, check_output, output_folder
+from stockpred.run_folder import MARKER, check_output, output_folder, reserve
 
 
 def _write(tmp: Path, names: dict[str, str]) -> None:
@@ -110,13 +114,47 @@ def test_failure_or_ctrl_c_leaves_the_folder_as_it_was(
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bt"]
 
 
+@contextmanager
+def hold(target: Path) -> Iterator[None]:
+    """Another process holding ``target`` as a backtest job would, while the block runs."""
+    code = (
+        "import sys, time\n"
+        "from stockpred.run_folder import reserve\n"
+        f"with reserve({str(target)!r}, 'backtest'):\n"
+        "    print('held', flush=True)\n"
+        "    time.sleep(60)\n"
+    )
+    with subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True) as job:
+        try:
+            assert job.stdout is not None
+            assert job.stdout.readline().strip() == "held"
+            yield
+        finally:
+            job.kill()
+
+
 def test_a_second_writer_of_the_same_folder_is_refused(tmp_path: Path) -> None:
     target = tmp_path / "bt"
     with output_folder(target, "backtest") as tmp:
         _write(tmp, {"summary.json": "first"})
-        with (
-            pytest.raises(ConfigError, match="another stockpred process"),
-            output_folder(target, "backtest"),
-        ):
-            pytest.fail("must not get here")
+    with hold(target), pytest.raises(ConfigError, match="another stockpred process"):
+        _fail_while_writing(target, RuntimeError("must not get here"))
     assert (target / "summary.json").read_text() == "first"
+    with output_folder(target, "backtest") as tmp:  # free again once the other one is gone
+        _write(tmp, {"summary.json": "second"})
+    assert (target / "summary.json").read_text() == "second"
+
+
+def _job_that_fails_after_writing(target: Path) -> None:
+    with reserve(target, "run"):
+        assert target.is_dir()  # reserved (and locked) before the work
+        with output_folder(target, "run") as tmp:  # the job's own lock is no obstacle
+            _write(tmp, {"data.json": "{}"})
+        raise RuntimeError("training failed")
+
+
+def test_a_job_keeps_its_folder_reserved_and_cleans_up_if_it_fails(tmp_path: Path) -> None:
+    target = tmp_path / "new"
+    with pytest.raises(RuntimeError):
+        _job_that_fails_after_writing(target)
+    assert not target.exists()  # made for the job, so removed with it

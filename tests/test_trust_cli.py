@@ -17,6 +17,7 @@ from stockpred.run_folder import MARKER
 
 from .conftest import yahoo_frame
 from .test_cli import TINY_ARGS, run_cli
+from .test_run_folder import hold
 
 
 def _csv(tmp_path: Path, n: int = 300, drift: float = 0.001, name: str = "KO.csv") -> Path:
@@ -79,6 +80,18 @@ def test_an_existing_file_as_out_is_refused_and_kept(
     _one_line_error(code, out, err, "is a file")
     assert target.read_text() == "keep"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["KO.csv", "out"]
+
+
+def test_a_second_process_writing_the_same_out_is_refused_at_once(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    target = tmp_path / "bt"
+    csv = _csv(tmp_path)
+    with hold(target):  # another stockpred job has reserved the folder
+        code, out, err = run_cli(
+            ["backtest", "--csv", str(csv), "--out", str(target), *TINY_ARGS], capsys, monkeypatch
+        )
+    _one_line_error(code, out, err, "is being written by another stockpred process")
 
 
 def test_out_dot_writes_the_current_folder(

@@ -6,8 +6,9 @@ marker names the same kind; anything else is refused unless ``force``, and even 
 entries stockpred writes are replaced: nothing stockpred did not write is ever deleted.
 
 Files are built in a hidden temporary folder inside the target and moved into place at the
-end, under an exclusive lock on the target, so a failed or interrupted job leaves the folder
-as it was, and two processes writing the same folder never mix (the second is refused).
+end, so a failed or interrupted job leaves the folder as it was. A job holds an exclusive
+lock on the target from before its work until the move (:func:`reserve`), so a second
+process writing the same folder is refused at once and two jobs never mix.
 """
 
 from __future__ import annotations
@@ -116,29 +117,49 @@ def _lock(folder: Path) -> int:
     return fd
 
 
+# Folders this process holds the lock of (real path -> descriptor): a job reserves its
+# folder before training and writes it at the end without locking it against itself.
+_HELD: dict[str, int] = {}
+
+
 @contextmanager
-def output_folder(target: Path, kind: Kind, *, force: bool = False) -> Iterator[Path]:
-    """Yield an empty temporary folder; on success its entries replace stockpred's in ``target``."""
+def reserve(target: Path, kind: Kind, *, force: bool = False) -> Iterator[Path]:
+    """Check and lock ``target`` for the whole job, so a second writer is refused at once.
+
+    A folder made here is removed again if the job fails or is interrupted.
+    """
     target = Path(target)
     check_output(target, kind, force=force)
     created = not target.exists()
     target.mkdir(parents=True, exist_ok=True)
-    fd = _lock(target)
-    tmp: Path | None = None
+    key = os.path.realpath(target)
+    fd = None if key in _HELD else _lock(target)
+    if fd is not None:
+        _HELD[key] = fd
     try:
         check_output(target, kind, force=force)  # another process may have written it meanwhile
-        tmp = Path(tempfile.mkdtemp(prefix=_TMP_PREFIX, dir=target))
-        tmp.chmod(0o777 & ~_umask())  # mkdtemp makes 0700; outputs should look like any other
-        yield tmp
-        _commit(target, tmp, kind, _owned_entries(target, kind) or set())
+        yield target
     except BaseException:
         if created:
             shutil.rmtree(target, ignore_errors=True)
         raise
     finally:
-        if tmp is not None:
+        if fd is not None:
+            del _HELD[key]
+            os.close(fd)
+
+
+@contextmanager
+def output_folder(target: Path, kind: Kind, *, force: bool = False) -> Iterator[Path]:
+    """Yield an empty temporary folder; on success its entries replace stockpred's in ``target``."""
+    with reserve(target, kind, force=force) as folder:
+        tmp = Path(tempfile.mkdtemp(prefix=_TMP_PREFIX, dir=folder))
+        try:
+            tmp.chmod(0o777 & ~_umask())  # mkdtemp makes 0700; outputs should look like any other
+            yield tmp
+            _commit(folder, tmp, kind, _owned_entries(folder, kind) or set())
+        finally:
             shutil.rmtree(tmp, ignore_errors=True)
-        os.close(fd)
 
 
 def _commit(target: Path, tmp: Path, kind: Kind, previous: set[str]) -> None:

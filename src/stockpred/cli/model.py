@@ -7,8 +7,6 @@ Heavy modules (torch, pandas, matplotlib) are imported inside the commands, so
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
@@ -70,12 +68,6 @@ def _load(ticker: str | None, args: dict[str, Any]) -> PriceHistory:
     return load_prices(ticker, **args)
 
 
-@contextmanager
-def _as_is(folder: Path) -> Iterator[Path]:
-    """A single run writes its own folder: nothing to wrap it in."""
-    yield folder
-
-
 def _ticker_list(
     tickers: list[str] | None, tickers_file: Path | None, csv: Path | None
 ) -> list[str | None]:
@@ -116,7 +108,7 @@ def run(
     With several tickers, each gets a run folder under --out and one leaderboard is printed
     and written to OUT/leaderboard.csv.
     """
-    from stockpred.run_folder import check_output, output_folder
+    from stockpred.run_folder import output_folder, reserve
     from stockpred.runs import leaderboard, run_pipeline
 
     console = make_console(as_json)
@@ -127,10 +119,14 @@ def run(
     histories = [_load(name, loading) for name in names]  # all data checked before any training
     several = len(histories) > 1
     base = out or Path("runs") / ("leaderboard" if several else histories[0].ticker)
-    check_output(base, "leaderboard" if several else "run", force=force)
     results = []
-    # Several tickers: one folder holds them all and the leaderboard, moved into place at the end.
-    with output_folder(base, "leaderboard", force=force) if several else _as_is(base) as where:
+    # The folder is checked and locked before any training. Several tickers: one folder holds
+    # them all and the leaderboard, moved into place at the end.
+    with (
+        output_folder(base, "leaderboard", force=force)
+        if several
+        else reserve(base, "run", force=force) as where
+    ):
         for history in histories:
             say_data(console, history)
             result = run_pipeline(
@@ -184,7 +180,7 @@ def train(
     quiet: Quiet = False,
 ) -> None:
     """Train and save a model folder (OUT/model) without evaluating it."""
-    from stockpred.run_folder import check_output
+    from stockpred.run_folder import reserve
     from stockpred.runs import train_only
 
     console = make_console(False)
@@ -194,8 +190,8 @@ def train(
     history = _load(_ticker_list([ticker] if ticker else None, None, csv)[0], loading)
     say_data(console, history)
     folder = out or Path("runs") / history.ticker
-    check_output(folder, "train", force=force)
-    fc = train_only(history, config, folder, data_args=loading, progress=not quiet, force=force)
+    with reserve(folder, "train", force=force):  # checked and locked before training
+        fc = train_only(history, config, folder, data_args=loading, progress=not quiet, force=force)
     result = fc.train_result_
     console.print(
         f"trained {len(result.history)} epochs (best {result.best_epoch}, val loss {result.best_val_loss:.4f}) "
@@ -247,7 +243,7 @@ def backtest(
     direction tests, lag detector, trading rule, interval coverage) and OUT/report.html.
     """
     from stockpred.evaluation.trading import TradingRule
-    from stockpred.run_folder import check_output
+    from stockpred.run_folder import reserve
     from stockpred.runs import backtest_run
 
     console = make_console(as_json)
@@ -257,18 +253,18 @@ def backtest(
     history = _load(_ticker_list([ticker] if ticker else None, None, csv)[0], loading)
     say_data(console, history)
     folder = out or Path("runs") / f"{history.ticker}-backtest"
-    check_output(folder, "backtest", force=force)
-    summary = backtest_run(
-        history,
-        config,
-        folder,
-        folds=folds,
-        mode=mode,
-        refit=refit,
-        rule=TradingRule(threshold, cost_bps, short),
-        progress=not quiet and not as_json,
-        force=force,
-    )
+    with reserve(folder, "backtest", force=force):  # checked and locked before training
+        summary = backtest_run(
+            history,
+            config,
+            folder,
+            folds=folds,
+            mode=mode,
+            refit=refit,
+            rule=TradingRule(threshold, cost_bps, short),
+            progress=not quiet and not as_json,
+            force=force,
+        )
     console.print(pooled_table(summary))
     colour = "green" if summary.beats_naive else "red"
     console.print(f"[{colour}]{summary.verdict}[/]")

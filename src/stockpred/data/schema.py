@@ -192,7 +192,7 @@ def _check_gaps(
     raise ValidationError(
         f"{filled} of {n_sessions} trading sessions ({filled / n_sessions:.1%}) are missing, "
         f"more than the {max_filled:.0%} cleaning fills (--max-filled); largest gaps: "
-        f"{listed}{more}; pass --start after the gappy years or use a more complete file"
+        f"{listed}{more}; pass --start after the gappy years, raise --max-filled, or use a more complete file"
     )
 
 
