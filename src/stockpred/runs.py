@@ -80,19 +80,19 @@ def forecast_csv(forecast: pd.DataFrame) -> str:
 
 
 def run_pipeline(
+    model: Forecaster,
     history: PriceHistory,
-    config: ForecastConfig,
     out: Path,
     *,
     days: int,
     data_args: dict[str, Any],
-    progress: bool = True,
     force: bool = False,
 ) -> RunResult:
     """Fit, evaluate against baselines, forecast ``days`` sessions and write the run folder."""
     from stockpred.report.holdout import ReportInputs, render_report
 
-    fc = Forecaster(config).fit(history, progress=progress)
+    fc = model.fit(history)
+    config = fc.config
     evaluation = fc.evaluate(history)
     forecast = fc.predict(history, days=days)
     warnings = run_warnings(fc, history, forecast)
@@ -132,16 +132,15 @@ def run_pipeline(
 
 
 def train_only(
+    model: Forecaster,
     history: PriceHistory,
-    config: ForecastConfig,
     out: Path,
-    *,
     data_args: dict[str, Any],
-    progress: bool = True,
+    *,
     force: bool = False,
 ) -> Forecaster:
     """Fit and save the model folder (and how to reload the data) without evaluating."""
-    fc = Forecaster(config).fit(history, progress=progress)
+    fc = model.fit(history)
     with output_folder(out, "train", force=force) as tmp:
         fc.save(tmp / MODEL_DIR)
         (tmp / DATA_ARGS).write_text(json.dumps(data_args, indent=2))

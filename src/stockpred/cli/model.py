@@ -108,6 +108,7 @@ def run(
     With several tickers, each gets a run folder under --out and one leaderboard is printed
     and written to OUT/leaderboard.csv.
     """
+    from stockpred.models.forecaster import Forecaster
     from stockpred.run_folder import output_folder, reserve
     from stockpred.runs import leaderboard, run_pipeline
 
@@ -129,15 +130,9 @@ def run(
     ):
         for history in histories:
             say_data(console, history)
-            result = run_pipeline(
-                history,
-                config,
-                where / history.ticker if several else where,
-                days=days,
-                data_args=loading,
-                progress=not quiet and not as_json,
-                force=force,
-            )
+            model = Forecaster(config, progress=not quiet and not as_json)
+            folder = where / history.ticker if several else where
+            result = run_pipeline(model, history, folder, days=days, data_args=loading, force=force)
             results.append(result)
             console.print(metrics_table(result.evaluation))
             say_verdict(console, result.evaluation, result.metrics["warnings"])
@@ -180,6 +175,7 @@ def train(
     quiet: Quiet = False,
 ) -> None:
     """Train and save a model folder (OUT/model) without evaluating it."""
+    from stockpred.models.forecaster import Forecaster
     from stockpred.run_folder import reserve
     from stockpred.runs import train_only
 
@@ -191,7 +187,8 @@ def train(
     say_data(console, history)
     folder = out or Path("runs") / history.ticker
     with reserve(folder, "train", force=force):  # checked and locked before training
-        fc = train_only(history, config, folder, data_args=loading, progress=not quiet, force=force)
+        model = Forecaster(config, progress=not quiet)
+        fc = train_only(model, history, folder, loading, force=force)
     result = fc.train_result_
     console.print(
         f"trained {len(result.history)} epochs (best {result.best_epoch}, val loss {result.best_val_loss:.4f}) "

@@ -12,7 +12,7 @@ from stockpred.data.files import read_price_file
 from stockpred.data.loading import load_prices
 from stockpred.exceptions import ConfigError, ValidationError
 
-from .conftest import yahoo_frame
+from ..conftest import yahoo_frame
 
 TRUE = pd.DatetimeIndex(["2015-01-05", "2015-01-13", "2015-02-02", "2015-12-31"])
 

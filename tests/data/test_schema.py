@@ -7,7 +7,7 @@ import pytest
 from stockpred.data.schema import PRICE_COLUMNS, adjusted_ohlc, clean_prices, normalise_columns
 from stockpred.exceptions import ValidationError
 
-from .conftest import shared_file, yahoo_frame
+from ..conftest import shared_file, yahoo_frame
 
 
 def test_yahoo_layout_models_adj_close() -> None:
@@ -132,7 +132,7 @@ def test_timezone_aware_dates_keep_their_local_day() -> None:
 
 
 # NOM is left out: 14 % of its sessions are missing, which --max-filled now refuses
-# (tests/test_scoring_honesty.py checks that refusal).
+# (tests/evaluation/test_scoring_honesty.py checks that refusal).
 @pytest.mark.parametrize("ticker", ["BLJ", "DRH", "FMO", "SPAB"])
 def test_real_messy_files_are_cleaned_and_reported(ticker: str) -> None:
     raw = pd.read_csv(shared_file("messy", ticker))

@@ -17,7 +17,7 @@ from stockpred.evaluation.metrics import evaluate_forecasts
 from stockpred.exceptions import ValidationError
 from stockpred.models.forecaster import Forecaster
 
-from .conftest import TINY, shared_file, yahoo_frame
+from ..conftest import TINY, shared_file, yahoo_frame
 
 
 def _gappy(n: int = 400, every: int = 25) -> pd.DataFrame:

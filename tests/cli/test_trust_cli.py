@@ -15,9 +15,9 @@ import pytest
 from stockpred.exceptions import StaleDataWarning
 from stockpred.run_folder import MARKER
 
-from .conftest import yahoo_frame
+from ..conftest import yahoo_frame
+from ..test_run_folder import hold
 from .test_cli import TINY_ARGS, run_cli
-from .test_run_folder import hold
 
 
 def _csv(tmp_path: Path, n: int = 300, drift: float = 0.001, name: str = "KO.csv") -> Path:
@@ -235,7 +235,7 @@ def test_config_reads_toml_without_tomllib(tmp_path: Path) -> None:
     """Python 3.10 has no tomllib: the config reader falls back to tomli (a declared dependency)."""
     import tomllib
 
-    project = tomllib.loads((Path(__file__).parents[1] / "pyproject.toml").read_text())
+    project = tomllib.loads((Path(__file__).parents[2] / "pyproject.toml").read_text())
     assert "tomli>=1.1; python_version < '3.11'" in project["project"]["dependencies"]
     (tmp_path / "c.toml").write_text("hidden = 7\n")
     code = (
