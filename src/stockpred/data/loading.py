@@ -5,7 +5,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, overload
+from typing import TYPE_CHECKING, Any, overload
 
 import pandas as pd
 
@@ -89,22 +89,19 @@ def load_prices(
     given = check_ticker(ticker) if isinstance(ticker, str) else None
     if ticker is None:
         ticker = DEFAULT_TICKER
+    cleaning: dict[str, Any] = {
+        "exchange": exchange,
+        "strict": strict,
+        "max_gap": max_gap,
+        "max_filled": max_filled,
+        "start": start,
+        "end": end,
+    }
     if not isinstance(ticker, str):
         if csv is not None:
             raise ConfigError("a price file holds one ticker: pass a single ticker with --csv")
         histories = [
-            load_prices(
-                name,
-                source=source,
-                store=store,
-                exchange=exchange,
-                strict=strict,
-                max_gap=max_gap,
-                max_filled=max_filled,
-                start=start,
-                end=end,
-                retry=retry,
-            )
+            load_prices(name, source=source, store=store, retry=retry, **cleaning)
             for name in dict.fromkeys(check_ticker(t) for t in ticker)
         ]
         return _panel(histories)
@@ -112,16 +109,7 @@ def load_prices(
     if chosen in ("sample", "csv"):
         provider = get_provider(chosen, path=csv)
         raw = provider.fetch_raw(ticker, None, None)
-        frame, report = clean_prices(
-            raw,
-            exchange=exchange,
-            strict=strict,
-            max_gap=max_gap,
-            max_filled=max_filled,
-            start=start,
-            end=end,
-            date_format=date_format,
-        )
+        frame, report = clean_prices(raw, date_format=date_format, **cleaning)
         name = ticker.upper() if csv is None else _file_ticker(given, csv)
         path = None if csv is None else str(Path(csv).resolve())
         return PriceHistory(frame, name, chosen, report.price_column, exchange, report, path)
