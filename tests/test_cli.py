@@ -207,6 +207,7 @@ def _bad_csv(tmp_path: Path, kind: str) -> Path:
         (["predict", "{tmp}/no-such-run"], "no model folder"),
         (["run", "--exchange", "XXXX", "--csv", "{short}"], "unknown exchange"),
         (["run", "--config", "{tmp}/bad.toml"], "invalid hidden"),
+        (["run", "MSFT", "--device", "cpu", "--precision", "bf16"], "bf16 needs a CUDA GPU"),
     ],
 )
 def test_bad_input_is_one_line_no_traceback_no_folder(

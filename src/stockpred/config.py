@@ -6,13 +6,21 @@ from pathlib import Path
 from typing import Any, Literal
 
 import tomllib
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from stockpred.exceptions import ConfigError
 
 Target = Literal["return", "price"]
 Feature = Literal["volume", "range"]
 Device = Literal["auto", "cpu", "cuda"]
+Precision = Literal["32", "bf16"]
 
 
 class ForecastConfig(BaseModel):
@@ -44,6 +52,11 @@ class ForecastConfig(BaseModel):
     grad_clip: float = Field(1.0, gt=0.0)
     seed: int = 0
     device: Device = "auto"
+    # bf16 runs each forward pass under torch.autocast (bfloat16 matrix products, float32
+    # weights, optimiser state and loss); CUDA only, see training/loop.py resolve_device.
+    precision: Precision = Field(
+        "32", description="training arithmetic: 32 (float32) or bf16 (autocast, CUDA only)"
+    )
     # One CPU thread: the LSTM syncs its threads at every time step, and per-step matmuls this
     # small cannot pay for it. Measured in one process, alternated, medians (MSFT sample, 2-core
     # VM shared with other jobs, load ~4.5): 0.21 s/epoch at 1 thread vs 1.40 s at 2 (new net),
@@ -56,6 +69,12 @@ class ForecastConfig(BaseModel):
     # Baselines and uncertainty
     ma_window: int = Field(20, ge=1, description="sessions averaged by the moving-average baseline")
     interval: float = Field(0.8, gt=0.0, lt=1.0, description="prediction interval coverage")
+
+    @field_validator("precision", mode="before")
+    @classmethod
+    def _precision_as_text(cls, value: Any) -> Any:
+        """``precision = 32`` in a TOML file means the same as ``"32"``."""
+        return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
 
     @model_validator(mode="after")
     def _price_target_has_no_extras(self) -> ForecastConfig:

@@ -85,6 +85,10 @@ Target = Annotated[
 Device = Annotated[
     Literal["auto", "cpu", "cuda"] | None, typer.Option(help="Where to train (default: auto).")
 ]
+Precision = Annotated[
+    Literal["32", "bf16"] | None,
+    typer.Option(help="Training arithmetic: 32 (float32, default) or bf16 (autocast, CUDA only)."),
+]
 Threads = Annotated[
     int | None,
     typer.Option(
@@ -128,6 +132,7 @@ _CONFIG_OPTIONS = {
     "lr": "learning_rate",
     "target": "target",
     "device": "device",
+    "precision": "precision",
     "threads": "threads",
     "test_start": "test_start",
 }
@@ -256,6 +261,7 @@ def run(
     lr: LearningRate = None,
     target: Target = None,
     device: Device = None,
+    precision: Precision = None,
     threads: Threads = None,
     test_start: TestStart = None,
     config: ConfigFile = None,
@@ -341,6 +347,7 @@ def train(
     lr: LearningRate = None,
     target: Target = None,
     device: Device = None,
+    precision: Precision = None,
     threads: Threads = None,
     test_start: TestStart = None,
     config: ConfigFile = None,
@@ -408,6 +415,7 @@ def backtest_command(
     lr: LearningRate = None,
     target: Target = None,
     device: Device = None,
+    precision: Precision = None,
     threads: Threads = None,
     config: ConfigFile = None,
     exchange: Exchange = "XNYS",

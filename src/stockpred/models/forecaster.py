@@ -86,7 +86,7 @@ class Forecaster:
         cfg = self.config
         history = as_history(prices)
         split = split or chronological_split(history.dates, cfg)
-        device = resolve_device(cfg.device)
+        device = resolve_device(cfg.device, cfg.precision)
         signals = input_signals(history.frame, history.price_column, cfg)
         all_prices = history.prices
         train_o, val_o = split.train_origins(cfg), split.val_origins(cfg)
