@@ -35,6 +35,7 @@ import platform
 import statistics
 import sys
 import time
+import warnings
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -119,6 +120,36 @@ def measure(arrays: Arrays, cfg: ForecastConfig, device: torch.device, epochs: i
     return row
 
 
+def host_syncs(arrays: Arrays, cfg: ForecastConfig, precision: str) -> dict[str, Any]:
+    """Where one CUDA epoch of training steps waits for the GPU (torch's sync-debug "warn")."""
+    from stockpred.training.loop import Adam, cuda_settings, train_steps
+
+    device = torch.device("cuda")
+    cfg = cfg.model_copy(update={"precision": precision})
+    x, y = (torch.from_numpy(a).to(device) for a in arrays[:2])
+    net = LSTMNet(cfg).to(device)
+    optimiser = Adam(net.parameters(), lr=cfg.learning_rate)
+    order = torch.randperm(len(x), device=device)
+    with cuda_settings(device):
+        train_steps(net, optimiser, x[:256], y[:256], torch.arange(256, device=device), cfg)
+        torch.cuda.synchronize()
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            torch.cuda.set_sync_debug_mode("warn")
+            try:
+                train_steps(net, optimiser, x, y, order, cfg)
+            finally:
+                torch.cuda.set_sync_debug_mode("default")
+    syncs = [
+        w for w in caught if "synchroniz" in str(w.message) and "prototype" not in str(w.message)
+    ]
+    return {
+        "steps": -(-len(x) // cfg.batch_size),
+        "host_syncs": len(syncs),
+        "where": sorted({f"{Path(w.filename).name}:{w.lineno}" for w in syncs}),
+    }
+
+
 def load_data(args: argparse.Namespace) -> tuple[PriceHistory, list[PriceHistory], list[str]]:
     """The per-ticker history and the first ``args.pool`` tickers that load cleanly.
 
@@ -190,6 +221,17 @@ def run(args: argparse.Namespace) -> list[dict[str, Any]]:
     )
     models = plan(args, single, pool)
     on_gpu = torch.cuda.is_available()
+    if on_gpu:
+        label, cfg, arrays = models[0]
+        for precision in ("32", "bf16"):
+            emit(
+                {
+                    "kind": "host_syncs",
+                    "model": label,
+                    "precision": precision,
+                    **host_syncs(arrays, cfg, precision),
+                }
+            )
     accel = torch.device("cuda" if on_gpu else "cpu")
     # (side, device, precision, threads, training-window cap, epochs)
     # The GPU rows keep stockpred's default of one CPU thread: the host only queues kernels.

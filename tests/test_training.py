@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -12,6 +13,7 @@ from stockpred.data.loading import PriceHistory
 from stockpred.exceptions import ConfigError
 from stockpred.models.forecaster import Forecaster
 from stockpred.models.lstm import LSTMNet
+from stockpred.training import loop
 from stockpred.training.loop import (
     Adam,
     cuda_settings,
@@ -38,20 +40,35 @@ def test_device_auto_prefers_cuda_when_present(monkeypatch: pytest.MonkeyPatch) 
     assert resolve_device("cuda").type == "cuda"
 
 
-def test_bf16_is_refused_where_training_would_run_on_the_cpu(
+def test_bf16_is_refused_in_one_line_where_the_cpu_cannot_run_it(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    monkeypatch.setattr(loop, "cpu_runs_bf16_lstm", lambda: False)
     for device in ("auto", "cpu"):
-        with pytest.raises(ConfigError, match="bf16 needs a CUDA GPU"):
+        with pytest.raises(ConfigError, match="bf16 needs a CUDA GPU or a CPU with bfloat16"):
             resolve_device(device, "bf16")
     assert resolve_device("cpu", "32").type == "cpu"
+    monkeypatch.setattr(loop, "cpu_runs_bf16_lstm", lambda: True)
+    assert resolve_device("auto", "bf16").type == "cpu"
 
 
 def test_bf16_trains_on_cuda_when_present(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(loop, "cpu_runs_bf16_lstm", lambda: False)  # the GPU does not need it
     assert resolve_device("auto", "bf16").type == "cuda"
     assert resolve_device("cuda", "bf16").type == "cuda"
+
+
+def test_bf16_on_this_cpu_trains_or_is_refused() -> None:
+    """Where the probe says the CPU runs bf16, a fit does; where it says not, a fit would fail."""
+    cfg = ForecastConfig(**{**TINY, "precision": "bf16"})
+    if not loop.cpu_runs_bf16_lstm():
+        with pytest.raises(RuntimeError):  # what resolve_device spares the user
+            _fit(cfg, "cpu")
+        return
+    result, _ = _fit(cfg, "cpu")
+    assert all(np.isfinite(e.val_loss) for e in result.history)
 
 
 def test_precision_accepts_32_as_toml_writes_it_and_bf16_only() -> None:
@@ -194,6 +211,13 @@ def test_cuda_same_seed_same_weights() -> None:
         assert torch.equal(a, b)
 
 
+def _sync_debug_mode(mode: str) -> None:
+    """torch's sync-debug switch, without its "prototype feature" warning."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", "Synchronization debug mode is a prototype")
+        torch.cuda.set_sync_debug_mode(mode)
+
+
 @pytest.mark.cuda
 @pytest.mark.parametrize("precision", ["32", "bf16"])
 def test_cuda_training_steps_never_wait_for_the_gpu(precision: str) -> None:
@@ -202,15 +226,16 @@ def test_cuda_training_steps_never_wait_for_the_gpu(precision: str) -> None:
     x, y = (torch.from_numpy(a).to(device) for a in _data(1024, True))
     net = LSTMNet(cfg).to(device)
     optimiser = Adam(net.parameters(), lr=cfg.learning_rate)
+    order = torch.randperm(1024, device=device)
     with cuda_settings(device):
         # One step first: cuDNN's one-off set-up may wait, a step must not.
         train_steps(net, optimiser, x[:64], y[:64], torch.arange(64, device=device), cfg)
         torch.cuda.synchronize()
-        torch.cuda.set_sync_debug_mode("error")
         try:
-            total = train_steps(net, optimiser, x, y, torch.randperm(1024, device=device), cfg)
+            _sync_debug_mode("error")  # any host sync now raises
+            total = train_steps(net, optimiser, x, y, order, cfg)
         finally:
-            torch.cuda.set_sync_debug_mode("default")
+            _sync_debug_mode("default")
     assert total.device.type == "cuda"
     assert 0.0 < float(total) < float("inf")
 
