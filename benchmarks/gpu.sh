@@ -33,8 +33,8 @@ DATA=()
 nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader \
     >"$OUT/nvidia-smi.txt" 2>&1 || true
 cat "$OUT/nvidia-smi.txt"
-echo "== CUDA-marked tests"
-timeout 120 "$PY" -m pytest -p no:cacheprovider -m cuda -rs tests/test_training.py 2>&1 |
+echo "== CUDA-marked tests, and the CPU-side tests of the device path (cuDNN settings, bf16)"
+timeout 120 "$PY" -m pytest -p no:cacheprovider -rs -k "cuda or bf16" tests/test_training.py 2>&1 |
     tee "$OUT/cuda-tests.txt"
 tests=${PIPESTATUS[0]}
 echo "== throughput"
