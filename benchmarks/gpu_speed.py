@@ -21,8 +21,9 @@ Models (same data on both devices):
 GPU rows: batch 256 / 1024 / 4096 × ``--precision 32`` and ``bf16``. CPU rows: the same
 batches at float32, at 1 thread (stockpred's default) and at every core, over at most
 ``--cpu-cap`` training windows (throughput does not depend on how many there are) and fewer
-epochs, to stay short. GPU rows keep stockpred's default of one CPU thread (the host only
-queues kernels there).
+epochs, to stay short; then bf16 autocast on the CPU at 1 thread. GPU rows keep
+stockpred's default of one CPU thread (the host only queues kernels there). A
+``host_syncs`` row counts where one CUDA epoch of training steps waits for the GPU.
 """
 
 from __future__ import annotations
@@ -244,8 +245,8 @@ def run(args: argparse.Namespace) -> list[dict[str, Any]]:
         ("cpu", cpu, "32", t, args.cpu_cap, args.cpu_epochs)
         for t in sorted({1, os.cpu_count() or 1})
     ]
-    # Last, so the budget cuts it first: does CPU autocast bf16 run on this host at all?
-    # (stockpred refuses it; on AVX2 CPUs oneDNN has no bf16 LSTM.)
+    # Last, so the budget cuts it first: CPU autocast bf16, which stockpred allows where a
+    # probe step runs (on AVX2 CPUs oneDNN has no bf16 LSTM and these rows fail).
     jobs.append(("cpu", cpu, "bf16", 1, args.cpu_cap, args.cpu_epochs))
     for side, device, precision, threads, cap, epochs in jobs:
         for label, cfg, arrays in models:

@@ -33,9 +33,9 @@ VAL_CHUNK = 16_384  # validation in a few large passes; bounded memory for long 
 def resolve_device(name: str, precision: str = "32") -> torch.device:
     """``auto`` picks CUDA when present; CUDA without one, or bf16 where it cannot run, is an error.
 
-    bf16 on the CPU runs under CPU autocast where the processor has bfloat16 units: on a
-    16-core Xeon it trained the default network 1.9× faster than float32 at one thread with
-    the same validation loss (benchmarks/gpu-results.md). Elsewhere (this project's AVX2
+    bf16 on the CPU runs under CPU autocast where the processor has bfloat16 units: on the
+    Xeon host of an H200 machine it trained 1.2-3.4× faster than float32 at one thread, same
+    validation loss (benchmarks/gpu-results.md). Elsewhere (this project's AVX2
     machines) oneDNN has no bf16 LSTM and torch fails on the first batch with "could not
     create a primitive descriptor", so it is refused here in one line instead.
     """
@@ -80,8 +80,9 @@ def cuda_settings(device: torch.device) -> Iterator[None]:
       GPU as on the CPU (a CUDA test checks it); it constrains convolution algorithms only,
       so the LSTM pays nothing for it.
     * ``allow_tf32=False``: ``--precision 32`` means IEEE float32 in cuDNN's LSTM too, so
-      CUDA and CPU fits agree; ``--precision bf16`` is the fast, explicit option. (cuBLAS
-      float32 matmuls, the head, are IEEE by torch's own default.)
+      CUDA and CPU fits agree (a CUDA test checks it); lower precision is asked for
+      explicitly with ``--precision bf16``. cuBLAS float32 matmuls (the head) are IEEE by
+      torch's own default.
     """
     if device.type != "cuda":
         yield
