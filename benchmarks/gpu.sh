@@ -34,7 +34,7 @@ nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader \
     >"$OUT/nvidia-smi.txt" 2>&1 || true
 cat "$OUT/nvidia-smi.txt"
 echo "== CUDA-marked tests, and the CPU-side tests of the device path (cuDNN settings, bf16)"
-timeout 120 "$PY" -m pytest -p no:cacheprovider -rs -k "cuda or bf16" tests/test_training.py 2>&1 |
+timeout 120 "$PY" -m pytest -p no:cacheprovider -rs -k "cuda or bf16" tests/training/test_loop.py 2>&1 |
     tee "$OUT/cuda-tests.txt"
 tests=${PIPESTATUS[0]}
 echo "== throughput"

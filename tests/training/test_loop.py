@@ -23,7 +23,7 @@ from stockpred.training.loop import (
 )
 from stockpred.training.result import TrainResult
 
-from .conftest import TINY
+from ..conftest import TINY
 
 
 def test_device_auto_and_cpu_resolve_on_a_cpu_machine(monkeypatch: pytest.MonkeyPatch) -> None:
