@@ -15,24 +15,15 @@ import typer
 from stockpred.cli.options import (
     AsJson,
     Csv,
-    DateFormat,
     Days,
-    End,
-    Exchange,
     Force,
-    MaxFilled,
-    MaxGap,
     Out,
     Quiet,
-    Source,
-    Start,
-    StoreOpt,
-    Strict,
     Ticker,
     Tickers,
     TickersFile,
     config_options,
-    data_args,
+    loading_options,
 )
 from stockpred.cli.show import (
     forecast_table,
@@ -83,23 +74,15 @@ def _ticker_list(
 
 
 @config_options()
+@loading_options
 def run(
     config: ForecastConfig,
+    loading: dict[str, Any],
     tickers: Tickers = None,
-    csv: Csv = None,
-    source: Source = None,
-    store: StoreOpt = None,
     tickers_file: TickersFile = None,
     out: Out = None,
     force: Force = False,
     days: Days = 10,
-    exchange: Exchange = "XNYS",
-    strict: Strict = False,
-    max_gap: MaxGap = 5,
-    max_filled: MaxFilled = 2.0,
-    date_format: DateFormat = None,
-    start: Start = None,
-    end: End = None,
     as_json: AsJson = False,
     quiet: Quiet = False,
 ) -> None:
@@ -113,10 +96,7 @@ def run(
     from stockpred.runs import leaderboard, run_pipeline
 
     console = make_console(as_json)
-    names = _ticker_list(tickers, tickers_file, csv)
-    loading = data_args(
-        csv, source, store, exchange, strict, max_gap, start, end, max_filled, date_format
-    )
+    names = _ticker_list(tickers, tickers_file, loading["csv"])
     histories = [_load(name, loading) for name in names]  # all data checked before any training
     several = len(histories) > 1
     base = out or Path("runs") / ("leaderboard" if several else histories[0].ticker)
@@ -157,21 +137,13 @@ def run(
 
 
 @config_options()
+@loading_options
 def train(
     config: ForecastConfig,
+    loading: dict[str, Any],
     ticker: Ticker = None,
-    csv: Csv = None,
-    source: Source = None,
-    store: StoreOpt = None,
     out: Out = None,
     force: Force = False,
-    exchange: Exchange = "XNYS",
-    strict: Strict = False,
-    max_gap: MaxGap = 5,
-    max_filled: MaxFilled = 2.0,
-    date_format: DateFormat = None,
-    start: Start = None,
-    end: End = None,
     quiet: Quiet = False,
 ) -> None:
     """Train and save a model folder (OUT/model) without evaluating it."""
@@ -180,10 +152,7 @@ def train(
     from stockpred.runs import train_only
 
     console = make_console(False)
-    loading = data_args(
-        csv, source, store, exchange, strict, max_gap, start, end, max_filled, date_format
-    )
-    history = _load(_ticker_list([ticker] if ticker else None, None, csv)[0], loading)
+    history = _load(_ticker_list([ticker] if ticker else None, None, loading["csv"])[0], loading)
     say_data(console, history)
     folder = out or Path("runs") / history.ticker
     with reserve(folder, "train", force=force):  # checked and locked before training
@@ -197,12 +166,11 @@ def train(
 
 
 @config_options(exclude=("test_start",))
+@loading_options
 def backtest(
     config: ForecastConfig,
+    loading: dict[str, Any],
     ticker: Ticker = None,
-    csv: Csv = None,
-    source: Source = None,
-    store: StoreOpt = None,
     out: Annotated[
         Path | None, typer.Option("--out", help="Folder to write (default: runs/TICKER-backtest).")
     ] = None,
@@ -224,13 +192,6 @@ def backtest(
     short: Annotated[
         bool, typer.Option("--short", help="Go short below -threshold instead of flat.")
     ] = False,
-    exchange: Exchange = "XNYS",
-    strict: Strict = False,
-    max_gap: MaxGap = 5,
-    max_filled: MaxFilled = 2.0,
-    date_format: DateFormat = None,
-    start: Start = None,
-    end: End = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print summary.json on stdout.")] = False,
     quiet: Quiet = False,
 ) -> None:
@@ -244,10 +205,7 @@ def backtest(
     from stockpred.runs import backtest_run
 
     console = make_console(as_json)
-    loading = data_args(
-        csv, source, store, exchange, strict, max_gap, start, end, max_filled, date_format
-    )
-    history = _load(_ticker_list([ticker] if ticker else None, None, csv)[0], loading)
+    history = _load(_ticker_list([ticker] if ticker else None, None, loading["csv"])[0], loading)
     say_data(console, history)
     folder = out or Path("runs") / f"{history.ticker}-backtest"
     with reserve(folder, "backtest", force=force):  # checked and locked before training
