@@ -5,8 +5,19 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Literal
 
-import tomllib
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10: the same parser, from PyPI (a conditional dependency)
+    import tomli as tomllib  # type: ignore[no-redef]
 
 from stockpred.exceptions import ConfigError
 
@@ -14,7 +25,8 @@ Target = Literal["return", "price"]
 Feature = Literal["volume", "range", "rsi", "macd", "bollinger", "atr"]
 INDICATORS = ("rsi", "macd", "bollinger", "atr")
 Device = Literal["auto", "cpu", "cuda"]
-LossName = Literal["mae", "mse"]
+Precision = Literal["32", "bf16"]
+Loss = Literal["mae", "mse"]
 TrainLoss = Literal["mse", "mae", "huber"]
 IntervalMethod = Literal["constant", "garch", "volatility"]
 
@@ -54,6 +66,12 @@ class ForecastConfig(BaseModel):
     grad_clip: float = Field(1.0, gt=0.0, description="Largest gradient norm per step.")
     seed: int = Field(0, description="Random seed: same seed, same weights on the CPU.")
     device: Device = Field("auto", description="Where to train; auto takes CUDA when present.")
+    # bf16 runs each forward pass under torch.autocast (bfloat16 matrix products, float32
+    # weights, optimiser state and loss): on CUDA, or on a CPU with bfloat16 units
+    # (training/loop.py resolve_device says why and measures).
+    precision: Precision = Field(
+        "32", description="Training arithmetic: 32 (float32) or bf16 (autocast)."
+    )
     # One CPU thread: the LSTM syncs its threads at every time step, and per-step matmuls this
     # small cannot pay for it; with the other core busy, 2 threads collapse (README,
     # "Performance"). 0 means torch's default (one per core).
@@ -75,6 +93,26 @@ class ForecastConfig(BaseModel):
         20, ge=1, description="Sessions averaged by the moving-average baseline."
     )
     interval: float = Field(0.8, gt=0.0, lt=1.0, description="Coverage of the prediction interval.")
+    # The verdict's Diebold-Mariano test and the numbers its sentence quotes use one loss.
+    loss: Loss = Field(
+        "mae", description="Loss the verdict tests and quotes: absolute (mae) or squared (mse)."
+    )
+
+    @field_validator("test_start")
+    @classmethod
+    def _test_start_is_a_date(cls, value: str | None) -> str | None:
+        """A ConfigError (not pydantic's) so the message names the option."""
+        from stockpred.data.dates import check_date
+
+        stamp = check_date("--test-start", value)
+        return None if stamp is None else str(stamp.date())
+
+    @field_validator("precision", mode="before")
+    @classmethod
+    def _precision_as_text(cls, value: Any) -> Any:
+        """``precision = 32`` in a TOML file means the same as ``"32"``."""
+        return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+
     # The volatility-aware interval by measurement (benchmarks/accuracy.py, 51 tickers 2010-2017):
     # Winkler score below the constant interval's on 90 % of tickers (median ratio 0.936).
     interval_method: IntervalMethod = Field(
@@ -84,7 +122,6 @@ class ForecastConfig(BaseModel):
     train_loss: TrainLoss = Field(
         "mse", description="Training loss on standardised targets: mse, mae or huber."
     )
-    loss: LossName = Field("mae", description="Loss of the validation gate and the verdict.")
 
     @property
     def dm_loss(self) -> Literal["absolute", "squared"]:

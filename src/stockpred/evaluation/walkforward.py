@@ -49,6 +49,7 @@ class WalkForward:
     interval: float
     interval_method: str
     forecasts: pd.DataFrame  # fold, step, date, origin, actual, previous, scale, models…
+    loss: str = "mae"  # the verdict's loss (ForecastConfig.loss)
     gates: list[dict[str, Any]] = field(default_factory=list)  # validation gates, fold by fold
 
     def metrics(self) -> pd.DataFrame:
@@ -111,6 +112,7 @@ def walk_forward(
         config.interval,
         config.interval_method,
         pd.concat(parts, ignore_index=True),
+        config.loss,
         gates,
     )
 
@@ -134,14 +136,17 @@ def _step_rows(
     scale: float,
     step: int,
 ) -> pd.DataFrame:
-    """Step ``step``'s forecasts of every test session of the fold, with each model's interval."""
+    """Step ``step``'s forecasts of every observed test session of the fold, with intervals.
+
+    Sessions cleaning filled in are left out: a copied price is no move to forecast.
+    """
     first = len(origins) - (fold.test_end - fold.test_start) - step + 1
     rows = slice(first, first + fold.test_end - fold.test_start)
     o = origins[rows]
     bounds: dict[str, np.ndarray] = {}
     for label, (lower, upper) in bands.items():
         bounds |= {f"{label}_lower": lower[rows, step - 1], f"{label}_upper": upper[rows, step - 1]}
-    return pd.DataFrame(
+    table = pd.DataFrame(
         {
             "fold": fold.number,
             "step": step,
@@ -154,3 +159,4 @@ def _step_rows(
             **bounds,
         }
     )
+    return table[history.observed[o + step]].reset_index(drop=True)

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from stockpred import __version__
-from stockpred.artifacts import atomic_dir, load_model, save_model
+from stockpred.artifacts import load_model, save_model
 from stockpred.config import ForecastConfig
 from stockpred.data.calendar import next_sessions, sessions_after
 from stockpred.data.history import PriceHistory, as_history
@@ -23,6 +23,7 @@ from stockpred.models.context import context_from_dict, context_of, context_to_d
 from stockpred.models.gate import Gate, fit_gate
 from stockpred.models.numpy_lstm import check_weights, lstm_forward
 from stockpred.models.volatility import INTERVAL_METHODS, Garch, IntervalModel
+from stockpred.run_folder import output_folder
 from stockpred.splits import Mode, Split, chronological_split
 from stockpred.training.result import TrainResult
 
@@ -285,6 +286,8 @@ class Forecaster(Estimator):
             forecasts,
             self.meta_["naive_mae_train"],
             gate=self.gate_,
+            observed=history.observed,
+            loss=self.config.loss,
         )
         evaluation.intervals = self.compare_intervals(history, origins, forecasts[self.name])
         return evaluation
@@ -358,7 +361,7 @@ class Forecaster(Estimator):
                 "future_sessions": [str(d.date()) for d in self._saved_sessions()],
             },
         }
-        with atomic_dir(target) as tmp:
+        with output_folder(target, "model") as tmp:
             save_model(tmp, self.weights_, documents)
         return target
 
