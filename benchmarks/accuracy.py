@@ -1,6 +1,7 @@
 """Is stockpred's forecast ever worse than the random walk? Point forecasts over 50+1 tickers.
 
 Usage: python benchmarks/accuracy.py [--tickers N] [--start DATE] [--out results.jsonl]
+       python benchmarks/accuracy.py --features [--market SPY_FILE] (the input ablation)
 
 The first N tickers (alphabetical) of ../shared/data/us-daily and the bundled MSFT sample
 are each fitted with the default config and evaluated on their own test span. For every
@@ -24,6 +25,7 @@ import numpy as np
 from stockpred.config import ForecastConfig
 from stockpred.data.history import PriceHistory
 from stockpred.data.loading import load_prices
+from stockpred.data.market import load_market, with_market
 from stockpred.exceptions import StockpredError
 from stockpred.models.baselines import default_baselines
 from stockpred.models.forecaster import Forecaster
@@ -31,9 +33,15 @@ from stockpred.models.forecaster import Forecaster
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data" / "us-daily"
 
 
-def histories(data_dir: Path, count: int, start: str | None) -> list[PriceHistory]:
-    """The bundled MSFT sample and the first ``count`` loadable shared tickers."""
-    out = [load_prices("MSFT")]
+def histories(
+    data_dir: Path, count: int, start: str | None, market: str | None = None
+) -> list[PriceHistory]:
+    """The bundled MSFT sample and the first ``count`` loadable shared tickers.
+
+    With ``market`` (a ticker or file), each carries that index aligned on its sessions;
+    the sample then starts at ``start`` too, so that the index can cover it.
+    """
+    out = [load_prices("MSFT", start=start if market else None)]
     for path in sorted(data_dir.glob("*.csv.gz")):
         if len(out) > count:
             break
@@ -41,7 +49,10 @@ def histories(data_dir: Path, count: int, start: str | None) -> list[PriceHistor
             out.append(load_prices(path.name.split(".")[0], csv=path, start=start))
         except StockpredError as exc:
             print(f"skipped {path.name}: {exc}")
-    return out
+    if market is None:
+        return out
+    index = load_market(market, {"start": start})
+    return [with_market(h, index) for h in out]
 
 
 def point_row(history: PriceHistory, cfg: ForecastConfig) -> dict[str, Any]:
@@ -187,6 +198,9 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=None, help="append rows as JSON lines")
     parser.add_argument("--features", action="store_true", help="the feature ablation instead")
     parser.add_argument("--train-loss", action="store_true", help="mse, mae, huber instead")
+    parser.add_argument(
+        "--market", default=None, help="with --features: none vs this index (file or ticker)"
+    )
     args = parser.parse_args()
     cfg = ForecastConfig(device="cpu")
     print(f"load before: {os.getloadavg()}")
@@ -197,7 +211,13 @@ def main() -> None:
             if args.features
             else TRAIN_LOSS_SETS
         )
-        data = histories(args.data_dir, args.tickers, args.start)
+        market = args.market if args.features else None
+        if market:  # the market row beside 'none', on the same tickers and sessions
+            variants = {
+                "none": variants["none"],
+                "market": {"features": ("market",), "market": market},
+            }
+        data = histories(args.data_dir, args.tickers, args.start, market)
         rows = [feature_row(h, cfg, variants) for h in data]
         print(
             f"{len(rows)} tickers in {time.perf_counter() - started:.0f} s, load {os.getloadavg()}"

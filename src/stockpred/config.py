@@ -22,7 +22,7 @@ except ModuleNotFoundError:  # Python 3.10: the same parser, from PyPI (a condit
 from stockpred.exceptions import ConfigError
 
 Target = Literal["return", "price"]
-Feature = Literal["volume", "range", "rsi", "macd", "bollinger", "atr"]
+Feature = Literal["volume", "range", "rsi", "macd", "bollinger", "atr", "market"]
 INDICATORS = ("rsi", "macd", "bollinger", "atr")
 Device = Literal["auto", "cpu", "cuda"]
 Precision = Literal["32", "bf16"]
@@ -46,6 +46,10 @@ class ForecastConfig(BaseModel):
     target: Target = Field("return", description="Model the next log-return or the price level.")
     features: tuple[Feature, ...] = Field(
         (), description="Extra inputs beside the returns (repeat the option for both)."
+    )
+    market: str | None = Field(
+        None,
+        description="Index ticker or price file whose daily return is an extra input.",
     )
     # Network
     hidden: int = Field(32, ge=1, le=2048, description="LSTM hidden units per layer.")
@@ -127,6 +131,19 @@ class ForecastConfig(BaseModel):
     def dm_loss(self) -> Literal["absolute", "squared"]:
         """The Diebold–Mariano loss that ``loss`` names."""
         return "absolute" if self.loss == "mae" else "squared"
+
+    @model_validator(mode="before")
+    @classmethod
+    def _market_is_a_feature(cls, values: Any) -> Any:
+        """``--market SPY`` alone adds the ``market`` input; the input alone needs an index."""
+        if not isinstance(values, dict):
+            return values
+        features = tuple(values.get("features") or ())
+        if values.get("market") and "market" not in features:
+            values = {**values, "features": (*features, "market")}
+        elif "market" in features and not values.get("market"):
+            raise ValueError("the 'market' feature needs an index: pass --market TICKER")
+        return values
 
     @model_validator(mode="after")
     def _price_target_has_no_extras(self) -> ForecastConfig:

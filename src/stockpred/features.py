@@ -17,6 +17,7 @@ import pandas as pd
 from numpy.lib.stride_tricks import sliding_window_view
 
 from stockpred.config import INDICATORS, ForecastConfig
+from stockpred.data.market import check_market_covers, market_prices
 from stockpred.indicators import indicator_columns
 from stockpred.splits import Split
 
@@ -39,6 +40,9 @@ def input_signals(frame: pd.DataFrame, price_column: str, cfg: ForecastConfig) -
         )
     indicators = tuple(f for f in cfg.features if f in INDICATORS)
     columns += indicator_columns(frame, price_column, indicators)
+    if "market" in cfg.features:
+        # After the index's last price the column is NaN: scaled to 0, the training mean.
+        columns.append(_log_change(market_prices(frame, cfg.market)))
     return np.stack(columns, axis=1)
 
 
@@ -140,6 +144,8 @@ class Dataset:
     @classmethod
     def build(cls, history: PriceHistory, cfg: ForecastConfig, split: Split) -> Dataset:
         """Signals and targets of ``history``, scaled by a scaler fitted on the training span."""
+        if "market" in cfg.features:
+            check_market_covers(history, split.train_end, cfg.market)
         signals = input_signals(history.frame, history.price_column, cfg)
         prices = history.prices
         # Filled sessions are inputs, never targets: a copied price is no move to learn.

@@ -54,10 +54,13 @@ def register(app: typer.Typer) -> None:
     app.command()(predict)
 
 
-def _load(ticker: str | None, args: dict[str, Any]) -> PriceHistory:
+def _load(ticker: str | None, args: dict[str, Any], market: str | None = None) -> PriceHistory:
+    """The ticker's prices, with the ``market`` index aligned on them when one is named."""
     from stockpred.data.loading import load_prices
+    from stockpred.data.market import load_market, with_market
 
-    return load_prices(ticker, **args)
+    history = load_prices(ticker, **args)
+    return history if market is None else with_market(history, load_market(market, args))
 
 
 def _ticker_list(
@@ -98,7 +101,9 @@ def run(
 
     console = make_console(as_json)
     names = _ticker_list(tickers, tickers_file, loading["csv"])
-    histories = [_load(name, loading) for name in names]  # all data checked before any training
+    histories = [
+        _load(name, loading, config.market) for name in names
+    ]  # all data checked before any training
     several = len(histories) > 1
     base = out or Path("runs") / ("leaderboard" if several else histories[0].ticker)
     results = []
@@ -153,7 +158,8 @@ def train(
     from stockpred.runs import train_only
 
     console = make_console(False)
-    history = _load(_ticker_list([ticker] if ticker else None, None, loading["csv"])[0], loading)
+    name = _ticker_list([ticker] if ticker else None, None, loading["csv"])[0]
+    history = _load(name, loading, config.market)
     say_data(console, history)
     folder = out or Path("runs") / history.ticker
     with reserve(folder, "train", force=force):  # checked and locked before training
@@ -206,7 +212,8 @@ def backtest(
     from stockpred.runs import backtest_run
 
     console = make_console(as_json)
-    history = _load(_ticker_list([ticker] if ticker else None, None, loading["csv"])[0], loading)
+    name = _ticker_list([ticker] if ticker else None, None, loading["csv"])[0]
+    history = _load(name, loading, config.market)
     say_data(console, history)
     folder = out or Path("runs") / f"{history.ticker}-backtest"
     with reserve(folder, "backtest", force=force):  # checked and locked before training
@@ -263,7 +270,7 @@ def evaluate(run_dir: RunDir, csv: Csv = None, as_json: AsJson = False) -> None:
             f"the run's prices came from {loading['csv']}, which is no longer there; "
             "pass --csv FILE with the same prices"
         )
-    history = _load(fc.meta_["ticker"], loading)
+    history = _load(fc.meta_["ticker"], loading, fc.config.market)
     evaluation = fc.evaluate(history)
     notes = run_warnings(fc, history)
     metrics = write_metrics(run_dir, fc, evaluation, notes)
@@ -294,7 +301,8 @@ def predict(
     fc = _load_run(run_dir)
     history = None
     if csv is not None:
-        history = _load(fc.meta_["ticker"], {"csv": str(csv), "exchange": fc.meta_["exchange"]})
+        args = {"csv": str(csv), "exchange": fc.meta_["exchange"]}
+        history = _load(fc.meta_["ticker"], args, fc.config.market)
     forecast = fc.predict(history, days=days)
     target = out or run_dir / FORECAST
     write_forecast(target, forecast)
