@@ -18,7 +18,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import Series, fail, save_dataset
 
 from stockpred import ForecastConfig, load_prices
-from stockpred.features import chronological_split
+from stockpred.splits import chronological_split
 
 US_DAILY = Path(__file__).resolve().parents[3] / "shared" / "data" / "us-daily"
 

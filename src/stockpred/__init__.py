@@ -18,9 +18,17 @@ __all__ = [
     "Evaluation",
     "ForecastConfig",
     "Forecaster",
+    "InsufficientHistory",
     "NotFittedError",
     "PriceHistory",
+    "ProviderError",
+    "ProviderUnavailable",
+    "RateLimited",
+    "StaleDataWarning",
     "StockpredError",
+    "StoreError",
+    "TickerNotFound",
+    "ValidationError",
     "__version__",
     "load_prices",
 ]
@@ -29,25 +37,42 @@ _LAZY = {
     "ForecastConfig": "stockpred.config",
     "Forecaster": "stockpred.models.forecaster",
     "Evaluation": "stockpred.evaluation.metrics",
-    "PriceHistory": "stockpred.data.loading",
+    "PriceHistory": "stockpred.data.history",
     "load_prices": "stockpred.data.loading",
     "StockpredError": "stockpred.exceptions",
     "DataError": "stockpred.exceptions",
     "ConfigError": "stockpred.exceptions",
     "NotFittedError": "stockpred.exceptions",
     "ArtifactError": "stockpred.exceptions",
+    "InsufficientHistory": "stockpred.exceptions",
+    "ProviderError": "stockpred.exceptions",
+    "ProviderUnavailable": "stockpred.exceptions",
+    "RateLimited": "stockpred.exceptions",
+    "StaleDataWarning": "stockpred.exceptions",
+    "StoreError": "stockpred.exceptions",
+    "TickerNotFound": "stockpred.exceptions",
+    "ValidationError": "stockpred.exceptions",
 }
 
 if TYPE_CHECKING:
     from stockpred.config import ForecastConfig
-    from stockpred.data.loading import PriceHistory, load_prices
+    from stockpred.data.history import PriceHistory
+    from stockpred.data.loading import load_prices
     from stockpred.evaluation.metrics import Evaluation
     from stockpred.exceptions import (
         ArtifactError,
         ConfigError,
         DataError,
+        InsufficientHistory,
         NotFittedError,
+        ProviderError,
+        ProviderUnavailable,
+        RateLimited,
+        StaleDataWarning,
         StockpredError,
+        StoreError,
+        TickerNotFound,
+        ValidationError,
     )
     from stockpred.models.forecaster import Forecaster
 

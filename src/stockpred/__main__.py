@@ -1,5 +1,6 @@
 """python -m stockpred."""
 
-from stockpred.cli.app import main
+from stockpred.cli.main import main
 
-main()
+if __name__ == "__main__":
+    main()

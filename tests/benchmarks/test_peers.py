@@ -10,9 +10,9 @@ import pandas as pd
 import pytest
 
 from stockpred import ForecastConfig
-from stockpred.features import chronological_split
+from stockpred.splits import chronological_split
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks" / "peers"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks" / "peers"))
 
 from common import Series, load_dataset, save_dataset
 from score import accuracy

@@ -1,10 +1,10 @@
 from __future__ import annotations
 
 from stockpred import ForecastConfig, Forecaster
-from stockpred.data.loading import PriceHistory
+from stockpred.data.history import PriceHistory
 from stockpred.report.holdout import ReportInputs, render_report
 
-from .conftest import TINY
+from ..conftest import TINY
 
 
 def test_report_is_self_contained_and_states_the_verdict(msft: PriceHistory) -> None:
