@@ -15,6 +15,7 @@ import sys
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -87,6 +88,7 @@ class Clock:
 
     start: float = field(default_factory=time.perf_counter)
     checks: list[tuple[float, float]] = field(default_factory=list)
+    trained: float | None = None  # perf_counter when training ended (Lightning's on_train_end)
 
     def check(self, val_loss: float) -> None:
         """Record one validation pass."""
@@ -97,6 +99,24 @@ class Clock:
         if not self.checks:
             return None
         return min(self.checks, key=lambda c: c[1])[0]
+
+
+def lightning_clock(clock: Clock, metric: str) -> Any:
+    """A Lightning callback recording each validation pass's ``metric`` and when training ended.
+
+    For the peers' venv only (imports Lightning when called); the sanity check is not a pass.
+    """
+    import pytorch_lightning as pl
+
+    class ValidationClock(pl.Callback):
+        def on_validation_epoch_end(self, trainer: pl.Trainer, module: pl.LightningModule) -> None:
+            if not trainer.sanity_checking and metric in trainer.callback_metrics:
+                clock.check(float(trainer.callback_metrics[metric]))
+
+        def on_train_end(self, trainer: pl.Trainer, module: pl.LightningModule) -> None:
+            clock.trained = time.perf_counter()
+
+    return ValidationClock()
 
 
 @dataclass

@@ -20,7 +20,15 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import Clock, RunRecord, dataset_name, load_dataset, one_thread, runner_args
+from common import (
+    Clock,
+    RunRecord,
+    dataset_name,
+    lightning_clock,
+    load_dataset,
+    one_thread,
+    runner_args,
+)
 
 SYSTEMS = ["darts", "darts-rin"]
 WINDOW = 60
@@ -41,13 +49,6 @@ def main() -> None:
     torch.set_num_threads(1)
     dataset = load_dataset(a.data)
     clock = Clock()
-
-    class ValidationClock(pl.Callback):
-        """Time and loss of each validation pass (not the sanity check)."""
-
-        def on_validation_epoch_end(self, trainer: pl.Trainer, module: pl.LightningModule) -> None:
-            if not trainer.sanity_checking:
-                clock.check(float(trainer.callback_metrics["val_loss"]))
 
     rin = a.system == "darts-rin"
     full = [TimeSeries.from_values(s.prices.astype(np.float32)) for s in dataset]
@@ -70,7 +71,7 @@ def main() -> None:
             "enable_model_summary": False,
             "logger": False,
             "enable_checkpointing": False,
-            "callbacks": [ValidationClock()],
+            "callbacks": [lightning_clock(clock, "val_loss")],
         },
     )
     clock.start = time.perf_counter()

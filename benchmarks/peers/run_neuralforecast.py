@@ -24,7 +24,15 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import Clock, RunRecord, dataset_name, load_dataset, one_thread, runner_args
+from common import (
+    Clock,
+    RunRecord,
+    dataset_name,
+    lightning_clock,
+    load_dataset,
+    one_thread,
+    runner_args,
+)
 
 SYSTEMS = ["nf-robust", "nf-minmax"]
 WINDOW = 60
@@ -47,18 +55,6 @@ def main() -> None:
     (n_val,) = {s.val_end - s.train_end for s in dataset}  # one split shape for every series
     (n_test,) = {len(s.prices) - s.val_end for s in dataset}
     clock = Clock()
-    trained: list[float] = []
-
-    class ValidationClock(pl.Callback):
-        """Time and loss of each validation pass, and when training ended."""
-
-        def on_validation_epoch_end(self, trainer: pl.Trainer, module: pl.LightningModule) -> None:
-            if not trainer.sanity_checking and "valid_loss" in trainer.callback_metrics:
-                clock.check(float(trainer.callback_metrics["valid_loss"]))
-
-        def on_train_end(self, trainer: pl.Trainer, module: pl.LightningModule) -> None:
-            trained.append(time.perf_counter())
-
     n_train = sum(s.train_end - WINDOW for s in dataset)
     windows_per_step = 128
     steps_per_epoch = max(1, math.ceil(n_train / windows_per_step))
@@ -79,7 +75,7 @@ def main() -> None:
         enable_model_summary=False,
         logger=False,
         enable_checkpointing=False,
-        callbacks=[ValidationClock()],
+        callbacks=[lightning_clock(clock, "valid_loss")],
     )
     df = pd.concat(
         pd.DataFrame({"unique_id": s.ticker, "ds": np.arange(len(s.prices)), "y": s.prices})
@@ -91,13 +87,16 @@ def main() -> None:
         df, val_size=n_val, test_size=n_test, n_windows=None, step_size=1, refit=False
     )
     done = time.perf_counter()
+    if clock.trained is None:
+        raise SystemExit("neuralforecast: training never reported its end")
+    trained = clock.trained
     order = {s.ticker: i for i, s in enumerate(dataset)}  # the data file's ticker order
     cv = cv.assign(rank=cv["unique_id"].map(order)).sort_values(["rank", "ds"])
     predictions = cv["LSTM"].to_numpy(dtype=np.float64)
     expected = np.concatenate([s.prices[s.val_end :] for s in dataset])
     if len(predictions) != len(expected) or not np.allclose(cv["y"].to_numpy(), expected):
         raise SystemExit("neuralforecast's test rows are not the benchmark's test sessions")
-    fit_s = trained[-1] - clock.start
+    fit_s = trained - clock.start
     steps = a.epochs * steps_per_epoch
     RunRecord(
         system=a.system,
@@ -110,7 +109,7 @@ def main() -> None:
         windows_seen=steps * windows_per_step,
         fit_s=fit_s,
         best_val_s=clock.to_best(),
-        infer_s=done - trained[-1],
+        infer_s=done - trained,
         import_s=import_s,
         predictions=predictions.tolist(),
         val_checks=clock.checks,
