@@ -1,0 +1,157 @@
+"""Writes under failure: a step that fails inside a run leaves no folder, no temporary folder,
+and an earlier run folder at the same path byte for byte as it was."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from stockpred import ForecastConfig, Forecaster
+from stockpred.artifacts import atomic_dir
+from stockpred.data.loading import PriceHistory
+from stockpred.runs import REPORT, run_pipeline, train_only, write_backtest
+
+from .conftest import TINY
+
+CFG = ForecastConfig(**{**TINY, "epochs": 1})
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    """Every file below ``folder`` (hidden ones too) with its bytes."""
+    return {str(p.relative_to(folder)): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+
+
+class DiskFull(OSError):
+    """The failure we inject: what a full disk or a vanished mount raises mid-write."""
+
+
+def fail_writing(monkeypatch: pytest.MonkeyPatch, name: str) -> None:
+    """Make writing a file called ``name`` fail, wherever it is written."""
+    real = Path.write_text
+
+    def write_text(self: Path, *args: object, **kwargs: object) -> int:
+        if self.name == name:
+            raise DiskFull(28, "No space left on device")
+        return real(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Path, "write_text", write_text)
+
+
+def fail_saving_the_model(monkeypatch: pytest.MonkeyPatch) -> None:
+    def save(self: Forecaster, path: object) -> Path:
+        raise DiskFull(28, "No space left on device")
+
+    monkeypatch.setattr(Forecaster, "save", save)
+
+
+def write_then_fail(target: Path, error: BaseException) -> None:
+    """Start writing a folder through atomic_dir, then fail half-way."""
+    with atomic_dir(target) as tmp:
+        (tmp / "metrics.json").write_text("{")
+        raise error
+
+
+def test_atomic_dir_removes_its_temporary_folder_on_error(tmp_path: Path) -> None:
+    with pytest.raises(DiskFull):
+        write_then_fail(tmp_path / "run", DiskFull(28, "No space left on device"))
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_atomic_dir_leaves_an_existing_folder_byte_identical(tmp_path: Path) -> None:
+    target = tmp_path / "run"
+    (target / "model").mkdir(parents=True)
+    (target / "metrics.json").write_text('{"mae": 1.0}')
+    (target / "model" / "weights.safetensors").write_bytes(b"\x00\x01weights")
+    before = snapshot(tmp_path)
+    with pytest.raises(KeyboardInterrupt):  # an interrupted run too
+        write_then_fail(target, KeyboardInterrupt())
+    assert snapshot(tmp_path) == before
+    assert [p.name for p in tmp_path.iterdir()] == ["run"]
+
+
+def test_atomic_dir_replaces_a_folder_whole_on_success(tmp_path: Path) -> None:
+    target = tmp_path / "run"
+    target.mkdir()
+    (target / "stale.txt").write_text("from an older run")
+    with atomic_dir(target) as tmp:
+        (tmp / "new.txt").write_text("new")
+    assert snapshot(tmp_path) == {"run/new.txt": b"new"}
+
+
+RunStep = Callable[[PriceHistory, Path], object]
+STEPS: dict[str, RunStep] = {
+    "run": lambda h, out: run_pipeline(h, CFG, out, days=3, data_args={}, progress=False),
+    "train": lambda h, out: train_only(h, CFG, out, data_args={}, progress=False),
+}
+FAILURES: dict[str, Callable[[pytest.MonkeyPatch], None]] = {
+    "model save": fail_saving_the_model,
+    "report write": lambda mp: fail_writing(mp, REPORT),
+    "data.json write": lambda mp: fail_writing(mp, "data.json"),
+}
+CASES = [("run", "model save"), ("run", "report write"), ("train", "data.json write")]
+
+
+def plain_report(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Skip drawing the report's charts: what is tested is how it is written, not drawn."""
+    monkeypatch.setattr("stockpred.report.holdout.render_report", lambda inputs: "<html></html>")
+
+
+@pytest.fixture(scope="module")
+def previous_run(msft: PriceHistory, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A complete earlier run folder, copied into each test that needs one."""
+    out = tmp_path_factory.mktemp("previous") / "out"
+    with pytest.MonkeyPatch.context() as mp:
+        plain_report(mp)
+        STEPS["run"](msft, out)
+    assert (out / "model" / "manifest.json").is_file()
+    return out
+
+
+@pytest.mark.parametrize(("step", "failure"), CASES)
+def test_a_failing_step_leaves_no_run_folder_and_no_temporary_folder(
+    msft: PriceHistory, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, step: str, failure: str
+) -> None:
+    plain_report(monkeypatch)
+    FAILURES[failure](monkeypatch)
+    with pytest.raises(DiskFull):
+        STEPS[step](msft, tmp_path / "out")
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(("step", "failure"), CASES)
+def test_a_failing_step_leaves_the_previous_run_byte_identical(
+    msft: PriceHistory,
+    previous_run: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    step: str,
+    failure: str,
+) -> None:
+    out = tmp_path / "out"
+    shutil.copytree(previous_run, out)
+    before = snapshot(tmp_path)
+    plain_report(monkeypatch)
+    FAILURES[failure](monkeypatch)
+    with pytest.raises(DiskFull):
+        STEPS[step](msft, out)
+    assert snapshot(tmp_path) == before
+    assert [p.name for p in tmp_path.iterdir()] == ["out"]
+
+
+def test_a_failing_backtest_write_leaves_the_previous_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = tmp_path / "bt"
+    table = pd.DataFrame({"fold": [1], "model": ["lstm"], "step": [1], "metric": ["mae"]})
+    write_backtest(out, table, {"verdict": "first"}, "<html>first</html>")
+    before = snapshot(tmp_path)
+    fail_writing(monkeypatch, REPORT)
+    with pytest.raises(DiskFull):
+        write_backtest(out, table.assign(value=2.0), {"verdict": "second"}, "<html>2</html>")
+    assert snapshot(tmp_path) == before
+    assert json.loads((out / "summary.json").read_text()) == {"verdict": "first"}

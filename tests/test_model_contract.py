@@ -1,0 +1,73 @@
+"""Every model through the shared check (tests/model_checks.py): the LSTM and each baseline."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from stockpred import ForecastConfig, Forecaster
+from stockpred.data.loading import PriceHistory
+from stockpred.features import chronological_split
+from stockpred.models.baselines import default_baselines
+
+from .conftest import TINY
+from .model_checks import ModelSpec, check_model
+
+HORIZON = 3
+CFG = ForecastConfig(**{**TINY, "epochs": 2, "horizon": HORIZON})
+
+
+def _save_load(model: Forecaster, path: Path) -> Forecaster:
+    model.save(path)
+    return Forecaster.load(path)
+
+
+SPECS = [
+    ModelSpec(
+        "lstm",
+        make=lambda: Forecaster(CFG),
+        fit=lambda m, h, s: m.fit(h, split=s, progress=False),
+        save_load=_save_load,
+    ),
+    *(
+        ModelSpec(b.name, make=lambda b=b: type(b)(**vars(b)), learns=b.name == "linear_ar")
+        for b in default_baselines(CFG)
+    ),
+]
+
+
+def test_every_default_model_is_checked() -> None:
+    names = {spec.name for spec in SPECS}
+    assert names == {"lstm"} | {b.name for b in default_baselines(CFG)}
+
+
+@pytest.mark.parametrize("spec", SPECS, ids=lambda s: s.name)
+def test_model_passes_the_shared_check(spec: ModelSpec, msft: PriceHistory, tmp_path: Path) -> None:
+    split = chronological_split(msft.dates, CFG)
+    check_model(spec, msft, split, horizon=HORIZON, tmp_path=tmp_path)
+
+
+def test_the_check_catches_a_model_that_peeks(msft: PriceHistory, tmp_path: Path) -> None:
+    """The check itself must fail on a leaking model, or it proves nothing."""
+
+    class Peeking:
+        name = "peeking"
+
+        def fit(self, history: PriceHistory, split: object) -> Peeking:
+            return self
+
+        def predict_origins(self, history: PriceHistory, origins, horizon):  # type: ignore[no-untyped-def]
+            import numpy as np
+
+            return np.repeat(history.prices[origins + 1][:, None], horizon, axis=1)
+
+    split = chronological_split(msft.dates, CFG)
+    with pytest.raises(AssertionError, match="read a price after its origin"):
+        check_model(
+            ModelSpec("peeking", make=Peeking, learns=False),
+            msft,
+            split,
+            horizon=HORIZON,
+            tmp_path=tmp_path,
+        )
