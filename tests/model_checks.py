@@ -1,13 +1,15 @@
 """The shared model check: every forecasting model, the LSTM and each baseline alike.
 
-Any new model (another network, a global LSTM, a statistical baseline) gets the same check
-by adding one :class:`ModelSpec` to ``tests/test_model_contract.py``::
+Any new model (another network, a global LSTM, a statistical baseline) that follows the
+contract of ``stockpred.models.base.Model`` gets the same check by adding one
+:class:`ModelSpec` to ``tests/test_model_contract.py``::
 
-    check_model(ModelSpec("mine", make=MyModel), history, split, horizon=3, tmp_path=tmp_path)
+    check_model(ModelSpec(MyModel(...)), history, split, horizon=3, tmp_path=tmp_path)
 
 It runs: predict before fit refused → fit returns the model → predict shapes → save/load
 round trip (bit-identical) → same seed, same output → no leakage (a fit never reads the
-test span; a forecast made at origin ``t`` never reads a price after ``t``).
+test span; a forecast made at origin ``t`` never reads a price after ``t``) → ``new()`` is
+an unfitted copy.
 """
 
 from __future__ import annotations
@@ -20,27 +22,32 @@ from typing import Any
 import numpy as np
 import pytest
 
-from stockpred.data.loading import PriceHistory
+from stockpred.data.history import PriceHistory
 from stockpred.exceptions import NotFittedError
-from stockpred.features import Split
-
-Model = Any  # anything with fit(...) and predict_origins(history, origins, horizon)
-
-
-def default_fit(model: Model, history: PriceHistory, split: Split) -> Model:
-    """The protocol's fit: ``fit(history, split) -> self``."""
-    return model.fit(history, split)
+from stockpred.models.base import Model
+from stockpred.splits import Split
 
 
 @dataclass(frozen=True)
 class ModelSpec:
-    """How to build, fit and (if it can be) save and reload one kind of model."""
+    """One model to check: an unfitted prototype (copied with ``new()``) and what it can do."""
 
-    name: str
-    make: Callable[[], Model]  # a fresh, unfitted model; same seed every call
-    fit: Callable[[Model, PriceHistory, Split], Model] = default_fit
-    save_load: Callable[[Model, Path], Model] | None = None  # save to the path, load it back
+    prototype: Model
+    save_load: Callable[[Any, Path], Model] | None = None  # save to the path, load it back
     learns: bool = True  # a model that learns nothing may predict before fit
+
+    @property
+    def name(self) -> str:
+        """The model's own name, as in every table."""
+        return self.prototype.name
+
+    def make(self) -> Any:
+        """A fresh unfitted copy."""
+        return self.prototype.new()
+
+    def fit(self, model: Model, history: PriceHistory, split: Split) -> Any:
+        """The contract's fit."""
+        return model.fit(history, split)
 
 
 def with_prices_changed(history: PriceHistory, start: int, seed: int = 0) -> PriceHistory:
@@ -99,3 +106,7 @@ def check_model(
         pred[: len(known)],
         err_msg=f"{spec.name}: a forecast read a price after its origin",
     )
+
+    if spec.learns:  # new() copies the parameters, none of the learned state
+        with pytest.raises(NotFittedError):
+            model.new().predict_origins(history, one_step, 1)

@@ -3,18 +3,16 @@ and an earlier run folder at the same path byte for byte as it was."""
 
 from __future__ import annotations
 
-import json
 import shutil
 from collections.abc import Callable
 from pathlib import Path
 
-import pandas as pd
 import pytest
 
 from stockpred import ForecastConfig, Forecaster
 from stockpred.artifacts import atomic_dir
-from stockpred.data.loading import PriceHistory
-from stockpred.runs import REPORT, run_pipeline, train_only, write_backtest
+from stockpred.data.history import PriceHistory
+from stockpred.runs import REPORT, backtest_run, run_pipeline, train_only
 
 from .conftest import TINY
 
@@ -87,18 +85,25 @@ RunStep = Callable[[PriceHistory, Path], object]
 STEPS: dict[str, RunStep] = {
     "run": lambda h, out: run_pipeline(h, CFG, out, days=3, data_args={}, progress=False),
     "train": lambda h, out: train_only(h, CFG, out, data_args={}, progress=False),
+    "backtest": lambda h, out: backtest_run(h, CFG, out, folds=2),
 }
 FAILURES: dict[str, Callable[[pytest.MonkeyPatch], None]] = {
     "model save": fail_saving_the_model,
     "report write": lambda mp: fail_writing(mp, REPORT),
     "data.json write": lambda mp: fail_writing(mp, "data.json"),
 }
-CASES = [("run", "model save"), ("run", "report write"), ("train", "data.json write")]
+CASES = [
+    ("run", "model save"),
+    ("run", "report write"),
+    ("train", "data.json write"),
+    ("backtest", "report write"),
+]
 
 
 def plain_report(monkeypatch: pytest.MonkeyPatch) -> None:
     """Skip drawing the report's charts: what is tested is how it is written, not drawn."""
-    monkeypatch.setattr("stockpred.report.holdout.render_report", lambda inputs: "<html></html>")
+    monkeypatch.setattr("stockpred.report.holdout.render_report", lambda *a: "<html></html>")
+    monkeypatch.setattr("stockpred.report.backtest.render_backtest_report", lambda *a: "<html/>")
 
 
 @pytest.fixture(scope="module")
@@ -141,17 +146,3 @@ def test_a_failing_step_leaves_the_previous_run_byte_identical(
         STEPS[step](msft, out)
     assert snapshot(tmp_path) == before
     assert [p.name for p in tmp_path.iterdir()] == ["out"]
-
-
-def test_a_failing_backtest_write_leaves_the_previous_one(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    out = tmp_path / "bt"
-    table = pd.DataFrame({"fold": [1], "model": ["lstm"], "step": [1], "metric": ["mae"]})
-    write_backtest(out, table, {"verdict": "first"}, "<html>first</html>")
-    before = snapshot(tmp_path)
-    fail_writing(monkeypatch, REPORT)
-    with pytest.raises(DiskFull):
-        write_backtest(out, table.assign(value=2.0), {"verdict": "second"}, "<html>2</html>")
-    assert snapshot(tmp_path) == before
-    assert json.loads((out / "summary.json").read_text()) == {"verdict": "first"}

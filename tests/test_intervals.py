@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from stockpred import ForecastConfig, Forecaster
-from stockpred.data.loading import PriceHistory
+from stockpred.data.history import PriceHistory
 from stockpred.evaluation.intervals import interval_bounds
 
 from .conftest import TINY

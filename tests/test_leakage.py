@@ -13,10 +13,10 @@ import numpy as np
 import pytest
 
 from stockpred import ForecastConfig, Forecaster
-from stockpred.data.loading import PriceHistory
+from stockpred.data.history import PriceHistory
 from stockpred.evaluation.backtest import walk_forward
-from stockpred.features import Split, chronological_split
 from stockpred.models.baselines import default_baselines
+from stockpred.splits import Split, chronological_split
 
 from .conftest import TINY
 

@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 
 from stockpred import ForecastConfig, Forecaster
-from stockpred.data.loading import PriceHistory
-from stockpred.features import chronological_split
+from stockpred.data.history import PriceHistory
 from stockpred.models.baselines import default_baselines
+from stockpred.splits import chronological_split
 
 from .conftest import TINY
 from .model_checks import ModelSpec, check_model
@@ -24,16 +24,8 @@ def _save_load(model: Forecaster, path: Path) -> Forecaster:
 
 
 SPECS = [
-    ModelSpec(
-        "lstm",
-        make=lambda: Forecaster(CFG),
-        fit=lambda m, h, s: m.fit(h, split=s, progress=False),
-        save_load=_save_load,
-    ),
-    *(
-        ModelSpec(b.name, make=lambda b=b: type(b)(**vars(b)), learns=b.name == "linear_ar")
-        for b in default_baselines(CFG)
-    ),
+    ModelSpec(Forecaster(CFG, progress=False), save_load=_save_load),
+    *(ModelSpec(b, learns=b.name == "linear_ar") for b in default_baselines(CFG)),
 ]
 
 
@@ -57,6 +49,9 @@ def test_the_check_catches_a_model_that_peeks(msft: PriceHistory, tmp_path: Path
         def fit(self, history: PriceHistory, split: object) -> Peeking:
             return self
 
+        def new(self) -> Peeking:
+            return Peeking()
+
         def predict_origins(self, history: PriceHistory, origins, horizon):  # type: ignore[no-untyped-def]
             import numpy as np
 
@@ -65,7 +60,7 @@ def test_the_check_catches_a_model_that_peeks(msft: PriceHistory, tmp_path: Path
     split = chronological_split(msft.dates, CFG)
     with pytest.raises(AssertionError, match="read a price after its origin"):
         check_model(
-            ModelSpec("peeking", make=Peeking, learns=False),
+            ModelSpec(Peeking(), learns=False),
             msft,
             split,
             horizon=HORIZON,

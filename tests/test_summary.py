@@ -14,10 +14,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from stockpred.data.loading import PriceHistory
-from stockpred.evaluation.backtest import Fold, WalkForward
+from stockpred.data.history import PriceHistory
 from stockpred.evaluation.summary import summarise
 from stockpred.evaluation.trading import TradingRule
+from stockpred.evaluation.walkforward import WalkForward
+from stockpred.splits import Fold
 
 from .test_stats_reference import dm_written_out
 
@@ -75,7 +76,7 @@ def walk(history: PriceHistory) -> WalkForward:
 
 @pytest.fixture(scope="module")
 def summary(walk: WalkForward, history: PriceHistory) -> dict:
-    return summarise(walk, history, RULE)
+    return summarise(walk, history, RULE).to_dict()
 
 
 def _triples() -> list[tuple[float, float, float]]:
