@@ -88,15 +88,15 @@ STEPS: dict[str, RunStep] = {
     "backtest": lambda h, out: backtest_run(h, CFG, out, folds=2),
 }
 FAILURES: dict[str, Callable[[pytest.MonkeyPatch], None]] = {
-    "model save": fail_saving_the_model,
-    "report write": lambda mp: fail_writing(mp, REPORT),
-    "data.json write": lambda mp: fail_writing(mp, "data.json"),
+    "model-save": fail_saving_the_model,
+    "report-write": lambda mp: fail_writing(mp, REPORT),
+    "data.json-write": lambda mp: fail_writing(mp, "data.json"),
 }
 CASES = [
-    ("run", "model save"),
-    ("run", "report write"),
-    ("train", "data.json write"),
-    ("backtest", "report write"),
+    ("run", "model-save"),
+    ("run", "report-write"),
+    ("train", "data.json-write"),
+    ("backtest", "report-write"),
 ]
 
 

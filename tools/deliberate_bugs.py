@@ -48,16 +48,16 @@ BUGS = [
     ),
     Bug(
         "a training target one session into validation",
-        "features.py",
+        "splits.py",
         "np.arange(cfg.window, self.train_end - cfg.horizon)",
         "np.arange(cfg.window, self.train_end - cfg.horizon + 1)",
         ("tests/test_features.py", "tests/test_leakage.py", "tests/test_properties.py"),
     ),
     Bug(
         "the y-scaler fitted on training and validation targets",
-        "models/forecaster.py",
-        "Scaler.fit(signals, target_matrix(all_prices, train_o, cfg), split)",
-        "Scaler.fit(signals, target_matrix(all_prices, np.concatenate([train_o, val_o]), cfg), split)",
+        "features.py",
+        "Scaler.fit(signals, target_matrix(prices, train_o, cfg), split)",
+        "Scaler.fit(signals, target_matrix(prices, np.concatenate([train_o, val_o]), cfg), split)",
         ("tests/test_leakage.py",),
     ),
     Bug(
@@ -76,7 +76,7 @@ BUGS = [
     ),
     Bug(
         "a backtest fold fitted on history that includes its own first test session",
-        "evaluation/backtest.py",
+        "evaluation/walkforward.py",
         "history.frame.iloc[fold.fit_start : fold.test_start]",
         "history.frame.iloc[fold.fit_start : fold.test_start + 1]",
         ("tests/test_backtest.py", "tests/test_leakage.py"),
