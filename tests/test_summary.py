@@ -138,19 +138,14 @@ def test_binomial_is_the_exact_tail_of_the_hits(summary: dict) -> None:
 
 def test_pesaran_timmermann_from_the_directions(summary: dict) -> None:
     up_actual, up_pred = _directions()
-    n = len(up_actual)
-    hit = sum(a == p for a, p in zip(up_actual, up_pred, strict=True)) / n
-    py, px = sum(up_actual) / n, sum(up_pred) / n
-    expected = py * px + (1 - py) * (1 - px)
-    var_hit = expected * (1 - expected) / n
-    var_expected = (
-        (2 * py - 1) ** 2 * px * (1 - px) / n
-        + (2 * px - 1) ** 2 * py * (1 - py) / n
-        + 4 * py * px * (1 - py) * (1 - px) / n**2
-    )
-    statistic = (hit - expected) / math.sqrt(var_hit - var_expected)
+    assert (sum(up_actual), sum(up_pred), len(up_actual)) == (6, 6, 9)
+    # By hand: P̂ = 7/9, py = px = 2/3, P* = 4/9 + 1/9 = 5/9
+    #   Var(P̂)  = (5/9)(4/9)/9 = 180/6561
+    #   Var(P*) = 2·(1/9)(2/9)/9 + 4·(2/3)²(1/3)²/81 = 36/6561 + 16/6561 = 52/6561
+    #   PT = (2/9) / sqrt(128/6561) = 18 / (8·√2) = 9 / (4·√2)
+    statistic = 9 / (4 * math.sqrt(2))
     pt = summary["direction"]["pesaran_timmermann"]
-    assert pt["n"] == n
+    assert pt["n"] == 9
     assert pt["statistic"] == pytest.approx(statistic, rel=1e-12)
     assert pt["p_value"] == pytest.approx(0.5 * math.erfc(statistic / math.sqrt(2)), rel=1e-12)
 
