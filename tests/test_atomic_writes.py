@@ -83,8 +83,10 @@ def test_atomic_dir_replaces_a_folder_whole_on_success(tmp_path: Path) -> None:
 
 RunStep = Callable[[PriceHistory, Path], object]
 STEPS: dict[str, RunStep] = {
-    "run": lambda h, out: run_pipeline(h, CFG, out, days=3, data_args={}, progress=False),
-    "train": lambda h, out: train_only(h, CFG, out, data_args={}, progress=False),
+    "run": lambda h, out: run_pipeline(
+        Forecaster(CFG, progress=False), h, out, days=3, data_args={}
+    ),
+    "train": lambda h, out: train_only(Forecaster(CFG, progress=False), h, out, data_args={}),
     "backtest": lambda h, out: backtest_run(h, CFG, out, folds=2),
 }
 FAILURES: dict[str, Callable[[pytest.MonkeyPatch], None]] = {

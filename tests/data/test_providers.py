@@ -27,7 +27,7 @@ from stockpred.exceptions import (
     TickerNotFound,
 )
 
-from .conftest import FIXED_TODAY
+from ..conftest import FIXED_TODAY
 
 FIXTURES = Path(__file__).parent / "fixtures"
 KEY = "SECRETKEY123"

@@ -8,7 +8,7 @@ from stockpred.data.calendar import next_sessions, sessions_between
 from stockpred.data.samples import sample_tickers
 from stockpred.exceptions import TickerNotFound
 
-from .conftest import FIXED_TODAY
+from ..conftest import FIXED_TODAY
 
 
 def test_bundled_sample_tickers_and_ranges() -> None:

@@ -11,7 +11,7 @@ from stockpred import ForecastConfig, Forecaster
 from stockpred.data.history import PriceHistory
 from stockpred.evaluation.intervals import interval_bounds
 
-from .conftest import TINY
+from ..conftest import TINY
 
 QUANTILES = [-0.02, 0.03]
 

@@ -2,7 +2,7 @@
 
 Any new model (another network, a global LSTM, a statistical baseline) that follows the
 contract of ``stockpred.models.base.Model`` gets the same check by adding one
-:class:`ModelSpec` to ``tests/test_model_contract.py``::
+:class:`ModelSpec` to ``tests/models/test_contract.py``::
 
     check_model(ModelSpec(MyModel(...)), history, split, horizon=3, tmp_path=tmp_path)
 

@@ -1,4 +1,4 @@
-"""Every model through the shared check (tests/model_checks.py): the LSTM and each baseline."""
+"""Every model through the shared check (tests/models/model_checks.py): the LSTM and each baseline."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from stockpred.data.history import PriceHistory
 from stockpred.models.baselines import default_baselines
 from stockpred.splits import chronological_split
 
-from .conftest import TINY
+from ..conftest import TINY
 from .model_checks import ModelSpec, check_model
 
 HORIZON = 3
