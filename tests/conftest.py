@@ -44,7 +44,7 @@ FIXED_TODAY = pd.Timestamp("2025-06-02")
 @pytest.fixture(autouse=True)
 def _fixed_clock(monkeypatch: pytest.MonkeyPatch) -> None:
     """Nothing depends on the day the tests run: staleness, calendars, "recent" all use this."""
-    monkeypatch.setattr("stockpred.clock.today", lambda: FIXED_TODAY)
+    monkeypatch.setattr("stockpred.data.clock.today", lambda: FIXED_TODAY)
 
 
 @pytest.fixture

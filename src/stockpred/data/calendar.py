@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from stockpred import clock
+from stockpred.data import clock
 from stockpred.exceptions import ConfigError, ValidationError
 
 if TYPE_CHECKING:

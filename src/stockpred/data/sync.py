@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from stockpred import clock
+from stockpred.data import clock
 from stockpred.data.calendar import sessions_between
 from stockpred.data.providers.base import Provider, Retry
 from stockpred.data.schema import DEFAULT_MAX_GAP, CleaningReport, clean_prices

@@ -9,7 +9,7 @@ import re
 import httpx
 import pandas as pd
 
-from stockpred import clock
+from stockpred.data import clock
 from stockpred.data.providers.http import get, redact
 from stockpred.exceptions import ProviderError, RateLimited, TickerNotFound
 
