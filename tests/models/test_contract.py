@@ -18,6 +18,10 @@ HORIZON = 3
 CFG = ForecastConfig(**{**TINY, "epochs": 2, "horizon": HORIZON})
 
 
+# The seed's literal set-up (price level as the target) goes through the same check.
+PRICE_TARGET = Forecaster(CFG.model_copy(update={"target": "price"}), progress=False)
+
+
 def _save_load(model: Forecaster, path: Path) -> Forecaster:
     model.save(path)
     return Forecaster.load(path)
@@ -25,16 +29,22 @@ def _save_load(model: Forecaster, path: Path) -> Forecaster:
 
 SPECS = [
     ModelSpec(Forecaster(CFG, progress=False), save_load=_save_load),
+    ModelSpec(PRICE_TARGET, save_load=_save_load),
     *(ModelSpec(b, learns=b.name == "linear_ar") for b in default_baselines(CFG)),
 ]
 
 
 def test_every_default_model_is_checked() -> None:
     names = {spec.name for spec in SPECS}
+    assert len(SPECS) == len(default_baselines(CFG)) + 2  # the LSTM on both targets
     assert names == {"lstm"} | {b.name for b in default_baselines(CFG)}
 
 
-@pytest.mark.parametrize("spec", SPECS, ids=lambda s: s.name)
+@pytest.mark.parametrize(
+    "spec",
+    SPECS,
+    ids=lambda s: f"{s.name}-{s.prototype.config.target}" if s.name == "lstm" else s.name,
+)
 def test_model_passes_the_shared_check(spec: ModelSpec, msft: PriceHistory, tmp_path: Path) -> None:
     split = chronological_split(msft.dates, CFG)
     check_model(spec, msft, split, horizon=HORIZON, tmp_path=tmp_path)
