@@ -9,7 +9,7 @@ import pytest
 
 from stockpred import ForecastConfig, Forecaster
 from stockpred.data.history import PriceHistory
-from stockpred.evaluation.intervals import interval_bounds
+from stockpred.evaluation.intervals import interval_bounds, interval_scores
 
 from ..conftest import TINY
 
@@ -61,3 +61,18 @@ def test_quantiles_are_those_of_the_validation_log_errors(
     assert fitted.residual_quantiles_ == pytest.approx(
         [np.quantile(errors, 0.1), np.quantile(errors, 0.9)]
     )
+
+
+def test_interval_scores_by_hand() -> None:
+    actual = np.array([10.0, 20.0, 30.0, 40.0])
+    lower = np.array([10.0, 15.0, 31.0, 30.0])
+    upper = np.array([12.0, 20.0, 35.0, 39.0])
+    scores = interval_scores(actual, lower, upper, 0.8)
+    # inside, bounds included: 10 ∈ [10, 12] and 20 ∈ [15, 20]; 30 and 40 are outside
+    assert scores["coverage"] == 0.5
+    assert (scores["n"], scores["level"]) == (4, 0.8)
+    # pinball at τ = 0.1 (lower): diffs 0, 5, −1, 10 → 0, 0.5, 0.9, 1.0 → mean 0.6
+    # pinball at τ = 0.9 (upper): diffs −2, 0, −5, 1 → 0.2, 0, 0.5, 0.9 → mean 0.4
+    assert scores["pinball"] == pytest.approx((0.6 + 0.4) / 2)
+    # widths 2/10, 5/20, 4/30, 9/40 of the actual price
+    assert scores["mean_width_pct"] == pytest.approx(100 * (0.2 + 0.25 + 4 / 30 + 0.225) / 4)
