@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from stockpred import ForecastConfig, Forecaster
-from stockpred.artifacts import atomic_dir
 from stockpred.data.history import PriceHistory
+from stockpred.run_folder import output_folder
 from stockpred.runs import REPORT, backtest_run, run_pipeline, train_only
 
 from .conftest import TINY
@@ -48,19 +48,19 @@ def fail_saving_the_model(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def write_then_fail(target: Path, error: BaseException) -> None:
-    """Start writing a folder through atomic_dir, then fail half-way."""
-    with atomic_dir(target) as tmp:
+    """Start writing a run folder through output_folder, then fail half-way."""
+    with output_folder(target, "run") as tmp:
         (tmp / "metrics.json").write_text("{")
         raise error
 
 
-def test_atomic_dir_removes_its_temporary_folder_on_error(tmp_path: Path) -> None:
+def test_output_folder_leaves_nothing_when_a_new_folder_fails(tmp_path: Path) -> None:
     with pytest.raises(DiskFull):
         write_then_fail(tmp_path / "run", DiskFull(28, "No space left on device"))
     assert list(tmp_path.iterdir()) == []
 
 
-def test_atomic_dir_leaves_an_existing_folder_byte_identical(tmp_path: Path) -> None:
+def test_output_folder_leaves_an_existing_folder_byte_identical(tmp_path: Path) -> None:
     target = tmp_path / "run"
     (target / "model").mkdir(parents=True)
     (target / "metrics.json").write_text('{"mae": 1.0}')
@@ -70,15 +70,6 @@ def test_atomic_dir_leaves_an_existing_folder_byte_identical(tmp_path: Path) -> 
         write_then_fail(target, KeyboardInterrupt())
     assert snapshot(tmp_path) == before
     assert [p.name for p in tmp_path.iterdir()] == ["run"]
-
-
-def test_atomic_dir_replaces_a_folder_whole_on_success(tmp_path: Path) -> None:
-    target = tmp_path / "run"
-    target.mkdir()
-    (target / "stale.txt").write_text("from an older run")
-    with atomic_dir(target) as tmp:
-        (tmp / "new.txt").write_text("new")
-    assert snapshot(tmp_path) == {"run/new.txt": b"new"}
 
 
 RunStep = Callable[[PriceHistory, Path], object]
@@ -109,14 +100,16 @@ def plain_report(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture(scope="module")
-def previous_run(msft: PriceHistory, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A complete earlier run folder, copied into each test that needs one."""
-    out = tmp_path_factory.mktemp("previous") / "out"
+def previous(msft: PriceHistory, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """A complete earlier folder of each kind (a run, a backtest), copied into each test."""
+    folders = {}
     with pytest.MonkeyPatch.context() as mp:
         plain_report(mp)
-        STEPS["run"](msft, out)
-    assert (out / "model" / "manifest.json").is_file()
-    return out
+        for step in ("run", "backtest"):
+            folders[step] = tmp_path_factory.mktemp("previous") / "out"
+            STEPS[step](msft, folders[step])
+    assert (folders["run"] / "model" / "manifest.json").is_file()
+    return folders
 
 
 @pytest.mark.parametrize(("step", "failure"), CASES)
@@ -133,14 +126,14 @@ def test_a_failing_step_leaves_no_run_folder_and_no_temporary_folder(
 @pytest.mark.parametrize(("step", "failure"), CASES)
 def test_a_failing_step_leaves_the_previous_run_byte_identical(
     msft: PriceHistory,
-    previous_run: Path,
+    previous: dict[str, Path],
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     step: str,
     failure: str,
 ) -> None:
     out = tmp_path / "out"
-    shutil.copytree(previous_run, out)
+    shutil.copytree(previous["backtest" if step == "backtest" else "run"], out)
     before = snapshot(tmp_path)
     plain_report(monkeypatch)
     FAILURES[failure](monkeypatch)

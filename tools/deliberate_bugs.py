@@ -112,9 +112,16 @@ BUGS = [
     ),
     Bug(
         "the atomic folder writer leaving its temporary folder behind on an error",
-        "artifacts.py",
-        "        shutil.rmtree(tmp, ignore_errors=True)\n        raise",
-        "        raise",
+        "run_folder.py",
+        "        finally:\n            shutil.rmtree(tmp, ignore_errors=True)",
+        "        finally:\n            pass",
+        ("tests/test_atomic_writes.py",),
+    ),
+    Bug(
+        "a failed job leaving behind the output folder it created",
+        "run_folder.py",
+        "        if created:\n            shutil.rmtree(target, ignore_errors=True)",
+        "        if created:\n            pass",
         ("tests/test_atomic_writes.py",),
     ),
     Bug(

@@ -43,7 +43,9 @@ def read_tickers(tickers: list[str], tickers_file: Path | None) -> list[str]:
         raise ConfigError(
             "no tickers given: name them (stockpred fetch MSFT AAPL) or pass --tickers-file"
         )
-    return list(dict.fromkeys(n.upper() for n in names))
+    from stockpred.data.tickers import check_ticker
+
+    return list(dict.fromkeys(check_ticker(n) for n in names))
 
 
 def fetch(

@@ -16,6 +16,7 @@ from stockpred.cli.options import (
     AsJson,
     Csv,
     Days,
+    Force,
     Out,
     Quiet,
     Ticker,
@@ -80,6 +81,7 @@ def run(
     tickers: Tickers = None,
     tickers_file: TickersFile = None,
     out: Out = None,
+    force: Force = False,
     days: Days = 10,
     as_json: AsJson = False,
     quiet: Quiet = False,
@@ -90,27 +92,40 @@ def run(
     and written to OUT/leaderboard.csv.
     """
     from stockpred.models.forecaster import Forecaster
+    from stockpred.run_folder import output_folder, reserve
     from stockpred.runs import leaderboard, run_pipeline
 
     console = make_console(as_json)
     names = _ticker_list(tickers, tickers_file, loading["csv"])
     histories = [_load(name, loading) for name in names]  # all data checked before any training
-    base = out or Path("runs") / (histories[0].ticker if len(histories) == 1 else "leaderboard")
+    several = len(histories) > 1
+    base = out or Path("runs") / ("leaderboard" if several else histories[0].ticker)
     results = []
-    for history in histories:
-        say_data(console, history)
-        folder = base if len(histories) == 1 else base / history.ticker
-        model = Forecaster(config, progress=not quiet and not as_json)
-        result = run_pipeline(model, history, folder, days=days, data_args=loading)
-        results.append(result)
-        console.print(metrics_table(result.evaluation))
-        say_verdict(console, result.evaluation)
-        console.print(forecast_table(result.forecast, f"{history.ticker}: next {days} sessions"))
-        console.print(f"wrote {folder}/ (metrics.json, forecast.csv, report.html, model/)")
-    if len(results) > 1:
-        board = leaderboard(results)
-        board.to_csv(base / "leaderboard.csv", index=False, float_format="%.6g")
-        console.print(board.to_string(index=False, float_format=lambda v: f"{v:.4g}"))
+    # The folder is checked and locked before any training. Several tickers: one folder holds
+    # them all and the leaderboard, moved into place at the end.
+    with (
+        output_folder(base, "leaderboard", force=force)
+        if several
+        else reserve(base, "run", force=force) as where
+    ):
+        for history in histories:
+            say_data(console, history)
+            model = Forecaster(config, progress=not quiet and not as_json)
+            folder = where / history.ticker if several else where
+            result = run_pipeline(model, history, folder, days=days, data_args=loading, force=force)
+            results.append(result)
+            console.print(metrics_table(result.evaluation))
+            say_verdict(console, result.evaluation, result.metrics["warnings"])
+            console.print(
+                forecast_table(result.forecast, f"{history.ticker}: next {days} sessions")
+            )
+            folder = base / history.ticker if several else base
+            console.print(f"wrote {folder}/ (metrics.json, forecast.csv, report.html, model/)")
+        if several:
+            board = leaderboard(results)
+            board.to_csv(where / "leaderboard.csv", index=False, float_format="%.6g")
+            console.print(board.to_string(index=False, float_format=lambda v: f"{v:.4g}"))
+    if several:
         console.print(f"wrote {base / 'leaderboard.csv'}")
     if as_json:
         doc = (
@@ -128,17 +143,21 @@ def train(
     loading: dict[str, Any],
     ticker: Ticker = None,
     out: Out = None,
+    force: Force = False,
     quiet: Quiet = False,
 ) -> None:
     """Train and save a model folder (OUT/model) without evaluating it."""
     from stockpred.models.forecaster import Forecaster
+    from stockpred.run_folder import reserve
     from stockpred.runs import train_only
 
     console = make_console(False)
     history = _load(_ticker_list([ticker] if ticker else None, None, loading["csv"])[0], loading)
     say_data(console, history)
     folder = out or Path("runs") / history.ticker
-    fc = train_only(Forecaster(config, progress=not quiet), history, folder, loading)
+    with reserve(folder, "train", force=force):  # checked and locked before training
+        model = Forecaster(config, progress=not quiet)
+        fc = train_only(model, history, folder, loading, force=force)
     result = fc.train_result_
     console.print(
         f"trained {len(result.history)} epochs (best {result.best_epoch}, val loss {result.best_val_loss:.4f}) "
@@ -155,6 +174,7 @@ def backtest(
     out: Annotated[
         Path | None, typer.Option("--out", help="Folder to write (default: runs/TICKER-backtest).")
     ] = None,
+    force: Force = False,
     folds: Annotated[int, typer.Option(min=1, max=50, help="Consecutive test windows.")] = 5,
     mode: Annotated[
         Literal["expanding", "rolling"],
@@ -181,22 +201,25 @@ def backtest(
     direction tests, lag detector, trading rule, interval coverage) and OUT/report.html.
     """
     from stockpred.evaluation.trading import TradingRule
+    from stockpred.run_folder import reserve
     from stockpred.runs import backtest_run
 
     console = make_console(as_json)
     history = _load(_ticker_list([ticker] if ticker else None, None, loading["csv"])[0], loading)
     say_data(console, history)
     folder = out or Path("runs") / f"{history.ticker}-backtest"
-    summary = backtest_run(
-        history,
-        config,
-        folder,
-        folds=folds,
-        mode=mode,
-        refit=refit,
-        rule=TradingRule(threshold, cost_bps, short),
-        progress=not quiet and not as_json,
-    )
+    with reserve(folder, "backtest", force=force):  # checked and locked before training
+        summary = backtest_run(
+            history,
+            config,
+            folder,
+            folds=folds,
+            mode=mode,
+            refit=refit,
+            rule=TradingRule(threshold, cost_bps, short),
+            progress=not quiet and not as_json,
+            force=force,
+        )
     console.print(pooled_table(summary))
     colour = "green" if summary.beats_naive else "red"
     console.print(f"[{colour}]{summary.verdict}[/]")
@@ -224,18 +247,25 @@ def _load_run(run_dir: Path) -> Forecaster:
 
 def evaluate(run_dir: RunDir, csv: Csv = None, as_json: AsJson = False) -> None:
     """Score a saved model on its test span beside the baselines; rewrites metrics.json."""
-    from stockpred.runs import read_data_args, write_metrics
+    from stockpred.exceptions import DataError
+    from stockpred.runs import read_data_args, run_warnings, write_metrics
 
     console = make_console(as_json)
     fc = _load_run(run_dir)
     loading = read_data_args(run_dir) or {"exchange": fc.meta_["exchange"]}
     if csv is not None:
-        loading["csv"] = str(csv)
+        loading["csv"] = str(csv.resolve())
+    elif loading.get("csv") and not Path(loading["csv"]).is_file():
+        raise DataError(
+            f"the run's prices came from {loading['csv']}, which is no longer there; "
+            "pass --csv FILE with the same prices"
+        )
     history = _load(fc.meta_["ticker"], loading)
     evaluation = fc.evaluate(history)
-    metrics = write_metrics(run_dir, fc, evaluation)
+    notes = run_warnings(fc, history)
+    metrics = write_metrics(run_dir, fc, evaluation, notes)
     console.print(metrics_table(evaluation))
-    say_verdict(console, evaluation)
+    say_verdict(console, evaluation, notes)
     if as_json:
         typer.echo(json.dumps(metrics, indent=2))
 
