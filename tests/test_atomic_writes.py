@@ -19,9 +19,12 @@ from .conftest import TINY
 CFG = ForecastConfig(**{**TINY, "epochs": 1})
 
 
-def snapshot(folder: Path) -> dict[str, bytes]:
-    """Every file below ``folder`` (hidden ones too) with its bytes."""
-    return {str(p.relative_to(folder)): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+def snapshot(folder: Path) -> dict[str, bytes | None]:
+    """Every entry below ``folder`` (hidden ones and empty folders too), files with their bytes."""
+    return {
+        str(p.relative_to(folder)): p.read_bytes() if p.is_file() else None
+        for p in folder.rglob("*")
+    }
 
 
 class DiskFull(OSError):
