@@ -115,7 +115,7 @@ def test_cleaning_never_reorders_or_invents_a_real_price(
     shuffled = shuffled.iloc[order.sample(range(len(shuffled)), len(shuffled))]  # type: ignore[attr-defined]
     shuffled = pd.concat([shuffled[shuffled.Close < 0], shuffled[shuffled.Close > 0]])
 
-    frame, report = clean_prices(shuffled, max_gap=len(POOL))
+    frame, report = clean_prices(shuffled, max_gap=len(POOL), max_filled=1.0)
 
     assert frame.index.is_monotonic_increasing
     assert frame.index.is_unique

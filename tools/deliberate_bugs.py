@@ -120,15 +120,15 @@ BUGS = [
     Bug(
         "the gap rule off by one (a gap of max_gap refused)",
         "data/schema.py",
-        "if longest > max_gap:",
-        "if longest >= max_gap:",
+        "long = [g for g in gaps if g[2] > max_gap]",
+        "long = [g for g in gaps if g[2] >= max_gap]",
         ("tests/data/test_schema.py", "tests/data/test_schema_boundaries.py"),
     ),
     Bug(
         "the gap rule off by one (a gap of max_gap + 1 filled)",
         "data/schema.py",
-        "if longest > max_gap:",
-        "if longest > max_gap + 1:",
+        "long = [g for g in gaps if g[2] > max_gap]",
+        "long = [g for g in gaps if g[2] > max_gap + 1]",
         ("tests/data/test_schema.py", "tests/data/test_schema_boundaries.py"),
     ),
     Bug(
