@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from stockpred.evaluation.lag import lag_check
 from stockpred.evaluation.stats import ALPHA, DMResult, Loss, diebold_mariano, dm_verdict
-from stockpred.models.base import LSTM
+from stockpred.models.base import LSTM, LSTM_RAW
 
+if TYPE_CHECKING:
+    from stockpred.models.gate import Gate
 # The config's loss names (what the sentence quotes) and the DM test's names for them.
 DM_LOSS: dict[str, Loss] = {"mae": "absolute", "mse": "squared"}
 
@@ -64,9 +66,11 @@ class Evaluation:
     ticker: str
     table: pd.DataFrame  # index: model; columns: METRICS
     predictions: pd.DataFrame  # index: date; columns: actual, previous, one per model
-    lag: dict[str, Any] | None = None  # lag detector on the LSTM's forecasts (lag.lag_check)
+    lag: dict[str, Any] | None = None  # lag detector on the network's own forecasts (lag.lag_check)
     loss: str = "mae"  # the verdict's loss: its DM test and the numbers it quotes
     filled_left_out: int = 0  # test sessions cleaning filled in: inputs, never scored
+    gate: Gate | None = None  # the LSTM's validation gate and shrinkage (models.gate)
+    intervals: dict[str, Any] | None = None  # interval methods compared on the test days
 
     @property
     def test_start(self) -> str:
@@ -128,6 +132,8 @@ class Evaluation:
             else None,
             "verdict": self.verdict() if has_lstm else None,
             "lag_detector": self.lag,
+            "gate": None if self.gate is None else self.gate.to_dict(),
+            "intervals": self.intervals,
         }
 
 
@@ -145,6 +151,7 @@ def evaluate_forecasts(
     *,
     observed: np.ndarray | None = None,
     loss: str = "mae",
+    gate: Gate | None = None,
 ) -> Evaluation:
     """Score one-step forecasts made at ``origins`` for sessions ``origins + 1``.
 
@@ -160,5 +167,12 @@ def evaluate_forecasts(
         {"actual": actual, "previous": prev, **forecasts}, index=dates[origins + 1]
     )
     predictions.index.name = "date"
-    lag = lag_check(prices, origins + 1, forecasts[LSTM]) if LSTM in forecasts else None
-    return Evaluation(ticker, table, predictions, lag, loss, int((~keep).sum()))
+    # The lag detector asks whether the network merely echoes yesterday's price, so it reads
+    # the network's own forecasts: a shut gate's forecast is yesterday's price by design.
+    network = LSTM_RAW if LSTM_RAW in forecasts else LSTM
+    lag = (
+        lag_check(prices, origins + 1, forecasts[network], "The network's forecast")
+        if network in forecasts
+        else None
+    )
+    return Evaluation(ticker, table, predictions, lag, loss, int((~keep).sum()), gate)
