@@ -128,8 +128,10 @@ def test_summary_is_json_and_states_the_verdict(wf: WalkForward, msft: PriceHist
     assert doc["lag_detector"]["sentence"] == doc["lag_sentence"]
 
 
-def test_fold_intervals_widen_with_the_root_of_the_step(wf: WalkForward) -> None:
+def test_fold_intervals_widen_with_the_root_of_the_step(msft: PriceHistory) -> None:
     # One fold's quantiles serve both steps: log(bound / point) at step 2 is √2 times step 1's.
+    cfg = CFG.model_copy(update={"interval_method": "constant"})
+    wf = walk_forward(msft, cfg, folds=2, horizon=2)
     for fold in wf.folds:
         rows = wf.forecasts[wf.forecasts.fold == fold.number]
         by_step = {

@@ -71,7 +71,9 @@ def walk(history: PriceHistory) -> WalkForward:
         }
     )
     folds = [Fold(1, 0, 15, 20, 25), Fold(2, 0, 18, 25, 30)]
-    return WalkForward("HAND", "expanding", "each", folds, ["lstm", "naive"], 1, 0.8, frame)
+    return WalkForward(
+        "HAND", "expanding", "each", folds, ["lstm", "naive"], 1, 0.8, "constant", frame
+    )
 
 
 @pytest.fixture(scope="module")
