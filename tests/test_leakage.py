@@ -1,4 +1,5 @@
-"""No span leaks into an earlier one: validation into the scaler, a test window into its fold.
+"""No span leaks into an earlier one: validation into the scaler, a test window into its fold,
+an index's later prices into the ``market`` input.
 
 These tests look at what the model is actually given (its fitted scaler, the history a
 backtest hands to ``fit``), so a leak fails here even when it barely moves a metric.
@@ -14,7 +15,10 @@ import pytest
 
 from stockpred import ForecastConfig, Forecaster
 from stockpred.data.history import PriceHistory
+from stockpred.data.loading import load_prices
+from stockpred.data.market import with_market
 from stockpred.evaluation.backtest import walk_forward
+from stockpred.features import Dataset, input_signals, windows
 from stockpred.models.baselines import default_baselines
 from stockpred.splits import Split, chronological_split
 
@@ -103,3 +107,72 @@ def test_refit_once_fits_on_history_before_the_first_fold(
     seen = _record_fits(monkeypatch)
     wf = walk_forward(msft, CFG, folds=2, refit="once")
     assert {history.dates[-1] for _, history, _ in seen} == {msft.dates[wf.folds[0].test_start - 1]}
+
+
+# ------------------------------------------------------------------ the market input
+MARKET = {**TINY, "market": "AAPL"}
+
+
+@pytest.fixture(scope="module")
+def index() -> PriceHistory:
+    return load_prices("AAPL", start="2010-06-01")
+
+
+@pytest.fixture(scope="module")
+def fitted(msft: PriceHistory, index: PriceHistory) -> Forecaster:
+    return Forecaster(ForecastConfig(**MARKET)).fit(with_market(msft, index), progress=False)
+
+
+def _index_with(index: PriceHistory, frame_change: dict[str, float], after: int) -> PriceHistory:
+    """The index with its prices from session ``after`` on multiplied per column."""
+    frame = index.frame.copy()
+    for column, factor in frame_change.items():
+        frame.iloc[after:, frame.columns.get_loc(column)] *= factor
+    return PriceHistory(frame, index.ticker, index.source, index.price_column)
+
+
+def _after(index: PriceHistory, ticker: PriceHistory, end: int) -> int:
+    """The first index row dated after the ticker's session ``end - 1``."""
+    return int(index.dates.searchsorted(ticker.dates[end - 1], side="right"))
+
+
+def test_leakage_index_prices_after_training_leave_scaler_and_training_windows(
+    msft: PriceHistory, index: PriceHistory, fitted: Forecaster
+) -> None:
+    cfg, split = fitted.config, fitted.split_
+    after = _after(index, msft, split.train_end)
+    changed = with_market(msft, _index_with(index, {"adj_close": 3.0}, after))
+    before, later = (
+        Dataset.build(with_market(msft, index), cfg, split),
+        Dataset.build(changed, cfg, split),
+    )
+    assert later.scaler.to_dict() == before.scaler.to_dict() == fitted.scaler_.to_dict()
+    np.testing.assert_array_equal(later.x_train, before.x_train)
+    assert not np.array_equal(later.x_val, before.x_val)  # validation does see the change
+
+
+def test_leakage_index_prices_after_validation_change_no_weight(
+    msft: PriceHistory, index: PriceHistory, fitted: Forecaster
+) -> None:
+    after = _after(index, msft, fitted.split_.val_end)
+    changed = with_market(msft, _index_with(index, {"adj_close": 3.0}, after))
+    refit = Forecaster(ForecastConfig(**MARKET)).fit(changed, progress=False)
+    assert refit.scaler_.to_dict() == fitted.scaler_.to_dict()
+    for key, value in fitted.weights_.items():
+        assert np.array_equal(value, refit.weights_[key])
+
+
+def test_index_values_after_an_origin_never_enter_its_window(
+    msft: PriceHistory, index: PriceHistory
+) -> None:
+    cfg = ForecastConfig(**MARKET)
+    origin = 300
+    after = int(index.dates.searchsorted(msft.dates[origin], side="right"))
+    before = input_signals(with_market(msft, index).frame, msft.price_column, cfg)
+    changed = with_market(msft, _index_with(index, {"adj_close": 0.5}, after))
+    later = input_signals(changed.frame, msft.price_column, cfg)
+    origins = np.array([origin])
+    np.testing.assert_array_equal(
+        windows(before, origins, cfg.window), windows(later, origins, cfg.window)
+    )
+    assert not np.array_equal(before[origin + 1], later[origin + 1])  # the change is seen after

@@ -1,4 +1,7 @@
-"""The ``market`` input: aligned without the future, scaled on training only, saved with the model."""
+"""The ``market`` input: aligned without the future, refused uncovered, saved with the model.
+
+Its leakage tests are in tests/test_leakage.py.
+"""
 
 from __future__ import annotations
 
@@ -13,7 +16,6 @@ from stockpred.data.history import PriceHistory
 from stockpred.data.loading import load_prices
 from stockpred.data.market import with_market
 from stockpred.exceptions import ConfigError, DataError
-from stockpred.features import Dataset, input_signals, windows
 
 from ..conftest import TINY
 
@@ -33,14 +35,6 @@ def joined(msft: PriceHistory, index: PriceHistory) -> PriceHistory:
 @pytest.fixture(scope="module")
 def fitted(joined: PriceHistory) -> Forecaster:
     return Forecaster(ForecastConfig(**MARKET)).fit(joined, progress=False)
-
-
-def _index_with(index: PriceHistory, frame_change: dict[str, float], after: int) -> PriceHistory:
-    """The index with its prices from session ``after`` on multiplied per column."""
-    frame = index.frame.copy()
-    for column, factor in frame_change.items():
-        frame.iloc[after:, frame.columns.get_loc(column)] *= factor
-    return PriceHistory(frame, index.ticker, index.source, index.price_column)
 
 
 def test_market_option_adds_the_input_and_the_input_needs_an_index() -> None:
@@ -73,53 +67,6 @@ def test_index_not_covering_the_training_span_is_refused(
         Forecaster(ForecastConfig(**MARKET)).fit(late, progress=False)
     with pytest.raises(DataError, match="--market AAPL"):
         Forecaster(ForecastConfig(**MARKET)).fit(msft, progress=False)
-
-
-def _after(index: PriceHistory, ticker: PriceHistory, end: int) -> int:
-    """The first index row dated after the ticker's session ``end - 1``."""
-    return int(index.dates.searchsorted(ticker.dates[end - 1], side="right"))
-
-
-def test_leakage_index_prices_after_training_leave_scaler_and_training_windows(
-    msft: PriceHistory, index: PriceHistory, fitted: Forecaster
-) -> None:
-    cfg, split = fitted.config, fitted.split_
-    after = _after(index, msft, split.train_end)
-    changed = with_market(msft, _index_with(index, {"adj_close": 3.0}, after))
-    before, later = (
-        Dataset.build(with_market(msft, index), cfg, split),
-        Dataset.build(changed, cfg, split),
-    )
-    assert later.scaler.to_dict() == before.scaler.to_dict() == fitted.scaler_.to_dict()
-    np.testing.assert_array_equal(later.x_train, before.x_train)
-    assert not np.array_equal(later.x_val, before.x_val)  # validation does see the change
-
-
-def test_leakage_index_prices_after_validation_change_no_weight(
-    msft: PriceHistory, index: PriceHistory, fitted: Forecaster
-) -> None:
-    after = _after(index, msft, fitted.split_.val_end)
-    changed = with_market(msft, _index_with(index, {"adj_close": 3.0}, after))
-    refit = Forecaster(ForecastConfig(**MARKET)).fit(changed, progress=False)
-    assert refit.scaler_.to_dict() == fitted.scaler_.to_dict()
-    for key, value in fitted.weights_.items():
-        assert np.array_equal(value, refit.weights_[key])
-
-
-def test_index_values_after_an_origin_never_enter_its_window(
-    msft: PriceHistory, index: PriceHistory
-) -> None:
-    cfg = ForecastConfig(**MARKET)
-    origin = 300
-    after = int(index.dates.searchsorted(msft.dates[origin], side="right"))
-    before = input_signals(with_market(msft, index).frame, msft.price_column, cfg)
-    changed = with_market(msft, _index_with(index, {"adj_close": 0.5}, after))
-    later = input_signals(changed.frame, msft.price_column, cfg)
-    origins = np.array([origin])
-    np.testing.assert_array_equal(
-        windows(before, origins, cfg.window), windows(later, origins, cfg.window)
-    )
-    assert not np.array_equal(before[origin + 1], later[origin + 1])  # the change is seen after
 
 
 def test_saved_model_predicts_from_its_context_alone(
