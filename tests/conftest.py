@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
@@ -74,6 +75,25 @@ def tiny_config() -> ForecastConfig:
 def msft() -> PriceHistory:
     """MSFT from the bundled sample, last ~600 sessions."""
     return load_prices("MSFT", start="2010-08-01")
+
+
+# A tiny model with the sample's AAPL as its ``market`` index.
+MARKET = {**TINY, "market": "AAPL"}
+
+
+@pytest.fixture(scope="session")
+def aapl() -> PriceHistory:
+    """AAPL from the bundled sample, the index of the ``market`` input tests."""
+    return load_prices("AAPL", start="2010-06-01")
+
+
+@pytest.fixture(scope="session")
+def market_fitted(msft: PriceHistory, aapl: PriceHistory) -> Any:
+    """A tiny Forecaster fitted on MSFT with AAPL as the market index."""
+    from stockpred.data.market import with_market
+    from stockpred.models.forecaster import Forecaster
+
+    return Forecaster(ForecastConfig(**MARKET)).fit(with_market(msft, aapl), progress=False)
 
 
 def shared_file(kind: str, ticker: str) -> Path:

@@ -15,14 +15,13 @@ import pytest
 
 from stockpred import ForecastConfig, Forecaster
 from stockpred.data.history import PriceHistory
-from stockpred.data.loading import load_prices
 from stockpred.data.market import with_market
 from stockpred.evaluation.backtest import walk_forward
 from stockpred.features import Dataset, input_signals, windows
 from stockpred.models.baselines import default_baselines
 from stockpred.splits import Split, chronological_split
 
-from .conftest import TINY
+from .conftest import MARKET, TINY
 
 CFG = ForecastConfig(**{**TINY, "epochs": 1})
 
@@ -110,19 +109,6 @@ def test_refit_once_fits_on_history_before_the_first_fold(
 
 
 # ------------------------------------------------------------------ the market input
-MARKET = {**TINY, "market": "AAPL"}
-
-
-@pytest.fixture(scope="module")
-def index() -> PriceHistory:
-    return load_prices("AAPL", start="2010-06-01")
-
-
-@pytest.fixture(scope="module")
-def fitted(msft: PriceHistory, index: PriceHistory) -> Forecaster:
-    return Forecaster(ForecastConfig(**MARKET)).fit(with_market(msft, index), progress=False)
-
-
 def _index_with(index: PriceHistory, frame_change: dict[str, float], after: int) -> PriceHistory:
     """The index with its prices from session ``after`` on multiplied per column."""
     frame = index.frame.copy()
@@ -137,39 +123,39 @@ def _after(index: PriceHistory, ticker: PriceHistory, end: int) -> int:
 
 
 def test_leakage_index_prices_after_training_leave_scaler_and_training_windows(
-    msft: PriceHistory, index: PriceHistory, fitted: Forecaster
+    msft: PriceHistory, aapl: PriceHistory, market_fitted: Forecaster
 ) -> None:
-    cfg, split = fitted.config, fitted.split_
-    after = _after(index, msft, split.train_end)
-    changed = with_market(msft, _index_with(index, {"adj_close": 3.0}, after))
+    cfg, split = market_fitted.config, market_fitted.split_
+    after = _after(aapl, msft, split.train_end)
+    changed = with_market(msft, _index_with(aapl, {"adj_close": 3.0}, after))
     before, later = (
-        Dataset.build(with_market(msft, index), cfg, split),
+        Dataset.build(with_market(msft, aapl), cfg, split),
         Dataset.build(changed, cfg, split),
     )
-    assert later.scaler.to_dict() == before.scaler.to_dict() == fitted.scaler_.to_dict()
+    assert later.scaler.to_dict() == before.scaler.to_dict() == market_fitted.scaler_.to_dict()
     np.testing.assert_array_equal(later.x_train, before.x_train)
     assert not np.array_equal(later.x_val, before.x_val)  # validation does see the change
 
 
 def test_leakage_index_prices_after_validation_change_no_weight(
-    msft: PriceHistory, index: PriceHistory, fitted: Forecaster
+    msft: PriceHistory, aapl: PriceHistory, market_fitted: Forecaster
 ) -> None:
-    after = _after(index, msft, fitted.split_.val_end)
-    changed = with_market(msft, _index_with(index, {"adj_close": 3.0}, after))
+    after = _after(aapl, msft, market_fitted.split_.val_end)
+    changed = with_market(msft, _index_with(aapl, {"adj_close": 3.0}, after))
     refit = Forecaster(ForecastConfig(**MARKET)).fit(changed, progress=False)
-    assert refit.scaler_.to_dict() == fitted.scaler_.to_dict()
-    for key, value in fitted.weights_.items():
+    assert refit.scaler_.to_dict() == market_fitted.scaler_.to_dict()
+    for key, value in market_fitted.weights_.items():
         assert np.array_equal(value, refit.weights_[key])
 
 
 def test_index_values_after_an_origin_never_enter_its_window(
-    msft: PriceHistory, index: PriceHistory
+    msft: PriceHistory, aapl: PriceHistory
 ) -> None:
     cfg = ForecastConfig(**MARKET)
     origin = 300
-    after = int(index.dates.searchsorted(msft.dates[origin], side="right"))
-    before = input_signals(with_market(msft, index).frame, msft.price_column, cfg)
-    changed = with_market(msft, _index_with(index, {"adj_close": 0.5}, after))
+    after = int(aapl.dates.searchsorted(msft.dates[origin], side="right"))
+    before = input_signals(with_market(msft, aapl).frame, msft.price_column, cfg)
+    changed = with_market(msft, _index_with(aapl, {"adj_close": 0.5}, after))
     later = input_signals(changed.frame, msft.price_column, cfg)
     origins = np.array([origin])
     np.testing.assert_array_equal(

@@ -13,28 +13,15 @@ import pytest
 from stockpred import ForecastConfig, Forecaster
 from stockpred.config import make_config
 from stockpred.data.history import PriceHistory
-from stockpred.data.loading import load_prices
 from stockpred.data.market import with_market
 from stockpred.exceptions import ConfigError, DataError
 
-from ..conftest import TINY
-
-MARKET = {**TINY, "market": "AAPL"}
+from ..conftest import MARKET
 
 
 @pytest.fixture(scope="module")
-def index() -> PriceHistory:
-    return load_prices("AAPL", start="2010-06-01")
-
-
-@pytest.fixture(scope="module")
-def joined(msft: PriceHistory, index: PriceHistory) -> PriceHistory:
-    return with_market(msft, index)
-
-
-@pytest.fixture(scope="module")
-def fitted(joined: PriceHistory) -> Forecaster:
-    return Forecaster(ForecastConfig(**MARKET)).fit(joined, progress=False)
+def joined(msft: PriceHistory, aapl: PriceHistory) -> PriceHistory:
+    return with_market(msft, aapl)
 
 
 def test_market_option_adds_the_input_and_the_input_needs_an_index() -> None:
@@ -45,24 +32,22 @@ def test_market_option_adds_the_input_and_the_input_needs_an_index() -> None:
 
 
 def test_missing_index_sessions_take_the_previous_close_never_a_later_one(
-    msft: PriceHistory, index: PriceHistory
+    msft: PriceHistory, aapl: PriceHistory
 ) -> None:
-    gappy = PriceHistory(
-        index.frame.drop(index.frame.index[[50, 51]]), "AAPL", "sample", "adj_close"
-    )
+    gappy = PriceHistory(aapl.frame.drop(aapl.frame.index[[50, 51]]), "AAPL", "sample", "adj_close")
     market = with_market(msft, gappy).frame["market"]
-    day = index.dates[50]
-    assert market[day] == index.prices[49]  # forward-filled from the close before
-    assert market[index.dates[51]] == index.prices[49]
-    late = PriceHistory(index.frame.iloc[100:], "AAPL", "sample", "adj_close")
+    day = aapl.dates[50]
+    assert market[day] == aapl.prices[49]  # forward-filled from the close before
+    assert market[aapl.dates[51]] == aapl.prices[49]
+    late = PriceHistory(aapl.frame.iloc[100:], "AAPL", "sample", "adj_close")
     early = with_market(msft, late).frame["market"]
-    assert early[early.index < index.dates[100]].isna().all()  # never filled backwards
+    assert early[early.index < aapl.dates[100]].isna().all()  # never filled backwards
 
 
 def test_index_not_covering_the_training_span_is_refused(
-    msft: PriceHistory, index: PriceHistory
+    msft: PriceHistory, aapl: PriceHistory
 ) -> None:
-    late = with_market(msft, PriceHistory(index.frame.iloc[100:], "AAPL", "sample", "adj_close"))
+    late = with_market(msft, PriceHistory(aapl.frame.iloc[100:], "AAPL", "sample", "adj_close"))
     with pytest.raises(DataError, match="no price on or before"):
         Forecaster(ForecastConfig(**MARKET)).fit(late, progress=False)
     with pytest.raises(DataError, match="--market AAPL"):
@@ -70,11 +55,11 @@ def test_index_not_covering_the_training_span_is_refused(
 
 
 def test_saved_model_predicts_from_its_context_alone(
-    fitted: Forecaster, joined: PriceHistory, tmp_path: Path
+    market_fitted: Forecaster, joined: PriceHistory, tmp_path: Path
 ) -> None:
-    fitted.save(tmp_path / "m")
+    market_fitted.save(tmp_path / "m")
     loaded = Forecaster.load(tmp_path / "m")
     assert loaded.config.market == "AAPL"
     np.testing.assert_array_equal(
-        fitted.predict(joined, days=3).to_numpy(), loaded.predict(days=3).to_numpy()
+        market_fitted.predict(joined, days=3).to_numpy(), loaded.predict(days=3).to_numpy()
     )
