@@ -32,7 +32,15 @@ def _no_network(monkeypatch: pytest.MonkeyPatch) -> None:
     def refuse(*args: object, **kwargs: object) -> None:
         raise RuntimeError("a test tried to open a network connection")
 
-    monkeypatch.setattr(socket.socket, "connect", refuse)
+    local_connect = socket.socket.connect
+
+    def refuse_unless_local(sock: socket.socket, address: object) -> None:
+        """Unix sockets stay open: worker processes talk to their fork server over one."""
+        if sock.family != socket.AF_UNIX:
+            refuse()
+        local_connect(sock, address)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(socket.socket, "connect", refuse_unless_local)
     monkeypatch.setattr(socket, "create_connection", refuse)
 
 

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 import typer
 from rich.console import Console
 
+from stockpred.cli.universe import CostBps, Embed, ModelOpt, Resume, Workers
 from stockpred.exceptions import StockpredError
 
 if TYPE_CHECKING:
@@ -39,6 +40,14 @@ Tickers = Annotated[
 ]
 Csv = Annotated[
     Path | None, typer.Option("--csv", help="Daily prices from a CSV or Parquet file instead.")
+]
+CsvMany = Annotated[
+    Path | None,
+    typer.Option(
+        "--csv",
+        help="A price file, a folder of them (.csv, .csv.gz, .parquet; ticker = file name) "
+        "or a long panel file with a ticker or symbol column.",
+    ),
 ]
 Source = Annotated[
     Literal["auto", "sample", "csv", "yahoo", "stooq", "alphavantage"] | None,
@@ -238,7 +247,7 @@ def _forecast_table(forecast: Any, title: str) -> Any:
 @app.command()
 def run(
     tickers: Tickers = None,
-    csv: Csv = None,
+    csv: CsvMany = None,
     source: Source = None,
     store: StoreOpt = None,
     tickers_file: TickersFile = None,
@@ -264,46 +273,60 @@ def run(
     max_gap: MaxGap = 5,
     start: Start = None,
     end: End = None,
+    workers: Workers = None,
+    model: ModelOpt = "per-ticker",
+    embed: Embed = 0,
+    resume: Resume = False,
+    cost_bps: CostBps = 5.0,
     as_json: AsJson = False,
     quiet: Quiet = False,
 ) -> None:
     """The main job: train, evaluate against naive baselines, forecast, and write report.html.
 
-    With several tickers, each gets a run folder under --out and one leaderboard is printed
-    and written to OUT/leaderboard.csv.
+    A universe (several tickers, a folder or a panel file, or --model global/both) runs in
+    parallel: OUT/TICKER/ each, OUT/leaderboard.csv with FDR-adjusted DM p-values,
+    OUT/universe.json, OUT/failed.csv and OUT/index.html. Exit code 3 when some tickers
+    failed, 1 when all did, 130 on Ctrl-C.
     """
-    from stockpred.runs import leaderboard, run_pipeline
+    from stockpred.cli.data import read_tickers
+    from stockpred.cli.universe import run_universe_command, universe_sources
+    from stockpred.runs import run_pipeline
 
     console = _console(as_json)
     cfg = _config(config, locals())
-    names = _ticker_list(tickers, tickers_file, csv)
     data_args = _data_args(csv, source, store, exchange, strict, max_gap, start, end)
-    histories = [_load(name, data_args) for name in names]  # all data checked before any training
-    base = out or Path("runs") / (histories[0].ticker if len(histories) == 1 else "leaderboard")
-    results = []
-    for history in histories:
-        _say_data(console, history)
-        folder = base if len(histories) == 1 else base / history.ticker
-        result = run_pipeline(
-            history, cfg, folder, days=days, data_args=data_args, progress=not quiet and not as_json
+    given = list(read_tickers(tickers or [], tickers_file)) if tickers or tickers_file else []
+    sources = universe_sources(given, csv, model)
+    if sources is not None:
+        run_universe_command(
+            sources,
+            cfg,
+            data_args,
+            out,
+            days=days,
+            workers=workers,
+            model=model,
+            embed=embed,
+            resume=resume,
+            cost_bps=cost_bps,
+            as_json=as_json,
+            quiet=quiet,
         )
-        results.append(result)
-        console.print(_metrics_table(result.evaluation))
-        _say_verdict(console, result.evaluation)
-        console.print(_forecast_table(result.forecast, f"{history.ticker}: next {days} sessions"))
-        console.print(f"wrote {folder}/ (metrics.json, forecast.csv, report.html, model/)")
-    if len(results) > 1:
-        board = leaderboard(results)
-        board.to_csv(base / "leaderboard.csv", index=False, float_format="%.6g")
-        console.print(board.to_string(index=False, float_format=lambda v: f"{v:.4g}"))
-        console.print(f"wrote {base / 'leaderboard.csv'}")
+        return
+    history = _load(_ticker_list(tickers, tickers_file, csv)[0], data_args)
+    folder = out or Path("runs") / history.ticker
+    _say_data(console, history)
+    result = run_pipeline(
+        history, cfg, folder, days=days, data_args=data_args, progress=not quiet and not as_json
+    )
+    console.print(_metrics_table(result.evaluation))
+    _say_verdict(console, result.evaluation)
+    console.print(_forecast_table(result.forecast, f"{history.ticker}: next {days} sessions"))
+    console.print(
+        f"wrote {folder}/ (metrics.json, forecast.csv, predictions.csv, report.html, model/)"
+    )
     if as_json:
-        doc = (
-            results[0].metrics
-            if len(results) == 1
-            else {r.evaluation.ticker: r.metrics for r in results}
-        )
-        typer.echo(json.dumps(doc, indent=2))
+        typer.echo(json.dumps(result.metrics, indent=2))
 
 
 def _ticker_list(
