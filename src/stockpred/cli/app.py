@@ -50,9 +50,10 @@ CsvMany = Annotated[
     ),
 ]
 Source = Annotated[
-    Literal["auto", "sample", "csv", "yahoo", "stooq", "alphavantage"] | None,
+    Literal["auto", "sample", "csv", "store", "yahoo", "stooq", "alphavantage"] | None,
     typer.Option(
-        help="Where prices come from (default: sample for its tickers, else auto: yahoo, stooq, alphavantage)."
+        help="Where prices come from (default: sample for its tickers, else auto: yahoo, stooq, "
+        "alphavantage; store: only what the local store holds, e.g. imported files)."
     ),
 ]
 StoreOpt = Annotated[
@@ -532,16 +533,30 @@ def predict(
     out: Annotated[
         Path | None, typer.Option("--out", help="CSV to write (default: RUN_DIR/forecast.csv).")
     ] = None,
+    ticker: Annotated[
+        str | None,
+        typer.Option(
+            "--ticker", help="Global model: which ticker (any, with --csv, even one it never saw)."
+        ),
+    ] = None,
     as_json: AsJson = False,
 ) -> None:
-    """Forecast the next trading sessions from a saved model (reloaded safely, no pickle)."""
+    """Forecast the next trading sessions from a saved model (reloaded safely, no pickle).
+
+    RUN_DIR may also be a universe's global_lstm/ folder: name the ticker with --ticker.
+    """
+    from stockpred.cli.universe import global_view
     from stockpred.runs import FORECAST, write_forecast
 
     console = _console(as_json)
-    fc = _load_run(run_dir)
-    history = None
-    if csv is not None:
-        history = _load(fc.meta_["ticker"], {"csv": str(csv), "exchange": fc.meta_["exchange"]})
+    found = global_view(run_dir, ticker, csv)
+    if found is not None:
+        fc, history = found
+    else:
+        fc = _load_run(run_dir)
+        history = None
+        if csv is not None:
+            history = _load(fc.meta_["ticker"], {"csv": str(csv), "exchange": fc.meta_["exchange"]})
     forecast = fc.predict(history, days=days)
     target = out or run_dir / FORECAST
     write_forecast(target, forecast)

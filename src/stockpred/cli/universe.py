@@ -10,6 +10,8 @@ from rich.console import Console
 
 if TYPE_CHECKING:
     from stockpred.config import ForecastConfig
+    from stockpred.data.loading import PriceHistory
+    from stockpred.models.forecaster import Forecaster
     from stockpred.universe.inputs import TickerSource
     from stockpred.universe.runner import UniverseResult
 
@@ -112,6 +114,30 @@ def run_universe_command(
         )
     if result.exit_code:
         raise typer.Exit(result.exit_code)
+
+
+def global_view(
+    run_dir: Path, ticker: str | None, csv: Path | None
+) -> tuple[Forecaster, PriceHistory | None] | None:
+    """A global model's view of one ticker (and its newer prices), or None for other folders."""
+    from stockpred.data.loading import load_prices
+    from stockpred.exceptions import ConfigError
+    from stockpred.runs import MODEL_DIR
+    from stockpred.universe.global_model import GlobalForecaster, is_global_model
+
+    if not is_global_model(run_dir / MODEL_DIR):
+        return None
+    model = GlobalForecaster.load(run_dir / MODEL_DIR)
+    name = ticker.upper() if ticker else None
+    if name is None and csv is None:
+        raise ConfigError(
+            f"{run_dir} is a global model of {len(model.tickers_)} tickers; name one with "
+            "--ticker, or give any ticker's prices with --csv"
+        )
+    history = None if csv is None else load_prices(name, csv=csv)
+    if history is not None and history.ticker not in model.tickers_:
+        return model.for_history(history), history
+    return model.for_ticker(name or (history.ticker if history else "")), history
 
 
 def say_universe(console: Console, result: UniverseResult) -> None:
