@@ -97,7 +97,7 @@ def run_universe_command(
     try:
         result = run_universe(sources, options, backend, progress=not quiet and not as_json)
     except Interrupted as exc:
-        Console(stderr=True, highlight=False).print(f"[red]{exc}[/]")
+        Console(stderr=True, highlight=False).print(f"[red]{exc}[/]", soft_wrap=True)
         raise typer.Exit(130) from None
     say_universe(console, result)
     if as_json:
@@ -105,7 +105,8 @@ def run_universe_command(
     if result.exit_code == 3:
         Console(stderr=True, highlight=False).print(
             f"[red]{len(result.failed)} of {result.asked} tickers failed; "
-            f"see {result.out / 'failed.csv'}[/]"
+            f"see {result.out / 'failed.csv'}[/]",
+            soft_wrap=True,
         )
     elif result.exit_code == 1:
         Console(stderr=True, highlight=False).print(

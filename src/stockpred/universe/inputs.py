@@ -97,7 +97,7 @@ def universe_sources(tickers: Sequence[str], csv: Path | None) -> list[TickerSou
 
 
 def folder_sources(folder: Path) -> list[TickerSource]:
-    """Every price file in ``folder`` (not recursive), sorted by name."""
+    """Every price file in ``folder`` (not recursive), sorted by ticker."""
     files = sorted(
         p
         for p in folder.iterdir()
@@ -115,7 +115,7 @@ def folder_sources(folder: Path) -> list[TickerSource]:
                 f"{seen[ticker].name} and {file.name} are both ticker {ticker}; keep one"
             )
         seen[ticker] = file
-    return [TickerSource(t, str(p)) for t, p in seen.items()]
+    return [TickerSource(t, str(seen[t])) for t in sorted(seen)]
 
 
 def panel_key(path: Path) -> str | None:
