@@ -9,7 +9,7 @@ import pytest
 
 from stockpred.config import ForecastConfig
 from stockpred.data.loading import PriceHistory, load_prices
-from stockpred.features import chronological_split
+from stockpred.splits import chronological_split
 from stockpred.universe.global_model import GlobalForecaster
 
 from .conftest import TINY

@@ -69,7 +69,7 @@ def test_dates_with_fewer_than_five_tickers_are_left_out() -> None:
 
 
 def test_a_reversed_ranking_loses_and_says_so() -> None:
-    predicted, realised = _panels()
+    _, realised = _panels()
     frames = {
         f"T{i}": pd.DataFrame(
             {

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
@@ -98,7 +100,11 @@ def run_universe_command(
         result = run_universe(sources, options, backend, progress=not quiet and not as_json)
     except Interrupted as exc:
         Console(stderr=True, highlight=False).print(f"[red]{exc}[/]", soft_wrap=True)
-        raise typer.Exit(130) from None
+        # Every file is in place and the kernel drops the lock; waiting for the process
+        # pool's bookkeeping threads after its workers were killed can only delay the exit.
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(130)
     say_universe(console, result)
     if as_json:
         typer.echo(json.dumps(result.summary, indent=2))

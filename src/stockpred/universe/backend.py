@@ -51,14 +51,17 @@ class LocalBackend:
             initializer=_init_worker,
         )
         futures: list[Future[R]] = [pool.submit(fn, item) for item in items]
+        finished = False
         try:
             for future in as_completed(futures):
                 yield future.result()
+            finished = True
         finally:
-            for future in futures:
-                future.cancel()
-            _terminate(pool)
-            pool.shutdown(wait=True, cancel_futures=True)
+            if not finished:  # interrupted: stop the workers now, not after their ticker
+                for future in futures:
+                    future.cancel()
+                _terminate(pool)
+            pool.shutdown(wait=finished, cancel_futures=True)
 
 
 def _context() -> mp.context.BaseContext:
@@ -82,9 +85,13 @@ def _exit_on_term(signum: int, frame: object) -> None:
     raise SystemExit(128 + signum)
 
 
-def _terminate(pool: ProcessPoolExecutor) -> None:
-    """SIGTERM every worker still alive (a finished pool has none)."""
-    processes = getattr(pool, "_processes", None) or {}
-    for process in list(processes.values()):
+def _terminate(pool: ProcessPoolExecutor, grace: float = 5.0) -> None:
+    """SIGTERM every live worker (it removes its temporary folder), SIGKILL it after ``grace``."""
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    for process in processes:
         if process.is_alive():
             process.terminate()
+    for process in processes:
+        process.join(grace)
+        if process.is_alive():
+            process.kill()

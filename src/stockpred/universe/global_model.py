@@ -22,19 +22,13 @@ import numpy as np
 
 from stockpred.artifacts import atomic_dir, load_model, save_model
 from stockpred.config import ForecastConfig
-from stockpred.data.loading import PriceHistory
+from stockpred.data.history import PriceHistory
 from stockpred.evaluation.metrics import Evaluation
 from stockpred.exceptions import ArtifactError, ConfigError
-from stockpred.features import (
-    Scaler,
-    Split,
-    chronological_split,
-    input_signals,
-    target_matrix,
-    windows,
-)
+from stockpred.features import Dataset, Scaler
 from stockpred.models.forecaster import Forecaster, _context, _context_from_dict, _context_to_dict
 from stockpred.models.numpy_lstm import Weights, lstm_forward
+from stockpred.splits import Split, chronological_split
 from stockpred.training.result import TrainResult
 
 NAME = "global_lstm"
@@ -90,10 +84,9 @@ class GlobalForecaster:
 
         cfg = self.config
         self.tickers_ = list(histories)
-        views = {t: self._scaled_view(histories[t]) for t in self.tickers_}
-        parts = [
-            self._ticker_windows(i, views[t], histories[t]) for i, t in enumerate(self.tickers_)
-        ]
+        prepared = {t: self._scaled_view(histories[t]) for t in self.tickers_}
+        views = {t: view for t, (view, _) in prepared.items()}
+        parts = [self._ticker_windows(i, prepared[t][1]) for i, t in enumerate(self.tickers_)]
         x_train, y_train, x_val, y_val = (np.concatenate([p[k] for p in parts]) for k in range(4))
         torch.manual_seed(cfg.seed)
         net = global_network(cfg, len(self.tickers_), self.embed)
@@ -115,36 +108,31 @@ class GlobalForecaster:
         self.views_ = views
         return self
 
-    def _scaled_view(self, history: PriceHistory) -> TickerView:
-        """A view with the ticker's own split, training-span scaler, description and context."""
+    def _scaled_view(self, history: PriceHistory) -> tuple[TickerView, Dataset]:
+        """A view with the ticker's own split, training-span scaler, description and context,
+        and the ticker's scaled windows (the same Dataset a per-ticker fit trains on)."""
         cfg = self.config
-        view = TickerView(cfg, None)
         split = chronological_split(history.dates, cfg)
-        signals = input_signals(history.frame, history.price_column, cfg)
-        train_o = split.train_origins(cfg)
-        view.scaler_ = Scaler.fit(signals, target_matrix(history.prices, train_o, cfg), split)
+        data = Dataset.build(history, cfg, split)
+        view = TickerView(cfg, None)
+        view.scaler_ = data.scaler
         view.split_ = split
         view.meta_ = view._describe(history, split)
         view.context_ = _context(history, cfg.window)
         view.future_sessions_ = None
-        return view
+        return view, data
 
-    def _ticker_windows(
-        self, index: int, view: TickerView, history: PriceHistory
-    ) -> list[np.ndarray]:
-        """x_train, y_train, x_val, y_val of one ticker on its own scale (its id appended)."""
-        cfg = self.config
-        scaled = view.scaler_.scale_x(input_signals(history.frame, history.price_column, cfg))
-        out = []
-        train_o = view.split_.train_origins(cfg)
+    def _ticker_windows(self, index: int, data: Dataset) -> list[np.ndarray]:
+        """x_train, y_train, x_val, y_val of one ticker: its most recent training windows,
+        all its validation windows, and its id as a last input column when embedding."""
+        x_train, y_train = data.x_train, data.y_train
         if self.recent_windows is not None:
-            train_o = train_o[-self.recent_windows :]
-        for origins in (train_o, view.split_.val_origins(cfg)):
-            x = windows(scaled, origins, cfg.window)
-            if self.embed:  # the id rides along as a last input column; the net embeds it
+            x_train, y_train = x_train[-self.recent_windows :], y_train[-self.recent_windows :]
+        out = []
+        for x, y in ((x_train, y_train), (data.x_val, data.y_val)):
+            if self.embed:  # the net turns this column into the ticker's embedding
                 x = np.concatenate([x, np.full((*x.shape[:2], 1), index, np.float32)], axis=2)
-            y = view.scaler_.scale_y(target_matrix(history.prices, origins, cfg))
-            out += [x, y.astype(np.float32)]
+            out += [x, y]
         return out
 
     def _attach(self, view: TickerView, ticker: str | None) -> None:
@@ -176,7 +164,7 @@ class GlobalForecaster:
     def for_history(self, history: PriceHistory) -> Forecaster:
         """A view for any ticker from its history alone: its own training-span scaling."""
         self._check_fitted()
-        view = self._scaled_view(history)
+        view, _ = self._scaled_view(history)
         self._attach(view, history.ticker)
         view.residual_quantiles_ = view._validation_quantiles(
             history, view.split_.val_origins(self.config)

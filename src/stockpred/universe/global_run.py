@@ -21,8 +21,8 @@ import pandas as pd
 from stockpred.artifacts import atomic_dir
 from stockpred.data.loading import PriceHistory
 from stockpred.exceptions import StockpredError
-from stockpred.features import chronological_split
 from stockpred.runs import MODEL_DIR, PREDICTIONS
+from stockpred.splits import chronological_split
 from stockpred.universe.global_model import NAME, GlobalForecaster
 from stockpred.universe.inputs import TickerSource, checked_ticker
 from stockpred.universe.job import STAMP, TickerOutcome
