@@ -79,7 +79,9 @@ def run_universe_command(
     import json
 
     from stockpred.universe.backend import LocalBackend
-    from stockpred.universe.runner import Interrupted, UniverseOptions, run_universe
+    from stockpred.universe.options import UniverseOptions
+    from stockpred.universe.progress import Interrupted
+    from stockpred.universe.runner import run_universe
 
     console = Console(stderr=as_json, highlight=False)
     options = UniverseOptions(

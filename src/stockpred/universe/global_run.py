@@ -26,10 +26,11 @@ from stockpred.splits import chronological_split
 from stockpred.universe.global_model import NAME, GlobalForecaster
 from stockpred.universe.inputs import TickerSource, checked_ticker
 from stockpred.universe.job import STAMP, TickerOutcome
+from stockpred.universe.progress import stream
 
 if TYPE_CHECKING:
     from stockpred.universe.backend import Backend
-    from stockpred.universe.runner import UniverseOptions
+    from stockpred.universe.options import UniverseOptions
 
 GLOBAL_DIR = NAME
 
@@ -68,12 +69,10 @@ def run_global(
     progress: bool,
 ) -> dict[str, TickerOutcome]:
     """Fit (or reuse) the global model and return each ticker's scored test span."""
-    from stockpred.universe.runner import stream
-
     started = time.perf_counter()
     loaded = stream(
         backend,
-        partial(load_source, options.data_args),  # type: ignore[arg-type]
+        partial(load_source, options.data_args),
         sources,
         options.out,
         progress,

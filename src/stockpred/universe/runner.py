@@ -7,59 +7,33 @@ universe's files are written: leaderboard.csv, universe.json, failed.csv, index.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import signal
 import time
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import closing, contextmanager
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from stockpred.artifacts import write_text_atomic
-from stockpred.config import ForecastConfig
 from stockpred.universe.backend import Backend
 from stockpred.universe.folder import locked_out
 from stockpred.universe.inputs import TickerSource
 from stockpred.universe.job import TickerJob, TickerOutcome, run_ticker
+from stockpred.universe.options import UniverseOptions
+from stockpred.universe.progress import stream
 from stockpred.universe.scores import cross_section, leaderboard, model_summary, ticker_rows
 
-ModelChoice = Literal["per-ticker", "global", "both"]
 LEADERBOARD = "leaderboard.csv"
 UNIVERSE = "universe.json"
 FAILED = "failed.csv"
 INDEX = "index.html"
 LABELS = {"lstm": "the per-ticker LSTM", "global_lstm": "the global LSTM"}
-
-
-@dataclass(frozen=True)
-class UniverseOptions:
-    """What one universe run does; its hash decides whether --out and --resume match."""
-
-    config: ForecastConfig
-    out: Path
-    data_args: dict[str, Any]
-    days: int = 10
-    model: ModelChoice = "per-ticker"
-    embed: int = 0
-    resume: bool = False
-    cost_bps: float = 5.0
-
-    def record(self) -> dict[str, Any]:
-        """The settings that make two runs comparable, and their sha256."""
-        settings = {
-            **self.config.model_dump(mode="json"),
-            "days": self.days,
-            "model": self.model,
-            "embed": self.embed,
-        }
-        sha = hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()
-        return {"config_sha": sha, "settings": settings}
 
 
 @dataclass
@@ -80,17 +54,6 @@ class UniverseResult:
         if not self.failed:
             return 0
         return 1 if not self.outcomes else 3
-
-
-class Interrupted(Exception):
-    """Ctrl-C or SIGTERM: the workers are stopped; ``done`` tickers are complete on disk."""
-
-    def __init__(self, done: int, asked: int, out: Path) -> None:
-        super().__init__(
-            f"interrupted: {done} of {asked} tickers finished and are complete in {out}; "
-            "run again with --resume to do the rest"
-        )
-        self.done = done
 
 
 def run_universe(
@@ -127,66 +90,6 @@ def run_universe(
         result.summary["seconds"] = {"wall": time.perf_counter() - started, **_phases(per)}
         write_universe_files(result)
     return result
-
-
-def stream(
-    backend: Backend,
-    job: Callable[[TickerSource], TickerOutcome],
-    sources: Sequence[TickerSource],
-    out: Path,
-    progress: bool,
-    what: str = "tickers",
-) -> dict[str, TickerOutcome]:
-    """Outcomes as they arrive, with the progress bar; Ctrl-C stops the workers."""
-    outcomes: dict[str, TickerOutcome] = {}
-    with _bar(progress, len(sources), what) as advance, closing(backend.map(job, sources)) as it:
-        try:
-            for outcome in it:
-                outcomes[outcome.ticker] = outcome
-                advance(outcome.ok)
-        except KeyboardInterrupt:
-            it.close()
-            done = sum(o.ok for o in outcomes.values())
-            raise Interrupted(done, len(sources), out) from None
-    return outcomes
-
-
-@contextmanager
-def _bar(enabled: bool, total: int, what: str) -> Iterator[Callable[[bool], None]]:
-    """A rich bar: done / total, failed so far, ETA; or a no-op."""
-    if not enabled:
-        yield lambda ok: None
-        return
-    from rich.console import Console
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TextColumn,
-        TimeElapsedColumn,
-        TimeRemainingColumn,
-    )
-
-    bar = Progress(
-        TextColumn(what),
-        MofNCompleteColumn(),
-        BarColumn(),
-        TextColumn("failed {task.fields[failed]}"),
-        TimeElapsedColumn(),
-        TextColumn("ETA"),
-        TimeRemainingColumn(),
-        console=Console(stderr=True),
-    )
-    task = bar.add_task(what, total=total, failed=0)
-    failed = 0
-
-    def advance(ok: bool) -> None:
-        nonlocal failed
-        failed += not ok
-        bar.update(task, advance=1, failed=failed)
-
-    with bar:
-        yield advance
 
 
 @contextmanager
