@@ -67,8 +67,8 @@ def run_global(
     backend: Backend,
     config_sha: str,
     progress: bool,
-) -> dict[str, TickerOutcome]:
-    """Fit (or reuse) the global model and return each ticker's scored test span."""
+) -> tuple[dict[str, TickerOutcome], dict[str, float]]:
+    """Fit (or reuse) the global model; each ticker's scored test span, and where time went."""
     started = time.perf_counter()
     loaded = stream(
         backend,
@@ -87,16 +87,19 @@ def run_global(
             outcomes[source.ticker] = TickerOutcome(source.ticker, error=error)
         else:
             histories[source.ticker] = item.history
+    seconds = {"load": time.perf_counter() - started}
     if not histories:
-        return outcomes
-    load_seconds = time.perf_counter() - started
+        return outcomes, seconds
     folder = Path(options.out) / GLOBAL_DIR
     stamp = {"config_sha": config_sha, "data_sha": _data_sha(histories)}
     reused = _reuse(folder, stamp) if options.resume else None
     if reused is None:
+        started = time.perf_counter()
         model = GlobalForecaster(options.config, options.embed).fit(histories, progress=progress)
+        seconds["fit"] = time.perf_counter() - started
         table = scored_predictions(model, histories)
         _write(folder, model, table, stamp)
+        seconds["score_and_write"] = time.perf_counter() - started - seconds["fit"]
     else:
         table = reused
     for ticker, rows in table.groupby("ticker", sort=False):
@@ -106,9 +109,8 @@ def run_global(
             _table(predictions, histories[str(ticker)], options),
             predictions,
             resumed=reused is not None,
-            seconds={"load": load_seconds},
         )
-    return outcomes
+    return outcomes, seconds
 
 
 def _too_short(history: PriceHistory | None, options: UniverseOptions) -> str | None:

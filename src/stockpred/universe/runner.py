@@ -70,6 +70,7 @@ def run_universe(
     record = options.record()
     with locked_out(options.out, record), _sigterm_as_interrupt():
         per: dict[str, TickerOutcome] = {}
+        global_seconds: dict[str, float] = {}
         if options.model in ("per-ticker", "both"):
             job = TickerJob(
                 options.config,
@@ -82,12 +83,16 @@ def run_universe(
             per = stream(backend, partial(run_ticker, job), sources, options.out, progress)
         outcomes, failed = _split(per, "per-ticker" if options.model == "both" else "")
         if options.model in ("global", "both"):
-            glob = run_global(sources, options, backend, record["config_sha"], progress)
+            glob, global_seconds = run_global(
+                sources, options, backend, record["config_sha"], progress
+            )
             g_done, g_failed = _split(glob, "global" if options.model == "both" else "")
             outcomes = _merge(outcomes, g_done)
             failed.update({t: e for t, e in g_failed.items() if t not in failed})
         result = _finish(sources, options, outcomes, failed)
         result.summary["seconds"] = {"wall": time.perf_counter() - started, **_phases(per)}
+        if options.model != "per-ticker":
+            result.summary["seconds"]["global"] = global_seconds
         write_universe_files(result)
     return result
 
