@@ -36,8 +36,8 @@ class LocalBackend:
 
     One thread a process: the LSTM synchronises its threads at every time step, and with
     every core busy a two-thread fit runs at a third of the speed (README, Performance).
-    Workers start from a fork server that has already imported torch, so each start costs
-    a fork, not a 2-3 s import; on platforms without one they are spawned.
+    Workers start from a fork server that has already imported torch and matplotlib, so
+    each start costs a fork, not seconds of imports; elsewhere they are spawned.
     """
 
     def __init__(self, workers: int | None = None) -> None:
@@ -67,7 +67,16 @@ class LocalBackend:
 def _context() -> mp.context.BaseContext:
     if sys.platform.startswith("linux"):
         ctx = mp.get_context("forkserver")
-        ctx.set_forkserver_preload(["torch", "stockpred.universe.job"])
+        # Imported once in the fork server, not once a worker: torch (2-3 s), the job, and
+        # matplotlib's Agg canvas the report draws on (~1 s).
+        ctx.set_forkserver_preload(
+            [
+                "torch",
+                "stockpred.universe.job",
+                "matplotlib.figure",
+                "matplotlib.backends.backend_agg",
+            ]
+        )
         return ctx
     return mp.get_context("spawn")
 
