@@ -17,7 +17,7 @@ import pytest
 
 from stockpred.data.loading import load_prices
 
-from .conftest import yahoo_frame
+from .conftest import CHROMIUM, chromium_flags, yahoo_frame
 from .test_cli import TINY_ARGS, run_cli
 
 GOOD = ("AAPL", "IBM", "MSFT")
@@ -59,18 +59,8 @@ def test_a_broken_and_a_short_file_fail_alone(universe: tuple[Path, Path]) -> No
     assert "too short" in failed["SHORT"]
     board = pd.read_csv(out / "leaderboard.csv")
     assert set(board["ticker"]) == set(GOOD)
-    assert list(board.columns) == [
-        "ticker",
-        "model",
-        "n_test",
-        "mae",
-        "rmse",
-        "mase",
-        "directional_accuracy",
-        "mae_vs_naive",
-        "dm_p",
-        "dm_q",
-    ]
+    contract = "ticker, model, n_test, mae, rmse, mase, directional_accuracy, mae_vs_naive"
+    assert list(board.columns) == [*contract.split(", "), "dm_p", "dm_q"]
     assert set(board["model"]) == {"lstm", "naive", "drift", "moving_average", "linear_ar"}
     assert not (out / "BROKEN").exists()
     assert not (out / "SHORT").exists()
@@ -265,28 +255,13 @@ def test_ctrl_c_stops_promptly_says_what_finished_and_exits_130(tmp_path: Path) 
             assert _complete(p)
 
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-
-
 @pytest.mark.skipif(CHROMIUM is None, reason="no Chromium on PATH (apt-get install chromium)")
 def test_index_page_in_a_real_browser_sorts_on_a_click(
     universe: tuple[Path, Path], tmp_path: Path
 ) -> None:
     assert CHROMIUM is not None
     _, out = universe
-    flags = [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-        f"--user-data-dir={tmp_path / 'profile'}",
-        "--window-size=1200,3000",
-        "--enable-logging=stderr",
-        "--v=0",
-    ]
+    flags = chromium_flags(tmp_path)
     shot = tmp_path / "shot.png"
     url = (out / "index.html").resolve().as_uri()
     done = subprocess.run(
