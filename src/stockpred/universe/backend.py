@@ -6,6 +6,7 @@ provide the same ``map``. Jobs must not raise: they return their error as a resu
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing as mp
 import os
 import signal
@@ -50,7 +51,7 @@ class LocalBackend:
             mp_context=_context(),
             initializer=_init_worker,
         )
-        futures: list[Future[R]] = [pool.submit(fn, item) for item in items]
+        futures: list[Future[R]] = [pool.submit(_call, fn, item) for item in items]
         finished = False
         try:
             for future in as_completed(futures):
@@ -61,6 +62,7 @@ class LocalBackend:
                 for future in futures:
                     future.cancel()
                 _terminate(pool)
+                _stop_fork_server()
             pool.shutdown(wait=finished, cancel_futures=True)
 
 
@@ -71,6 +73,7 @@ def _context() -> mp.context.BaseContext:
         # matplotlib's Agg canvas the report draws on (~1 s).
         ctx.set_forkserver_preload(
             [
+                "stockpred.universe._forkserver_guard",
                 "torch",
                 "stockpred.universe.job",
                 "matplotlib.figure",
@@ -82,16 +85,46 @@ def _context() -> mp.context.BaseContext:
 
 
 def _init_worker() -> None:
-    """One torch thread; Ctrl-C is the parent's to handle; SIGTERM unwinds (temp folders go)."""
+    """One torch thread; Ctrl-C is the parent's to handle; SIGTERM unwinds (temp folders go);
+    the worker is sent SIGTERM when its parent (the fork server) dies."""
     import torch
 
     torch.set_num_threads(1)
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        from stockpred.universe._forkserver_guard import PR_SET_PDEATHSIG
+
+        ctypes.CDLL(None).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, _exit_on_term)
 
 
 def _exit_on_term(signum: int, frame: object) -> None:
     raise SystemExit(128 + signum)
+
+
+def _call(fn: Callable[[T], R], item: T) -> R:
+    """Run one job; on SIGTERM, let the stack unwind (temporary folders go), then exit.
+
+    Without the exit, the pool's worker loop would catch the SystemExit, report it as a
+    result and wait for more work from a parent that may be gone.
+    """
+    try:
+        return fn(item)
+    except SystemExit as exc:
+        os._exit(exc.code if isinstance(exc.code, int) else 1)
+
+
+def _stop_fork_server() -> None:
+    """Kill the fork server too: it would otherwise outlive an interrupted run."""
+    from multiprocessing import forkserver
+
+    pid = getattr(getattr(forkserver, "_forkserver", None), "_forkserver_pid", None)
+    if pid:
+        with contextlib.suppress(OSError):
+            os.kill(pid, signal.SIGKILL)
+        forkserver._forkserver._forkserver_pid = None  # type: ignore[attr-defined]
 
 
 def _terminate(pool: ProcessPoolExecutor, grace: float = 5.0) -> None:
