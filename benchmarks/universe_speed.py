@@ -39,6 +39,7 @@ def reference_loop(folder: Path, out: Path) -> None:
     from stockpred.config import ForecastConfig
     from stockpred.data.loading import load_prices
     from stockpred.exceptions import StockpredError
+    from stockpred.models.forecaster import Forecaster
     from stockpred.runs import run_pipeline
 
     phases: list[dict[str, float]] = []
@@ -50,12 +51,11 @@ def reference_loop(folder: Path, out: Path) -> None:
             history = load_prices(csv=file)
             seconds["load"] = time.perf_counter() - started
             run_pipeline(
+                Forecaster(ForecastConfig(), progress=False),
                 history,
-                ForecastConfig(),
                 out / history.ticker,
                 days=10,
                 data_args={"csv": str(file)},
-                progress=False,
                 timings=seconds,
             )
             phases.append(seconds)

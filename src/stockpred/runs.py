@@ -72,13 +72,12 @@ def read_predictions(path: Path) -> pd.DataFrame:
 
 
 def run_pipeline(
+    model: Forecaster,
     history: PriceHistory,
-    config: ForecastConfig,
     out: Path,
     *,
     days: int,
     data_args: dict[str, Any],
-    progress: bool = True,
     light: bool = False,
     extra_files: dict[str, str] | None = None,
     timings: dict[str, float] | None = None,
@@ -92,7 +91,8 @@ def run_pipeline(
     from stockpred.report.holdout import ReportInputs, render_report
 
     clock = _Stopwatch(timings)
-    fc = Forecaster(config).fit(history, progress=progress)
+    fc = model.fit(history)
+    config = fc.config
     clock.lap("train")
     evaluation = fc.evaluate(history)
     forecast = fc.predict(history, days=days)
@@ -151,15 +151,10 @@ class _Stopwatch:
 
 
 def train_only(
-    history: PriceHistory,
-    config: ForecastConfig,
-    out: Path,
-    *,
-    data_args: dict[str, Any],
-    progress: bool = True,
+    model: Forecaster, history: PriceHistory, out: Path, data_args: dict[str, Any]
 ) -> Forecaster:
     """Fit and save the model folder (and how to reload the data) without evaluating."""
-    fc = Forecaster(config).fit(history, progress=progress)
+    fc = model.fit(history)
     with atomic_dir(out) as tmp:
         fc.save(tmp / MODEL_DIR)
         (tmp / DATA_ARGS).write_text(json.dumps(data_args, indent=2))

@@ -15,22 +15,14 @@ import typer
 from stockpred.cli.options import (
     AsJson,
     Csv,
-    CsvMany,
     Days,
-    End,
-    Exchange,
-    MaxGap,
     Out,
     Quiet,
-    Source,
-    Start,
-    StoreOpt,
-    Strict,
     Ticker,
     Tickers,
     TickersFile,
     config_options,
-    data_args,
+    loading_options,
 )
 from stockpred.cli.show import (
     forecast_table,
@@ -82,20 +74,14 @@ def _ticker_list(
 
 
 @config_options()
+@loading_options
 def run(
     config: ForecastConfig,
+    loading: dict[str, Any],
     tickers: Tickers = None,
-    csv: CsvMany = None,
-    source: Source = None,
-    store: StoreOpt = None,
     tickers_file: TickersFile = None,
     out: Out = None,
     days: Days = 10,
-    exchange: Exchange = "XNYS",
-    strict: Strict = False,
-    max_gap: MaxGap = 5,
-    start: Start = None,
-    end: End = None,
     workers: Workers = None,
     model: ModelOpt = "per-ticker",
     embed: Embed = 0,
@@ -113,10 +99,11 @@ def run(
     """
     from stockpred.cli.data import read_tickers
     from stockpred.cli.universe import run_universe_command, universe_sources
+    from stockpred.models.forecaster import Forecaster
     from stockpred.runs import run_pipeline
 
     console = make_console(as_json)
-    loading = data_args(csv, source, store, exchange, strict, max_gap, start, end)
+    csv = Path(loading["csv"]) if loading["csv"] else None
     given = list(read_tickers(tickers or [], tickers_file)) if tickers or tickers_file else []
     sources = universe_sources(given, csv, model)
     if sources is not None:
@@ -138,9 +125,8 @@ def run(
     history = _load(_ticker_list(tickers, tickers_file, csv)[0], loading)
     folder = out or Path("runs") / history.ticker
     say_data(console, history)
-    result = run_pipeline(
-        history, config, folder, days=days, data_args=loading, progress=not quiet and not as_json
-    )
+    forecaster = Forecaster(config, progress=not quiet and not as_json)
+    result = run_pipeline(forecaster, history, folder, days=days, data_args=loading)
     console.print(metrics_table(result.evaluation))
     say_verdict(console, result.evaluation)
     console.print(forecast_table(result.forecast, f"{history.ticker}: next {days} sessions"))
@@ -152,29 +138,23 @@ def run(
 
 
 @config_options()
+@loading_options
 def train(
     config: ForecastConfig,
+    loading: dict[str, Any],
     ticker: Ticker = None,
-    csv: Csv = None,
-    source: Source = None,
-    store: StoreOpt = None,
     out: Out = None,
-    exchange: Exchange = "XNYS",
-    strict: Strict = False,
-    max_gap: MaxGap = 5,
-    start: Start = None,
-    end: End = None,
     quiet: Quiet = False,
 ) -> None:
     """Train and save a model folder (OUT/model) without evaluating it."""
+    from stockpred.models.forecaster import Forecaster
     from stockpred.runs import train_only
 
     console = make_console(False)
-    loading = data_args(csv, source, store, exchange, strict, max_gap, start, end)
-    history = _load(_ticker_list([ticker] if ticker else None, None, csv)[0], loading)
+    history = _load(_ticker_list([ticker] if ticker else None, None, loading["csv"])[0], loading)
     say_data(console, history)
     folder = out or Path("runs") / history.ticker
-    fc = train_only(history, config, folder, data_args=loading, progress=not quiet)
+    fc = train_only(Forecaster(config, progress=not quiet), history, folder, loading)
     result = fc.train_result_
     console.print(
         f"trained {len(result.history)} epochs (best {result.best_epoch}, val loss {result.best_val_loss:.4f}) "
@@ -183,12 +163,11 @@ def train(
 
 
 @config_options(exclude=("test_start",))
+@loading_options
 def backtest(
     config: ForecastConfig,
+    loading: dict[str, Any],
     ticker: Ticker = None,
-    csv: Csv = None,
-    source: Source = None,
-    store: StoreOpt = None,
     out: Annotated[
         Path | None, typer.Option("--out", help="Folder to write (default: runs/TICKER-backtest).")
     ] = None,
@@ -209,11 +188,6 @@ def backtest(
     short: Annotated[
         bool, typer.Option("--short", help="Go short below -threshold instead of flat.")
     ] = False,
-    exchange: Exchange = "XNYS",
-    strict: Strict = False,
-    max_gap: MaxGap = 5,
-    start: Start = None,
-    end: End = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print summary.json on stdout.")] = False,
     quiet: Quiet = False,
 ) -> None:
@@ -226,8 +200,7 @@ def backtest(
     from stockpred.runs import backtest_run
 
     console = make_console(as_json)
-    loading = data_args(csv, source, store, exchange, strict, max_gap, start, end)
-    history = _load(_ticker_list([ticker] if ticker else None, None, csv)[0], loading)
+    history = _load(_ticker_list([ticker] if ticker else None, None, loading["csv"])[0], loading)
     say_data(console, history)
     folder = out or Path("runs") / f"{history.ticker}-backtest"
     summary = backtest_run(

@@ -36,14 +36,11 @@ Tickers = Annotated[
 ]
 Ticker = Annotated[str | None, typer.Argument(help="Ticker (default: MSFT).", show_default=False)]
 Csv = Annotated[
-    Path | None, typer.Option("--csv", help="Daily prices from a CSV or Parquet file instead.")
-]
-CsvMany = Annotated[
     Path | None,
     typer.Option(
         "--csv",
-        help="A price file, a folder of them (.csv, .csv.gz, .parquet; ticker = file name) "
-        "or a long panel file with a ticker or symbol column.",
+        help="Daily prices from a CSV or Parquet file instead; for run also a folder of them "
+        "(ticker = file name) or a long panel file with a ticker or symbol column.",
     ),
 ]
 Source = Annotated[
@@ -116,39 +113,68 @@ def _config_parameters(exclude: set[str]) -> list[inspect.Parameter]:
                 name, inspect.Parameter.KEYWORD_ONLY, default=None, annotation=annotation
             )
         )
-    params.append(
-        inspect.Parameter(
-            "config_file", inspect.Parameter.KEYWORD_ONLY, default=None, annotation=ConfigFile
-        )
-    )
-    return params
+    return [*params, _keyword("config_file", ConfigFile)]
+
+
+def _add_options(
+    command: F, receives: str, params: list[inspect.Parameter], build: Callable[..., Any]
+) -> F:
+    """``command`` with ``params`` as options; it receives ``build(**their values)`` instead."""
+    signature = inspect.signature(command, eval_str=True)
+    own = [p for p in signature.parameters.values() if p.name != receives]
+    names = [p.name for p in params]
+
+    @functools.wraps(command)
+    def wrapper(**kwargs: Any) -> Any:
+        kwargs[receives] = build(**{name: kwargs.pop(name) for name in names})
+        return command(**kwargs)
+
+    everything = own + params
+    wrapper.__signature__ = signature.replace(parameters=everything)  # type: ignore[attr-defined]
+    wrapper.__annotations__ = {p.name: p.annotation for p in everything}
+    return wrapper  # type: ignore[return-value]
+
+
+def _make_config(config_file: Path | None, **overrides: Any) -> ForecastConfig:
+    if overrides.get("features") is not None:
+        overrides["features"] = tuple(f.value for f in overrides["features"])
+    return make_config(overrides, config_file)
 
 
 def config_options(*, exclude: tuple[str, ...] = ()) -> Callable[[F], F]:
     """Give a command every ForecastConfig field as an option; it receives ``config``."""
-    fields = [n for n in ForecastConfig.model_fields if n not in exclude]
 
     def decorate(command: F) -> F:
-        signature = inspect.signature(command, eval_str=True)
-        own = [p for p in signature.parameters.values() if p.name != "config"]
-        params = own + _config_parameters(set(exclude))
-
-        @functools.wraps(command)
-        def wrapper(**kwargs: Any) -> Any:
-            overrides = {name: kwargs.pop(name) for name in fields}
-            if overrides.get("features") is not None:
-                overrides["features"] = tuple(f.value for f in overrides["features"])
-            kwargs["config"] = make_config(overrides, kwargs.pop("config_file"))
-            return command(**kwargs)
-
-        wrapper.__signature__ = signature.replace(parameters=params)  # type: ignore[attr-defined]
-        wrapper.__annotations__ = {p.name: p.annotation for p in params}
-        return wrapper  # type: ignore[return-value]
+        return _add_options(command, "config", _config_parameters(set(exclude)), _make_config)
 
     return decorate
 
 
+def _keyword(name: str, annotation: Any, default: Any = None) -> inspect.Parameter:
+    return inspect.Parameter(
+        name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=annotation
+    )
+
+
+LOADING = [
+    _keyword("csv", Csv),
+    _keyword("source", Source),
+    _keyword("store", StoreOpt),
+    _keyword("exchange", Exchange, "XNYS"),
+    _keyword("strict", Strict, False),
+    _keyword("max_gap", MaxGap, 5),
+    _keyword("start", Start),
+    _keyword("end", End),
+]
+
+
+def loading_options(command: F) -> F:
+    """Give a command the options that say where prices come from; it receives ``loading``."""
+    return _add_options(command, "loading", LOADING, data_args)
+
+
 def data_args(
+    *,
     csv: Path | None,
     source: str | None,
     store: Path | None,

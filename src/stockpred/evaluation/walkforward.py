@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from typing import Literal
+from typing import Literal, TypedDict
 
 import numpy as np
 import pandas as pd
@@ -26,6 +26,15 @@ from stockpred.models.base import Model, interval_quantiles
 from stockpred.splits import Fold, Mode, Split, plan_folds
 
 Refit = Literal["each", "once"]
+
+
+class FoldOptions(TypedDict, total=False):
+    """How a walk-forward backtest cuts its folds, as the convenience entry points take them."""
+
+    folds: int
+    mode: Mode
+    refit: Refit
+    horizon: int | None
 
 
 @dataclass

@@ -25,8 +25,9 @@ from stockpred.training.result import TrainResult
 
 if TYPE_CHECKING:
     from torch import nn
+    from typing_extensions import Unpack
 
-    from stockpred.evaluation.walkforward import Refit, WalkForward
+    from stockpred.evaluation.walkforward import FoldOptions, Refit, WalkForward
 
 # Trading sessions after the last price saved with a model: a year covers any --days (max 250).
 CACHED_SESSIONS = 250
@@ -161,7 +162,7 @@ class Forecaster(Estimator):
         """
         self._check_fitted()
         if days < 1:
-            raise ConfigError("--days must be at least 1")
+            raise ConfigError("days must be at least 1")
         history = self.context_ if prices is None else as_history(prices, self.meta_["exchange"])
         if len(history) < self.config.window + 1:
             raise DataError(
@@ -266,17 +267,12 @@ class Forecaster(Estimator):
         self,
         prices: PriceHistory | pd.DataFrame,
         *,
-        folds: int = 5,
-        mode: Mode = "expanding",
-        refit: Refit = "each",
-        horizon: int | None = None,
         progress: bool = False,
+        **options: Unpack[FoldOptions],
     ) -> pd.DataFrame:
-        """Walk-forward backtest with this config: tidy (fold, model, step, metric, value)."""
+        """Walk-forward metrics of this config: tidy (fold, model, step, metric, value)."""
         quiet = Forecaster(self.config, progress=progress)
-        return quiet.walk_forward(
-            prices, folds=folds, mode=mode, refit=refit, horizon=horizon
-        ).metrics()
+        return quiet.walk_forward(prices, **options).metrics()
 
     # -------------------------------------------------------------- persistence
     def save(self, path: str | Path) -> Path:
@@ -293,7 +289,7 @@ class Forecaster(Estimator):
                 "residual_quantiles": self.residual_quantiles_,
                 "train": self.train_result_.to_dict(),
                 "context": _context_to_dict(self.context_),
-                # so `stockpred predict` needs no calendar (0.5 s to import and build)
+                # so `stockpred predict` needs no exchange calendar (README, "Performance")
                 "future_sessions": [str(d.date()) for d in self._saved_sessions()],
             },
         }

@@ -18,6 +18,7 @@ import pandas as pd
 from stockpred.config import ForecastConfig
 from stockpred.evaluation.metrics import METRICS as EVAL_METRICS
 from stockpred.exceptions import StockpredError
+from stockpred.models.forecaster import Forecaster
 from stockpred.runs import METRICS, PREDICTIONS, read_predictions, run_pipeline
 from stockpred.universe.inputs import TickerSource, ticker_folder
 
@@ -66,12 +67,11 @@ def run_ticker(job: TickerJob, source: TickerSource) -> TickerOutcome:
             return TickerOutcome(source.ticker, *done, resumed=True, seconds=seconds)
         data_args = {**job.data_args, "csv": source.path} if source.path else job.data_args
         result = run_pipeline(
+            Forecaster(job.config, progress=False),
             history,
-            job.config,
             folder,
             days=job.days,
             data_args=data_args,
-            progress=False,
             light=True,
             extra_files={STAMP: json.dumps(stamp, indent=2)},
             timings=seconds,

@@ -17,8 +17,8 @@ import pytest
 
 from stockpred.data.loading import load_prices
 
-from .conftest import CHROMIUM, chromium_flags, yahoo_frame
-from .test_cli import TINY_ARGS, run_cli
+from ..cli.test_cli import TINY_ARGS, run_cli
+from ..conftest import CHROMIUM, chromium_flags, yahoo_frame
 
 GOOD = ("AAPL", "IBM", "MSFT")
 

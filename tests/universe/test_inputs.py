@@ -11,7 +11,7 @@ from stockpred.data.loading import load_prices
 from stockpred.exceptions import ValidationError
 from stockpred.universe.inputs import checked_ticker, ticker_folder, universe_sources
 
-from .conftest import yahoo_frame
+from ..conftest import yahoo_frame
 
 
 def test_a_folder_gives_one_source_a_file_named_after_it(tmp_path: Path) -> None:

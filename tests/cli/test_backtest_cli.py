@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from .conftest import CHROMIUM, chromium_flags
+from ..conftest import CHROMIUM, chromium_flags
 from .test_cli import TINY_ARGS, run_cli
 
 

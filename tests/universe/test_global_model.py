@@ -12,7 +12,7 @@ from stockpred.data.loading import PriceHistory, load_prices
 from stockpred.splits import chronological_split
 from stockpred.universe.global_model import GlobalForecaster
 
-from .conftest import TINY
+from ..conftest import TINY
 
 TICKERS = ("AAPL", "IBM", "MSFT")
 
