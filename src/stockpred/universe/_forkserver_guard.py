@@ -10,8 +10,16 @@ from __future__ import annotations
 import signal
 import sys
 
-if sys.platform.startswith("linux"):
+PR_SET_PDEATHSIG = 1
+
+
+def _in_fork_server() -> bool:
+    """The fork server runs as ``python -c 'from multiprocessing.forkserver import main…'``;
+    anywhere else (a test collecting modules, say) importing this changes nothing."""
+    return sys.argv[:1] == ["-c"] and "multiprocessing.forkserver" in sys.modules
+
+
+if sys.platform.startswith("linux") and _in_fork_server():
     import ctypes
 
-    PR_SET_PDEATHSIG = 1
     ctypes.CDLL(None).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
