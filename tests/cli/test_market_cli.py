@@ -39,3 +39,15 @@ def test_index_file_not_covering_training_is_one_line_and_no_folder(
     assert len(err.strip().splitlines()) == 1
     assert "no price on or before" in err
     assert not out.exists()
+
+
+def test_market_with_a_universe_is_refused_in_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = tmp_path / "u"
+    argv = ["run", "MSFT", "AAPL", "--market", "AAPL", "--out", str(out)]
+    code, _, err = run_cli([*argv, *TINY_ARGS], capsys, monkeypatch)
+    assert code == 1
+    assert err.strip().splitlines() == [err.strip()]
+    assert "not built for a universe" in err
+    assert not out.exists()
