@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -14,6 +15,10 @@ from stockpred.config import ForecastConfig
 from stockpred.data.loading import PriceHistory
 from stockpred.evaluation.metrics import Evaluation
 from stockpred.models.forecaster import Forecaster
+from stockpred.tuning.space import DEFAULT_SPACE, SearchSpace
+
+if TYPE_CHECKING:
+    from stockpred.tuning.study import Backend, TrialRecord, TuneResult
 
 MODEL_DIR = "model"
 METRICS = "metrics.json"
@@ -22,6 +27,7 @@ REPORT = "report.html"
 DATA_ARGS = "data.json"
 BACKTEST = "backtest.csv"
 SUMMARY = "summary.json"
+RAY_LOG = "ray.log"
 
 
 @dataclass
@@ -163,3 +169,60 @@ def write_backtest(out: Path, table: pd.DataFrame, summary: dict[str, Any], page
         table.to_csv(tmp / BACKTEST, index=False, float_format="%.6g")
         (tmp / SUMMARY).write_text(json.dumps(summary, indent=2))
         (tmp / REPORT).write_text(page)
+
+
+@dataclass
+class TuningRun:
+    """A finished tuning folder: the search, the test-span comparison and its sentence."""
+
+    out: Path
+    tuning: TuneResult
+    test: pd.DataFrame
+    verdict: str
+
+
+def tuning_run(
+    histories: list[PriceHistory],
+    base: ForecastConfig,
+    space: SearchSpace,
+    out: Path,
+    *,
+    trials: int,
+    backend: Backend = "local",
+    address: str | None = None,
+    on_trial: Callable[[TrialRecord], None] | None = None,
+) -> TuningRun:
+    """Search on validation, then judge the best and the default config once on the test span."""
+    from stockpred.report.tuning import render_tuning_page
+    from stockpred.tuning.objective import TuningSeries
+    from stockpred.tuning.outputs import compare_on_test, test_verdict, write_tuning
+    from stockpred.tuning.study import parameter_importance, tune
+
+    data = [TuningSeries.cut(h, base) for h in histories]
+    ray_log = out.parent / f".{out.name}.{RAY_LOG}"  # moved into the folder with the rest
+    result = tune(
+        data,
+        base,
+        space,
+        trials=trials,
+        seed=base.seed,
+        backend=backend,
+        ray_options={"address": address, "log_file": ray_log},
+        on_trial=on_trial,
+    )
+    test = compare_on_test(histories, result.best_config, base)
+    importance = parameter_importance(result, base.seed)
+    facts = {
+        "tickers": ", ".join(h.ticker for h in histories),
+        "trials": str(len(result.trials)),
+        "backend": backend,
+        "seed": str(base.seed),
+        "searched": ", ".join(space.params) or "nothing",
+        "held fixed": ", ".join(sorted(set(DEFAULT_SPACE) - set(space.params))) or "nothing",
+        "validation spans end": ", ".join(
+            f"{d.past.ticker} {d.past.dates[-1].date()}" for d in data
+        ),
+    }
+    page = render_tuning_page(result, test, importance, facts)
+    write_tuning(out, result, test, page, (ray_log,))
+    return TuningRun(out, result, test, test_verdict(test)[0])

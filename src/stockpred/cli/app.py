@@ -537,6 +537,15 @@ def _register_data_commands() -> None:
 _register_data_commands()
 
 
+def _register_tune() -> None:
+    from stockpred.cli.tune import tune
+
+    app.command()(tune)
+
+
+_register_tune()
+
+
 def main() -> None:
     """Console entry point: user errors become one line, not a traceback."""
     try:

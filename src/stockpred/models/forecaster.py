@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -28,7 +29,7 @@ from stockpred.features import (
 )
 from stockpred.models.baselines import default_baselines
 from stockpred.models.numpy_lstm import Weights, lstm_forward
-from stockpred.training.result import TrainResult
+from stockpred.training.result import EpochLog, TrainResult
 
 if TYPE_CHECKING:
     from torch import nn
@@ -76,8 +77,12 @@ class Forecaster:
         *,
         split: Split | None = None,
         progress: bool = True,
+        on_epoch: Callable[[EpochLog, nn.Module], None] | None = None,
     ) -> Forecaster:
-        """Train on the training span with early stopping on validation; returns ``self``."""
+        """Train on the training span with early stopping on validation; returns ``self``.
+
+        ``on_epoch`` sees each epoch's log (tuning reports it; it may raise to stop the fit).
+        """
         import torch  # only training needs torch; prediction runs on the numpy weights
 
         from stockpred.models.lstm import LSTMNet
@@ -101,7 +106,12 @@ class Forecaster:
         torch.manual_seed(cfg.seed)  # weight initialisation is part of "same seed, same weights"
         net = LSTMNet(cfg)
         self.train_result_: TrainResult = train_network(
-            net, (*tensors(train_o), *tensors(val_o)), cfg, device=device, progress=progress
+            net,
+            (*tensors(train_o), *tensors(val_o)),
+            cfg,
+            device=device,
+            progress=progress,
+            on_epoch=on_epoch,
         )
         self.weights_: Weights = {
             k: v.detach().cpu().numpy().copy() for k, v in net.state_dict().items()
