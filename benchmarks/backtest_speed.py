@@ -16,7 +16,8 @@ import time
 from pathlib import Path
 
 from stockpred.config import ForecastConfig
-from stockpred.data.loading import PriceHistory, load_prices
+from stockpred.data.history import PriceHistory
+from stockpred.data.loading import load_prices
 from stockpred.evaluation.backtest import walk_forward
 from stockpred.evaluation.summary import summarise
 

@@ -47,16 +47,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import stockpred.training.loop as training_module
 from reference_loop import Reference
 from stockpred.config import ForecastConfig
-from stockpred.data.loading import PriceHistory, load_prices
-from stockpred.features import (
-    Scaler,
-    chronological_split,
-    input_signals,
-    target_matrix,
-    windows,
-)
+from stockpred.data.history import PriceHistory
+from stockpred.data.loading import load_prices
+from stockpred.features import Scaler, input_signals, target_matrix, windows
 from stockpred.models.forecaster import Forecaster
 from stockpred.models.lstm import LSTMNet
+from stockpred.splits import chronological_split
 from stockpred.training.loop import EpochLog, train_network
 
 REPO = Path(__file__).resolve().parents[1]

@@ -10,7 +10,8 @@ import pandas as pd
 import pytest
 
 from stockpred.config import ForecastConfig
-from stockpred.data.loading import PriceHistory, load_prices
+from stockpred.data.history import PriceHistory
+from stockpred.data.loading import load_prices
 
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 

@@ -10,11 +10,13 @@ import pandas as pd
 import pytest
 
 from stockpred import ForecastConfig, Forecaster
-from stockpred.data.loading import PriceHistory
-from stockpred.evaluation.backtest import WalkForward, backtest, plan_folds, walk_forward
+from stockpred.data.history import PriceHistory
+from stockpred.evaluation.backtest import backtest, walk_forward
 from stockpred.evaluation.metrics import METRICS
 from stockpred.evaluation.summary import summarise
+from stockpred.evaluation.walkforward import WalkForward
 from stockpred.exceptions import ConfigError, InsufficientHistory
+from stockpred.splits import plan_folds
 
 from .conftest import TINY
 
@@ -111,7 +113,7 @@ def test_forecaster_backtest_delegates(msft: PriceHistory) -> None:
 
 
 def test_summary_is_json_and_states_the_verdict(wf: WalkForward, msft: PriceHistory) -> None:
-    doc = json.loads(json.dumps(summarise(wf, msft)))
+    doc = json.loads(json.dumps(summarise(wf, msft).to_dict()))
     pooled = doc["diebold_mariano"]["naive"][0]["pooled"]["squared"]
     assert doc["verdict"].startswith("LSTM ")
     assert "naive forecast on MSFT (DM p = " in doc["verdict"]

@@ -5,10 +5,10 @@ import pandas as pd
 import pytest
 
 from stockpred.config import ForecastConfig
-from stockpred.data.loading import PriceHistory
+from stockpred.data.history import PriceHistory
 from stockpred.exceptions import NotFittedError
-from stockpred.features import Split
 from stockpred.models.baselines import Drift, LinearAR, MovingAverage, Naive, default_baselines
+from stockpred.splits import Split
 
 
 def _history(prices: list[float]) -> PriceHistory:

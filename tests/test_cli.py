@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from stockpred.cli.app import main
+from stockpred.cli.main import main
 
 from .conftest import yahoo_frame
 

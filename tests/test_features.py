@@ -5,17 +5,10 @@ import pandas as pd
 import pytest
 
 from stockpred.config import ForecastConfig
-from stockpred.data.loading import PriceHistory
+from stockpred.data.history import PriceHistory
 from stockpred.exceptions import InsufficientHistory
-from stockpred.features import (
-    Scaler,
-    chronological_split,
-    input_signals,
-    minimum_sessions,
-    target_matrix,
-    to_prices,
-    windows,
-)
+from stockpred.features import Scaler, input_signals, target_matrix, to_prices, windows
+from stockpred.splits import chronological_split, minimum_sessions
 
 
 def test_windows_match_a_plain_loop() -> None:

@@ -11,7 +11,7 @@ import pytest
 
 from stockpred import ForecastConfig, Forecaster
 from stockpred.data.calendar import next_sessions
-from stockpred.data.loading import PriceHistory
+from stockpred.data.history import PriceHistory
 from stockpred.exceptions import ArtifactError, DataError, NotFittedError
 
 from .conftest import TINY

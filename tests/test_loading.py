@@ -13,7 +13,8 @@ from typer.testing import CliRunner
 from stockpred.cli.data import register
 from stockpred.data import loading
 from stockpred.data.calendar import sessions_between
-from stockpred.data.loading import PriceHistory, load_prices
+from stockpred.data.history import PriceHistory
+from stockpred.data.loading import load_prices
 from stockpred.data.providers import Retry
 from stockpred.data.providers.memory import MemoryProvider
 from stockpred.data.store import PriceStore

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from stockpred import ForecastConfig, Forecaster
-from stockpred.data.loading import PriceHistory
+from stockpred.data.history import PriceHistory
 from stockpred.report.holdout import ReportInputs, render_report
 
 from .conftest import TINY

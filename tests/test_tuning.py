@@ -12,9 +12,10 @@ import tomllib
 pytest.importorskip("optuna", reason="tuning needs optuna: pip install 'stockpred[tune]'")
 
 from stockpred.config import ForecastConfig, make_config
-from stockpred.data.loading import PriceHistory
+from stockpred.data.history import PriceHistory
 from stockpred.exceptions import ConfigError
-from stockpred.features import chronological_split
+from stockpred.features import Dataset
+from stockpred.splits import chronological_split
 from stockpred.tuning.objective import TuningSeries, naive_val_loss
 from stockpred.tuning.outputs import config_toml
 from stockpred.tuning.space import DEFAULT_SPACE, SearchSpace
@@ -76,7 +77,7 @@ def test_tuning_series_drops_the_test_span(msft: PriceHistory) -> None:
     split = chronological_split(msft.dates, cfg)
     assert len(series.past) == split.val_end < len(msft)
     assert series.split.test_end == split.val_end
-    assert naive_val_loss(series, cfg) > 0
+    assert naive_val_loss(series, Dataset.build(series.past, cfg, series.split), cfg) > 0
 
 
 @pytest.mark.slow

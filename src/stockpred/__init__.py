@@ -29,7 +29,7 @@ _LAZY = {
     "ForecastConfig": "stockpred.config",
     "Forecaster": "stockpred.models.forecaster",
     "Evaluation": "stockpred.evaluation.metrics",
-    "PriceHistory": "stockpred.data.loading",
+    "PriceHistory": "stockpred.data.history",
     "load_prices": "stockpred.data.loading",
     "StockpredError": "stockpred.exceptions",
     "DataError": "stockpred.exceptions",
@@ -40,7 +40,8 @@ _LAZY = {
 
 if TYPE_CHECKING:
     from stockpred.config import ForecastConfig
-    from stockpred.data.loading import PriceHistory, load_prices
+    from stockpred.data.history import PriceHistory
+    from stockpred.data.loading import load_prices
     from stockpred.evaluation.metrics import Evaluation
     from stockpred.exceptions import (
         ArtifactError,

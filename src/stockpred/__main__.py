@@ -1,5 +1,5 @@
 """python -m stockpred."""
 
-from stockpred.cli.app import main
+from stockpred.cli.main import main
 
 main()

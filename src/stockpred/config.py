@@ -27,35 +27,53 @@ class ForecastConfig(BaseModel):
     #   window 60, 2×64 (old):  MSFT sample 1.004, MSFT 1986-2017 0.999, SPY 2005-2017 0.993
     #   window 20, 1×32 (new):  MSFT sample 0.999, MSFT 1986-2017 0.998, SPY 2005-2017 0.994
     # 1×16 and batch 512 / lr 2e-3 were faster still but worse on the MSFT sample (1.002).
-    window: int = Field(20, ge=2, le=1000, description="sessions of history per sample")
-    horizon: int = Field(1, ge=1, le=60, description="sessions ahead the network predicts")
-    target: Target = Field("return", description="next log-return (stationary) or price level")
-    features: tuple[Feature, ...] = Field((), description="extra inputs beside the returns")
+    window: int = Field(20, ge=2, le=1000, description="Sessions of history the network sees.")
+    horizon: int = Field(1, ge=1, le=60, description="Sessions ahead the network predicts at once.")
+    target: Target = Field("return", description="Model the next log-return or the price level.")
+    features: tuple[Feature, ...] = Field(
+        (), description="Extra inputs beside the returns (repeat the option for both)."
+    )
     # Network
-    hidden: int = Field(32, ge=1, le=2048)
-    layers: int = Field(1, ge=1, le=8)
-    dropout: float = Field(0.2, ge=0.0, lt=1.0)
-    bidirectional: bool = False
+    hidden: int = Field(32, ge=1, le=2048, description="LSTM hidden units per layer.")
+    layers: int = Field(1, ge=1, le=8, description="Stacked LSTM layers.")
+    dropout: float = Field(
+        0.2, ge=0.0, lt=1.0, description="Dropout between layers and before the head."
+    )
+    bidirectional: bool = Field(False, description="Read the window both ways.")
     # Training
-    epochs: int = Field(30, ge=1, le=10_000)
-    batch_size: int = Field(256, ge=1, le=65_536)
-    learning_rate: float = Field(1e-3, gt=0.0, le=1.0)
-    patience: int = Field(5, ge=1)
-    grad_clip: float = Field(1.0, gt=0.0)
-    seed: int = 0
-    device: Device = "auto"
+    epochs: int = Field(
+        30, ge=1, le=10_000, description="Most training epochs (early stopping may end sooner)."
+    )
+    batch_size: int = Field(256, ge=1, le=65_536, description="Training batch size.")
+    learning_rate: float = Field(1e-3, gt=0.0, le=1.0, description="Adam learning rate.")
+    patience: int = Field(
+        5, ge=1, description="Epochs without a better validation loss before stopping."
+    )
+    grad_clip: float = Field(1.0, gt=0.0, description="Largest gradient norm per step.")
+    seed: int = Field(0, description="Random seed: same seed, same weights on the CPU.")
+    device: Device = Field("auto", description="Where to train; auto takes CUDA when present.")
     # One CPU thread: the LSTM syncs its threads at every time step, and per-step matmuls this
     # small cannot pay for it. Measured in one process, alternated, medians (MSFT sample, 2-core
     # VM shared with other jobs, load ~4.5): 0.21 s/epoch at 1 thread vs 1.40 s at 2 (new net),
     # 3.98 s vs 15.4 s (old 2×64 net). 0 means torch's default (one per core).
-    threads: int = Field(1, ge=0, le=1024, description="CPU threads; 0 = torch's default")
+    threads: int = Field(
+        1, ge=0, le=1024, description="CPU threads for training; 0 = torch's default."
+    )
     # Split
-    val_fraction: float = Field(0.15, gt=0.0, lt=0.5)
-    test_fraction: float = Field(0.15, gt=0.0, lt=0.5)
-    test_start: str | None = Field(None, description="first test date; overrides test_fraction")
+    val_fraction: float = Field(
+        0.15, gt=0.0, lt=0.5, description="Share of sessions for validation (early stopping)."
+    )
+    test_fraction: float = Field(
+        0.15, gt=0.0, lt=0.5, description="Share of sessions held out for the test."
+    )
+    test_start: str | None = Field(
+        None, description="First test date (YYYY-MM-DD); overrides test_fraction."
+    )
     # Baselines and uncertainty
-    ma_window: int = Field(20, ge=1, description="sessions averaged by the moving-average baseline")
-    interval: float = Field(0.8, gt=0.0, lt=1.0, description="prediction interval coverage")
+    ma_window: int = Field(
+        20, ge=1, description="Sessions averaged by the moving-average baseline."
+    )
+    interval: float = Field(0.8, gt=0.0, lt=1.0, description="Coverage of the prediction interval.")
 
     @model_validator(mode="after")
     def _price_target_has_no_extras(self) -> ForecastConfig:

@@ -1,4 +1,4 @@
-"""From a PriceFrame to model tensors: input signals, windows, targets, split and scaler.
+"""From a PriceFrame to model tensors: input signals, windows, targets and scaler.
 
 Sample indexing, used everywhere: an *origin* ``t`` is the last session whose price is
 known. Its input window holds the signal rows ``t-window+1 .. t``; its targets are the
@@ -10,88 +10,17 @@ or test price, not even as a target.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 from numpy.lib.stride_tricks import sliding_window_view
 
 from stockpred.config import ForecastConfig
-from stockpred.exceptions import InsufficientHistory
+from stockpred.splits import Split
 
-MIN_TRAIN_SAMPLES = 20
-MIN_VAL_SAMPLES = 5
-MIN_TEST_SESSIONS = 5
-
-
-@dataclass(frozen=True)
-class Split:
-    """Session index bounds (exclusive ends): train ``[0, train_end)``, then val, then test."""
-
-    train_end: int
-    val_end: int
-    test_end: int
-
-    def train_origins(self, cfg: ForecastConfig) -> np.ndarray:
-        """Origins whose every target lies in the training span."""
-        return np.arange(cfg.window, self.train_end - cfg.horizon)
-
-    def val_origins(self, cfg: ForecastConfig) -> np.ndarray:
-        """Origins whose every target lies in the validation span."""
-        return np.arange(max(self.train_end - 1, cfg.window), self.val_end - cfg.horizon)
-
-    def test_origins(self) -> np.ndarray:
-        """Origins of the one-step forecasts for every test session."""
-        return np.arange(self.val_end - 1, self.test_end - 1)
-
-    def to_dict(self) -> dict[str, int]:
-        """JSON-ready form."""
-        return {"train_end": self.train_end, "val_end": self.val_end, "test_end": self.test_end}
-
-
-def chronological_split(dates: pd.DatetimeIndex, cfg: ForecastConfig) -> Split:
-    """70/15/15 by sessions (or test from ``cfg.test_start``), checked for enough history."""
-    n = len(dates)
-    if cfg.test_start is not None:
-        val_end = int(dates.searchsorted(pd.Timestamp(cfg.test_start)))
-        val_len = round(val_end * cfg.val_fraction / (1.0 - cfg.test_fraction))
-    else:
-        val_end = n - round(n * cfg.test_fraction)
-        val_len = round(n * cfg.val_fraction)
-    split = Split(train_end=val_end - val_len, val_end=val_end, test_end=n)
-    check_history(split, cfg)
-    return split
-
-
-def minimum_sessions(cfg: ForecastConfig) -> int:
-    """Fewest sessions a 70/15/15 split needs at this window and horizon."""
-    train_fraction = 1.0 - cfg.val_fraction - cfg.test_fraction
-    need_train = cfg.window + cfg.horizon + MIN_TRAIN_SAMPLES
-    need_val = cfg.horizon + MIN_VAL_SAMPLES
-    return int(
-        np.ceil(
-            max(
-                need_train / train_fraction,
-                need_val / cfg.val_fraction,
-                2 * MIN_TEST_SESSIONS / cfg.test_fraction,
-            )
-        )
-    )
-
-
-def check_history(split: Split, cfg: ForecastConfig) -> None:
-    """Refuse a split that leaves too little to train, validate or test on."""
-    n_train = len(split.train_origins(cfg))
-    n_val = len(split.val_origins(cfg))
-    n_test = split.test_end - split.val_end
-    if n_train >= MIN_TRAIN_SAMPLES and n_val >= MIN_VAL_SAMPLES and n_test >= MIN_TEST_SESSIONS:
-        return
-    raise InsufficientHistory(
-        f"the history has {split.test_end} sessions, too short for window {cfg.window} and "
-        f"horizon {cfg.horizon} (train samples {max(n_train, 0)}, validation {max(n_val, 0)}, "
-        f"test sessions {max(n_test, 0)}); use at least {minimum_sessions(cfg)} sessions or "
-        "a smaller --window"
-    )
+if TYPE_CHECKING:
+    from stockpred.data.history import PriceHistory
 
 
 def input_signals(frame: pd.DataFrame, price_column: str, cfg: ForecastConfig) -> np.ndarray:
@@ -191,3 +120,36 @@ class Scaler:
 def _safe(std: np.ndarray) -> np.ndarray:
     """A constant series has std 0; scale it by 1 instead of dividing by zero."""
     return np.where(np.isfinite(std) & (std > 0), std, 1.0)
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """What training reads, built once from a history: scaled windows and targets of a split."""
+
+    split: Split
+    scaler: Scaler
+    x_train: np.ndarray
+    y_train: np.ndarray
+    x_val: np.ndarray
+    y_val: np.ndarray
+    val_origins: np.ndarray
+
+    @classmethod
+    def build(cls, history: PriceHistory, cfg: ForecastConfig, split: Split) -> Dataset:
+        """Signals and targets of ``history``, scaled by a scaler fitted on the training span."""
+        signals = input_signals(history.frame, history.price_column, cfg)
+        prices = history.prices
+        train_o, val_o = split.train_origins(cfg), split.val_origins(cfg)
+        scaler = Scaler.fit(signals, target_matrix(prices, train_o, cfg), split)
+        scaled = scaler.scale_x(signals)
+
+        def samples(origins: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+            x = windows(scaled, origins, cfg.window)
+            y = scaler.scale_y(target_matrix(prices, origins, cfg)).astype(np.float32)
+            return x, y
+
+        return cls(split, scaler, *samples(train_o), *samples(val_o), val_o)
+
+    def arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """``(x_train, y_train, x_val, y_val)``, as the fit loop takes them."""
+        return self.x_train, self.y_train, self.x_val, self.y_val

@@ -12,12 +12,16 @@ import pandas as pd
 
 from stockpred.artifacts import atomic_dir, write_text_atomic
 from stockpred.config import ForecastConfig
-from stockpred.data.loading import PriceHistory
+from stockpred.data.history import PriceHistory
 from stockpred.evaluation.metrics import Evaluation
 from stockpred.models.forecaster import Forecaster
 from stockpred.tuning.space import DEFAULT_SPACE, SearchSpace
 
 if TYPE_CHECKING:
+    from stockpred.evaluation.summary import BacktestSummary
+    from stockpred.evaluation.trading import TradingRule
+    from stockpred.evaluation.walkforward import Refit
+    from stockpred.splits import Mode
     from stockpred.tuning.study import Backend, TrialRecord, TuneResult
 
 MODEL_DIR = "model"
@@ -163,12 +167,33 @@ def leaderboard(results: list[RunResult]) -> pd.DataFrame:
     return pd.DataFrame(rows).sort_values(["ticker", "mase"]).reset_index(drop=True)
 
 
-def write_backtest(out: Path, table: pd.DataFrame, summary: dict[str, Any], page: str) -> None:
-    """Write backtest.csv, summary.json and report.html into ``out`` atomically."""
+def backtest_run(
+    history: PriceHistory,
+    config: ForecastConfig,
+    out: Path,
+    *,
+    folds: int = 5,
+    mode: Mode = "expanding",
+    refit: Refit = "each",
+    horizon: int | None = None,
+    rule: TradingRule | None = None,
+    progress: bool = False,
+) -> BacktestSummary:
+    """Walk-forward backtest, judged; writes backtest.csv, summary.json and report.html."""
+    from stockpred.evaluation.backtest import walk_forward
+    from stockpred.evaluation.summary import summarise
+    from stockpred.report.backtest import render_backtest_report
+
+    wf = walk_forward(
+        history, config, folds=folds, mode=mode, refit=refit, horizon=horizon, progress=progress
+    )
+    summary = summarise(wf, history, rule)
+    page = render_backtest_report(wf, summary, history)
     with atomic_dir(out) as tmp:
-        table.to_csv(tmp / BACKTEST, index=False, float_format="%.6g")
-        (tmp / SUMMARY).write_text(json.dumps(summary, indent=2))
+        wf.metrics().to_csv(tmp / BACKTEST, index=False, float_format="%.6g")
+        (tmp / SUMMARY).write_text(json.dumps(summary.to_dict(), indent=2))
         (tmp / REPORT).write_text(page)
+    return summary
 
 
 @dataclass

@@ -7,7 +7,7 @@ Heavy modules (pandas, duckdb, providers) are imported inside the commands so th
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Literal
 
 import typer
 
@@ -53,7 +53,8 @@ def fetch(
     ] = None,
     end: Annotated[str | None, typer.Option(help="Last date (default: latest session)")] = None,
     source: Annotated[
-        str, typer.Option(help="auto, yahoo, stooq, alphavantage or sample")
+        Literal["auto", "yahoo", "stooq", "alphavantage", "sample"],
+        typer.Option(help="Where to fetch from; auto tries yahoo, stooq, alphavantage."),
     ] = "auto",
     store: StoreOption = None,
     tickers_file: Annotated[
@@ -136,7 +137,9 @@ def list_stored(store: StoreOption = None) -> None:
 
 def export(
     ticker: Annotated[str, typer.Argument(help="Stored ticker to export")],
-    fmt: Annotated[str, typer.Option("--format", help="csv or parquet")] = "csv",
+    fmt: Annotated[
+        Literal["csv", "parquet"], typer.Option("--format", help="File format.")
+    ] = "csv",
     out: Annotated[Path | None, typer.Option(help="Output file (default: TICKER.FORMAT)")] = None,
     source: Annotated[str | None, typer.Option(help="Stored source (default: freshest)")] = None,
     store: StoreOption = None,
@@ -146,10 +149,8 @@ def export(
 
     from stockpred.data.files import write_price_file
     from stockpred.data.store import PriceStore
-    from stockpred.exceptions import ConfigError, TickerNotFound
+    from stockpred.exceptions import TickerNotFound
 
-    if fmt not in ("csv", "parquet"):
-        raise ConfigError(f"unknown --format {fmt!r}; use csv or parquet")
     price_store = PriceStore(store)
     frame = price_store.read(ticker, source=source)
     if frame.empty:
@@ -163,9 +164,6 @@ def export(
 
 def _providers(source: str) -> list[Provider]:
     from stockpred.data.providers import get_provider, provider_order
-    from stockpred.exceptions import ConfigError
 
-    if source == "csv":
-        raise ConfigError("fetch reads from providers; to use a file, pass --csv to run/train")
     names = provider_order() if source == "auto" else (source,)
     return [get_provider(name) for name in names]

@@ -1,4 +1,4 @@
-"""``stockpred tune``: a thin layer over :mod:`stockpred.tuning`."""
+"""``stockpred tune``: a thin layer over :mod:`stockpred.tuning` (via ``runs.tuning_run``)."""
 
 from __future__ import annotations
 
@@ -8,59 +8,46 @@ from typing import TYPE_CHECKING, Annotated, Literal
 
 import typer
 
-if TYPE_CHECKING:
-    from stockpred.tuning.study import TrialRecord
-
-from stockpred.cli.app import (
-    _CONFIG_OPTIONS,
-    BatchSize,
-    ConfigFile,
+from stockpred.cli.options import (
     Csv,
-    Device,
-    Dropout,
     End,
-    Epochs,
     Exchange,
-    Hidden,
-    Horizon,
-    Layers,
-    LearningRate,
     MaxGap,
     Quiet,
-    Seed,
     Source,
     Start,
     StoreOpt,
     Strict,
-    Target,
-    TestStart,
-    Threads,
     Tickers,
     TickersFile,
-    Window,
-    _config,
-    _console,
-    _data_args,
-    _load,
-    _say_data,
-    _ticker_list,
+    config_options,
+    data_args,
 )
+from stockpred.cli.show import make_console, say_data
+from stockpred.config import ForecastConfig
+
+if TYPE_CHECKING:
+    from stockpred.tuning.study import TrialRecord
 
 BackendOpt = Annotated[
     Literal["local", "ray"],
-    typer.Option(
-        help="Run trials here one at a time (reproducible), or on Ray (needs stockpred[ray])."
-    ),
+    typer.Option(help="Run here, one at a time (reproducible), or on Ray (stockpred[ray])."),
 ]
 Address = Annotated[
     str | None,
-    typer.Option(
-        help="Ray cluster to join (default: $RAY_ADDRESS, else a local one for this command)."
-    ),
+    typer.Option(help="Ray cluster to join (default: $RAY_ADDRESS, else start one here)."),
 ]
 
 
+def register(app: typer.Typer) -> None:
+    """Add ``tune`` to the main stockpred app."""
+    app.command()(tune)
+
+
+@config_options()
 def tune(
+    config: ForecastConfig,
+    given_fields: frozenset[str],
     tickers: Tickers = None,
     csv: Csv = None,
     source: Source = None,
@@ -72,24 +59,8 @@ def tune(
     address: Address = None,
     space: Annotated[
         Path | None,
-        typer.Option(
-            "--space", help="TOML file of search ranges, e.g. window = {low=10, high=80}."
-        ),
+        typer.Option("--space", help="TOML of search ranges, e.g. window = {low=10, high=80}."),
     ] = None,
-    epochs: Epochs = None,
-    seed: Seed = None,
-    window: Window = None,
-    horizon: Horizon = None,
-    hidden: Hidden = None,
-    layers: Layers = None,
-    dropout: Dropout = None,
-    batch_size: BatchSize = None,
-    lr: LearningRate = None,
-    target: Target = None,
-    device: Device = None,
-    threads: Threads = None,
-    test_start: TestStart = None,
-    config: ConfigFile = None,
     exchange: Exchange = "XNYS",
     strict: Strict = False,
     max_gap: MaxGap = 5,
@@ -99,27 +70,20 @@ def tune(
 ) -> None:
     """Search window, hidden size, layers, dropout, learning rate and batch size on validation.
 
-    A config option given here or in --config is held fixed. Writes OUT/best.toml (for
+    A model option given here or in --config is held fixed. Writes OUT/best.toml (for
     run --config), OUT/trials.csv, OUT/test.csv (tuned vs default vs naive on the test span,
-    scored once after the search) and OUT/tuning.html.
+    scored once, after the search) and OUT/tuning.html.
     """
-    import tomllib
-
+    from stockpred.cli.model import _load, _ticker_list
     from stockpred.runs import tuning_run
     from stockpred.tuning.space import SearchSpace
 
-    console = _console(False)
-    options = locals()
-    base = _config(config, options)  # a broken --config is reported before any data is read
-    # What the user set, on the command line or in --config, is held fixed, not searched.
-    fixed = {f for name, f in _CONFIG_OPTIONS.items() if options.get(name) is not None}
-    if config is not None:
-        fixed |= set(tomllib.loads(config.read_text()))
-    search = SearchSpace.load(space, frozenset(fixed))
-    data_args = _data_args(csv, source, store, exchange, strict, max_gap, start, end)
-    histories = [_load(name, data_args) for name in _ticker_list(tickers, tickers_file, csv)]
+    console = make_console(False)
+    search = SearchSpace.load(space, given_fields)
+    loading = data_args(csv, source, store, exchange, strict, max_gap, start, end)
+    histories = [_load(n, loading) for n in _ticker_list(tickers, tickers_file, csv)]
     for history in histories:
-        _say_data(console, history)
+        say_data(console, history)
 
     def say(record: TrialRecord) -> None:
         if not quiet:
@@ -131,7 +95,7 @@ def tune(
 
     run = tuning_run(
         histories,
-        base,
+        config,
         search,
         out,
         trials=trials,

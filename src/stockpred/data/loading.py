@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import hashlib
 import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, overload
 
-import numpy as np
 import pandas as pd
 
+from stockpred.data.history import PriceHistory
 from stockpred.data.providers import NETWORK_SOURCES, Provider, Retry, get_provider, provider_order
 from stockpred.data.samples import DEFAULT_TICKER, sample_tickers
 from stockpred.data.schema import DEFAULT_MAX_GAP, CleaningReport, clean_prices
@@ -19,39 +17,6 @@ from stockpred.exceptions import ConfigError, InsufficientHistory, ProviderError
 
 if TYPE_CHECKING:
     from stockpred.data.store import PriceStore
-
-
-@dataclass(frozen=True)
-class PriceHistory:
-    """A PriceFrame with where it came from and which column is modelled."""
-
-    frame: pd.DataFrame
-    ticker: str
-    source: str
-    price_column: str
-    exchange: str = "XNYS"
-    cleaning: CleaningReport | None = None
-    path: str | None = None
-
-    @property
-    def prices(self) -> np.ndarray:
-        """The modelled price series as float64."""
-        return self.frame[self.price_column].to_numpy(dtype=np.float64)
-
-    @property
-    def dates(self) -> pd.DatetimeIndex:
-        """The trading sessions, one per price."""
-        return pd.DatetimeIndex(self.frame.index)
-
-    def __len__(self) -> int:
-        return len(self.frame)
-
-    def fingerprint(self, end: int) -> str:
-        """sha256 of the first ``end`` sessions' dates and modelled prices."""
-        digest = hashlib.sha256()
-        digest.update(self.dates[:end].asi8.tobytes())
-        digest.update(np.ascontiguousarray(self.prices[:end]).tobytes())
-        return digest.hexdigest()
 
 
 @overload

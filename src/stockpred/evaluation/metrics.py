@@ -10,6 +10,7 @@ import pandas as pd
 
 from stockpred.evaluation.lag import lag_check
 from stockpred.evaluation.stats import ALPHA, DMResult, Loss, diebold_mariano, dm_verdict
+from stockpred.models.base import LSTM
 
 METRICS = ("mse", "rmse", "mae", "mape", "mase", "directional_accuracy")
 
@@ -72,11 +73,11 @@ class Evaluation:
         """Last session whose price is forecast."""
         return str(self.predictions.index[-1].date())
 
-    def mae_ratio(self, model: str = "lstm") -> float:
+    def mae_ratio(self, model: str = LSTM) -> float:
         """Model MAE divided by naive MAE: below 1 beats the random walk."""
         return float(self.table.loc[model, "mae"] / self.table.loc["naive", "mae"])
 
-    def dm_vs_naive(self, model: str = "lstm", loss: Loss = "squared") -> DMResult:
+    def dm_vs_naive(self, model: str = LSTM, loss: Loss = "squared") -> DMResult:
         """Diebold–Mariano test of the model's one-step errors against the naive forecast's."""
         actual = self.predictions["actual"].to_numpy()
         return diebold_mariano(
@@ -85,11 +86,11 @@ class Evaluation:
             loss=loss,
         )
 
-    def beats_naive(self, model: str = "lstm") -> bool:
+    def beats_naive(self, model: str = LSTM) -> bool:
         """True only when the model's squared errors are significantly below naive's (DM)."""
         return self.dm_vs_naive(model).p_better < ALPHA
 
-    def verdict(self, model: str = "lstm") -> str:
+    def verdict(self, model: str = LSTM) -> str:
         """One plain sentence with the DM p-value: did the model beat tomorrow = today?"""
         ratio = self.mae_ratio(model)
         change = f"{(ratio - 1) * 100:+.1f}%"
@@ -105,7 +106,7 @@ class Evaluation:
             name: {m: _json_number(self.table.loc[name, m]) for m in METRICS}
             for name in self.table.index
         }
-        has_lstm = "lstm" in self.table.index
+        has_lstm = LSTM in self.table.index
         return {
             "ticker": self.ticker,
             "test_start": self.test_start,
@@ -114,7 +115,7 @@ class Evaluation:
             "models": models,
             "lstm_beats_naive": self.beats_naive() if has_lstm else None,
             "dm_vs_naive": {
-                loss: self.dm_vs_naive("lstm", loss).to_dict() for loss in ("squared", "absolute")
+                loss: self.dm_vs_naive(LSTM, loss).to_dict() for loss in ("squared", "absolute")
             }
             if has_lstm
             else None,
@@ -143,5 +144,5 @@ def evaluate_forecasts(
         {"actual": actual, "previous": prev, **forecasts}, index=dates[origins + 1]
     )
     predictions.index.name = "date"
-    lag = lag_check(prices, origins + 1, forecasts["lstm"]) if "lstm" in forecasts else None
+    lag = lag_check(prices, origins + 1, forecasts[LSTM]) if LSTM in forecasts else None
     return Evaluation(ticker, table, predictions, lag)

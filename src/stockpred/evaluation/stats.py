@@ -12,6 +12,8 @@ from typing import Any, Literal
 
 import numpy as np
 
+from stockpred.models.base import LSTM
+
 ALPHA = 0.05
 Loss = Literal["squared", "absolute"]
 
@@ -66,9 +68,9 @@ def diebold_mariano(
     )
 
 
-def dm_verdict(ticker: str, dm: DMResult, model: str = "lstm", against: str = "naive") -> str:
+def dm_verdict(ticker: str, dm: DMResult, model: str = LSTM, against: str = "naive") -> str:
     """One sentence with the p-value of the claim it makes; a loss is said as plainly as a win."""
-    name = model.upper() if model == "lstm" else model
+    name = model.upper() if model == LSTM else model
     if dm.p_better < ALPHA:
         return f"{name} beats the {against} forecast on {ticker} (DM p = {dm.p_better:.2g})"
     if dm.p_worse < ALPHA:

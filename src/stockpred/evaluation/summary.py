@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 import pandas as pd
 
-from stockpred.data.loading import PriceHistory
-from stockpred.evaluation.backtest import WalkForward
+from stockpred.data.history import PriceHistory
 from stockpred.evaluation.intervals import interval_scores
 from stockpred.evaluation.lag import lag_check
 from stockpred.evaluation.stats import (
+    ALPHA,
     DMResult,
     diebold_mariano,
     direction_binomial,
@@ -18,6 +19,8 @@ from stockpred.evaluation.stats import (
     pesaran_timmermann,
 )
 from stockpred.evaluation.trading import TradingRule, signal_backtest
+from stockpred.evaluation.walkforward import WalkForward
+from stockpred.models.base import LSTM
 
 
 def _dm(rows: pd.DataFrame, model: str, against: str, step: int) -> dict[str, Any]:
@@ -32,7 +35,7 @@ def _dm(rows: pd.DataFrame, model: str, against: str, step: int) -> dict[str, An
     return {loss: test(loss).to_dict() for loss in ("squared", "absolute")}
 
 
-def dm_tables(wf: WalkForward, model: str = "lstm") -> dict[str, Any]:
+def dm_tables(wf: WalkForward, model: str = LSTM) -> dict[str, Any]:
     """DM tests of ``model`` against every baseline, pooled and per fold, for each step."""
     out: dict[str, Any] = {}
     for against in (m for m in wf.models if m != model):
@@ -62,12 +65,40 @@ def model_table(wf: WalkForward, step: int = 1) -> dict[str, dict[str, float | N
     }
 
 
+@dataclass(frozen=True)
+class BacktestSummary:
+    """What a walk-forward backtest means; ``to_dict()`` is summary.json, field for field."""
+
+    ticker: str
+    mode: str
+    refit: str
+    horizon: int
+    folds: list[dict[str, Any]]
+    verdict: str
+    lag_sentence: str
+    models: dict[str, dict[str, float | None]]
+    diebold_mariano: dict[str, Any]
+    direction: dict[str, Any]
+    lag_detector: dict[str, Any]
+    signal_backtest: dict[str, Any]
+    intervals: dict[str, Any]
+    n_one_step: int
+    first_test_date: str
+    last_test_date: str
+    # Who won, as the verdict says it: the LSTM's pooled one-step DM test against naive.
+    beats_naive: bool = field(default=False, metadata={"json": False})
+
+    def to_dict(self) -> dict[str, Any]:
+        """summary.json: every field but the ones the sentence already says."""
+        return {f.name: getattr(self, f.name) for f in fields(self) if f.metadata.get("json", True)}
+
+
 def summarise(
     wf: WalkForward, history: PriceHistory, rule: TradingRule | None = None
-) -> dict[str, Any]:
+) -> BacktestSummary:
     """Every verdict of the backtest: DM, direction tests, lag detector, trading rule, intervals."""
     one = wf.one_step()
-    actual, prev, lstm = (one[c].to_numpy() for c in ("actual", "previous", "lstm"))
+    actual, prev, lstm = (one[c].to_numpy() for c in ("actual", "previous", LSTM))
     dm = dm_tables(wf)
     headline = diebold_mariano(lstm - actual, one["naive"].to_numpy() - actual)
     lag = lag_check(history.prices, one["origin"].to_numpy() + 1, lstm)
@@ -76,20 +107,20 @@ def summarise(
             "step": int(step),
             **interval_scores(
                 rows["actual"].to_numpy(),
-                rows["lstm_lower"].to_numpy(),
-                rows["lstm_upper"].to_numpy(),
+                rows[f"{LSTM}_lower"].to_numpy(),
+                rows[f"{LSTM}_upper"].to_numpy(),
                 wf.interval,
             ),
         }
         for step, rows in wf.forecasts.groupby("step")
     ]
     dates = history.dates
-    return {
-        "ticker": wf.ticker,
-        "mode": wf.mode,
-        "refit": wf.refit,
-        "horizon": wf.horizon,
-        "folds": [
+    return BacktestSummary(
+        ticker=wf.ticker,
+        mode=wf.mode,
+        refit=wf.refit,
+        horizon=wf.horizon,
+        folds=[
             {
                 "fold": f.number,
                 "fit_start": str(dates[f.fit_start].date()),
@@ -100,21 +131,22 @@ def summarise(
             }
             for f in wf.folds
         ],
-        "verdict": dm_verdict(wf.ticker, headline),
-        "lag_sentence": lag["sentence"],
-        "models": model_table(wf),
-        "diebold_mariano": dm,
-        "direction": {
+        verdict=dm_verdict(wf.ticker, headline),
+        lag_sentence=lag["sentence"],
+        models=model_table(wf),
+        diebold_mariano=dm,
+        direction={
             "binomial": direction_binomial(actual, lstm, prev),
             "pesaran_timmermann": pesaran_timmermann(actual, lstm, prev),
         },
-        "lag_detector": lag,
-        "signal_backtest": signal_backtest(prev, lstm, actual, rule),
-        "intervals": {
+        lag_detector=lag,
+        signal_backtest=signal_backtest(prev, lstm, actual, rule),
+        intervals={
             "method": "split-conformal on each fold's validation errors",
             "by_step": coverage,
         },
-        "n_one_step": len(one),
-        "first_test_date": str(one.index[0].date()),
-        "last_test_date": str(one.index[-1].date()),
-    }
+        n_one_step=len(one),
+        first_test_date=str(one.index[0].date()),
+        last_test_date=str(one.index[-1].date()),
+        beats_naive=headline.p_better < ALPHA,
+    )

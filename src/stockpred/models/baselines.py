@@ -1,49 +1,28 @@
-"""Baselines every forecast is judged against; they share the LSTM's prediction protocol.
+"""Baselines every forecast is judged against; ordinary models of :mod:`stockpred.models.base`.
 
-Each model answers ``fit(history, split) -> self`` (learning from the training span only;
-a no-op for the rules that learn nothing) and ``predict_origins(history, origins, horizon)
--> [n, horizon]``: price forecasts for sessions ``t+1 .. t+horizon`` made from the sessions
-up to ``t`` alone.
+Each fits on the training span only (a no-op for the rules that learn nothing) and
+forecasts sessions ``t+1 .. t+horizon`` from the sessions up to ``t`` alone.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from stockpred.exceptions import InsufficientHistory, NotFittedError
+from stockpred.models.base import Estimator, Model
 
 if TYPE_CHECKING:
     from typing_extensions import Self
 
     from stockpred.config import ForecastConfig
-    from stockpred.data.loading import PriceHistory
-    from stockpred.features import Split
+    from stockpred.data.history import PriceHistory
+    from stockpred.splits import Split
 
 
-class OriginForecaster(Protocol):
-    """Anything that forecasts prices from origins: baselines and the LSTM alike."""
-
-    name: str
-
-    def predict_origins(
-        self, history: PriceHistory, origins: np.ndarray, horizon: int
-    ) -> np.ndarray:
-        """Price forecasts ``[n, horizon]`` from the sessions known at each origin."""
-        ...
-
-
-class Baseline(OriginForecaster, Protocol):
-    """A baseline: fitted on a split's training span, then forecasts like any model."""
-
-    def fit(self, history: PriceHistory, split: Split) -> Self:
-        """Learn from the sessions of ``split``'s training span only."""
-        ...
-
-
-class _Rule:
+class _Rule(Estimator):
     """A baseline with nothing to learn: ``fit`` is a no-op, kept for the shared protocol."""
 
     def fit(self, history: PriceHistory, split: Split) -> Self:
@@ -98,7 +77,7 @@ class MovingAverage(_Rule):
         return np.repeat(mean[:, None], horizon, axis=1)
 
 
-class LinearAR:
+class LinearAR(Estimator):
     """Least squares on the LSTM's lag window of log-returns: the linear model it must beat.
 
     If a network cannot beat a linear autoregression on the same inputs, its nonlinearity
@@ -152,6 +131,6 @@ def _with_intercept(x: np.ndarray) -> np.ndarray:
     return np.concatenate([np.ones((len(x), 1)), x], axis=1)
 
 
-def default_baselines(config: ForecastConfig) -> list[Baseline]:
+def default_baselines(config: ForecastConfig) -> list[Model]:
     """The baselines every evaluation reports, in table order (fit them before predicting)."""
     return [Naive(), Drift(), MovingAverage(config.ma_window), LinearAR(config.window)]

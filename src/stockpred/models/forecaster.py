@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -13,28 +12,21 @@ from stockpred import __version__
 from stockpred.artifacts import atomic_dir, load_model, save_model
 from stockpred.config import ForecastConfig
 from stockpred.data.calendar import next_sessions, sessions_after
-from stockpred.data.loading import PriceHistory
-from stockpred.data.schema import clean_prices
+from stockpred.data.history import PriceHistory, as_history
 from stockpred.evaluation.intervals import interval_bounds
 from stockpred.evaluation.metrics import Evaluation, evaluate_forecasts, naive_scale
 from stockpred.exceptions import ArtifactError, ConfigError, DataError, NotFittedError
-from stockpred.features import (
-    Scaler,
-    Split,
-    chronological_split,
-    input_signals,
-    target_matrix,
-    to_prices,
-    windows,
-)
+from stockpred.features import Dataset, Scaler, input_signals, to_prices, windows
+from stockpred.models.base import LSTM, Estimator, Model
 from stockpred.models.baselines import default_baselines
 from stockpred.models.numpy_lstm import Weights, lstm_forward
-from stockpred.training.result import EpochLog, TrainResult
+from stockpred.splits import Mode, Split, chronological_split
+from stockpred.training.result import TrainResult
 
 if TYPE_CHECKING:
     from torch import nn
 
-    from stockpred.evaluation.backtest import Mode, Refit
+    from stockpred.evaluation.walkforward import Refit, WalkForward
 
 # Trading sessions after the last price saved with a model: a year covers any --days (max 250).
 CACHED_SESSIONS = 250
@@ -42,15 +34,7 @@ CACHED_SESSIONS = 250
 PREDICT_CHUNK = 2048
 
 
-def as_history(prices: PriceHistory | pd.DataFrame, exchange: str = "XNYS") -> PriceHistory:
-    """Accept a PriceHistory, or validate a raw/PriceFrame DataFrame into one."""
-    if isinstance(prices, PriceHistory):
-        return prices
-    frame, report = clean_prices(prices, exchange=exchange)
-    return PriceHistory(frame, "DATA", "frame", report.price_column, exchange, report)
-
-
-class Forecaster:
+class Forecaster(Estimator):
     """An LSTM price forecaster that follows the scikit-learn estimator contract.
 
     ``__init__`` only stores the config; learned state ends in ``_``; ``predict`` and
@@ -65,61 +49,37 @@ class Forecaster:
     5
     """
 
-    name = "lstm"
+    name = LSTM
 
-    def __init__(self, config: ForecastConfig | None = None) -> None:
+    def __init__(self, config: ForecastConfig | None = None, *, progress: bool = True) -> None:
         self.config = config or ForecastConfig()
+        self.progress = progress
 
     # ------------------------------------------------------------------ fitting
     def fit(
         self,
         prices: PriceHistory | pd.DataFrame,
-        *,
         split: Split | None = None,
-        progress: bool = True,
-        on_epoch: Callable[[EpochLog, nn.Module], None] | None = None,
+        *,
+        progress: bool | None = None,
     ) -> Forecaster:
         """Train on the training span with early stopping on validation; returns ``self``.
 
-        ``on_epoch`` sees each epoch's log (tuning reports it; it may raise to stop the fit).
+        The data flows one way: history → dataset (scaled windows of the split) → training →
+        numpy weights; the validation errors of those weights then set the interval.
         """
-        import torch  # only training needs torch; prediction runs on the numpy weights
-
-        from stockpred.models.lstm import LSTMNet
-        from stockpred.training.loop import resolve_device, train_network
+        from stockpred.training.loop import fit_weights  # only training needs torch
 
         cfg = self.config
         history = as_history(prices)
         split = split or chronological_split(history.dates, cfg)
-        device = resolve_device(cfg.device)
-        signals = input_signals(history.frame, history.price_column, cfg)
-        all_prices = history.prices
-        train_o, val_o = split.train_origins(cfg), split.val_origins(cfg)
-        scaler = Scaler.fit(signals, target_matrix(all_prices, train_o, cfg), split)
-        scaled = scaler.scale_x(signals)
-
-        def tensors(origins: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-            x = windows(scaled, origins, cfg.window)
-            y = scaler.scale_y(target_matrix(all_prices, origins, cfg)).astype(np.float32)
-            return x, y
-
-        torch.manual_seed(cfg.seed)  # weight initialisation is part of "same seed, same weights"
-        net = LSTMNet(cfg)
-        self.train_result_: TrainResult = train_network(
-            net,
-            (*tensors(train_o), *tensors(val_o)),
-            cfg,
-            device=device,
-            progress=progress,
-            on_epoch=on_epoch,
-        )
-        self.weights_: Weights = {
-            k: v.detach().cpu().numpy().copy() for k, v in net.state_dict().items()
-        }
-        self.scaler_ = scaler
+        data = Dataset.build(history, cfg, split)
+        show = self.progress if progress is None else progress
+        self.weights_, self.train_result_ = fit_weights(data, cfg, progress=show)
+        self.scaler_ = data.scaler
         self.split_ = split
         self.meta_ = self._describe(history, split)
-        self.residual_quantiles_ = self._validation_quantiles(history, val_o)
+        self.residual_quantiles_ = self._validation_quantiles(history, data.val_origins)
         self.context_ = _context(history, cfg.window)
         # Filled by save(), not here: a backtest fits many times and predicts from none of them.
         self.future_sessions_: pd.DatetimeIndex | None = None
@@ -267,7 +227,7 @@ class Forecaster:
                 "no sessions after the validation span to test on; give a longer history"
             )
         origins = np.arange(val_end - 1, len(history) - 1)
-        forecasts = {"lstm": self.predict_origins(history, origins, 1)[:, 0]}
+        forecasts = {self.name: self.predict_origins(history, origins, 1)[:, 0]}
         split = Split(train_end, val_end, len(history))
         for model in default_baselines(self.config):
             model.fit(history, split)
@@ -281,6 +241,27 @@ class Forecaster:
             self.meta_["naive_mae_train"],
         )
 
+    def walk_forward(
+        self,
+        prices: PriceHistory | pd.DataFrame,
+        *,
+        folds: int = 5,
+        mode: Mode = "expanding",
+        refit: Refit = "each",
+        horizon: int | None = None,
+    ) -> WalkForward:
+        """Every forecast of a walk-forward backtest of this config beside the baselines.
+
+        Fresh models are fitted before each fold; this forecaster's own weights are unused.
+        """
+        from stockpred.evaluation.walkforward import walk_forward
+
+        cfg = (
+            self.config if horizon is None else self.config.model_copy(update={"horizon": horizon})
+        )
+        models = default_models(cfg, progress=self.progress)
+        return walk_forward(as_history(prices), models, cfg, folds=folds, mode=mode, refit=refit)
+
     def backtest(
         self,
         prices: PriceHistory | pd.DataFrame,
@@ -291,21 +272,11 @@ class Forecaster:
         horizon: int | None = None,
         progress: bool = False,
     ) -> pd.DataFrame:
-        """Walk-forward backtest with this config: tidy (fold, model, step, metric, value).
-
-        Fresh models are fitted before each fold; this forecaster's own weights are unused.
-        """
-        from stockpred.evaluation.backtest import backtest
-
-        return backtest(
-            as_history(prices),
-            self.config,
-            folds=folds,
-            mode=mode,
-            refit=refit,
-            horizon=horizon,
-            progress=progress,
-        )
+        """Walk-forward backtest with this config: tidy (fold, model, step, metric, value)."""
+        quiet = Forecaster(self.config, progress=progress)
+        return quiet.walk_forward(
+            prices, folds=folds, mode=mode, refit=refit, horizon=horizon
+        ).metrics()
 
     # -------------------------------------------------------------- persistence
     def save(self, path: str | Path) -> Path:
@@ -353,6 +324,11 @@ class Forecaster:
                 f"model folder {path} is inconsistent ({type(exc).__name__}); retrain the model"
             ) from exc
         return fc
+
+
+def default_models(config: ForecastConfig, *, progress: bool = False) -> list[Model]:
+    """The LSTM and every baseline, unfitted, in table order: what evaluation compares."""
+    return [Forecaster(config, progress=progress), *default_baselines(config)]
 
 
 def _context(history: PriceHistory, window: int) -> PriceHistory:

@@ -8,8 +8,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from stockpred.data.loading import PriceHistory
-from stockpred.evaluation.backtest import WalkForward
+from stockpred.data.history import PriceHistory
+from stockpred.evaluation.summary import BacktestSummary
+from stockpred.evaluation.walkforward import WalkForward
+from stockpred.models.base import LSTM
 from stockpred.report.holdout import COLOURS, STYLE, figure, png, table_html
 
 FOLD_COLOURS = ("#fde0c5", "#d5e8d4", "#dae8fc", "#e1d5e7", "#fff2cc")
@@ -61,10 +63,10 @@ def _cumulative_error_plot(one: pd.DataFrame) -> str:
     ax = fig.add_subplot()
     # The two cumulative errors differ by well under 1 % and draw as one line; their
     # difference shows who is winning, and when.
-    gap = np.cumsum(np.abs(one["lstm"] - one["actual"]) - np.abs(one["naive"] - one["actual"]))
-    ax.plot(one.index, gap, color=COLOURS["lstm"], label="LSTM − naive")
+    gap = np.cumsum(np.abs(one[LSTM] - one["actual"]) - np.abs(one["naive"] - one["actual"]))
+    ax.plot(one.index, gap, color=COLOURS[LSTM], label="LSTM − naive")
     ax.axhline(0.0, color=COLOURS["naive"], linewidth=1.0, label="naive (reference)")
-    ax.fill_between(one.index, gap, 0.0, where=gap > 0, color=COLOURS["lstm"], alpha=0.15)
+    ax.fill_between(one.index, gap, 0.0, where=gap > 0, color=COLOURS[LSTM], alpha=0.15)
     ax.set_title("Cumulative absolute one-step error, LSTM minus naive: above 0 the LSTM is losing")
     ax.set_ylabel("price units")
     ax.legend()
@@ -77,12 +79,12 @@ def _interval_plot(one: pd.DataFrame, level: float) -> str:
     ax = fig.add_subplot()
     last = one.iloc[-120:]
     ax.plot(last.index, last["actual"], color=COLOURS["actual"], label="actual")
-    ax.plot(last.index, last["lstm"], color=COLOURS["lstm"], label="LSTM", linewidth=1.0)
+    ax.plot(last.index, last[LSTM], color=COLOURS[LSTM], label="LSTM", linewidth=1.0)
     ax.fill_between(
         last.index,
-        last["lstm_lower"],
-        last["lstm_upper"],
-        color=COLOURS["lstm"],
+        last[f"{LSTM}_lower"],
+        last[f"{LSTM}_upper"],
+        color=COLOURS[LSTM],
         alpha=0.2,
         label=f"{level:.0%} interval",
     )
@@ -96,7 +98,7 @@ def _frame(rows: dict[str, dict[str, Any]]) -> pd.DataFrame:
     return pd.DataFrame.from_dict(rows, orient="index").astype(float)
 
 
-def render_backtest_report(wf: WalkForward, summary: dict[str, Any], history: PriceHistory) -> str:
+def render_backtest_report(wf: WalkForward, summary: BacktestSummary, history: PriceHistory) -> str:
     """The whole self-contained page as a string."""
     one = wf.one_step()
     dm_rows = {
@@ -105,21 +107,20 @@ def render_backtest_report(wf: WalkForward, summary: dict[str, Any], history: Pr
             "DM p (absolute), LSTM better": tests[0]["pooled"]["absolute"]["p_better"],
             "DM p (squared), LSTM worse": tests[0]["pooled"]["squared"]["p_worse"],
         }
-        for baseline, tests in summary["diebold_mariano"].items()
+        for baseline, tests in summary.diebold_mariano.items()
     }
-    trading = summary["signal_backtest"]
-    coverage = pd.DataFrame(summary["intervals"]["by_step"]).set_index("step")
-    won = summary["verdict"].startswith("LSTM beats")
+    trading = summary.signal_backtest
+    coverage = pd.DataFrame(summary.intervals["by_step"]).set_index("step")
     sections = [
         f"<h1>{html.escape(wf.ticker)}: walk-forward backtest</h1>",
-        f'<p class="verdict {"good" if won else "bad"}">{html.escape(summary["verdict"])}</p>',
-        f'<p class="verdict {"bad" if summary["lag_detector"]["tracks_yesterday"] else "good"}">'
-        f"{html.escape(summary['lag_sentence'])}</p>",
+        f'<p class="verdict {"good" if summary.beats_naive else "bad"}">{html.escape(summary.verdict)}</p>',
+        f'<p class="verdict {"bad" if summary.lag_detector["tracks_yesterday"] else "good"}">'
+        f"{html.escape(summary.lag_sentence)}</p>",
         "<h2>Folds</h2>",
         f'<img alt="folds on one timeline" src="data:image/png;base64,{_timeline_plot(wf, history)}">',
-        table_html(pd.DataFrame(summary["folds"]).set_index("fold")),
+        table_html(pd.DataFrame(summary.folds).set_index("fold")),
         "<h2>Errors, pooled over folds (one step ahead)</h2>",
-        table_html(_frame(summary["models"])),
+        table_html(_frame(summary.models)),
         f'<img alt="error per fold" src="data:image/png;base64,{_fold_error_plot(wf.metrics())}">',
         f'<img alt="cumulative error" src="data:image/png;base64,{_cumulative_error_plot(one)}">',
         "<h2>Is the LSTM better than each baseline? (Diebold–Mariano, HLN-corrected)</h2>",
@@ -129,7 +130,7 @@ def render_backtest_report(wf: WalkForward, summary: dict[str, Any], history: Pr
         f"cost {trading['rule']['cost_bps']:g} bps per trade, over {trading['n_days']} sessions.</p>",
         table_html(_frame({k: trading[k] for k in ("strategy", "buy_and_hold")}).T, "{:.3g}"),
         "<h2>Prediction intervals</h2>",
-        f"<p>{html.escape(summary['intervals']['method'])}; coverage should be near "
+        f"<p>{html.escape(summary.intervals['method'])}; coverage should be near "
         f"{wf.interval:.0%}.</p>",
         table_html(coverage, "{:.3g}"),
         f'<img alt="intervals" src="data:image/png;base64,{_interval_plot(one, wf.interval)}">',

@@ -10,13 +10,15 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from stockpred.models.base import LSTM
+
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
     from stockpred.evaluation.metrics import Evaluation
     from stockpred.training.loop import TrainResult
 
-COLOURS = {"actual": "#222222", "lstm": "#d62728", "naive": "#1f77b4", "forecast": "#d62728"}
+COLOURS = {"actual": "#222222", LSTM: "#d62728", "naive": "#1f77b4", "forecast": "#d62728"}
 ZOOM_SESSIONS = 100
 FORECAST_CONTEXT = 120
 
@@ -52,7 +54,7 @@ def png(fig: Figure) -> str:
 def _test_span_plot(predictions: pd.DataFrame, title: str) -> str:
     fig = figure()
     ax = fig.add_subplot()
-    for name, width in (("actual", 1.6), ("naive", 1.0), ("lstm", 1.0)):
+    for name, width in (("actual", 1.6), ("naive", 1.0), (LSTM, 1.0)):
         ax.plot(
             predictions.index, predictions[name], label=name, color=COLOURS[name], linewidth=width
         )
@@ -157,7 +159,7 @@ def render_report(inputs: ReportInputs) -> str:
     """The whole HTML page as a string."""
     ev = inputs.evaluation
     preds = ev.predictions
-    lstm_wins = "lstm" in ev.table.index and ev.beats_naive()
+    lstm_wins = LSTM in ev.table.index and ev.beats_naive()
     facts = "".join(
         f"<dt>{html.escape(str(k))}</dt><dd>{html.escape(str(v))}</dd>"
         for k, v in inputs.facts.items()

@@ -18,6 +18,9 @@ from torch import nn
 
 from stockpred.config import ForecastConfig
 from stockpred.exceptions import ConfigError
+from stockpred.features import Dataset
+from stockpred.models.lstm import LSTMNet
+from stockpred.models.numpy_lstm import Weights
 from stockpred.training.result import EpochLog, TrainResult
 
 VAL_CHUNK = 16_384  # validation in a few large passes; bounded memory for long histories
@@ -221,3 +224,24 @@ class _progress_bar:  # noqa: N801 - used as a context manager like rich's own
     def __exit__(self, *exc: object) -> None:
         if self._progress is not None:
             self._progress.stop()
+
+
+def fit_weights(
+    data: Dataset,
+    cfg: ForecastConfig,
+    *,
+    progress: bool = True,
+    on_epoch: Callable[[EpochLog, nn.Module], None] | None = None,
+) -> tuple[Weights, TrainResult]:
+    """A seeded LSTMNet trained on ``data``: its best weights as numpy arrays, and the log.
+
+    ``on_epoch`` sees each epoch's log (tuning reports it, and may raise to stop the fit).
+    """
+    device = resolve_device(cfg.device)
+    torch.manual_seed(cfg.seed)  # weight initialisation is part of "same seed, same weights"
+    net = LSTMNet(cfg)
+    result = train_network(
+        net, data.arrays(), cfg, device=device, progress=progress, on_epoch=on_epoch
+    )
+    weights = {k: v.detach().cpu().numpy().copy() for k, v in net.state_dict().items()}
+    return weights, result

@@ -16,8 +16,9 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from stockpred.config import ForecastConfig
-from stockpred.data.loading import PriceHistory
-from stockpred.features import Scaler, Split, chronological_split, input_signals, target_matrix
+from stockpred.data.history import PriceHistory
+from stockpred.features import Dataset
+from stockpred.splits import Split, chronological_split
 from stockpred.training.result import EpochLog
 
 # (step, running loss): step counts epochs across the series, so two trials are compared at
@@ -49,21 +50,15 @@ class TrialOutcome:
     seconds: float
 
 
-def naive_val_loss(series: TuningSeries, cfg: ForecastConfig) -> float:
-    """MSE of "tomorrow = today" on the validation targets, standardised as training does."""
-    history, split = series.past, series.split
-    prices = history.prices
-    signals = input_signals(history.frame, history.price_column, cfg)
-    scaler = Scaler.fit(signals, target_matrix(prices, split.train_origins(cfg), cfg), split)
-    origins = split.val_origins(cfg)
-    actual = target_matrix(prices, origins, cfg)
+def naive_val_loss(series: TuningSeries, data: Dataset, cfg: ForecastConfig) -> float:
+    """MSE of "tomorrow = today" on the validation targets, standardised as training's are."""
+    prices, origins = series.past.prices, data.val_origins
     # The naive forecast: no change, i.e. a zero log-return, or the origin's price.
-    naive = (
-        np.zeros_like(actual)
-        if cfg.target == "return"
-        else np.repeat(prices[origins][:, None], cfg.horizon, axis=1)
-    )
-    return float(np.mean((scaler.scale_y(naive) - scaler.scale_y(actual)) ** 2))
+    if cfg.target == "return":
+        naive = np.zeros((len(origins), cfg.horizon))
+    else:
+        naive = np.repeat(prices[origins][:, None], cfg.horizon, axis=1)
+    return float(np.mean((data.scaler.scale_y(naive) - data.y_val) ** 2))
 
 
 def run_trial(cfg: ForecastConfig, data: list[TuningSeries], report: Reporter) -> TrialOutcome:
@@ -71,13 +66,14 @@ def run_trial(cfg: ForecastConfig, data: list[TuningSeries], report: Reporter) -
 
     ``report`` may raise to stop the trial (pruning); the exception passes through.
     """
-    from stockpred.models.forecaster import Forecaster
+    from stockpred.training.loop import fit_weights
 
     started = time.perf_counter()
     finished: list[float] = []
     epochs = 0
     for i, series in enumerate(data):
-        naive = naive_val_loss(series, cfg)
+        dataset = Dataset.build(series.past, cfg, series.split)
+        naive = naive_val_loss(series, dataset, cfg)
         best = float("inf")
 
         def on_epoch(log: EpochLog, _net: object, i: int = i, naive: float = naive) -> None:
@@ -86,6 +82,6 @@ def run_trial(cfg: ForecastConfig, data: list[TuningSeries], report: Reporter) -
             epochs += 1
             report(i * cfg.epochs + log.epoch, float(np.mean([*finished, best])))
 
-        Forecaster(cfg).fit(series.past, split=series.split, progress=False, on_epoch=on_epoch)
+        fit_weights(dataset, cfg, progress=False, on_epoch=on_epoch)
         finished.append(best)
     return TrialOutcome(float(np.mean(finished)), epochs, time.perf_counter() - started)

@@ -16,7 +16,7 @@ import pandas as pd
 
 from stockpred.artifacts import atomic_dir
 from stockpred.config import ForecastConfig
-from stockpred.data.loading import PriceHistory
+from stockpred.data.history import PriceHistory
 from stockpred.tuning.study import TuneResult
 
 BEST = "best.toml"

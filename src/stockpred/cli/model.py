@@ -1,0 +1,303 @@
+"""The model commands: run, train, backtest, evaluate and predict, thin over the Python API.
+
+Heavy modules (torch, pandas, matplotlib) are imported inside the commands, so
+``stockpred --help`` answers quickly.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, Literal
+
+import typer
+
+from stockpred.cli.options import (
+    AsJson,
+    Csv,
+    Days,
+    End,
+    Exchange,
+    MaxGap,
+    Out,
+    Quiet,
+    Source,
+    Start,
+    StoreOpt,
+    Strict,
+    Ticker,
+    Tickers,
+    TickersFile,
+    config_options,
+    data_args,
+)
+from stockpred.cli.show import (
+    forecast_table,
+    make_console,
+    metrics_table,
+    pooled_table,
+    say_data,
+    say_verdict,
+)
+from stockpred.config import ForecastConfig
+
+if TYPE_CHECKING:
+    from stockpred.data.history import PriceHistory
+    from stockpred.models.forecaster import Forecaster
+
+RunDir = Annotated[
+    Path, typer.Argument(help="A run folder written by 'stockpred run' or 'stockpred train'.")
+]
+
+
+def register(app: typer.Typer) -> None:
+    """Add the model commands to the main stockpred app."""
+    app.command()(run)
+    app.command()(train)
+    app.command("backtest")(backtest)
+    app.command()(evaluate)
+    app.command()(predict)
+
+
+def _load(ticker: str | None, args: dict[str, Any]) -> PriceHistory:
+    from stockpred.data.loading import load_prices
+
+    return load_prices(ticker, **args)
+
+
+def _ticker_list(
+    tickers: list[str] | None, tickers_file: Path | None, csv: Path | None
+) -> list[str | None]:
+    """The tickers asked for; ``[None]`` lets load_prices pick (MSFT, or the file's name)."""
+    from stockpred.cli.data import read_tickers
+
+    names: list[str | None] = (
+        list(read_tickers(tickers or [], tickers_file)) if tickers or tickers_file else []
+    )
+    if csv is not None and len(names) > 1:
+        raise typer.BadParameter("--csv takes one file, so give at most one ticker name with it")
+    return names or [None]
+
+
+@config_options()
+def run(
+    config: ForecastConfig,
+    tickers: Tickers = None,
+    csv: Csv = None,
+    source: Source = None,
+    store: StoreOpt = None,
+    tickers_file: TickersFile = None,
+    out: Out = None,
+    days: Days = 10,
+    exchange: Exchange = "XNYS",
+    strict: Strict = False,
+    max_gap: MaxGap = 5,
+    start: Start = None,
+    end: End = None,
+    as_json: AsJson = False,
+    quiet: Quiet = False,
+) -> None:
+    """The main job: train, evaluate against naive baselines, forecast, and write report.html.
+
+    With several tickers, each gets a run folder under --out and one leaderboard is printed
+    and written to OUT/leaderboard.csv.
+    """
+    from stockpred.runs import leaderboard, run_pipeline
+
+    console = make_console(as_json)
+    names = _ticker_list(tickers, tickers_file, csv)
+    loading = data_args(csv, source, store, exchange, strict, max_gap, start, end)
+    histories = [_load(name, loading) for name in names]  # all data checked before any training
+    base = out or Path("runs") / (histories[0].ticker if len(histories) == 1 else "leaderboard")
+    results = []
+    for history in histories:
+        say_data(console, history)
+        folder = base if len(histories) == 1 else base / history.ticker
+        result = run_pipeline(
+            history,
+            config,
+            folder,
+            days=days,
+            data_args=loading,
+            progress=not quiet and not as_json,
+        )
+        results.append(result)
+        console.print(metrics_table(result.evaluation))
+        say_verdict(console, result.evaluation)
+        console.print(forecast_table(result.forecast, f"{history.ticker}: next {days} sessions"))
+        console.print(f"wrote {folder}/ (metrics.json, forecast.csv, report.html, model/)")
+    if len(results) > 1:
+        board = leaderboard(results)
+        board.to_csv(base / "leaderboard.csv", index=False, float_format="%.6g")
+        console.print(board.to_string(index=False, float_format=lambda v: f"{v:.4g}"))
+        console.print(f"wrote {base / 'leaderboard.csv'}")
+    if as_json:
+        doc = (
+            results[0].metrics
+            if len(results) == 1
+            else {r.evaluation.ticker: r.metrics for r in results}
+        )
+        typer.echo(json.dumps(doc, indent=2))
+
+
+@config_options()
+def train(
+    config: ForecastConfig,
+    ticker: Ticker = None,
+    csv: Csv = None,
+    source: Source = None,
+    store: StoreOpt = None,
+    out: Out = None,
+    exchange: Exchange = "XNYS",
+    strict: Strict = False,
+    max_gap: MaxGap = 5,
+    start: Start = None,
+    end: End = None,
+    quiet: Quiet = False,
+) -> None:
+    """Train and save a model folder (OUT/model) without evaluating it."""
+    from stockpred.runs import train_only
+
+    console = make_console(False)
+    loading = data_args(csv, source, store, exchange, strict, max_gap, start, end)
+    history = _load(_ticker_list([ticker] if ticker else None, None, csv)[0], loading)
+    say_data(console, history)
+    folder = out or Path("runs") / history.ticker
+    fc = train_only(history, config, folder, data_args=loading, progress=not quiet)
+    result = fc.train_result_
+    console.print(
+        f"trained {len(result.history)} epochs (best {result.best_epoch}, val loss {result.best_val_loss:.4f}) "
+        f"in {result.seconds:.1f}s; wrote {folder}/model"
+    )
+
+
+@config_options(exclude=("test_start",))
+def backtest(
+    config: ForecastConfig,
+    ticker: Ticker = None,
+    csv: Csv = None,
+    source: Source = None,
+    store: StoreOpt = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Folder to write (default: runs/TICKER-backtest).")
+    ] = None,
+    folds: Annotated[int, typer.Option(min=1, max=50, help="Consecutive test windows.")] = 5,
+    mode: Annotated[
+        Literal["expanding", "rolling"],
+        typer.Option(help="Fit on all the past, or on a fixed-length window of it."),
+    ] = "expanding",
+    refit: Annotated[
+        Literal["each", "once"], typer.Option(help="Refit before every fold, or only the first.")
+    ] = "each",
+    threshold: Annotated[
+        float, typer.Option(help="Predicted return above which the trading rule goes long.")
+    ] = 0.0,
+    cost_bps: Annotated[
+        float, typer.Option("--cost-bps", help="Trading cost per trade, basis points.")
+    ] = 5.0,
+    short: Annotated[
+        bool, typer.Option("--short", help="Go short below -threshold instead of flat.")
+    ] = False,
+    exchange: Exchange = "XNYS",
+    strict: Strict = False,
+    max_gap: MaxGap = 5,
+    start: Start = None,
+    end: End = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print summary.json on stdout.")] = False,
+    quiet: Quiet = False,
+) -> None:
+    """Walk-forward backtest: every model refitted before each test window, then judged.
+
+    Writes OUT/backtest.csv (fold, model, step, metric, value), OUT/summary.json (DM tests,
+    direction tests, lag detector, trading rule, interval coverage) and OUT/report.html.
+    """
+    from stockpred.evaluation.trading import TradingRule
+    from stockpred.runs import backtest_run
+
+    console = make_console(as_json)
+    loading = data_args(csv, source, store, exchange, strict, max_gap, start, end)
+    history = _load(_ticker_list([ticker] if ticker else None, None, csv)[0], loading)
+    say_data(console, history)
+    folder = out or Path("runs") / f"{history.ticker}-backtest"
+    summary = backtest_run(
+        history,
+        config,
+        folder,
+        folds=folds,
+        mode=mode,
+        refit=refit,
+        rule=TradingRule(threshold, cost_bps, short),
+        progress=not quiet and not as_json,
+    )
+    console.print(pooled_table(summary))
+    colour = "green" if summary.beats_naive else "red"
+    console.print(f"[{colour}]{summary.verdict}[/]")
+    console.print(summary.lag_sentence)
+    trading = summary.signal_backtest
+    console.print(
+        f"trading rule: {trading['strategy']['cumulative_return']:+.1%} vs buy-and-hold "
+        f"{trading['buy_and_hold']['cumulative_return']:+.1%} over {trading['n_days']} sessions"
+    )
+    for row in summary.intervals["by_step"]:
+        console.print(
+            f"{row['level']:.0%} interval, step {row['step']}: covered {row['coverage']:.1%}"
+        )
+    console.print(f"wrote {folder}/ (backtest.csv, summary.json, report.html)")
+    if as_json:
+        typer.echo(json.dumps(summary.to_dict(), indent=2))
+
+
+def _load_run(run_dir: Path) -> Forecaster:
+    from stockpred.models.forecaster import Forecaster
+    from stockpred.runs import MODEL_DIR
+
+    return Forecaster.load(run_dir / MODEL_DIR)
+
+
+def evaluate(run_dir: RunDir, csv: Csv = None, as_json: AsJson = False) -> None:
+    """Score a saved model on its test span beside the baselines; rewrites metrics.json."""
+    from stockpred.runs import read_data_args, write_metrics
+
+    console = make_console(as_json)
+    fc = _load_run(run_dir)
+    loading = read_data_args(run_dir) or {"exchange": fc.meta_["exchange"]}
+    if csv is not None:
+        loading["csv"] = str(csv)
+    history = _load(fc.meta_["ticker"], loading)
+    evaluation = fc.evaluate(history)
+    metrics = write_metrics(run_dir, fc, evaluation)
+    console.print(metrics_table(evaluation))
+    say_verdict(console, evaluation)
+    if as_json:
+        typer.echo(json.dumps(metrics, indent=2))
+
+
+def predict(
+    run_dir: RunDir,
+    days: Days = 10,
+    csv: Annotated[
+        Path | None,
+        typer.Option(
+            "--csv", help="Newer prices to forecast from (default: the run's last prices)."
+        ),
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="CSV to write (default: RUN_DIR/forecast.csv).")
+    ] = None,
+    as_json: AsJson = False,
+) -> None:
+    """Forecast the next trading sessions from a saved model (reloaded safely, no pickle)."""
+    from stockpred.runs import FORECAST, write_forecast
+
+    console = make_console(as_json)
+    fc = _load_run(run_dir)
+    history = None
+    if csv is not None:
+        history = _load(fc.meta_["ticker"], {"csv": str(csv), "exchange": fc.meta_["exchange"]})
+    forecast = fc.predict(history, days=days)
+    target = out or run_dir / FORECAST
+    write_forecast(target, forecast)
+    console.print(forecast_table(forecast, f"{fc.meta_['ticker']}: next {days} sessions"))
+    console.print(f"wrote {target}")
+    if as_json:
+        typer.echo(forecast.reset_index().to_json(orient="records", date_format="iso", indent=2))

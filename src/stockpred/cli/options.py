@@ -1,0 +1,178 @@
+"""Command-line options: the shared ones, and one option per ForecastConfig field, made once.
+
+:func:`config_options` reads ``ForecastConfig.model_fields`` (name, type, description) and
+adds an option for each field to a command, so ``run``, ``train``, ``backtest`` and any later
+command take the same model options with the same help, and a new config field is a new
+option everywhere without touching the CLI.
+"""
+
+from __future__ import annotations
+
+import enum
+import functools
+import inspect
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any, Literal, TypeVar, get_args, get_origin
+
+import tomllib
+import typer
+
+from stockpred.config import ForecastConfig, make_config
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+# Where an option's flag is not simply --field-name.
+FLAGS = {
+    "learning_rate": ("--learning-rate", "--lr"),
+    "bidirectional": ("--bidirectional/--unidirectional",),
+}
+GIVEN = "given_fields"
+MODEL_PANEL = "Model options (ForecastConfig; default from --config, else the config's)"
+
+Tickers = Annotated[
+    list[str] | None,
+    typer.Argument(
+        help="Ticker(s); the bundled sample holds AAPL, FB, GOOG, IBM, MSFT.", show_default=False
+    ),
+]
+Ticker = Annotated[str | None, typer.Argument(help="Ticker (default: MSFT).", show_default=False)]
+Csv = Annotated[
+    Path | None, typer.Option("--csv", help="Daily prices from a CSV or Parquet file instead.")
+]
+Source = Annotated[
+    Literal["auto", "sample", "csv", "yahoo", "stooq", "alphavantage"] | None,
+    typer.Option(help="Where prices come from (default: sample for its tickers, else auto)."),
+]
+StoreOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--store", help="DuckDB price store (default: $STOCKPRED_STORE or user data dir)."
+    ),
+]
+TickersFile = Annotated[
+    Path | None, typer.Option("--tickers-file", help="File of tickers, one or more per line.")
+]
+Out = Annotated[
+    Path | None, typer.Option("--out", help="Run folder to write (default: runs/TICKER).")
+]
+Exchange = Annotated[str, typer.Option(help="exchange_calendars code for trading sessions.")]
+Strict = Annotated[
+    bool,
+    typer.Option("--strict", help="Refuse duplicate dates and bad prices instead of cleaning."),
+]
+MaxGap = Annotated[
+    int, typer.Option("--max-gap", help="Longest run of missing sessions to forward-fill.")
+]
+Start = Annotated[str | None, typer.Option(help="Ignore prices before this date.")]
+End = Annotated[str | None, typer.Option(help="Ignore prices after this date.")]
+Days = Annotated[int, typer.Option(min=1, max=250, help="Trading sessions to forecast.")]
+AsJson = Annotated[bool, typer.Option("--json", help="Print the metrics as JSON on stdout.")]
+Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")]
+ConfigFile = Annotated[
+    Path | None,
+    typer.Option("--config", help="TOML file of config fields.", rich_help_panel=MODEL_PANEL),
+]
+
+
+def _option_type(annotation: Any) -> Any:
+    """The typer type for a config field: optional, and a tuple becomes a repeatable list."""
+    if get_origin(annotation) is tuple:
+        # typer takes no list of Literal: a str Enum of the same choices shows and checks them.
+        choices = get_args(get_args(annotation)[0])
+        return list[enum.Enum("Choice", {c: c for c in choices}, type=str)] | None  # type: ignore[misc]
+    args = [a for a in get_args(annotation) if a is not type(None)]
+    if get_origin(annotation) is not Literal and len(args) == 1:
+        annotation = args[0]
+    return annotation | None
+
+
+def _config_parameters(exclude: set[str]) -> list[inspect.Parameter]:
+    """One keyword parameter per ForecastConfig field, defaulting to None (= not given)."""
+    params = []
+    for name, info in ForecastConfig.model_fields.items():
+        if name in exclude:
+            continue
+        flags = FLAGS.get(name, ("--" + name.replace("_", "-"),))
+        default = "" if info.default in (None, ()) else f"  [default: {info.default}]"
+        option = typer.Option(
+            *flags,
+            help=f"{info.description}{default}",
+            show_default=False,
+            rich_help_panel=MODEL_PANEL,
+        )
+        annotation = Annotated[_option_type(info.annotation), option]  # type: ignore[valid-type]
+        params.append(
+            inspect.Parameter(
+                name, inspect.Parameter.KEYWORD_ONLY, default=None, annotation=annotation
+            )
+        )
+    params.append(
+        inspect.Parameter(
+            "config_file", inspect.Parameter.KEYWORD_ONLY, default=None, annotation=ConfigFile
+        )
+    )
+    return params
+
+
+def config_options(*, exclude: tuple[str, ...] = ()) -> Callable[[F], F]:
+    """Give a command every ForecastConfig field as an option; it receives ``config``.
+
+    A command with a ``given_fields`` parameter also receives the fields the user set, on
+    the command line or in ``--config`` (``tune`` holds those fixed).
+    """
+    fields = [n for n in ForecastConfig.model_fields if n not in exclude]
+
+    def decorate(command: F) -> F:
+        signature = inspect.signature(command, eval_str=True)
+        wants_given = GIVEN in signature.parameters
+        own = [p for p in signature.parameters.values() if p.name not in ("config", GIVEN)]
+        params = own + _config_parameters(set(exclude))
+
+        @functools.wraps(command)
+        def wrapper(**kwargs: Any) -> Any:
+            overrides = {name: kwargs.pop(name) for name in fields}
+            if overrides.get("features") is not None:
+                overrides["features"] = tuple(f.value for f in overrides["features"])
+            config_file = kwargs.pop("config_file")
+            kwargs["config"] = make_config(overrides, config_file)
+            if wants_given:
+                kwargs[GIVEN] = _given_fields(overrides, config_file)
+            return command(**kwargs)
+
+        wrapper.__signature__ = signature.replace(parameters=params)  # type: ignore[attr-defined]
+        wrapper.__annotations__ = {p.name: p.annotation for p in params}
+        return wrapper  # type: ignore[return-value]
+
+    return decorate
+
+
+def _given_fields(overrides: dict[str, Any], config_file: Path | None) -> frozenset[str]:
+    """Config fields set on the command line or in the TOML file (already read and checked)."""
+    given = {name for name, value in overrides.items() if value is not None}
+    if config_file is not None:
+        given |= set(tomllib.loads(Path(config_file).read_text()))
+    return frozenset(given)
+
+
+def data_args(
+    csv: Path | None,
+    source: str | None,
+    store: Path | None,
+    exchange: str,
+    strict: bool,
+    max_gap: int,
+    start: str | None,
+    end: str | None,
+) -> dict[str, Any]:
+    """How prices are loaded, saved in the run folder so evaluate reloads the same ones."""
+    return {
+        "csv": str(csv) if csv else None,
+        "source": source,
+        "store": str(store) if store else None,
+        "exchange": exchange,
+        "strict": strict,
+        "max_gap": max_gap,
+        "start": start,
+        "end": end,
+    }

@@ -1,0 +1,83 @@
+"""What the commands print: data notes, metric tables, verdicts and forecasts (rich)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from rich.console import Console
+
+from stockpred.models.base import LSTM
+
+if TYPE_CHECKING:
+    from stockpred.data.history import PriceHistory
+    from stockpred.evaluation.metrics import Evaluation
+    from stockpred.evaluation.summary import BacktestSummary
+
+
+def make_console(as_json: bool) -> Console:
+    """Human output goes to stderr when stdout is reserved for JSON."""
+    return Console(stderr=as_json, highlight=False)
+
+
+def say_data(console: Console, history: PriceHistory) -> None:
+    console.print(
+        f"[bold]{history.ticker}[/]: {len(history)} sessions {history.dates[0].date()} to "
+        f"{history.dates[-1].date()} from {history.path or history.source}; modelling [bold]{history.price_column}[/]"
+    )
+    for note in history.cleaning.messages() if history.cleaning else []:
+        console.print(f"  cleaning: {note}")
+
+
+def metrics_table(evaluation: Evaluation) -> Any:
+    from rich.table import Table
+
+    table = Table(
+        title=f"{evaluation.ticker}: one-step forecasts, {evaluation.test_start} to {evaluation.test_end} ({len(evaluation.predictions)} sessions)"
+    )
+    table.add_column("model")
+    for col in ("MSE", "RMSE", "MAE", "MAPE %", "MASE", "dir. acc."):
+        table.add_column(col, justify="right")
+    for name, row in evaluation.table.iterrows():
+        cells = [
+            f"{row[m]:.4g}" if row[m] == row[m] and row[m] is not None else "–" for m in row.index
+        ]
+        table.add_row(str(name), *cells, style="bold" if name == LSTM else None)
+    return table
+
+
+def pooled_table(summary: BacktestSummary) -> Any:
+    from rich.table import Table
+
+    first, last = summary.first_test_date, summary.last_test_date
+    table = Table(
+        title=f"{summary.ticker}: one-step forecasts over {len(summary.folds)} folds, {first} to {last}"
+    )
+    table.add_column("model")
+    for col in ("MSE", "RMSE", "MAE", "MAPE %", "MASE", "dir. acc.", "DM p vs LSTM"):
+        table.add_column(col, justify="right")
+    for name, row in summary.models.items():
+        cells = ["–" if v is None else f"{v:.4g}" for v in row.values()]
+        dm = summary.diebold_mariano.get(name)
+        p = f"{dm[0]['pooled']['squared']['p_better']:.3g}" if dm else ""
+        table.add_row(name, *cells, p, style="bold" if name == LSTM else None)
+    return table
+
+
+def say_verdict(console: Console, evaluation: Evaluation) -> None:
+    colour = "green" if evaluation.beats_naive() else "red"
+    console.print(f"[{colour}]{evaluation.verdict()}[/]")
+    if evaluation.lag is not None:
+        console.print(evaluation.lag["sentence"])
+
+
+def forecast_table(forecast: Any, title: str) -> Any:
+    from rich.table import Table
+
+    table = Table(title=title)
+    for col in ("date", "forecast", "lower", "upper"):
+        table.add_column(col, justify="right")
+    for date, row in forecast.iterrows():
+        table.add_row(
+            str(date.date()), f"{row['forecast']:.2f}", f"{row['lower']:.2f}", f"{row['upper']:.2f}"
+        )
+    return table

@@ -1,0 +1,140 @@
+"""Walk-forward evaluation over any models: K consecutive test windows, each forecast by
+models fitted before it.
+
+For every fold each model's unfitted copy (``new()``) is fitted on a copy of the history
+that *ends* before the fold's first test session, so nothing from the test window can
+reach it. Each fold is then forecast in one batched pass over its origins; step ``h``
+scores every test session of the fold from the origin ``h`` sessions earlier, so every
+model and every step is scored on the same days. Nothing here names a concrete model.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from stockpred.config import ForecastConfig
+from stockpred.data.history import PriceHistory
+from stockpred.evaluation.intervals import interval_bounds
+from stockpred.evaluation.metrics import METRICS, naive_scale, point_metrics
+from stockpred.exceptions import ConfigError
+from stockpred.models.base import Model, interval_quantiles
+from stockpred.splits import Fold, Mode, Split, plan_folds
+
+Refit = Literal["each", "once"]
+
+
+@dataclass
+class WalkForward:
+    """Every fold's forecasts, one row per (fold, step, test session), models as columns."""
+
+    ticker: str
+    mode: Mode
+    refit: Refit
+    folds: list[Fold]
+    models: list[str]
+    horizon: int
+    interval: float
+    forecasts: pd.DataFrame  # fold, step, date, origin, actual, previous, scale, models…
+
+    def metrics(self) -> pd.DataFrame:
+        """The tidy table: fold (1..K, or "all" pooled), model, step, metric, value."""
+        rows = []
+        groups: list[tuple[object, pd.DataFrame]] = list(self.forecasts.groupby("fold"))
+        groups.append(("all", self.forecasts))
+        for fold, part in groups:
+            for step, cell in part.groupby("step"):
+                actual, prev = cell["actual"].to_numpy(), cell["previous"].to_numpy()
+                scale = cell["scale"].to_numpy()
+                for model in self.models:
+                    scores = point_metrics(actual, cell[model].to_numpy(), prev, scale)
+                    rows += [(fold, model, step, m, scores[m]) for m in METRICS]
+        return pd.DataFrame(rows, columns=["fold", "model", "step", "metric", "value"])
+
+    def one_step(self) -> pd.DataFrame:
+        """Pooled one-step forecasts in date order: what the tests and the trading rule read."""
+        return self.forecasts[self.forecasts["step"] == 1].set_index("date")
+
+
+def walk_forward(
+    history: PriceHistory,
+    models: Sequence[Model],
+    config: ForecastConfig,
+    *,
+    folds: int = 5,
+    mode: Mode = "expanding",
+    refit: Refit = "each",
+) -> WalkForward:
+    """Fit fresh copies of ``models`` before each fold (or once), forecast it, keep every forecast."""
+    if refit not in ("each", "once"):
+        raise ConfigError(f"unknown refit {refit!r}; use each or once")
+    h_max = config.horizon
+    plan = plan_folds(len(history), config, folds, mode)
+    parts = []
+    fitted: list[Model] = []
+    for fold in plan:
+        if refit == "each" or not fitted:
+            fitted, scale = _fit_before(history, fold, models)
+        origins = np.arange(fold.test_start - h_max, fold.test_end - 1)
+        preds = {m.name: m.predict_origins(history, origins, h_max) for m in fitted}
+        quantiles = {m.name: q for m in fitted if (q := interval_quantiles(m)) is not None}
+        parts += [
+            _step_rows(history, fold, origins, preds, quantiles, scale, step)
+            for step in range(1, h_max + 1)
+        ]
+    return WalkForward(
+        history.ticker,
+        mode,
+        refit,
+        plan,
+        [m.name for m in fitted],
+        h_max,
+        config.interval,
+        pd.concat(parts, ignore_index=True),
+    )
+
+
+def _fit_before(
+    history: PriceHistory, fold: Fold, models: Sequence[Model]
+) -> tuple[list[Model], float]:
+    """Copies fitted on a history cut at the fold's first test session: no test price exists."""
+    past = replace(history, frame=history.frame.iloc[fold.fit_start : fold.test_start])
+    split = Split(fold.train_end - fold.fit_start, len(past), len(past))
+    fitted = [model.new().fit(past, split) for model in models]
+    return fitted, naive_scale(past.prices, split.train_end)
+
+
+def _step_rows(
+    history: PriceHistory,
+    fold: Fold,
+    origins: np.ndarray,
+    preds: dict[str, np.ndarray],
+    quantiles: dict[str, list[float]],
+    scale: float,
+    step: int,
+) -> pd.DataFrame:
+    """Step ``step``'s forecasts of every test session of the fold, with each model's interval."""
+    first = len(origins) - (fold.test_end - fold.test_start) - step + 1
+    rows = slice(first, first + fold.test_end - fold.test_start)
+    o = origins[rows]
+    bounds: dict[str, np.ndarray] = {}
+    for name, q in quantiles.items():
+        lower, upper = interval_bounds(preds[name][rows, step - 1], q, step)
+        bounds |= {f"{name}_lower": lower, f"{name}_upper": upper}
+    return pd.DataFrame(
+        {
+            "fold": fold.number,
+            "step": step,
+            "date": history.dates[o + step],
+            "origin": o,
+            "actual": history.prices[o + step],
+            "previous": history.prices[o],
+            "scale": scale,
+            **{name: p[rows, step - 1] for name, p in preds.items()},
+            **bounds,
+        }
+    )

@@ -1,0 +1,59 @@
+"""The one contract every forecasting model follows, the LSTM and the baselines alike.
+
+Evaluation code types against :class:`Model` only: it asks a model for an unfitted copy
+(``new()``, like scikit-learn's ``clone``), fits that copy on a split's training span and
+forecasts from origins. It never names a concrete model.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    import numpy as np
+    from typing_extensions import Self
+
+    from stockpred.data.history import PriceHistory
+    from stockpred.splits import Split
+
+# The network's name in every table, column and file (baselines name themselves).
+LSTM = "lstm"
+
+
+class Model(Protocol):
+    """Fit on a split's training span, then forecast prices from any origin.
+
+    A model may also carry ``residual_quantiles_`` (log-error quantiles learned on its
+    validation span); evaluation then reports its prediction interval too.
+    """
+
+    name: str
+
+    def fit(self, history: PriceHistory, split: Split) -> Self:
+        """Learn from the sessions of ``split``'s training span only; returns ``self``."""
+        ...
+
+    def predict_origins(
+        self, history: PriceHistory, origins: np.ndarray, horizon: int
+    ) -> np.ndarray:
+        """Price forecasts ``[n, horizon]`` from the sessions known at each origin."""
+        ...
+
+    def new(self) -> Self:
+        """An unfitted copy with the same parameters."""
+        ...
+
+
+def interval_quantiles(model: Model) -> list[float] | None:
+    """The model's conformal quantiles, or None for a model without an interval."""
+    quantiles: list[float] | None = getattr(model, "residual_quantiles_", None)
+    return quantiles
+
+
+class Estimator:
+    """Shared ``new()``: ``__init__`` only stores its arguments, learned state ends in ``_``."""
+
+    def new(self) -> Self:
+        """An unfitted copy: the constructor's arguments again, none of the learned state."""
+        params = {k: v for k, v in vars(self).items() if not k.endswith("_")}
+        return type(self)(**params)
