@@ -63,3 +63,30 @@ def test_tune_on_ray_writes_the_same_folder(
     assert (
         "Configuration for experiment" not in out + err
     )  # Ray Tune's tables stay off the terminal
+
+
+@pytest.mark.slow
+def test_backtest_folds_on_ray_give_the_same_numbers(
+    ray_cluster: Any, msft: Any, tmp_path: Path
+) -> None:
+    from stockpred.config import ForecastConfig
+    from stockpred.runs import BACKTEST, backtest_run
+
+    cfg = ForecastConfig(**TINY)
+    local = backtest_run(msft, cfg, tmp_path / "local", folds=2)
+    on_ray = backtest_run(msft, cfg, tmp_path / "ray", folds=2, backend="ray")
+    pd.testing.assert_frame_equal(
+        pd.read_csv(tmp_path / "local" / BACKTEST), pd.read_csv(tmp_path / "ray" / BACKTEST)
+    )
+    assert local.to_dict() == on_ray.to_dict()
+
+
+def test_without_ray_the_backend_says_how_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    from stockpred.cluster.session import import_ray
+    from stockpred.exceptions import ConfigError
+
+    monkeypatch.setitem(sys.modules, "ray", None)  # import ray now raises ImportError
+    with pytest.raises(ConfigError, match=r"pip install 'stockpred\[ray\]'"):
+        import_ray()

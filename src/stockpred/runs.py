@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -20,7 +21,7 @@ from stockpred.tuning.space import DEFAULT_SPACE, SearchSpace
 if TYPE_CHECKING:
     from stockpred.evaluation.summary import BacktestSummary
     from stockpred.evaluation.trading import TradingRule
-    from stockpred.evaluation.walkforward import Refit
+    from stockpred.evaluation.walkforward import FoldMapper, Refit
     from stockpred.splits import Mode
     from stockpred.tuning.study import Backend, TrialRecord, TuneResult
 
@@ -178,22 +179,54 @@ def backtest_run(
     horizon: int | None = None,
     rule: TradingRule | None = None,
     progress: bool = False,
+    backend: Backend = "local",
+    address: str | None = None,
 ) -> BacktestSummary:
-    """Walk-forward backtest, judged; writes backtest.csv, summary.json and report.html."""
+    """Walk-forward backtest, judged; writes backtest.csv, summary.json and report.html.
+
+    ``backend="ray"`` fits the folds as Ray tasks (the history sent once); the numbers are
+    the same as here, and Ray's log goes into the folder as ray.log.
+    """
     from stockpred.evaluation.backtest import walk_forward
     from stockpred.evaluation.summary import summarise
     from stockpred.report.backtest import render_backtest_report
 
-    wf = walk_forward(
-        history, config, folds=folds, mode=mode, refit=refit, horizon=horizon, progress=progress
-    )
+    ray_log = out.parent / f".{out.name}.{RAY_LOG}"
+    with fold_mapper(backend, address, ray_log, config.device) as map_folds:
+        wf = walk_forward(
+            history,
+            config,
+            folds=folds,
+            mode=mode,
+            refit=refit,
+            horizon=horizon,
+            progress=progress and backend == "local",
+            map_folds=map_folds,
+        )
     summary = summarise(wf, history, rule)
     page = render_backtest_report(wf, summary, history)
     with atomic_dir(out) as tmp:
         wf.metrics().to_csv(tmp / BACKTEST, index=False, float_format="%.6g")
         (tmp / SUMMARY).write_text(json.dumps(summary.to_dict(), indent=2))
         (tmp / REPORT).write_text(page)
+        if ray_log.is_file():
+            ray_log.rename(tmp / RAY_LOG)
     return summary
+
+
+@contextmanager
+def fold_mapper(
+    backend: Backend, address: str | None, log_file: Path, device: str
+) -> Iterator[FoldMapper | None]:
+    """None (folds one after another here), or Ray tasks' map inside a Ray session."""
+    if backend == "local":
+        yield None
+        return
+    from stockpred.cluster.backend import RayBackend, gpu_fraction
+    from stockpred.cluster.session import ray_session
+
+    with ray_session(address, log_file):
+        yield RayBackend(gpu_fraction=gpu_fraction(device)).map
 
 
 @dataclass

@@ -13,7 +13,9 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 import typer
 
 from stockpred.cli.options import (
+    Address,
     AsJson,
+    BackendOpt,
     Csv,
     Days,
     End,
@@ -30,6 +32,7 @@ from stockpred.cli.options import (
     TickersFile,
     config_options,
     data_args,
+    ray_address,
 )
 from stockpred.cli.show import (
     forecast_table,
@@ -203,6 +206,8 @@ def backtest(
     max_gap: MaxGap = 5,
     start: Start = None,
     end: End = None,
+    backend: BackendOpt = "local",
+    address: Address = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print summary.json on stdout.")] = False,
     quiet: Quiet = False,
 ) -> None:
@@ -228,6 +233,8 @@ def backtest(
         refit=refit,
         rule=TradingRule(threshold, cost_bps, short),
         progress=not quiet and not as_json,
+        backend=backend,
+        address=ray_address(address),
     )
     console.print(pooled_table(summary))
     colour = "green" if summary.beats_naive else "red"

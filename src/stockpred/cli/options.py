@@ -11,6 +11,7 @@ from __future__ import annotations
 import enum
 import functools
 import inspect
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any, Literal, TypeVar, get_args, get_origin
@@ -69,6 +70,14 @@ End = Annotated[str | None, typer.Option(help="Ignore prices after this date.")]
 Days = Annotated[int, typer.Option(min=1, max=250, help="Trading sessions to forecast.")]
 AsJson = Annotated[bool, typer.Option("--json", help="Print the metrics as JSON on stdout.")]
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")]
+BackendOpt = Annotated[
+    Literal["local", "ray"],
+    typer.Option(help="Run on this machine, or on Ray: needs pip install 'stockpred[ray]'."),
+]
+Address = Annotated[
+    str | None,
+    typer.Option(help="Ray cluster to join (default: $RAY_ADDRESS, else start one here)."),
+]
 ConfigFile = Annotated[
     Path | None,
     typer.Option("--config", help="TOML file of config fields.", rich_help_panel=MODEL_PANEL),
@@ -153,6 +162,11 @@ def _given_fields(overrides: dict[str, Any], config_file: Path | None) -> frozen
     if config_file is not None:
         given |= set(tomllib.loads(Path(config_file).read_text()))
     return frozenset(given)
+
+
+def ray_address(address: str | None) -> str | None:
+    """--address, else $RAY_ADDRESS, else None (Ray starts on this machine)."""
+    return address or os.environ.get("RAY_ADDRESS") or None
 
 
 def data_args(

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Literal
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from stockpred.cli.options import (
+    Address,
+    BackendOpt,
     Csv,
     End,
     Exchange,
@@ -22,21 +23,13 @@ from stockpred.cli.options import (
     TickersFile,
     config_options,
     data_args,
+    ray_address,
 )
 from stockpred.cli.show import make_console, say_data
 from stockpred.config import ForecastConfig
 
 if TYPE_CHECKING:
     from stockpred.tuning.study import TrialRecord
-
-BackendOpt = Annotated[
-    Literal["local", "ray"],
-    typer.Option(help="Run here, one at a time (reproducible), or on Ray (stockpred[ray])."),
-]
-Address = Annotated[
-    str | None,
-    typer.Option(help="Ray cluster to join (default: $RAY_ADDRESS, else start one here)."),
-]
 
 
 def register(app: typer.Typer) -> None:
@@ -100,7 +93,7 @@ def tune(
         out,
         trials=trials,
         backend=backend,
-        address=address or os.environ.get("RAY_ADDRESS"),
+        address=ray_address(address),
         on_trial=say,
     )
     best = run.tuning.best

@@ -6,7 +6,7 @@ import pandas as pd
 
 from stockpred.config import ForecastConfig
 from stockpred.data.history import PriceHistory
-from stockpred.evaluation.walkforward import Refit, WalkForward
+from stockpred.evaluation.walkforward import FoldMapper, Refit, WalkForward
 from stockpred.models.forecaster import Forecaster
 from stockpred.splits import Mode
 
@@ -20,10 +20,13 @@ def walk_forward(
     refit: Refit = "each",
     horizon: int | None = None,
     progress: bool = False,
+    map_folds: FoldMapper | None = None,
 ) -> WalkForward:
     """Every forecast of the LSTM and the baselines, fitted before each fold (or once)."""
     fc = Forecaster(config, progress=progress)
-    return fc.walk_forward(history, folds=folds, mode=mode, refit=refit, horizon=horizon)
+    return fc.walk_forward(
+        history, folds=folds, mode=mode, refit=refit, horizon=horizon, map_folds=map_folds
+    )
 
 
 def backtest(

@@ -10,8 +10,9 @@ model and every step is scored on the same days. Nothing here names a concrete m
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
+from functools import partial
 from typing import Literal
 
 import numpy as np
@@ -26,6 +27,9 @@ from stockpred.models.base import Model, interval_quantiles
 from stockpred.splits import Fold, Mode, Split, plan_folds
 
 Refit = Literal["each", "once"]
+# A fold's number and its rows; a FoldMapper runs a function over folds (a backend's map).
+FoldRows = tuple[int, list[pd.DataFrame]]
+FoldMapper = Callable[[Callable[[Fold], FoldRows], Sequence[Fold]], Iterable[FoldRows]]
 
 
 @dataclass
@@ -68,34 +72,57 @@ def walk_forward(
     folds: int = 5,
     mode: Mode = "expanding",
     refit: Refit = "each",
+    map_folds: FoldMapper | None = None,
 ) -> WalkForward:
-    """Fit fresh copies of ``models`` before each fold (or once), forecast it, keep every forecast."""
+    """Fit fresh copies of ``models`` before each fold (or once), forecast it, keep every forecast.
+
+    With ``refit="each"`` the folds are independent, so ``map_folds`` (a backend's ``map``,
+    e.g. Ray tasks) may run them anywhere and in any order: they are put back in fold order.
+    """
     if refit not in ("each", "once"):
         raise ConfigError(f"unknown refit {refit!r}; use each or once")
-    h_max = config.horizon
     plan = plan_folds(len(history), config, folds, mode)
-    parts = []
-    fitted: list[Model] = []
-    for fold in plan:
-        if refit == "each" or not fitted:
-            fitted, scale = _fit_before(history, fold, models)
-        origins = np.arange(fold.test_start - h_max, fold.test_end - 1)
-        preds = {m.name: m.predict_origins(history, origins, h_max) for m in fitted}
-        quantiles = {m.name: q for m in fitted if (q := interval_quantiles(m)) is not None}
-        parts += [
-            _step_rows(history, fold, origins, preds, quantiles, scale, step)
-            for step in range(1, h_max + 1)
-        ]
+    if refit == "each":
+        one_fold = partial(_refit_fold, history, tuple(models), config.horizon)
+        done = (map_folds or _in_order)(one_fold, plan)
+        parts = [rows for _, rows in sorted(done, key=lambda fold_rows: fold_rows[0])]
+    else:
+        fitted, scale = _fit_before(history, plan[0], models)
+        parts = [_forecast_fold(history, fitted, scale, config.horizon, fold) for fold in plan]
     return WalkForward(
         history.ticker,
         mode,
         refit,
         plan,
-        [m.name for m in fitted],
-        h_max,
+        [m.name for m in models],
+        config.horizon,
         config.interval,
-        pd.concat(parts, ignore_index=True),
+        pd.concat([frame for rows in parts for frame in rows], ignore_index=True),
     )
+
+
+def _in_order(fn: Callable[[Fold], FoldRows], folds: Sequence[Fold]) -> Iterator[FoldRows]:
+    """The local way: one fold after another, in this process."""
+    return map(fn, folds)
+
+
+def _refit_fold(history: PriceHistory, models: Sequence[Model], h_max: int, fold: Fold) -> FoldRows:
+    """One fold on its own (a task a backend can run): fit before it, forecast it."""
+    fitted, scale = _fit_before(history, fold, models)
+    return fold.number, _forecast_fold(history, fitted, scale, h_max, fold)
+
+
+def _forecast_fold(
+    history: PriceHistory, fitted: Sequence[Model], scale: float, h_max: int, fold: Fold
+) -> list[pd.DataFrame]:
+    """Every step's forecasts of the fold's test sessions, in one batched pass a model."""
+    origins = np.arange(fold.test_start - h_max, fold.test_end - 1)
+    preds = {m.name: m.predict_origins(history, origins, h_max) for m in fitted}
+    quantiles = {m.name: q for m in fitted if (q := interval_quantiles(m)) is not None}
+    return [
+        _step_rows(history, fold, origins, preds, quantiles, scale, step)
+        for step in range(1, h_max + 1)
+    ]
 
 
 def _fit_before(
