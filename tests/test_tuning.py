@@ -18,8 +18,8 @@ from stockpred.features import Dataset
 from stockpred.splits import chronological_split
 from stockpred.tuning.objective import TuningSeries, naive_val_loss
 from stockpred.tuning.outputs import config_toml
+from stockpred.tuning.search import tune
 from stockpred.tuning.space import DEFAULT_SPACE, SearchSpace
-from stockpred.tuning.study import tune
 
 from .conftest import TINY
 

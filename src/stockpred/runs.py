@@ -254,7 +254,8 @@ def tuning_run(
     from stockpred.report.tuning import render_tuning_page
     from stockpred.tuning.objective import TuningSeries
     from stockpred.tuning.outputs import compare_on_test, test_verdict, write_tuning
-    from stockpred.tuning.study import parameter_importance, tune
+    from stockpred.tuning.search import tune
+    from stockpred.tuning.study import parameter_importance
 
     data = [TuningSeries.cut(h, base) for h in histories]
     ray_log = out.parent / f".{out.name}.{RAY_LOG}"  # moved into the folder with the rest

@@ -3,7 +3,7 @@
 Trials run one after another on this machine (``backend="local"``), so the same seed and data
 ask the same questions and get the same answers: the trial history and the best config are
 reproducible. ``backend="ray"`` hands the same sampler and objective to Ray Tune
-(:mod:`stockpred.tuning.ray_search`).
+(:mod:`stockpred.tuning.ray_search`, dispatched by :mod:`stockpred.tuning.search`).
 """
 
 from __future__ import annotations
@@ -87,36 +87,6 @@ def trial_config(base: ForecastConfig, params: dict[str, Value]) -> ForecastConf
         return ForecastConfig(**{**base.model_dump(), **params})
     except ValidationError as exc:
         raise ConfigError(f"invalid tuned config {params}: {exc.errors()[0]['msg']}") from None
-
-
-def tune(
-    data: list[TuningSeries],
-    base: ForecastConfig,
-    space: SearchSpace,
-    *,
-    trials: int,
-    seed: int = 0,
-    backend: Backend = "local",
-    ray_options: dict[str, Any] | None = None,
-    on_trial: Callable[[TrialRecord], None] | None = None,
-) -> TuneResult:
-    """Search ``space`` around ``base`` for the lowest validation loss over ``data``."""
-    if trials < 1:
-        raise ConfigError("--trials must be at least 1")
-    try:
-        import optuna  # noqa: F401 - the one check that the extra is there
-    except ImportError:
-        raise ConfigError("stockpred tune needs Optuna: pip install 'stockpred[tune]'") from None
-    if backend == "ray":
-        from stockpred.tuning.ray_search import search_on_ray
-
-        records = search_on_ray(data, base, space, trials, seed, **(ray_options or {}))
-        notes = [
-            "Ray Tune: OptunaSearch (TPE) with ASHA; concurrent trials see results in the "
-            "order they finish, so the history is reproducible only at one trial at a time"
-        ]
-        return TuneResult(base, space, records, backend, notes)
-    return TuneResult(base, space, search_local(data, base, space, trials, seed, on_trial), backend)
 
 
 def sampler(seed: int) -> optuna.samplers.BaseSampler:
