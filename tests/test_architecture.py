@@ -5,7 +5,10 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+import pytest
+
 PACKAGE = Path(__file__).resolve().parents[1] / "src" / "stockpred"
+MAX_LINES = 400
 MAX_LOOSE_MODULES = 10
 
 
@@ -82,6 +85,16 @@ def test_no_import_cycle_between_stockpred_modules() -> None:
     assert _cycle(_graph()) is None
 
 
+@pytest.mark.parametrize("name", sorted(MODULES))
+def test_no_source_module_over_400_lines(name: str) -> None:
+    assert len(MODULES[name].read_text().splitlines()) <= MAX_LINES
+
+
 def test_few_loose_modules_at_the_package_root() -> None:
     loose = [p.name for p in PACKAGE.glob("*.py") if p.name not in ("__init__.py", "__main__.py")]
     assert len(loose) <= MAX_LOOSE_MODULES, loose
+
+
+def test_walk_forward_knows_models_only_by_their_protocol() -> None:
+    imported = _graph()["stockpred.evaluation.walkforward"]
+    assert {m for m in imported if m.startswith("stockpred.models")} == {"stockpred.models.base"}

@@ -97,3 +97,25 @@ def test_every_baseline_fits_and_predicts_through_one_protocol() -> None:
         "moving_average",
         "linear_ar",
     ]
+
+
+def test_every_model_makes_an_unfitted_copy_with_the_same_parameters(
+    msft: PriceHistory,
+) -> None:
+    from stockpred.models.forecaster import Forecaster, default_models
+
+    cfg = ForecastConfig(window=7, ma_window=9, epochs=1, hidden=4)
+    split = Split(600, 700, 800)
+    for model in default_models(cfg):
+        copy = model.new()
+        assert type(copy) is type(model)
+        assert copy is not model
+        assert vars(copy) == {k: v for k, v in vars(model).items() if not k.endswith("_")}
+        if isinstance(model, LinearAR):
+            model.fit(msft, split)
+            assert hasattr(model, "coef_")
+            assert not hasattr(model.new(), "coef_")
+    lstm = default_models(cfg, progress=False)[0]
+    assert isinstance(lstm, Forecaster)
+    assert lstm.new().config is cfg
+    assert not lstm.new().progress

@@ -65,18 +65,13 @@ def forecast_csv(forecast: pd.DataFrame) -> str:
 
 
 def run_pipeline(
-    history: PriceHistory,
-    config: ForecastConfig,
-    out: Path,
-    *,
-    days: int,
-    data_args: dict[str, Any],
-    progress: bool = True,
+    model: Forecaster, history: PriceHistory, out: Path, *, days: int, data_args: dict[str, Any]
 ) -> RunResult:
     """Fit, evaluate against baselines, forecast ``days`` sessions and write the run folder."""
     from stockpred.report.holdout import ReportInputs, render_report
 
-    fc = Forecaster(config).fit(history, progress=progress)
+    fc = model.fit(history)
+    config = fc.config
     evaluation = fc.evaluate(history)
     forecast = fc.predict(history, days=days)
     metrics = metrics_document(fc, evaluation)
@@ -113,15 +108,10 @@ def run_pipeline(
 
 
 def train_only(
-    history: PriceHistory,
-    config: ForecastConfig,
-    out: Path,
-    *,
-    data_args: dict[str, Any],
-    progress: bool = True,
+    model: Forecaster, history: PriceHistory, out: Path, data_args: dict[str, Any]
 ) -> Forecaster:
     """Fit and save the model folder (and how to reload the data) without evaluating."""
-    fc = Forecaster(config).fit(history, progress=progress)
+    fc = model.fit(history)
     with atomic_dir(out) as tmp:
         fc.save(tmp / MODEL_DIR)
         (tmp / DATA_ARGS).write_text(json.dumps(data_args, indent=2))

@@ -105,6 +105,7 @@ def run(
     With several tickers, each gets a run folder under --out and one leaderboard is printed
     and written to OUT/leaderboard.csv.
     """
+    from stockpred.models.forecaster import Forecaster
     from stockpred.runs import leaderboard, run_pipeline
 
     console = make_console(as_json)
@@ -116,14 +117,8 @@ def run(
     for history in histories:
         say_data(console, history)
         folder = base if len(histories) == 1 else base / history.ticker
-        result = run_pipeline(
-            history,
-            config,
-            folder,
-            days=days,
-            data_args=loading,
-            progress=not quiet and not as_json,
-        )
+        model = Forecaster(config, progress=not quiet and not as_json)
+        result = run_pipeline(model, history, folder, days=days, data_args=loading)
         results.append(result)
         console.print(metrics_table(result.evaluation))
         say_verdict(console, result.evaluation)
@@ -159,6 +154,7 @@ def train(
     quiet: Quiet = False,
 ) -> None:
     """Train and save a model folder (OUT/model) without evaluating it."""
+    from stockpred.models.forecaster import Forecaster
     from stockpred.runs import train_only
 
     console = make_console(False)
@@ -166,7 +162,7 @@ def train(
     history = _load(_ticker_list([ticker] if ticker else None, None, csv)[0], loading)
     say_data(console, history)
     folder = out or Path("runs") / history.ticker
-    fc = train_only(history, config, folder, data_args=loading, progress=not quiet)
+    fc = train_only(Forecaster(config, progress=not quiet), history, folder, loading)
     result = fc.train_result_
     console.print(
         f"trained {len(result.history)} epochs (best {result.best_epoch}, val loss {result.best_val_loss:.4f}) "

@@ -2,42 +2,36 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pandas as pd
 
 from stockpred.config import ForecastConfig
 from stockpred.data.history import PriceHistory
-from stockpred.evaluation.walkforward import FoldMapper, Refit, WalkForward
+from stockpred.evaluation.walkforward import FoldOptions, WalkForward
 from stockpred.models.forecaster import Forecaster
-from stockpred.splits import Mode
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
 
 
 def walk_forward(
     history: PriceHistory,
     config: ForecastConfig,
     *,
-    folds: int = 5,
-    mode: Mode = "expanding",
-    refit: Refit = "each",
-    horizon: int | None = None,
     progress: bool = False,
-    map_folds: FoldMapper | None = None,
+    **options: Unpack[FoldOptions],
 ) -> WalkForward:
     """Every forecast of the LSTM and the baselines, fitted before each fold (or once)."""
-    fc = Forecaster(config, progress=progress)
-    return fc.walk_forward(
-        history, folds=folds, mode=mode, refit=refit, horizon=horizon, map_folds=map_folds
-    )
+    return Forecaster(config, progress=progress).walk_forward(history, **options)
 
 
 def backtest(
     history: PriceHistory,
     config: ForecastConfig,
     *,
-    folds: int = 5,
-    mode: Mode = "expanding",
-    refit: Refit = "each",
-    horizon: int | None = None,
     progress: bool = False,
+    **options: Unpack[FoldOptions],
 ) -> pd.DataFrame:
     """Walk-forward metrics as a tidy table (fold, model, step, metric, value).
 
@@ -50,6 +44,4 @@ def backtest(
     >>> sorted(table["model"].unique())
     ['drift', 'linear_ar', 'lstm', 'moving_average', 'naive']
     """
-    return walk_forward(
-        history, config, folds=folds, mode=mode, refit=refit, horizon=horizon, progress=progress
-    ).metrics()
+    return walk_forward(history, config, progress=progress, **options).metrics()

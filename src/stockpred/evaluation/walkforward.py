@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from functools import partial
-from typing import Literal
+from typing import Literal, TypedDict
 
 import numpy as np
 import pandas as pd
@@ -30,6 +30,16 @@ Refit = Literal["each", "once"]
 # A fold's number and its rows; a FoldMapper runs a function over folds (a backend's map).
 FoldRows = tuple[int, list[pd.DataFrame]]
 FoldMapper = Callable[[Callable[[Fold], FoldRows], Sequence[Fold]], Iterable[FoldRows]]
+
+
+class FoldOptions(TypedDict, total=False):
+    """How a walk-forward backtest cuts its folds, as the convenience entry points take them."""
+
+    folds: int
+    mode: Mode
+    refit: Refit
+    horizon: int | None
+    map_folds: FoldMapper | None
 
 
 @dataclass

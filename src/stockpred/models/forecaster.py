@@ -25,8 +25,9 @@ from stockpred.training.result import TrainResult
 
 if TYPE_CHECKING:
     from torch import nn
+    from typing_extensions import Unpack
 
-    from stockpred.evaluation.walkforward import FoldMapper, Refit, WalkForward
+    from stockpred.evaluation.walkforward import FoldMapper, FoldOptions, Refit, WalkForward
 
 # Trading sessions after the last price saved with a model: a year covers any --days (max 250).
 CACHED_SESSIONS = 250
@@ -276,17 +277,12 @@ class Forecaster(Estimator):
         self,
         prices: PriceHistory | pd.DataFrame,
         *,
-        folds: int = 5,
-        mode: Mode = "expanding",
-        refit: Refit = "each",
-        horizon: int | None = None,
         progress: bool = False,
+        **options: Unpack[FoldOptions],
     ) -> pd.DataFrame:
-        """Walk-forward backtest with this config: tidy (fold, model, step, metric, value)."""
+        """Walk-forward metrics of this config: tidy (fold, model, step, metric, value)."""
         quiet = Forecaster(self.config, progress=progress)
-        return quiet.walk_forward(
-            prices, folds=folds, mode=mode, refit=refit, horizon=horizon
-        ).metrics()
+        return quiet.walk_forward(prices, **options).metrics()
 
     # -------------------------------------------------------------- persistence
     def save(self, path: str | Path) -> Path:
