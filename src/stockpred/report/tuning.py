@@ -6,18 +6,12 @@ import html
 
 import pandas as pd
 
-from stockpred.report.holdout import STYLE, figure, png, table_html
+from stockpred.report.holdout import HEAD, figure, png, table_html
 from stockpred.tuning.study import TuneResult
 
 PAGE = (
-    """<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>{title}</title>
-"""
-    + STYLE
-    + """</head><body>
-<h1>{title}</h1>
-<p class="verdict {verdict_class}">{verdict}</p>
-<h2>Test span: tuned vs default vs naive (scored once, after the search)</h2>
+    HEAD
+    + """<h2>Test span: tuned vs default vs naive (scored once, after the search)</h2>
 {test}
 <p>MAE ÷ naive below 1 is better than "tomorrow = today"; dm_p is the one-sided
 Diebold–Mariano p-value that the LSTM beats naive (squared loss).</p>
