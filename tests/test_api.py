@@ -14,3 +14,19 @@ def test_unknown_attribute_raises() -> None:
 
     with pytest.raises(AttributeError):
         _ = stockpred.nope  # type: ignore[attr-defined]
+
+
+def test_every_exception_class_is_exported() -> None:
+    import inspect
+
+    from stockpred import exceptions
+
+    defined = {
+        name
+        for name, obj in vars(exceptions).items()
+        if inspect.isclass(obj) and issubclass(obj, (exceptions.StockpredError, Warning))
+    }
+    assert len(defined) == 13
+    assert defined <= set(stockpred.__all__)
+    for name in defined:
+        assert getattr(stockpred, name) is getattr(exceptions, name)

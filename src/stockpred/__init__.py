@@ -18,9 +18,17 @@ __all__ = [
     "Evaluation",
     "ForecastConfig",
     "Forecaster",
+    "InsufficientHistory",
     "NotFittedError",
     "PriceHistory",
+    "ProviderError",
+    "ProviderUnavailable",
+    "RateLimited",
+    "StaleDataWarning",
     "StockpredError",
+    "StoreError",
+    "TickerNotFound",
+    "ValidationError",
     "__version__",
     "load_prices",
 ]
@@ -36,6 +44,14 @@ _LAZY = {
     "ConfigError": "stockpred.exceptions",
     "NotFittedError": "stockpred.exceptions",
     "ArtifactError": "stockpred.exceptions",
+    "InsufficientHistory": "stockpred.exceptions",
+    "ProviderError": "stockpred.exceptions",
+    "ProviderUnavailable": "stockpred.exceptions",
+    "RateLimited": "stockpred.exceptions",
+    "StaleDataWarning": "stockpred.exceptions",
+    "StoreError": "stockpred.exceptions",
+    "TickerNotFound": "stockpred.exceptions",
+    "ValidationError": "stockpred.exceptions",
 }
 
 if TYPE_CHECKING:
@@ -47,8 +63,16 @@ if TYPE_CHECKING:
         ArtifactError,
         ConfigError,
         DataError,
+        InsufficientHistory,
         NotFittedError,
+        ProviderError,
+        ProviderUnavailable,
+        RateLimited,
+        StaleDataWarning,
         StockpredError,
+        StoreError,
+        TickerNotFound,
+        ValidationError,
     )
     from stockpred.models.forecaster import Forecaster
 

@@ -21,12 +21,10 @@ class ForecastConfig(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     # Data and features
-    # Defaults chosen by measurement (benchmarks/train_speed.py, issue 5). The target is a
-    # stationary log-return, so a small network is as accurate as the seed's 60×(2×64) one and
-    # ~19× faster per epoch. Test MAE ÷ naive MAE, median of seeds 0-2 (1 thread, 2-core VM):
-    #   window 60, 2×64 (old):  MSFT sample 1.004, MSFT 1986-2017 0.999, SPY 2005-2017 0.993
-    #   window 20, 1×32 (new):  MSFT sample 0.999, MSFT 1986-2017 0.998, SPY 2005-2017 0.994
-    # 1×16 and batch 512 / lr 2e-3 were faster still but worse on the MSFT sample (1.002).
+    # Defaults chosen by measurement (benchmarks/train_speed.py; figures in the README's
+    # "How it works" and "Performance"): the target is a stationary log-return, so window 20
+    # and one layer of 32 are as accurate as the seed's window 60 and 2×64, at about 1/17 of
+    # the time per epoch.
     window: int = Field(20, ge=2, le=1000, description="Sessions of history the network sees.")
     horizon: int = Field(1, ge=1, le=60, description="Sessions ahead the network predicts at once.")
     target: Target = Field("return", description="Model the next log-return or the price level.")
@@ -53,9 +51,8 @@ class ForecastConfig(BaseModel):
     seed: int = Field(0, description="Random seed: same seed, same weights on the CPU.")
     device: Device = Field("auto", description="Where to train; auto takes CUDA when present.")
     # One CPU thread: the LSTM syncs its threads at every time step, and per-step matmuls this
-    # small cannot pay for it. Measured in one process, alternated, medians (MSFT sample, 2-core
-    # VM shared with other jobs, load ~4.5): 0.21 s/epoch at 1 thread vs 1.40 s at 2 (new net),
-    # 3.98 s vs 15.4 s (old 2×64 net). 0 means torch's default (one per core).
+    # small cannot pay for it; with the other core busy, 2 threads collapse (README,
+    # "Performance"). 0 means torch's default (one per core).
     threads: int = Field(
         1, ge=0, le=1024, description="CPU threads for training; 0 = torch's default."
     )

@@ -87,7 +87,7 @@ def check_history(split: Split, cfg: ForecastConfig) -> None:
         f"the history has {split.test_end} sessions, too short for window {cfg.window} and "
         f"horizon {cfg.horizon} (train samples {max(n_train, 0)}, validation {max(n_val, 0)}, "
         f"test sessions {max(n_test, 0)}); use at least {minimum_sessions(cfg)} sessions or "
-        "a smaller --window"
+        "a smaller window"
     )
 
 
@@ -112,14 +112,14 @@ class Fold:
 def plan_folds(n: int, cfg: ForecastConfig, folds: int, mode: Mode) -> list[Fold]:
     """K equal test windows ending at the last session (the last one takes the remainder)."""
     if folds < 1:
-        raise ConfigError("--folds must be at least 1")
+        raise ConfigError("folds must be at least 1")
     if mode not in ("expanding", "rolling"):
         raise ConfigError(f"unknown mode {mode!r}; use expanding or rolling")
     size = round(n * BACKTEST_SHARE) // folds
     if size < MIN_TEST_SESSIONS:
         raise InsufficientHistory(
             f"{folds} folds over the last half of {n} sessions leave {size} test sessions "
-            f"per fold (at least {MIN_TEST_SESSIONS} needed); use fewer --folds"
+            f"per fold (at least {MIN_TEST_SESSIONS} needed); use fewer folds"
         )
     first = n - size * folds
     plan = []

@@ -18,20 +18,13 @@ from stockpred.cli.options import (
     BackendOpt,
     Csv,
     Days,
-    End,
-    Exchange,
-    MaxGap,
     Out,
     Quiet,
-    Source,
-    Start,
-    StoreOpt,
-    Strict,
     Ticker,
     Tickers,
     TickersFile,
     config_options,
-    data_args,
+    loading_options,
     ray_address,
 )
 from stockpred.cli.show import (
@@ -83,20 +76,14 @@ def _ticker_list(
 
 
 @config_options()
+@loading_options
 def run(
     config: ForecastConfig,
+    loading: dict[str, Any],
     tickers: Tickers = None,
-    csv: Csv = None,
-    source: Source = None,
-    store: StoreOpt = None,
     tickers_file: TickersFile = None,
     out: Out = None,
     days: Days = 10,
-    exchange: Exchange = "XNYS",
-    strict: Strict = False,
-    max_gap: MaxGap = 5,
-    start: Start = None,
-    end: End = None,
     as_json: AsJson = False,
     quiet: Quiet = False,
 ) -> None:
@@ -109,8 +96,7 @@ def run(
     from stockpred.runs import leaderboard, run_pipeline
 
     console = make_console(as_json)
-    names = _ticker_list(tickers, tickers_file, csv)
-    loading = data_args(csv, source, store, exchange, strict, max_gap, start, end)
+    names = _ticker_list(tickers, tickers_file, loading["csv"])
     histories = [_load(name, loading) for name in names]  # all data checked before any training
     base = out or Path("runs") / (histories[0].ticker if len(histories) == 1 else "leaderboard")
     results = []
@@ -139,18 +125,12 @@ def run(
 
 
 @config_options()
+@loading_options
 def train(
     config: ForecastConfig,
+    loading: dict[str, Any],
     ticker: Ticker = None,
-    csv: Csv = None,
-    source: Source = None,
-    store: StoreOpt = None,
     out: Out = None,
-    exchange: Exchange = "XNYS",
-    strict: Strict = False,
-    max_gap: MaxGap = 5,
-    start: Start = None,
-    end: End = None,
     quiet: Quiet = False,
 ) -> None:
     """Train and save a model folder (OUT/model) without evaluating it."""
@@ -158,8 +138,7 @@ def train(
     from stockpred.runs import train_only
 
     console = make_console(False)
-    loading = data_args(csv, source, store, exchange, strict, max_gap, start, end)
-    history = _load(_ticker_list([ticker] if ticker else None, None, csv)[0], loading)
+    history = _load(_ticker_list([ticker] if ticker else None, None, loading["csv"])[0], loading)
     say_data(console, history)
     folder = out or Path("runs") / history.ticker
     fc = train_only(Forecaster(config, progress=not quiet), history, folder, loading)
@@ -171,12 +150,11 @@ def train(
 
 
 @config_options(exclude=("test_start",))
+@loading_options
 def backtest(
     config: ForecastConfig,
+    loading: dict[str, Any],
     ticker: Ticker = None,
-    csv: Csv = None,
-    source: Source = None,
-    store: StoreOpt = None,
     out: Annotated[
         Path | None, typer.Option("--out", help="Folder to write (default: runs/TICKER-backtest).")
     ] = None,
@@ -197,11 +175,6 @@ def backtest(
     short: Annotated[
         bool, typer.Option("--short", help="Go short below -threshold instead of flat.")
     ] = False,
-    exchange: Exchange = "XNYS",
-    strict: Strict = False,
-    max_gap: MaxGap = 5,
-    start: Start = None,
-    end: End = None,
     backend: BackendOpt = "local",
     address: Address = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print summary.json on stdout.")] = False,
@@ -216,8 +189,7 @@ def backtest(
     from stockpred.runs import backtest_run
 
     console = make_console(as_json)
-    loading = data_args(csv, source, store, exchange, strict, max_gap, start, end)
-    history = _load(_ticker_list([ticker] if ticker else None, None, csv)[0], loading)
+    history = _load(_ticker_list([ticker] if ticker else None, None, loading["csv"])[0], loading)
     say_data(console, history)
     folder = out or Path("runs") / f"{history.ticker}-backtest"
     summary = backtest_run(

@@ -16,7 +16,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any, Literal, TypeVar, get_args, get_origin
 
-import tomllib
 import typer
 
 from stockpred.config import ForecastConfig, make_config
@@ -28,7 +27,6 @@ FLAGS = {
     "learning_rate": ("--learning-rate", "--lr"),
     "bidirectional": ("--bidirectional/--unidirectional",),
 }
-GIVEN = "given_fields"
 MODEL_PANEL = "Model options (ForecastConfig; default from --config, else the config's)"
 
 Tickers = Annotated[
@@ -116,52 +114,64 @@ def _config_parameters(exclude: set[str]) -> list[inspect.Parameter]:
                 name, inspect.Parameter.KEYWORD_ONLY, default=None, annotation=annotation
             )
         )
-    params.append(
-        inspect.Parameter(
-            "config_file", inspect.Parameter.KEYWORD_ONLY, default=None, annotation=ConfigFile
-        )
-    )
-    return params
+    return [*params, _keyword("config_file", ConfigFile)]
+
+
+def _add_options(
+    command: F, receives: str, params: list[inspect.Parameter], build: Callable[..., Any]
+) -> F:
+    """``command`` with ``params`` as options; it receives ``build(**their values)`` instead."""
+    signature = inspect.signature(command, eval_str=True)
+    own = [p for p in signature.parameters.values() if p.name != receives]
+    names = [p.name for p in params]
+
+    @functools.wraps(command)
+    def wrapper(**kwargs: Any) -> Any:
+        kwargs[receives] = build(**{name: kwargs.pop(name) for name in names})
+        return command(**kwargs)
+
+    everything = own + params
+    wrapper.__signature__ = signature.replace(parameters=everything)  # type: ignore[attr-defined]
+    wrapper.__annotations__ = {p.name: p.annotation for p in everything}
+    return wrapper  # type: ignore[return-value]
+
+
+def _make_config(config_file: Path | None, **overrides: Any) -> ForecastConfig:
+    if overrides.get("features") is not None:
+        overrides["features"] = tuple(f.value for f in overrides["features"])
+    return make_config(overrides, config_file)
 
 
 def config_options(*, exclude: tuple[str, ...] = ()) -> Callable[[F], F]:
-    """Give a command every ForecastConfig field as an option; it receives ``config``.
-
-    A command with a ``given_fields`` parameter also receives the fields the user set, on
-    the command line or in ``--config`` (``tune`` holds those fixed).
-    """
-    fields = [n for n in ForecastConfig.model_fields if n not in exclude]
+    """Give a command every ForecastConfig field as an option; it receives ``config``."""
 
     def decorate(command: F) -> F:
-        signature = inspect.signature(command, eval_str=True)
-        wants_given = GIVEN in signature.parameters
-        own = [p for p in signature.parameters.values() if p.name not in ("config", GIVEN)]
-        params = own + _config_parameters(set(exclude))
-
-        @functools.wraps(command)
-        def wrapper(**kwargs: Any) -> Any:
-            overrides = {name: kwargs.pop(name) for name in fields}
-            if overrides.get("features") is not None:
-                overrides["features"] = tuple(f.value for f in overrides["features"])
-            config_file = kwargs.pop("config_file")
-            kwargs["config"] = make_config(overrides, config_file)
-            if wants_given:
-                kwargs[GIVEN] = _given_fields(overrides, config_file)
-            return command(**kwargs)
-
-        wrapper.__signature__ = signature.replace(parameters=params)  # type: ignore[attr-defined]
-        wrapper.__annotations__ = {p.name: p.annotation for p in params}
-        return wrapper  # type: ignore[return-value]
+        return _add_options(command, "config", _config_parameters(set(exclude)), _make_config)
 
     return decorate
 
 
-def _given_fields(overrides: dict[str, Any], config_file: Path | None) -> frozenset[str]:
-    """Config fields set on the command line or in the TOML file (already read and checked)."""
-    given = {name for name, value in overrides.items() if value is not None}
-    if config_file is not None:
-        given |= set(tomllib.loads(Path(config_file).read_text()))
-    return frozenset(given)
+def _keyword(name: str, annotation: Any, default: Any = None) -> inspect.Parameter:
+    return inspect.Parameter(
+        name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=annotation
+    )
+
+
+LOADING = [
+    _keyword("csv", Csv),
+    _keyword("source", Source),
+    _keyword("store", StoreOpt),
+    _keyword("exchange", Exchange, "XNYS"),
+    _keyword("strict", Strict, False),
+    _keyword("max_gap", MaxGap, 5),
+    _keyword("start", Start),
+    _keyword("end", End),
+]
+
+
+def loading_options(command: F) -> F:
+    """Give a command the options that say where prices come from; it receives ``loading``."""
+    return _add_options(command, "loading", LOADING, data_args)
 
 
 def ray_address(address: str | None) -> str | None:
@@ -170,6 +180,7 @@ def ray_address(address: str | None) -> str | None:
 
 
 def data_args(
+    *,
     csv: Path | None,
     source: str | None,
     store: Path | None,

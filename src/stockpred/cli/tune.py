@@ -3,26 +3,18 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from stockpred.cli.options import (
     Address,
     BackendOpt,
-    Csv,
-    End,
-    Exchange,
-    MaxGap,
     Quiet,
-    Source,
-    Start,
-    StoreOpt,
-    Strict,
     Tickers,
     TickersFile,
     config_options,
-    data_args,
+    loading_options,
     ray_address,
 )
 from stockpred.cli.show import make_console, say_data
@@ -38,13 +30,11 @@ def register(app: typer.Typer) -> None:
 
 
 @config_options()
+@loading_options
 def tune(
     config: ForecastConfig,
-    given_fields: frozenset[str],
+    loading: dict[str, Any],
     tickers: Tickers = None,
-    csv: Csv = None,
-    source: Source = None,
-    store: StoreOpt = None,
     tickers_file: TickersFile = None,
     out: Annotated[Path, typer.Option("--out", help="Folder to write.")] = Path("runs/tune"),
     trials: Annotated[int, typer.Option(min=1, max=10_000, help="Trials to run.")] = 20,
@@ -54,11 +44,6 @@ def tune(
         Path | None,
         typer.Option("--space", help="TOML of search ranges, e.g. window = {low=10, high=80}."),
     ] = None,
-    exchange: Exchange = "XNYS",
-    strict: Strict = False,
-    max_gap: MaxGap = 5,
-    start: Start = None,
-    end: End = None,
     quiet: Quiet = False,
 ) -> None:
     """Search window, hidden size, layers, dropout, learning rate and batch size on validation.
@@ -72,9 +57,10 @@ def tune(
     from stockpred.tuning.space import SearchSpace
 
     console = make_console(False)
-    search = SearchSpace.load(space, given_fields)
-    loading = data_args(csv, source, store, exchange, strict, max_gap, start, end)
-    histories = [_load(n, loading) for n in _ticker_list(tickers, tickers_file, csv)]
+    # What the user set, on the command line or in --config, is held fixed, not searched.
+    search = SearchSpace.load(space, frozenset(config.model_fields_set))
+    names = _ticker_list(tickers, tickers_file, loading["csv"])
+    histories = [_load(name, loading) for name in names]
     for history in histories:
         say_data(console, history)
 

@@ -67,6 +67,6 @@ def next_sessions(exchange: str, last: pd.Timestamp, n: int) -> pd.DatetimeIndex
     if len(sessions) < n:
         raise ValidationError(
             f"the {exchange} calendar knows only {len(sessions)} sessions after "
-            f"{pd.Timestamp(last).date()}; ask for at most {len(sessions)} --days"
+            f"{pd.Timestamp(last).date()}; ask for at most {len(sessions)} days"
         )
     return sessions

@@ -162,7 +162,7 @@ class Forecaster(Estimator):
         """
         self._check_fitted()
         if days < 1:
-            raise ConfigError("--days must be at least 1")
+            raise ConfigError("days must be at least 1")
         history = self.context_ if prices is None else as_history(prices, self.meta_["exchange"])
         if len(history) < self.config.window + 1:
             raise DataError(
@@ -299,7 +299,7 @@ class Forecaster(Estimator):
                 "residual_quantiles": self.residual_quantiles_,
                 "train": self.train_result_.to_dict(),
                 "context": _context_to_dict(self.context_),
-                # so `stockpred predict` needs no calendar (0.5 s to import and build)
+                # so `stockpred predict` needs no exchange calendar (README, "Performance")
                 "future_sessions": [str(d.date()) for d in self._saved_sessions()],
             },
         }

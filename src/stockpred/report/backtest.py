@@ -53,7 +53,7 @@ def _fold_error_plot(metrics: pd.DataFrame) -> str:
     ax.set_xticks(np.arange(len(table)) + 0.4 - width / 2, [f"fold {f}" for f in table.index])
     ax.set_ylabel("one-step MAE")
     ax.set_title("Error per fold")
-    ax.legend(ncols=len(models), fontsize="small")
+    ax.legend(loc="upper left", ncols=len(models), fontsize="small")
     ax.grid(alpha=0.3, axis="y")
     return png(fig)
 
@@ -69,7 +69,7 @@ def _cumulative_error_plot(one: pd.DataFrame) -> str:
     ax.fill_between(one.index, gap, 0.0, where=gap > 0, color=COLOURS[LSTM], alpha=0.15)
     ax.set_title("Cumulative absolute one-step error, LSTM minus naive: above 0 the LSTM is losing")
     ax.set_ylabel("price units")
-    ax.legend()
+    ax.legend(loc="upper left")
     ax.grid(alpha=0.3)
     return png(fig)
 
@@ -89,7 +89,7 @@ def _interval_plot(one: pd.DataFrame, level: float) -> str:
         label=f"{level:.0%} interval",
     )
     ax.set_title("One-step forecasts and intervals, last 120 test sessions")
-    ax.legend()
+    ax.legend(loc="upper left")
     ax.grid(alpha=0.3)
     return png(fig)
 

@@ -60,7 +60,7 @@ def _test_span_plot(predictions: pd.DataFrame, title: str) -> str:
         )
     ax.set_title(title)
     ax.set_ylabel("price")
-    ax.legend()
+    ax.legend(loc="upper left")
     ax.grid(alpha=0.3)
     return png(fig)
 
@@ -77,7 +77,7 @@ def _training_plot(train: TrainResult) -> str:
     ax.set_xlabel("epoch")
     ax.set_ylabel("MSE (scaled target)")
     ax.set_title("Training curves")
-    ax.legend()
+    ax.legend(loc="upper left")
     ax.grid(alpha=0.3)
     return png(fig)
 
@@ -104,7 +104,7 @@ def _forecast_plot(history: pd.Series, forecast: pd.DataFrame) -> str:
     )
     ax.set_title(f"Next {len(forecast)} trading sessions")
     ax.set_ylabel("price")
-    ax.legend()
+    ax.legend(loc="upper left")
     ax.grid(alpha=0.3)
     return png(fig)
 

@@ -32,7 +32,7 @@ def resolve_device(name: str) -> torch.device:
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     if name == "cuda" and not torch.cuda.is_available():
         raise ConfigError(
-            "--device cuda was asked for but no CUDA GPU is available; use --device cpu or auto"
+            "device 'cuda' was asked for but no CUDA GPU is available; use 'cpu' or 'auto'"
         )
     if name not in {"cpu", "cuda"}:
         raise ConfigError(f"unknown device {name!r}; use auto, cpu or cuda")

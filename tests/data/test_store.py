@@ -21,7 +21,7 @@ from stockpred.data.store import PriceStore, default_store_path
 from stockpred.data.sync import last_closed_session, sessions_behind, update, update_first
 from stockpred.exceptions import ProviderError, ProviderUnavailable, StoreError, TickerNotFound
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 SHARED = REPO.parent / "shared" / "data" / "us-daily"
 NOW = pd.Timestamp("2017-11-13 12:00")  # the Monday after the shared data's last session
 NO_WAIT = Retry(attempts=2, sleep=lambda _: None)

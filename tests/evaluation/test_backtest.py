@@ -18,7 +18,7 @@ from stockpred.evaluation.walkforward import WalkForward
 from stockpred.exceptions import ConfigError, InsufficientHistory
 from stockpred.splits import plan_folds
 
-from .conftest import TINY
+from ..conftest import TINY
 
 CFG = ForecastConfig(**TINY)
 

@@ -11,7 +11,7 @@ import pytest
 
 from stockpred.cluster.backend import RayBackend
 
-from .conftest import TINY
+from ..conftest import TINY
 
 
 def _square(x: int) -> int:

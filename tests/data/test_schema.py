@@ -7,7 +7,7 @@ import pytest
 from stockpred.data.schema import PRICE_COLUMNS, adjusted_ohlc, clean_prices, normalise_columns
 from stockpred.exceptions import ValidationError
 
-from .conftest import shared_file, yahoo_frame
+from ..conftest import shared_file, yahoo_frame
 
 
 def test_yahoo_layout_models_adj_close() -> None:

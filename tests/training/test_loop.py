@@ -9,7 +9,7 @@ from stockpred.exceptions import ConfigError
 from stockpred.models.lstm import LSTMNet
 from stockpred.training.loop import resolve_device, train_network
 
-from .conftest import TINY
+from ..conftest import TINY
 
 
 def test_device_auto_and_cpu_resolve_on_a_cpu_machine(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -12,7 +12,7 @@ import pytest
 
 from stockpred.cli.main import main
 
-from .conftest import yahoo_frame
+from ..conftest import yahoo_frame
 
 TINY_ARGS = [
     "--epochs",

@@ -21,7 +21,7 @@ from stockpred.tuning.outputs import config_toml
 from stockpred.tuning.search import tune
 from stockpred.tuning.space import DEFAULT_SPACE, SearchSpace
 
-from .conftest import TINY
+from ..conftest import TINY
 
 # Small ranges keep every trial a fraction of a second.
 SMALL_SPACE = """

@@ -12,9 +12,9 @@ import pytest
 from stockpred import ForecastConfig, Forecaster
 from stockpred.data.calendar import next_sessions
 from stockpred.data.history import PriceHistory
-from stockpred.exceptions import ArtifactError, DataError, NotFittedError
+from stockpred.exceptions import ArtifactError, ConfigError, DataError, NotFittedError
 
-from .conftest import TINY
+from ..conftest import TINY
 
 
 @pytest.fixture(scope="module")
@@ -131,3 +131,12 @@ def test_loaded_model_forecasts_on_the_saved_calendar(
     loaded = Forecaster.load(fitted.save(tmp_path / "m"))
     out = loaded.predict(days=250)
     assert out.index.equals(next_sessions("XNYS", msft.dates[-1], 250))
+
+
+def test_library_errors_name_the_api_parameter(fitted: Forecaster, msft: PriceHistory) -> None:
+    from stockpred.splits import plan_folds
+
+    with pytest.raises(ConfigError, match=r"^days must be at least 1$"):
+        fitted.predict(days=0)
+    with pytest.raises(ConfigError, match=r"^folds must be at least 1$"):
+        plan_folds(len(msft), fitted.config, 0, "expanding")

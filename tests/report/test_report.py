@@ -4,7 +4,7 @@ from stockpred import ForecastConfig, Forecaster
 from stockpred.data.history import PriceHistory
 from stockpred.report.holdout import ReportInputs, render_report
 
-from .conftest import TINY
+from ..conftest import TINY
 
 
 def test_report_is_self_contained_and_states_the_verdict(msft: PriceHistory) -> None:
