@@ -212,11 +212,10 @@ def fold_mapper(
     if backend == "local":
         yield None
         return
-    from stockpred.cluster.backend import RayBackend, gpu_fraction
-    from stockpred.cluster.session import ray_session
+    from stockpred.cluster.backend import ray_backend
 
-    with ray_session(address, log_file):
-        yield RayBackend(gpu_fraction=gpu_fraction(device)).map
+    with ray_backend(address, log_file, device) as ray:
+        yield ray.map
 
 
 @dataclass

@@ -10,6 +10,8 @@ yielded in the order they finish; closing the iterator cancels what is still run
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Any, TypeVar
 
 T = TypeVar("T")
@@ -55,3 +57,12 @@ def _apply(fn: Callable[[Any], Any], item: Any) -> Any:
 def gpu_fraction(device: str, tasks_per_gpu: int = 4) -> float:
     """The share of a GPU each task asks for: small LSTMs share a card four at a time."""
     return 1.0 / tasks_per_gpu if device == "cuda" else 0.0
+
+
+@contextmanager
+def ray_backend(address: str | None, log_file: Path | None, device: str) -> Iterator[RayBackend]:
+    """A RayBackend inside a Ray session (joined or started here) that ends with the block."""
+    from stockpred.cluster.session import ray_session
+
+    with ray_session(address, log_file):
+        yield RayBackend(gpu_fraction=gpu_fraction(device))
