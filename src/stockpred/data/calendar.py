@@ -30,7 +30,9 @@ def _calendar(exchange: str, start_year: int) -> exchange_calendars.ExchangeCale
 
 def calendar_for(exchange: str, first: pd.Timestamp) -> exchange_calendars.ExchangeCalendar:
     """The exchange's calendar reaching back to at least ``first``."""
-    return _calendar(exchange, min(pd.Timestamp(first).year, pd.Timestamp.today().year - 1))
+    # By decade: a universe's tickers start in many years and would each build their own.
+    year = min(pd.Timestamp(first).year, pd.Timestamp.today().year - 1)
+    return _calendar(exchange, year - year % 10)
 
 
 def sessions_between(exchange: str, first: pd.Timestamp, last: pd.Timestamp) -> pd.DatetimeIndex:
