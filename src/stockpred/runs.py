@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from stockpred.artifacts import atomic_dir, write_text_atomic
+from stockpred.cluster.session import RAY_LOG
 from stockpred.config import ForecastConfig
 from stockpred.data.history import PriceHistory
 from stockpred.evaluation.metrics import Evaluation
@@ -33,7 +34,6 @@ REPORT = "report.html"
 DATA_ARGS = "data.json"
 BACKTEST = "backtest.csv"
 SUMMARY = "summary.json"
-RAY_LOG = "ray.log"
 PREDICTIONS = "predictions.csv"
 
 

@@ -9,7 +9,7 @@ yielded in the order they finish; closing the iterator cancels what is still run
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
@@ -28,7 +28,12 @@ class RayBackend:
         self.gpu_fraction = gpu_fraction
         self.max_retries = max_retries
 
-    def map(self, fn: Callable[[T], R], items: Sequence[T]) -> Iterator[R]:
+    def __str__(self) -> str:
+        import ray
+
+        return f"Ray ({int(ray.cluster_resources().get('CPU', 0))} CPUs)"
+
+    def map(self, fn: Callable[[T], R], items: Sequence[T]) -> Generator[R, None, None]:
         """Submit every item, yield each result as it arrives; on close, cancel the rest."""
         import ray
 

@@ -17,6 +17,8 @@ from typing import Any
 
 from stockpred.exceptions import ConfigError
 
+# Ray's log in the output folder of any command that ran on Ray.
+RAY_LOG = "ray.log"
 INSTALL_HINT = "--backend ray needs Ray: pip install 'stockpred[ray]'"
 # Ray's own Python loggers; their records go to the run folder's log file.
 RAY_LOGGERS = ("ray", "ray.tune", "ray.train", "ray.data")
