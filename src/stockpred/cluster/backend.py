@@ -24,6 +24,9 @@ MAX_RETRIES = 3
 class RayBackend:
     """Runs each item as a Ray task on the connected cluster (see cluster.session)."""
 
+    # A universe's global model is fitted as one task too, not on the driver.
+    fits_pooled_model = True
+
     def __init__(self, *, gpu_fraction: float = 0.0, max_retries: int = MAX_RETRIES) -> None:
         self.gpu_fraction = gpu_fraction
         self.max_retries = max_retries
