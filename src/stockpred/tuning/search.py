@@ -25,7 +25,7 @@ def tune(
 ) -> TuneResult:
     """Search ``space`` around ``base`` for the lowest validation loss over ``data``."""
     if trials < 1:
-        raise ConfigError("--trials must be at least 1")
+        raise ConfigError("trials must be at least 1")
     try:
         import optuna  # noqa: F401 - the one check that the extra is there
     except ImportError:
@@ -36,7 +36,7 @@ def tune(
         records = search_on_ray(data, base, space, trials, seed, **(ray_options or {}))
         notes = [
             "Ray Tune: OptunaSearch (TPE) with ASHA; concurrent trials see results in the "
-            "order they finish, so the history is reproducible only at one trial at a time"
+            "order they finish, so the history is reproducible only one trial at a time"
         ]
         return TuneResult(base, space, records, backend, notes)
     return TuneResult(base, space, search_local(data, base, space, trials, seed, on_trial), backend)
