@@ -6,13 +6,21 @@ from pathlib import Path
 from typing import Any, Literal
 
 import tomllib
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from stockpred.exceptions import ConfigError
 
 Target = Literal["return", "price"]
 Feature = Literal["volume", "range"]
 Device = Literal["auto", "cpu", "cuda"]
+Precision = Literal["32", "bf16"]
 
 
 class ForecastConfig(BaseModel):
@@ -50,6 +58,12 @@ class ForecastConfig(BaseModel):
     grad_clip: float = Field(1.0, gt=0.0, description="Largest gradient norm per step.")
     seed: int = Field(0, description="Random seed: same seed, same weights on the CPU.")
     device: Device = Field("auto", description="Where to train; auto takes CUDA when present.")
+    # bf16 runs each forward pass under torch.autocast (bfloat16 matrix products, float32
+    # weights, optimiser state and loss): on CUDA, or on a CPU with bfloat16 units
+    # (training/loop.py resolve_device says why and measures).
+    precision: Precision = Field(
+        "32", description="Training arithmetic: 32 (float32) or bf16 (autocast)."
+    )
     # One CPU thread: the LSTM syncs its threads at every time step, and per-step matmuls this
     # small cannot pay for it; with the other core busy, 2 threads collapse (README,
     # "Performance"). 0 means torch's default (one per core).
@@ -71,6 +85,12 @@ class ForecastConfig(BaseModel):
         20, ge=1, description="Sessions averaged by the moving-average baseline."
     )
     interval: float = Field(0.8, gt=0.0, lt=1.0, description="Coverage of the prediction interval.")
+
+    @field_validator("precision", mode="before")
+    @classmethod
+    def _precision_as_text(cls, value: Any) -> Any:
+        """``precision = 32`` in a TOML file means the same as ``"32"``."""
+        return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
 
     @model_validator(mode="after")
     def _price_target_has_no_extras(self) -> ForecastConfig:

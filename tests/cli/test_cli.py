@@ -233,6 +233,22 @@ def test_bad_input_is_one_line_no_traceback_no_folder(
     assert not out_dir.exists()
 
 
+def test_bf16_where_it_cannot_run_is_one_line_and_no_folder(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from stockpred.training import loop
+
+    monkeypatch.setattr(loop, "cpu_runs_bf16_lstm", lambda: False)  # as on an AVX2 CPU
+    out_dir = tmp_path / "out"
+    argv = ["run", "MSFT", "--device", "cpu", "--precision", "bf16", "--out", str(out_dir)]
+    code, out, err = run_cli(argv, capsys, monkeypatch)
+    assert code == 1
+    assert "bf16 needs a CUDA GPU or a CPU with bfloat16 units" in err
+    assert "Traceback" not in err + out
+    assert len(err.strip().splitlines()) == 1
+    assert not out_dir.exists()
+
+
 def test_unknown_option_value_is_a_usage_error(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:

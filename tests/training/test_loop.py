@@ -1,13 +1,27 @@
 from __future__ import annotations
 
+import warnings
+from pathlib import Path
+
 import numpy as np
+import pandas as pd
 import pytest
 import torch
 
 from stockpred.config import ForecastConfig
+from stockpred.data.loading import PriceHistory
 from stockpred.exceptions import ConfigError
+from stockpred.models.forecaster import Forecaster
 from stockpred.models.lstm import LSTMNet
-from stockpred.training.loop import resolve_device, train_network
+from stockpred.training import loop
+from stockpred.training.loop import (
+    Adam,
+    cuda_settings,
+    resolve_device,
+    train_network,
+    train_steps,
+)
+from stockpred.training.result import TrainResult
 
 from ..conftest import TINY
 
@@ -24,6 +38,62 @@ def test_device_auto_prefers_cuda_when_present(monkeypatch: pytest.MonkeyPatch) 
     monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
     assert resolve_device("auto").type == "cuda"
     assert resolve_device("cuda").type == "cuda"
+
+
+def test_bf16_is_refused_in_one_line_where_the_cpu_cannot_run_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    monkeypatch.setattr(loop, "cpu_runs_bf16_lstm", lambda: False)
+    for device in ("auto", "cpu"):
+        with pytest.raises(ConfigError, match="bf16 needs a CUDA GPU or a CPU with bfloat16"):
+            resolve_device(device, "bf16")
+    assert resolve_device("cpu", "32").type == "cpu"
+    monkeypatch.setattr(loop, "cpu_runs_bf16_lstm", lambda: True)
+    assert resolve_device("auto", "bf16").type == "cpu"
+
+
+def test_bf16_trains_on_cuda_when_present(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(loop, "cpu_runs_bf16_lstm", lambda: False)  # the GPU does not need it
+    assert resolve_device("auto", "bf16").type == "cuda"
+    assert resolve_device("cuda", "bf16").type == "cuda"
+
+
+def test_bf16_on_this_cpu_trains_or_is_refused() -> None:
+    """Where the probe says the CPU runs bf16, a fit does; where it says not, a fit would fail."""
+    cfg = ForecastConfig(**{**TINY, "precision": "bf16"})
+    if not loop.cpu_runs_bf16_lstm():
+        with pytest.raises(RuntimeError):  # what resolve_device spares the user
+            _fit(cfg, "cpu")
+        return
+    result, _ = _fit(cfg, "cpu")
+    assert all(np.isfinite(e.val_loss) for e in result.history)
+
+
+def test_precision_accepts_32_as_toml_writes_it_and_bf16_only() -> None:
+    from pydantic import ValidationError
+
+    assert ForecastConfig(precision=32).precision == "32"  # type: ignore[arg-type]
+    assert ForecastConfig(precision="bf16").precision == "bf16"
+    assert ForecastConfig().precision == "32"
+    for bad in ("16", "fp8", True):
+        with pytest.raises(ValidationError):
+            ForecastConfig(precision=bad)  # type: ignore[arg-type]
+
+
+def test_cudnn_settings_hold_for_a_cuda_fit_only_and_are_restored() -> None:
+    cudnn = torch.backends.cudnn
+
+    def flags() -> tuple[bool, bool, bool, bool]:
+        return (cudnn.enabled, cudnn.benchmark, cudnn.deterministic, cudnn.allow_tf32)
+
+    before = flags()
+    with cuda_settings(torch.device("cuda")):
+        assert flags() == (True, False, True, False)
+    assert flags() == before
+    with cuda_settings(torch.device("cpu")):
+        assert flags() == before
 
 
 def _data(n: int, signal: bool) -> tuple[np.ndarray, np.ndarray]:
@@ -60,8 +130,6 @@ def test_early_stopping_stops_on_noise() -> None:
 
 def test_adam_matches_torch_optim_adam() -> None:
     import copy
-
-    from stockpred.training.loop import Adam
 
     torch.manual_seed(0)
     ours = torch.nn.LSTM(1, 8, 2, batch_first=True)
@@ -109,3 +177,85 @@ def test_on_epoch_sees_every_epoch() -> None:
         on_epoch=lambda log, net: seen.append(log.epoch),
     )
     assert seen == [1, 2, 3]
+
+
+# ------------------------------------------------------------------ on a CUDA GPU only
+def _fit(cfg: ForecastConfig, device: str, n: int = 512) -> tuple[TrainResult, LSTMNet]:
+    """A fresh seeded network trained on the learnable toy data on ``device``."""
+    torch.manual_seed(cfg.seed)
+    net = LSTMNet(cfg)
+    data = (*_data(n, True), *_data(n // 4, True))
+    return train_network(net, data, cfg, device=torch.device(device), progress=False), net
+
+
+@pytest.mark.cuda
+def test_cuda_fit_agrees_with_the_cpu_fit_and_returns_the_network_on_the_cpu() -> None:
+    # No dropout: CUDA and CPU draw dropout masks from different generators.
+    cfg = ForecastConfig(**{**TINY, "epochs": 5, "patience": 5, "dropout": 0.0, "device": "cuda"})
+    on_gpu, net = _fit(cfg, "cuda")
+    on_cpu, net_cpu = _fit(cfg, "cpu")
+    assert {p.device.type for p in net.parameters()} == {"cpu"}
+    np.testing.assert_allclose(
+        [e.val_loss for e in on_gpu.history], [e.val_loss for e in on_cpu.history], rtol=1e-3
+    )
+    for a, b in zip(net.parameters(), net_cpu.parameters(), strict=True):
+        torch.testing.assert_close(a, b, rtol=1e-3, atol=1e-3)
+
+
+@pytest.mark.cuda
+def test_cuda_same_seed_same_weights() -> None:
+    cfg = ForecastConfig(**{**TINY, "epochs": 3, "device": "cuda"})
+    _, first = _fit(cfg, "cuda")
+    _, second = _fit(cfg, "cuda")
+    for a, b in zip(first.parameters(), second.parameters(), strict=True):
+        assert torch.equal(a, b)
+
+
+def _sync_debug_mode(mode: str) -> None:
+    """torch's sync-debug switch, without its "prototype feature" warning."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", "Synchronization debug mode is a prototype")
+        torch.cuda.set_sync_debug_mode(mode)
+
+
+@pytest.mark.cuda
+@pytest.mark.parametrize("precision", ["32", "bf16"])
+def test_cuda_training_steps_never_wait_for_the_gpu(precision: str) -> None:
+    cfg = ForecastConfig(**{**TINY, "device": "cuda", "precision": precision})
+    device = torch.device("cuda")
+    x, y = (torch.from_numpy(a).to(device) for a in _data(1024, True))
+    net = LSTMNet(cfg).to(device)
+    optimiser = Adam(net.parameters(), lr=cfg.learning_rate)
+    order = torch.randperm(1024, device=device)
+    with cuda_settings(device):
+        # One step first: cuDNN's one-off set-up may wait, a step must not.
+        train_steps(net, optimiser, x[:64], y[:64], torch.arange(64, device=device), cfg)
+        torch.cuda.synchronize()
+        try:
+            _sync_debug_mode("error")  # any host sync now raises
+            total = train_steps(net, optimiser, x, y, order, cfg)
+        finally:
+            _sync_debug_mode("default")
+    assert total.device.type == "cuda"
+    assert 0.0 < float(total) < float("inf")
+
+
+@pytest.mark.cuda
+def test_cuda_bf16_learns_as_well_as_float32() -> None:
+    cfg = ForecastConfig(
+        **{**TINY, "epochs": 15, "patience": 15, "learning_rate": 1e-2, "device": "cuda"}
+    )
+    full, _ = _fit(cfg, "cuda")
+    half, _ = _fit(cfg.model_copy(update={"precision": "bf16"}), "cuda")
+    assert half.best_val_loss < 0.5 * half.history[0].val_loss  # it learned
+    assert half.best_val_loss < 1.5 * full.best_val_loss
+
+
+@pytest.mark.cuda
+def test_cuda_forecaster_saves_a_model_that_loads_and_predicts_the_same(
+    msft: PriceHistory, tmp_path: Path
+) -> None:
+    fc = Forecaster(ForecastConfig(**{**TINY, "device": "cuda"})).fit(msft, progress=False)
+    fc.save(tmp_path / "model")
+    again = Forecaster.load(tmp_path / "model")
+    pd.testing.assert_frame_equal(fc.predict(msft, days=5), again.predict(msft, days=5))

@@ -2,14 +2,18 @@
 
 Windows arrive as contiguous float32 arrays and are moved to the device once; batches are
 index slices of those tensors, so an epoch runs no per-sample Python and no DataLoader.
+On CUDA nothing in a training step waits for the GPU: the batch indices live on the device,
+the loss is summed there and read once per epoch with the validation loss (the one host
+sync an epoch needs, for early stopping). The network goes back to the CPU at the end.
 """
 
 from __future__ import annotations
 
+import functools
 import math
 import time
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import Any
 
 import numpy as np
@@ -26,17 +30,74 @@ from stockpred.training.result import EpochLog, TrainResult
 VAL_CHUNK = 16_384  # validation in a few large passes; bounded memory for long histories
 
 
-def resolve_device(name: str) -> torch.device:
-    """``auto`` picks CUDA when present; asking for CUDA without one is a user error."""
+def resolve_device(name: str, precision: str = "32") -> torch.device:
+    """``auto`` picks CUDA when present; CUDA without one, or bf16 where it cannot run, is an error.
+
+    bf16 on the CPU runs under CPU autocast where the processor has bfloat16 units: on the
+    Xeon host of an H200 machine it trained 1.2-3.4× faster than float32 at one thread, same
+    validation loss (benchmarks/gpu-results.md). Elsewhere (this project's AVX2
+    machines) oneDNN has no bf16 LSTM and torch fails on the first batch with "could not
+    create a primitive descriptor", so it is refused here in one line instead.
+    """
     if name == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    if name == "cuda" and not torch.cuda.is_available():
+        device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    elif name == "cuda" and not torch.cuda.is_available():
         raise ConfigError(
             "device 'cuda' was asked for but no CUDA GPU is available; use 'cpu' or 'auto'"
         )
-    if name not in {"cpu", "cuda"}:
+    elif name not in {"cpu", "cuda"}:
         raise ConfigError(f"unknown device {name!r}; use auto, cpu or cuda")
-    return torch.device(name)
+    else:
+        device = torch.device(name)
+    if precision == "bf16" and device.type == "cpu" and not cpu_runs_bf16_lstm():
+        raise ConfigError(
+            "--precision bf16 needs a CUDA GPU or a CPU with bfloat16 units, and this CPU "
+            "has none; use --precision 32"
+        )
+    return device
+
+
+@functools.cache
+def cpu_runs_bf16_lstm() -> bool:
+    """Whether this CPU trains an LSTM under bf16 autocast (one tiny step, tried once)."""
+    lstm = nn.LSTM(1, 4, batch_first=True)
+    try:
+        with torch.autocast("cpu", dtype=torch.bfloat16):
+            out, _ = lstm(torch.zeros(2, 3, 1))
+        out.float().sum().backward()
+    except RuntimeError:
+        return False
+    return True
+
+
+@contextmanager
+def cuda_settings(device: torch.device) -> Iterator[None]:
+    """cuDNN settings for one fit on CUDA, restored afterwards; nothing changes on the CPU.
+
+    * ``benchmark=False``: it autotunes convolution algorithms, of which this network has
+      none; it would only add tuning time to the first batches of each new shape.
+    * ``deterministic=True``: states the contract, same seed and same weights on the same
+      GPU as on the CPU (a CUDA test checks it); it constrains convolution algorithms only,
+      so the LSTM pays nothing for it.
+    * ``allow_tf32=False``: ``--precision 32`` means IEEE float32 in cuDNN's LSTM too, so
+      CUDA and CPU fits agree (a CUDA test checks it); lower precision is asked for
+      explicitly with ``--precision bf16``. cuBLAS float32 matmuls (the head) are IEEE by
+      torch's own default.
+    """
+    if device.type != "cuda":
+        yield
+        return
+    with torch.backends.cudnn.flags(
+        enabled=True, benchmark=False, deterministic=True, allow_tf32=False
+    ):
+        yield
+
+
+def autocast(device: torch.device, precision: str) -> AbstractContextManager[Any]:
+    """bfloat16 autocast for a forward pass when ``precision`` is bf16; else nothing."""
+    if precision == "bf16":
+        return torch.autocast(device.type, dtype=torch.bfloat16)
+    return nullcontext()
 
 
 def seed_everything(seed: int) -> torch.Generator:
@@ -77,23 +138,33 @@ def train_network(
 ) -> TrainResult:
     """Fit ``net`` on (x_train, y_train) with early stopping on (x_val, y_val); best weights kept.
 
+    The network is returned on the CPU (ready to save) whatever ``device`` it trained on.
     ``on_epoch`` (used by the benchmarks) sees each epoch's log and the network after that
     epoch; its time is not counted in the epoch's ``seconds``.
     """
     generator = seed_everything(cfg.seed)
+    # Whole arrays to the device once; every batch afterwards is an index into them there.
     x_train, y_train, x_val, y_val = (torch.from_numpy(a).to(device) for a in data)
     net.to(device)
     optimiser = Adam(net.parameters(), lr=cfg.learning_rate)
-    loss_fn = nn.MSELoss()
     result = TrainResult(n_train=len(x_train), n_val=len(x_val))
     best_state = {k: v.detach().clone() for k, v in net.state_dict().items()}
     stale = 0
     started = time.perf_counter()
-    with cpu_threads(cfg.threads), _progress_bar(progress, cfg.epochs) as bar:
+    with (
+        cpu_threads(cfg.threads),
+        cuda_settings(device),
+        _progress_bar(progress, cfg.epochs) as bar,
+    ):
         for epoch in range(1, cfg.epochs + 1):
             tick = time.perf_counter()
-            train_loss = _train_epoch(net, optimiser, loss_fn, x_train, y_train, cfg, generator)
-            val_loss = float(loss_fn(predict_batched(net, x_val), y_val))
+            # Shuffled on the CPU generator (same order on every device), copied once an epoch.
+            order = torch.randperm(len(x_train), generator=generator).to(device)
+            total = train_steps(net, optimiser, x_train, y_train, order, cfg)
+            val = validation_loss(net, x_val, y_val, cfg.precision)
+            # The epoch's one host sync: both losses in one copy.
+            train_sum, val_loss = torch.stack([total, val]).tolist()
+            train_loss = train_sum / len(x_train)
             result.history.append(EpochLog(epoch, train_loss, val_loss, time.perf_counter() - tick))
             if val_loss < result.best_val_loss:
                 result.best_val_loss, result.best_epoch, stale = val_loss, epoch, 0
@@ -107,9 +178,48 @@ def train_network(
                 result.stopped_early = True
                 break
     net.load_state_dict(best_state)
+    net.to("cpu")
     net.eval()
     result.seconds = time.perf_counter() - started
     return result
+
+
+def train_steps(
+    net: nn.Module,
+    optimiser: Adam,
+    x: torch.Tensor,
+    y: torch.Tensor,
+    order: torch.Tensor,
+    cfg: ForecastConfig,
+) -> torch.Tensor:
+    """One epoch's batches in ``order``; returns the sample-weighted loss sum, on the device.
+
+    Nothing here reads a value back to the host, so on CUDA the CPU queues steps ahead of
+    the GPU (a CUDA test runs it under torch's sync-debug mode "error" to keep it so).
+    """
+    net.train()
+    loss_fn = nn.MSELoss()
+    total = torch.zeros((), device=x.device)
+    for start in range(0, len(x), cfg.batch_size):
+        idx = order[start : start + cfg.batch_size]
+        optimiser.zero_grad()
+        with autocast(x.device, cfg.precision):
+            out = net(x[idx])
+        loss = loss_fn(out.float(), y[idx])
+        loss.backward()
+        nn.utils.clip_grad_norm_(net.parameters(), cfg.grad_clip)
+        optimiser.step()
+        total += loss.detach() * len(idx)
+    return total
+
+
+def validation_loss(
+    net: nn.Module, x: torch.Tensor, y: torch.Tensor, precision: str
+) -> torch.Tensor:
+    """Mean squared error on the validation windows at the training precision, on the device."""
+    with autocast(x.device, precision):
+        out = predict_batched(net, x)
+    return nn.functional.mse_loss(out.float(), y)
 
 
 class Adam:
@@ -156,30 +266,6 @@ class Adam:
         torch._foreach_div_(denom, math.sqrt(1.0 - beta2**self.steps))
         torch._foreach_add_(denom, self.eps)
         torch._foreach_addcdiv_(params, exp_avg, denom, -self.lr / (1.0 - beta1**self.steps))
-
-
-def _train_epoch(
-    net: nn.Module,
-    optimiser: Adam,
-    loss_fn: nn.Module,
-    x: torch.Tensor,
-    y: torch.Tensor,
-    cfg: ForecastConfig,
-    generator: torch.Generator,
-) -> float:
-    """One pass over shuffled batches; returns the sample-weighted mean training loss."""
-    net.train()
-    order = torch.randperm(len(x), generator=generator).to(x.device)
-    total = torch.zeros((), device=x.device)  # summed on the device: no per-step sync
-    for start in range(0, len(x), cfg.batch_size):
-        idx = order[start : start + cfg.batch_size]
-        optimiser.zero_grad()
-        loss = loss_fn(net(x[idx]), y[idx])
-        loss.backward()
-        nn.utils.clip_grad_norm_(net.parameters(), cfg.grad_clip)
-        optimiser.step()
-        total += loss.detach() * len(idx)
-    return float(total) / len(x)
 
 
 class _progress_bar:  # noqa: N801 - used as a context manager like rich's own
@@ -237,7 +323,7 @@ def fit_weights(
 
     ``on_epoch`` sees each epoch's log (tuning reports it, and may raise to stop the fit).
     """
-    device = resolve_device(cfg.device)
+    device = resolve_device(cfg.device, cfg.precision)
     torch.manual_seed(cfg.seed)  # weight initialisation is part of "same seed, same weights"
     net = LSTMNet(cfg)
     result = train_network(
