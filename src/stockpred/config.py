@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Literal
 
-import tomllib
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -15,12 +14,18 @@ from pydantic import (
     model_validator,
 )
 
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10: the same parser, from PyPI (a conditional dependency)
+    import tomli as tomllib  # type: ignore[no-redef]
+
 from stockpred.exceptions import ConfigError
 
 Target = Literal["return", "price"]
 Feature = Literal["volume", "range"]
 Device = Literal["auto", "cpu", "cuda"]
 Precision = Literal["32", "bf16"]
+Loss = Literal["mae", "mse"]
 
 
 class ForecastConfig(BaseModel):
@@ -85,6 +90,19 @@ class ForecastConfig(BaseModel):
         20, ge=1, description="Sessions averaged by the moving-average baseline."
     )
     interval: float = Field(0.8, gt=0.0, lt=1.0, description="Coverage of the prediction interval.")
+    # The verdict's Diebold-Mariano test and the numbers its sentence quotes use one loss.
+    loss: Loss = Field(
+        "mae", description="Loss the verdict tests and quotes: absolute (mae) or squared (mse)."
+    )
+
+    @field_validator("test_start")
+    @classmethod
+    def _test_start_is_a_date(cls, value: str | None) -> str | None:
+        """A ConfigError (not pydantic's) so the message names the option."""
+        from stockpred.data.dates import check_date
+
+        stamp = check_date("--test-start", value)
+        return None if stamp is None else str(stamp.date())
 
     @field_validator("precision", mode="before")
     @classmethod

@@ -16,8 +16,9 @@ anything else is a bug and may show a traceback::
     ├── NotFittedError            predict/evaluate/save before fit
     └── ArtifactError             a model folder is missing, incomplete or tampered with
 
-StaleDataWarning (a ``UserWarning``) says stored prices were used because no provider
-answered, and how old they are.
+StockpredWarning (a ``UserWarning``) is something the user should know that does not stop
+the job; the CLI prints it as one line. StaleDataWarning, one of them, says stored prices
+were used because no provider answered, and how old they are.
 """
 
 from __future__ import annotations
@@ -71,5 +72,9 @@ class ArtifactError(StockpredError):
     """A saved model folder is missing, incomplete or has been altered."""
 
 
-class StaleDataWarning(UserWarning):
+class StockpredWarning(UserWarning):
+    """Something the user should know that does not stop the job; the CLI prints one line."""
+
+
+class StaleDataWarning(StockpredWarning):
     """Stored prices were used because no provider answered; the message says how old."""

@@ -139,7 +139,9 @@ class Dataset:
         """Signals and targets of ``history``, scaled by a scaler fitted on the training span."""
         signals = input_signals(history.frame, history.price_column, cfg)
         prices = history.prices
-        train_o, val_o = split.train_origins(cfg), split.val_origins(cfg)
+        # Filled sessions are inputs, never targets: a copied price is no move to learn.
+        train_o = history.observed_targets(split.train_origins(cfg), cfg.horizon)
+        val_o = history.observed_targets(split.val_origins(cfg), cfg.horizon)
         scaler = Scaler.fit(signals, target_matrix(prices, train_o, cfg), split)
         scaled = scaler.scale_x(signals)
 

@@ -12,12 +12,14 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from stockpred.artifacts import atomic_dir, write_text_atomic
+from stockpred.artifacts import write_text_atomic
 from stockpred.cluster.session import RAY_LOG
 from stockpred.config import ForecastConfig
 from stockpred.data.history import PriceHistory
+from stockpred.evaluation.level_range import level_range_warning
 from stockpred.evaluation.metrics import Evaluation
 from stockpred.models.forecaster import Forecaster
+from stockpred.run_folder import output_folder
 from stockpred.tuning.space import DEFAULT_SPACE, SearchSpace
 
 if TYPE_CHECKING:
@@ -48,10 +50,28 @@ class RunResult:
     metrics: dict[str, Any]
 
 
-def metrics_document(fc: Forecaster, evaluation: Evaluation) -> dict[str, Any]:
+def run_warnings(
+    fc: Forecaster, history: PriceHistory, forecast: pd.DataFrame | None = None
+) -> list[str]:
+    """What the user must know before trusting the numbers (terminal, report, metrics.json)."""
+    level = level_range_warning(
+        fc.config.target,
+        history.prices,
+        history.dates,
+        fc.meta_["train_end_date"],
+        fc.meta_["val_end_date"],
+        None if forecast is None else forecast["forecast"].to_numpy(),
+    )
+    return [level] if level else []
+
+
+def metrics_document(
+    fc: Forecaster, evaluation: Evaluation, warnings: list[str] | None = None
+) -> dict[str, Any]:
     """metrics.json: the contract fields first, then what explains them."""
     return {
         **evaluation.to_dict(),
+        "warnings": warnings or [],
         "price_column": fc.meta_["price_column"],
         "source": fc.meta_["source"],
         "train_span": [fc.meta_["first_date"], fc.meta_["train_end_date"]],
@@ -86,6 +106,7 @@ def run_pipeline(
     light: bool = False,
     extra_files: dict[str, str] | None = None,
     timings: dict[str, float] | None = None,
+    force: bool = False,
 ) -> RunResult:
     """Fit, evaluate against baselines, forecast ``days`` sessions and write the run folder.
 
@@ -101,9 +122,11 @@ def run_pipeline(
     clock.lap("train")
     evaluation = fc.evaluate(history)
     forecast = fc.predict(history, days=days)
-    metrics = metrics_document(fc, evaluation)
+    warnings = run_warnings(fc, history, forecast)
+    metrics = metrics_document(fc, evaluation, warnings)
+    notes = [*(f"warning: {w}" for w in warnings)]
+    notes += history.cleaning.messages() if history.cleaning else []
     clock.lap("evaluate")
-    notes = history.cleaning.messages() if history.cleaning else []
     page = render_report(
         ReportInputs(
             title=f"stockpred: {history.ticker}",
@@ -122,13 +145,14 @@ def run_pipeline(
                 "network": f"{config.layers}×LSTM({config.hidden}), window {config.window}, target {config.target}",
                 "epochs run / best": f"{len(fc.train_result_.history)} / {fc.train_result_.best_epoch}",
                 "interval": f"{config.interval:.0%} split-conformal on validation errors",
+                "verdict loss": f"{config.loss.upper()} (DM test and quoted numbers)",
             },
             notes=notes,
         ),
         light=light,
     )
     clock.lap("report")
-    with atomic_dir(out) as tmp:
+    with output_folder(out, "run", force=force) as tmp:
         fc.save(tmp / MODEL_DIR)
         (tmp / METRICS).write_text(json.dumps(metrics, indent=2))
         (tmp / FORECAST).write_text(forecast_csv(forecast))
@@ -156,11 +180,16 @@ class _Stopwatch:
 
 
 def train_only(
-    model: Forecaster, history: PriceHistory, out: Path, data_args: dict[str, Any]
+    model: Forecaster,
+    history: PriceHistory,
+    out: Path,
+    data_args: dict[str, Any],
+    *,
+    force: bool = False,
 ) -> Forecaster:
     """Fit and save the model folder (and how to reload the data) without evaluating."""
     fc = model.fit(history)
-    with atomic_dir(out) as tmp:
+    with output_folder(out, "train", force=force) as tmp:
         fc.save(tmp / MODEL_DIR)
         (tmp / DATA_ARGS).write_text(json.dumps(data_args, indent=2))
     return fc
@@ -175,9 +204,11 @@ def read_data_args(run_dir: Path) -> dict[str, Any]:
     return data
 
 
-def write_metrics(run_dir: Path, fc: Forecaster, evaluation: Evaluation) -> dict[str, Any]:
+def write_metrics(
+    run_dir: Path, fc: Forecaster, evaluation: Evaluation, warnings: list[str]
+) -> dict[str, Any]:
     """Replace metrics.json in an existing run folder."""
-    metrics = metrics_document(fc, evaluation)
+    metrics = metrics_document(fc, evaluation, warnings)
     write_text_atomic(Path(run_dir) / METRICS, json.dumps(metrics, indent=2))
     return metrics
 
@@ -198,6 +229,7 @@ def backtest_run(
     horizon: int | None = None,
     rule: TradingRule | None = None,
     progress: bool = False,
+    force: bool = False,
     backend: Backend = "local",
     address: str | None = None,
 ) -> BacktestSummary:
@@ -224,7 +256,7 @@ def backtest_run(
         )
     summary = summarise(wf, history, rule)
     page = render_backtest_report(wf, summary, history)
-    with atomic_dir(out) as tmp:
+    with output_folder(out, "backtest", force=force) as tmp:
         wf.metrics().to_csv(tmp / BACKTEST, index=False, float_format="%.6g")
         (tmp / SUMMARY).write_text(json.dumps(summary.to_dict(), indent=2))
         (tmp / REPORT).write_text(page)

@@ -50,6 +50,7 @@ def chronological_split(dates: pd.DatetimeIndex, cfg: ForecastConfig) -> Split:
     """70/15/15 by sessions (or test from ``cfg.test_start``), checked for enough history."""
     n = len(dates)
     if cfg.test_start is not None:
+        _check_test_start(dates, cfg.test_start)
         val_end = int(dates.searchsorted(pd.Timestamp(cfg.test_start)))
         val_len = round(val_end * cfg.val_fraction / (1.0 - cfg.test_fraction))
     else:
@@ -58,6 +59,18 @@ def chronological_split(dates: pd.DatetimeIndex, cfg: ForecastConfig) -> Split:
     split = Split(train_end=val_end - val_len, val_end=val_end, test_end=n)
     check_history(split, cfg)
     return split
+
+
+def _check_test_start(dates: pd.DatetimeIndex, test_start: str) -> None:
+    """A test start outside the history is a mistake in the option, not a short history."""
+    first, last = dates[0].date(), dates[-1].date()
+    if pd.Timestamp(test_start) > dates[-1]:
+        raise ConfigError(f"--test-start {test_start} is after the last session, {last}")
+    if pd.Timestamp(test_start) <= dates[0]:
+        raise ConfigError(
+            f"--test-start {test_start} is not after the first session, {first}: "
+            "nothing would be left to train on"
+        )
 
 
 def minimum_sessions(cfg: ForecastConfig) -> int:

@@ -73,7 +73,8 @@ def test_one_folder_round_trip_and_an_unseen_ticker(
     histories: dict[str, PriceHistory], fitted: GlobalForecaster, tmp_path: Path
 ) -> None:
     fitted.save(tmp_path / "model")
-    assert sorted(p.name for p in (tmp_path / "model").iterdir()) == [
+    names = (p.name for p in (tmp_path / "model").iterdir())
+    assert sorted(n for n in names if not n.startswith(".")) == [
         "config.json",
         "fingerprint.json",
         "manifest.json",

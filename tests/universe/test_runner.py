@@ -185,7 +185,7 @@ def test_a_panel_ticker_cannot_write_outside_out(tmp_path: Path, capsys, monkeyp
     assert not (tmp_path / "deep" / "evil").exists()
     failed = pd.read_csv(out / "failed.csv")
     assert failed["ticker"].tolist() == ["../EVIL"]
-    assert "cannot name a run folder" in failed["error"].iloc[0]
+    assert "not a ticker name" in failed["error"].iloc[0]
     assert sorted(p.name for p in out.iterdir() if p.is_dir()) == ["IBM"]
 
 

@@ -44,7 +44,9 @@ def read_tickers(tickers: list[str], tickers_file: Path | None) -> list[str]:
         raise ConfigError(
             "no tickers given: name them (stockpred fetch MSFT AAPL) or pass --tickers-file"
         )
-    return list(dict.fromkeys(n.upper() for n in names))
+    from stockpred.data.tickers import check_ticker
+
+    return list(dict.fromkeys(check_ticker(n) for n in names))
 
 
 def fetch(
@@ -115,8 +117,9 @@ def import_files(
     from rich.table import Table
 
     from stockpred.data.store import PriceStore
+    from stockpred.data.tickers import check_ticker
     from stockpred.exceptions import DataError, ValidationError
-    from stockpred.universe.inputs import checked_ticker, universe_sources
+    from stockpred.universe.inputs import universe_sources
 
     price_store = PriceStore(store)
     console = Console()
@@ -127,7 +130,7 @@ def import_files(
     for source in sources:
         try:
             history = source.load(args)
-            price_store.write(checked_ticker(history.ticker), "import", history.frame, replace=True)
+            price_store.write(check_ticker(history.ticker), "import", history.frame, replace=True)
         except DataError as exc:
             failed += 1
             console.print(f"[red]{source.ticker}[/red]: {exc}", soft_wrap=True)

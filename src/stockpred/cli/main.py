@@ -7,20 +7,32 @@ anything else is a bug and keeps its traceback.
 from __future__ import annotations
 
 import sys
+import warnings
 
 from stockpred.cli.app import app
-from stockpred.exceptions import StockpredError
+from stockpred.exceptions import StockpredError, StockpredWarning
+
+
+def _show_warning(message: Warning | str, *_args: object, **_kwargs: object) -> None:
+    """Python's two-line warning text (file:line: Category: message, then the source line)
+    becomes the one line the README promises."""
+    from stockpred.cli.show import warn_line
+
+    warn_line(str(message))
 
 
 def main() -> None:
-    """Run the app; user errors become one line, not a traceback."""
-    try:
-        app()
-    except StockpredError as exc:
-        from rich.console import Console
+    """Run the app; user errors become one line, not a traceback; warnings one line too."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("default", StockpredWarning)
+        warnings.showwarning = _show_warning
+        try:
+            app()
+        except StockpredError as exc:
+            from rich.console import Console
 
-        Console(stderr=True, highlight=False).print(f"[red]error:[/] {exc}", soft_wrap=True)
-        sys.exit(1)
+            Console(stderr=True, highlight=False).print(f"[red]error:[/] {exc}", soft_wrap=True)
+            sys.exit(1)
 
 
 if __name__ == "__main__":

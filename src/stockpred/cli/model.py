@@ -18,6 +18,7 @@ from stockpred.cli.options import (
     BackendOpt,
     Csv,
     Days,
+    Force,
     Out,
     Quiet,
     Ticker,
@@ -84,6 +85,7 @@ def run(
     tickers: Tickers = None,
     tickers_file: TickersFile = None,
     out: Out = None,
+    force: Force = False,
     days: Days = 10,
     workers: Workers = None,
     backend: BackendOpt = "local",
@@ -105,6 +107,7 @@ def run(
     from stockpred.cli.data import read_tickers
     from stockpred.cli.universe import run_universe_command, universe_sources
     from stockpred.models.forecaster import Forecaster
+    from stockpred.run_folder import reserve
     from stockpred.runs import run_pipeline
 
     console = make_console(as_json)
@@ -133,9 +136,12 @@ def run(
     folder = out or Path("runs") / history.ticker
     say_data(console, history)
     forecaster = Forecaster(config, progress=not quiet and not as_json)
-    result = run_pipeline(forecaster, history, folder, days=days, data_args=loading)
+    with reserve(folder, "run", force=force):  # checked and locked before any training
+        result = run_pipeline(
+            forecaster, history, folder, days=days, data_args=loading, force=force
+        )
     console.print(metrics_table(result.evaluation))
-    say_verdict(console, result.evaluation)
+    say_verdict(console, result.evaluation, result.metrics["warnings"])
     console.print(forecast_table(result.forecast, f"{history.ticker}: next {days} sessions"))
     console.print(
         f"wrote {folder}/ (metrics.json, forecast.csv, predictions.csv, report.html, model/)"
@@ -151,17 +157,21 @@ def train(
     loading: dict[str, Any],
     ticker: Ticker = None,
     out: Out = None,
+    force: Force = False,
     quiet: Quiet = False,
 ) -> None:
     """Train and save a model folder (OUT/model) without evaluating it."""
     from stockpred.models.forecaster import Forecaster
+    from stockpred.run_folder import reserve
     from stockpred.runs import train_only
 
     console = make_console(False)
     history = _load(_ticker_list([ticker] if ticker else None, None, loading["csv"])[0], loading)
     say_data(console, history)
     folder = out or Path("runs") / history.ticker
-    fc = train_only(Forecaster(config, progress=not quiet), history, folder, loading)
+    with reserve(folder, "train", force=force):  # checked and locked before training
+        model = Forecaster(config, progress=not quiet)
+        fc = train_only(model, history, folder, loading, force=force)
     result = fc.train_result_
     console.print(
         f"trained {len(result.history)} epochs (best {result.best_epoch}, val loss {result.best_val_loss:.4f}) "
@@ -178,6 +188,7 @@ def backtest(
     out: Annotated[
         Path | None, typer.Option("--out", help="Folder to write (default: runs/TICKER-backtest).")
     ] = None,
+    force: Force = False,
     folds: Annotated[int, typer.Option(min=1, max=50, help="Consecutive test windows.")] = 5,
     mode: Annotated[
         Literal["expanding", "rolling"],
@@ -206,24 +217,27 @@ def backtest(
     direction tests, lag detector, trading rule, interval coverage) and OUT/report.html.
     """
     from stockpred.evaluation.trading import TradingRule
+    from stockpred.run_folder import reserve
     from stockpred.runs import backtest_run
 
     console = make_console(as_json)
     history = _load(_ticker_list([ticker] if ticker else None, None, loading["csv"])[0], loading)
     say_data(console, history)
     folder = out or Path("runs") / f"{history.ticker}-backtest"
-    summary = backtest_run(
-        history,
-        config,
-        folder,
-        folds=folds,
-        mode=mode,
-        refit=refit,
-        rule=TradingRule(threshold, cost_bps, short),
-        progress=not quiet and not as_json,
-        backend=backend,
-        address=ray_address(address),
-    )
+    with reserve(folder, "backtest", force=force):  # checked and locked before training
+        summary = backtest_run(
+            history,
+            config,
+            folder,
+            folds=folds,
+            mode=mode,
+            refit=refit,
+            rule=TradingRule(threshold, cost_bps, short),
+            progress=not quiet and not as_json,
+            force=force,
+            backend=backend,
+            address=ray_address(address),
+        )
     console.print(pooled_table(summary))
     colour = "green" if summary.beats_naive else "red"
     console.print(f"[{colour}]{summary.verdict}[/]")
@@ -251,18 +265,25 @@ def _load_run(run_dir: Path) -> Forecaster:
 
 def evaluate(run_dir: RunDir, csv: Csv = None, as_json: AsJson = False) -> None:
     """Score a saved model on its test span beside the baselines; rewrites metrics.json."""
-    from stockpred.runs import read_data_args, write_metrics
+    from stockpred.exceptions import DataError
+    from stockpred.runs import read_data_args, run_warnings, write_metrics
 
     console = make_console(as_json)
     fc = _load_run(run_dir)
     loading = read_data_args(run_dir) or {"exchange": fc.meta_["exchange"]}
     if csv is not None:
-        loading["csv"] = str(csv)
+        loading["csv"] = str(csv.resolve())
+    elif loading.get("csv") and not Path(loading["csv"]).is_file():
+        raise DataError(
+            f"the run's prices came from {loading['csv']}, which is no longer there; "
+            "pass --csv FILE with the same prices"
+        )
     history = _load(fc.meta_["ticker"], loading)
     evaluation = fc.evaluate(history)
-    metrics = write_metrics(run_dir, fc, evaluation)
+    notes = run_warnings(fc, history)
+    metrics = write_metrics(run_dir, fc, evaluation, notes)
     console.print(metrics_table(evaluation))
-    say_verdict(console, evaluation)
+    say_verdict(console, evaluation, notes)
     if as_json:
         typer.echo(json.dumps(metrics, indent=2))
 

@@ -71,6 +71,29 @@ Strict = Annotated[
 MaxGap = Annotated[
     int, typer.Option("--max-gap", help="Longest run of missing sessions to forward-fill.")
 ]
+MaxFilled = Annotated[
+    float,
+    typer.Option(
+        "--max-filled",
+        min=0.0,
+        max=100.0,
+        help="Most sessions cleaning may forward-fill, in percent of the history.",
+    ),
+]
+DateFormat = Annotated[
+    str | None,
+    typer.Option(
+        "--date-format",
+        help="Layout of the file's dates where it cannot be told: %d/%m/%Y, %m/%d/%Y, epoch, ...",
+    ),
+]
+Force = Annotated[
+    bool,
+    typer.Option(
+        "--force",
+        help="Write into a folder stockpred did not write; only its own files are replaced.",
+    ),
+]
 Start = Annotated[str | None, typer.Option(help="Ignore prices before this date.")]
 End = Annotated[str | None, typer.Option(help="Ignore prices after this date.")]
 Days = Annotated[int, typer.Option(min=1, max=250, help="Trading sessions to forecast.")]
@@ -135,6 +158,7 @@ def _add_options(
 
     @functools.wraps(command)
     def wrapper(**kwargs: Any) -> Any:
+        _check_dates(kwargs)
         kwargs[receives] = build(**{name: kwargs.pop(name) for name in names})
         return command(**kwargs)
 
@@ -142,6 +166,13 @@ def _add_options(
     wrapper.__signature__ = signature.replace(parameters=everything)  # type: ignore[attr-defined]
     wrapper.__annotations__ = {p.name: p.annotation for p in everything}
     return wrapper  # type: ignore[return-value]
+
+
+def _check_dates(options: dict[str, Any]) -> None:
+    """Every date option the command was given, all at once: one line names each bad one."""
+    from stockpred.data.dates import check_date_options  # pandas: not for --help
+
+    check_date_options(**{k: options.get(k) for k in ("start", "end", "test_start")})
 
 
 def _make_config(config_file: Path | None, **overrides: Any) -> ForecastConfig:
@@ -172,6 +203,8 @@ LOADING = [
     _keyword("exchange", Exchange, "XNYS"),
     _keyword("strict", Strict, False),
     _keyword("max_gap", MaxGap, 5),
+    _keyword("max_filled", MaxFilled, 2.0),
+    _keyword("date_format", DateFormat),
     _keyword("start", Start),
     _keyword("end", End),
 ]
@@ -195,17 +228,25 @@ def data_args(
     exchange: str,
     strict: bool,
     max_gap: int,
+    max_filled: float = 2.0,
+    date_format: str | None = None,
     start: str | None,
     end: str | None,
 ) -> dict[str, Any]:
-    """How prices are loaded, saved in the run folder so evaluate reloads the same ones."""
+    """How prices are loaded, saved in the run folder so evaluate reloads the same ones.
+
+    Paths are absolute, so ``evaluate RUN`` works from any folder; ``max_filled`` is given
+    in percent and kept as a share.
+    """
     return {
-        "csv": str(csv) if csv else None,
+        "csv": str(csv.resolve()) if csv else None,
         "source": source,
-        "store": str(store) if store else None,
+        "store": str(store.resolve()) if store else None,
         "exchange": exchange,
         "strict": strict,
         "max_gap": max_gap,
+        "max_filled": max_filled / 100.0,
+        "date_format": date_format,
         "start": start,
         "end": end,
     }

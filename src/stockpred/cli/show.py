@@ -53,21 +53,29 @@ def pooled_table(summary: BacktestSummary) -> Any:
         title=f"{summary.ticker}: one-step forecasts over {len(summary.folds)} folds, {first} to {last}"
     )
     table.add_column("model")
-    for col in ("MSE", "RMSE", "MAE", "MAPE %", "MASE", "dir. acc.", "DM p vs LSTM"):
+    dm_column = f"DM p vs LSTM ({summary.loss.upper()})"
+    for col in ("MSE", "RMSE", "MAE", "MAPE %", "MASE", "dir. acc.", dm_column):
         table.add_column(col, justify="right")
     for name, row in summary.models.items():
         cells = ["–" if v is None else f"{v:.4g}" for v in row.values()]
         dm = summary.diebold_mariano.get(name)
-        p = f"{dm[0]['pooled']['squared']['p_better']:.3g}" if dm else ""
+        p = f"{dm[0]['pooled'][summary.dm_loss]['p_better']:.3g}" if dm else ""
         table.add_row(name, *cells, p, style="bold" if name == LSTM else None)
     return table
 
 
-def say_verdict(console: Console, evaluation: Evaluation) -> None:
+def say_verdict(console: Console, evaluation: Evaluation, notes: list[str]) -> None:
     colour = "green" if evaluation.beats_naive() else "red"
     console.print(f"[{colour}]{evaluation.verdict()}[/]")
     if evaluation.lag is not None:
         console.print(evaluation.lag["sentence"])
+    for note in notes:
+        warn_line(note)
+
+
+def warn_line(message: str) -> None:
+    """A warning as the README promises it: one line on stderr, ``warning: …``."""
+    Console(stderr=True, highlight=False).print(f"[yellow]warning:[/] {message}", soft_wrap=True)
 
 
 def forecast_table(forecast: Any, title: str) -> Any:

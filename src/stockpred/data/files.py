@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import csv
+import gzip
 import os
+import re
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -18,12 +22,44 @@ def read_price_file(path: str | Path) -> pd.DataFrame:
     try:
         if file.suffix.lower() in {".parquet", ".pq"}:
             return pd.read_parquet(file)
-        return pd.read_csv(file, skipinitialspace=True)
+        return pd.read_csv(file, skipinitialspace=True, **csv_layout(file))
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError, OSError) as exc:
         first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise ValidationError(f"cannot read {file} as a price table: {first_line}") from exc
     except (ValueError, ImportError) as exc:  # pyarrow's errors for a non-Parquet file
         raise ValidationError(f"cannot read {file} as Parquet: {exc}") from exc
+
+
+_DELIMITERS = (",", ";", "\t")
+# 1.234,56 or 12,5: a decimal comma (European spreadsheets); 1,234.56: a thousands comma.
+_DECIMAL_COMMA = re.compile(r"-?\d{1,3}(\.\d{3})*,\d+|-?\d+,\d+")
+_THOUSANDS_COMMA = re.compile(r"-?\d{1,3}(,\d{3})+(\.\d+)?")
+_THOUSANDS_DOT = re.compile(r"-?\d{1,3}(\.\d{3})+(,\d+)?")
+
+
+def _head(file: Path, lines: int = 200) -> list[str]:
+    """The first lines of a (possibly gzipped) text file."""
+    opener: Any = gzip.open if file.suffix.lower() == ".gz" else open
+    with opener(file, "rt", errors="replace") as handle:
+        return [line for _, line in zip(range(lines), handle, strict=False)]
+
+
+def csv_layout(file: Path) -> dict[str, Any]:
+    """``read_csv`` options for the file's delimiter (``,`` ``;`` tab) and number style."""
+    try:
+        head = _head(file)
+    except (OSError, EOFError):
+        return {}  # read_csv gives the one-line error
+    if not head:
+        return {}
+    sep = max(_DELIMITERS, key=head[0].count)
+    fields = [f.strip() for row in csv.reader(head[1:], delimiter=sep) for f in row[1:]]
+    if sep != "," and any(_DECIMAL_COMMA.fullmatch(f) for f in fields):
+        dots = any(_THOUSANDS_DOT.fullmatch(f) for f in fields)
+        return {"sep": sep, "decimal": ",", "thousands": "." if dots else None}
+    if any(_THOUSANDS_COMMA.fullmatch(f) for f in fields):
+        return {"sep": sep, "thousands": ","}
+    return {"sep": sep}
 
 
 def write_price_file(frame: pd.DataFrame, path: str | Path, fmt: str) -> Path:

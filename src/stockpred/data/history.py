@@ -36,6 +36,20 @@ class PriceHistory:
     def __len__(self) -> int:
         return len(self.frame)
 
+    @property
+    def observed(self) -> np.ndarray:
+        """True for sessions with a real price, False for sessions cleaning forward-filled."""
+        filled = self.cleaning.filled_dates if self.cleaning else ()
+        return ~self.dates.isin(pd.DatetimeIndex(filled))
+
+    def observed_targets(self, origins: np.ndarray, horizon: int = 1) -> np.ndarray:
+        """The origins whose next ``horizon`` sessions all have real prices: what may be scored."""
+        observed = self.observed
+        keep = np.ones(len(origins), dtype=bool)
+        for step in range(1, horizon + 1):
+            keep &= observed[origins + step]
+        return origins[keep]
+
     def fingerprint(self, end: int) -> str:
         """sha256 of the first ``end`` sessions' dates and modelled prices."""
         digest = hashlib.sha256()

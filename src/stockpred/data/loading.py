@@ -5,14 +5,15 @@ from __future__ import annotations
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, overload
+from typing import TYPE_CHECKING, Any, overload
 
 import pandas as pd
 
 from stockpred.data.history import PriceHistory
 from stockpred.data.providers import NETWORK_SOURCES, Provider, Retry, get_provider, provider_order
 from stockpred.data.samples import DEFAULT_TICKER, sample_tickers
-from stockpred.data.schema import DEFAULT_MAX_GAP, CleaningReport, clean_prices
+from stockpred.data.schema import DEFAULT_MAX_FILLED, DEFAULT_MAX_GAP, CleaningReport, clean_prices
+from stockpred.data.tickers import check_ticker, ticker_from_file_name
 from stockpred.exceptions import (
     ConfigError,
     InsufficientHistory,
@@ -35,6 +36,8 @@ def load_prices(
     exchange: str = ...,
     strict: bool = ...,
     max_gap: int = ...,
+    max_filled: float = ...,
+    date_format: str | None = ...,
     start: str | None = ...,
     end: str | None = ...,
     retry: Retry | None = ...,
@@ -51,6 +54,8 @@ def load_prices(
     exchange: str = ...,
     strict: bool = ...,
     max_gap: int = ...,
+    max_filled: float = ...,
+    date_format: str | None = ...,
     start: str | None = ...,
     end: str | None = ...,
     retry: Retry | None = ...,
@@ -66,6 +71,8 @@ def load_prices(
     exchange: str = "XNYS",
     strict: bool = False,
     max_gap: int = DEFAULT_MAX_GAP,
+    max_filled: float = DEFAULT_MAX_FILLED,
+    date_format: str | None = None,
     start: str | None = None,
     end: str | None = None,
     retry: Retry | None = None,
@@ -80,37 +87,37 @@ def load_prices(
     tickers, else ``auto``. Network sources read the local store (``store``, default
     ``$STOCKPRED_STORE`` or the user data directory) after fetching what it lacks; when no
     provider answers, stored prices are used with a ``StaleDataWarning`` saying how old.
+    An explicit ``store`` holding the ticker is read before the bundled sample.
+
+    ``max_filled`` caps the share of sessions cleaning may forward-fill; ``date_format``
+    (strftime, or ``epoch``) reads a date column whose layout is ambiguous.
     """
-    given = ticker if isinstance(ticker, str) else None
+    given = check_ticker(ticker) if isinstance(ticker, str) else None
     if ticker is None:
         ticker = DEFAULT_TICKER
+    cleaning: dict[str, Any] = {
+        "exchange": exchange,
+        "strict": strict,
+        "max_gap": max_gap,
+        "max_filled": max_filled,
+        "start": start,
+        "end": end,
+    }
     if not isinstance(ticker, str):
         if csv is not None:
             raise ConfigError("a price file holds one ticker: pass a single ticker with --csv")
         histories = [
-            load_prices(
-                name,
-                source=source,
-                store=store,
-                exchange=exchange,
-                strict=strict,
-                max_gap=max_gap,
-                start=start,
-                end=end,
-                retry=retry,
-            )
-            for name in dict.fromkeys(t.upper() for t in ticker)
+            load_prices(name, source=source, store=store, retry=retry, **cleaning)
+            for name in dict.fromkeys(check_ticker(t) for t in ticker)
         ]
         return _panel(histories)
-    chosen = _resolve_source(ticker, source, csv)
+    chosen = _resolve_source(ticker, source, csv, store)
     if chosen in ("sample", "csv"):
         provider = get_provider(chosen, path=csv)
         raw = provider.fetch_raw(ticker, None, None)
-        frame, report = clean_prices(
-            raw, exchange=exchange, strict=strict, max_gap=max_gap, start=start, end=end
-        )
+        frame, report = clean_prices(raw, date_format=date_format, **cleaning)
         name = ticker.upper() if csv is None else _file_ticker(given, csv)
-        path = None if csv is None else str(csv)
+        path = None if csv is None else str(Path(csv).resolve())
         return PriceHistory(frame, name, chosen, report.price_column, exchange, report, path)
     if chosen == "store":
         return _stored(ticker.upper(), store, exchange=exchange, start=start, end=end)
@@ -136,15 +143,21 @@ def load_prices(
 
 
 def _resolve_source(
-    ticker: str, source: str | Provider | None, csv: str | Path | None
+    ticker: str,
+    source: str | Provider | None,
+    csv: str | Path | None,
+    store: str | Path | PriceStore | None = None,
 ) -> str | Provider:
-    """The explicit source, else ``csv`` for a file, ``sample`` for its tickers, else ``auto``."""
+    """The explicit source, else ``csv`` for a file, a given store holding the ticker, the
+    ``sample`` for its tickers, else ``auto``."""
     if csv is not None and source not in (None, "csv"):
         raise ConfigError(f"--csv reads a file; it cannot be combined with --source {source}")
     if csv is not None:
         return "csv"
     if source is None:
-        return "sample" if ticker.upper() in sample_tickers() else "auto"
+        if ticker.upper() not in sample_tickers() or _store_holds(store, ticker):
+            return "auto"
+        return "sample"
     if isinstance(source, str) and source not in (
         *NETWORK_SOURCES,
         "auto",
@@ -159,9 +172,19 @@ def _resolve_source(
     return source
 
 
+def _store_holds(store: str | Path | PriceStore | None, ticker: str) -> bool:
+    """Whether a store the caller named holds the ticker (then it beats the bundled sample)."""
+    if store is None:
+        return False
+    from stockpred.data.store import PriceStore
+
+    price_store = store if isinstance(store, PriceStore) else PriceStore(store)
+    return price_store.path.is_file() and bool(price_store.ranges(ticker.upper()))
+
+
 def _file_ticker(ticker: str | None, csv: str | Path) -> str:
     """The name a file's prices go by: the ticker given, else the file's stem."""
-    return ticker.upper() if ticker else Path(csv).name.split(".")[0].upper()
+    return ticker.upper() if ticker else ticker_from_file_name(Path(csv).name.split(".")[0])
 
 
 def _stored(

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from stockpred.data.calendar import sessions_between
+from stockpred.data.dates import check_date, parse_dates
 from stockpred.exceptions import ValidationError
 
 PRICE_COLUMNS: tuple[str, ...] = ("open", "high", "low", "close", "adj_close", "volume")
@@ -45,6 +46,10 @@ _ALIASES: dict[str, str] = {
 MAX_BAD_FRACTION = 0.01
 MAX_BAD_ROWS_ALWAYS_REPAIRED = 5
 DEFAULT_MAX_GAP = 5
+# Filled sessions have no move of their own; past this share of history they would be a
+# noticeable part of what the model learns from.
+DEFAULT_MAX_FILLED = 0.02
+MAX_FILLED_ALWAYS = 5  # a handful of filled sessions is fine in any history, even a short one
 
 
 @dataclass(frozen=True)
@@ -57,6 +62,7 @@ class CleaningReport:
     bad_rows_dropped: tuple[str, ...] = ()
     off_calendar_dropped: tuple[str, ...] = ()
     sessions_filled: int = 0
+    filled_dates: tuple[str, ...] = ()
     high_low_repaired: int = 0
     notes: tuple[str, ...] = field(default=())
 
@@ -129,21 +135,6 @@ def normalise_columns(raw: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
-def _parse_dates(values: pd.Series) -> pd.DatetimeIndex:
-    """Dates as tz-naive midnight timestamps; unparseable ones are a user error."""
-    parsed = pd.to_datetime(values, errors="coerce", format="mixed")
-    bad = parsed.isna() & values.notna()
-    if bad.any() or parsed.isna().any():
-        example = values[bad | parsed.isna()].iloc[0]
-        raise ValidationError(
-            f"could not parse {int((bad | parsed.isna()).sum())} date(s), e.g. {example!r}; "
-            "use ISO dates like 2020-01-31"
-        )
-    if getattr(parsed.dt, "tz", None) is not None:
-        parsed = parsed.dt.tz_localize(None)
-    return pd.DatetimeIndex(parsed).normalize()
-
-
 def _to_float(frame: pd.DataFrame) -> pd.DataFrame:
     for col in frame.columns:
         frame[col] = pd.to_numeric(frame[col], errors="coerce").astype("float64")
@@ -171,32 +162,56 @@ def _check_bad_rows(n_bad: int, n_rows: int, *, strict: bool, example: str) -> N
         )
 
 
-def _fill_sessions(frame: pd.DataFrame, exchange: str, max_gap: int) -> tuple[pd.DataFrame, int]:
-    """Reindex to the exchange's sessions; forward-fill short gaps, refuse long ones."""
+def _gaps(sessions: pd.DatetimeIndex, missing: np.ndarray) -> list[tuple[str, str, int]]:
+    """Runs of missing sessions as (first, last, length), in date order."""
+    run_id = np.cumsum(~missing)
+    gaps = []
+    for _, where in pd.Series(np.flatnonzero(missing)).groupby(run_id[missing]):
+        first, last = sessions[where.iloc[0]], sessions[where.iloc[-1]]
+        gaps.append((str(first.date()), str(last.date()), len(where)))
+    return gaps
+
+
+def _check_gaps(
+    gaps: list[tuple[str, str, int]], n_sessions: int, max_gap: int, max_filled: float
+) -> None:
+    """Refuse gaps longer than ``max_gap`` or filling over ``max_filled``: every gap at once."""
+    long = [g for g in gaps if g[2] > max_gap]
+    filled = sum(g[2] for g in gaps)
+    if not long and filled <= max(max_filled * n_sessions, MAX_FILLED_ALWAYS):
+        return
+    shown = long or sorted(gaps, key=lambda g: -g[2])
+    listed = ", ".join(f"{a}..{b} ({n})" for a, b, n in shown[:20])
+    more = f" and {len(shown) - 20} more" if len(shown) > 20 else ""
+    if long:
+        raise ValidationError(
+            f"consecutive trading sessions are missing in {len(long)} gap(s) longer than the "
+            f"{max_gap} cleaning fills: {listed}{more}; pass --start after {long[-1][1]} or "
+            f"raise --max-gap ({filled} sessions missing in all)"
+        )
+    raise ValidationError(
+        f"{filled} of {n_sessions} trading sessions ({filled / n_sessions:.1%}) are missing, "
+        f"more than the {max_filled:.0%} cleaning fills (--max-filled); largest gaps: "
+        f"{listed}{more}; pass --start after the gappy years, raise --max-filled, or use a more complete file"
+    )
+
+
+def _fill_sessions(
+    frame: pd.DataFrame, exchange: str, max_gap: int, max_filled: float
+) -> tuple[pd.DataFrame, tuple[str, ...]]:
+    """Reindex to the exchange's sessions; forward-fill short gaps, refuse long or many ones."""
     sessions = sessions_between(exchange, frame.index[0], frame.index[-1])
     full = frame.reindex(sessions)
     missing = full["close"].isna().to_numpy()
     if not missing.any():
-        return full, 0
-    run_id = np.cumsum(~missing)
-    runs = pd.Series(missing).groupby(run_id).sum()
-    longest = int(runs.max())
-    if longest > max_gap:
-        starts = sessions[missing]
-        gap_run = runs.idxmax()
-        gap_dates = sessions[(run_id == gap_run) & missing]
-        raise ValidationError(
-            f"{longest} consecutive trading sessions are missing ({gap_dates[0].date()} to "
-            f"{gap_dates[-1].date()}), more than the {max_gap} cleaning fills; pass "
-            f"--start after {gap_dates[-1].date()} or raise --max-gap "
-            f"({len(starts)} sessions missing in all)"
-        )
+        return full, ()
+    _check_gaps(_gaps(sessions, missing), len(sessions), max_gap, max_filled)
     prev_close = full["close"].ffill()
     for col in ("open", "high", "low", "close"):
         full[col] = full[col].fillna(prev_close)
     full["adj_close"] = full["adj_close"].ffill()
     full["volume"] = full["volume"].fillna(0.0)
-    return full, int(missing.sum())
+    return full, tuple(str(d.date()) for d in sessions[missing])
 
 
 def _repair_high_low(frame: pd.DataFrame) -> int:
@@ -214,23 +229,26 @@ def clean_prices(
     exchange: str = "XNYS",
     strict: bool = False,
     max_gap: int = DEFAULT_MAX_GAP,
+    max_filled: float = DEFAULT_MAX_FILLED,
     start: str | pd.Timestamp | None = None,
     end: str | pd.Timestamp | None = None,
+    date_format: str | None = None,
 ) -> tuple[pd.DataFrame, CleaningReport]:
     """Turn a raw daily price table into a PriceFrame and say what was changed."""
     frame = normalise_columns(raw)
     if frame.empty:
         raise ValidationError("the price table has no rows")
     price_column = "adj_close" if "adj_close" in frame.columns else "close"
-    dates = _parse_dates(frame.pop("date"))
+    first, last = check_date("--start", _text(start)), check_date("--end", _text(end))
+    dates = parse_dates(frame.pop("date").reset_index(drop=True), date_format)
     frame = _to_float(frame.set_axis(dates, axis=0))
     frame.index.name = "date"
     rows_in = len(frame)
 
-    if start is not None:
-        frame = frame[frame.index >= pd.Timestamp(start)]
-    if end is not None:
-        frame = frame[frame.index <= pd.Timestamp(end)]
+    if first is not None:
+        frame = frame[frame.index >= first]
+    if last is not None:
+        frame = frame[frame.index <= last]
     notes: list[str] = []
     if "close" not in frame.columns:
         frame["close"] = frame["adj_close"]
@@ -266,7 +284,7 @@ def clean_prices(
     off = ~frame.index.isin(sessions)
     off_dates = tuple(str(d.date()) for d in frame.index[off])
     frame = frame[~off]
-    frame, filled = _fill_sessions(frame, exchange, max_gap)
+    frame, filled = _fill_sessions(frame, exchange, max_gap, max_filled)
     repaired = _repair_high_low(frame)
     frame = frame[list(PRICE_COLUMNS)].astype("float64")
     frame.index.name = "date"
@@ -277,11 +295,16 @@ def clean_prices(
         duplicates_dropped=int(dup.sum()),
         bad_rows_dropped=bad_dates,
         off_calendar_dropped=off_dates,
-        sessions_filled=filled,
+        sessions_filled=len(filled),
+        filled_dates=filled,
         high_low_repaired=repaired,
         notes=tuple(notes),
     )
     return frame, report
+
+
+def _text(value: str | pd.Timestamp | None) -> str | None:
+    return None if value is None else str(value)
 
 
 def adjusted_ohlc(frame: pd.DataFrame) -> pd.DataFrame:

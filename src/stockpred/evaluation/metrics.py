@@ -12,6 +12,9 @@ from stockpred.evaluation.lag import lag_check
 from stockpred.evaluation.stats import ALPHA, DMResult, Loss, diebold_mariano, dm_verdict
 from stockpred.models.base import LSTM
 
+# The config's loss names (what the sentence quotes) and the DM test's names for them.
+DM_LOSS: dict[str, Loss] = {"mae": "absolute", "mse": "squared"}
+
 METRICS = ("mse", "rmse", "mae", "mape", "mase", "directional_accuracy")
 
 
@@ -62,6 +65,8 @@ class Evaluation:
     table: pd.DataFrame  # index: model; columns: METRICS
     predictions: pd.DataFrame  # index: date; columns: actual, previous, one per model
     lag: dict[str, Any] | None = None  # lag detector on the LSTM's forecasts (lag.lag_check)
+    loss: str = "mae"  # the verdict's loss: its DM test and the numbers it quotes
+    filled_left_out: int = 0  # test sessions cleaning filled in: inputs, never scored
 
     @property
     def test_start(self) -> str:
@@ -87,16 +92,16 @@ class Evaluation:
         )
 
     def beats_naive(self, model: str = LSTM) -> bool:
-        """True only when the model's squared errors are significantly below naive's (DM)."""
-        return self.dm_vs_naive(model).p_better < ALPHA
+        """True only when the model's losses are significantly below naive's (DM, self.loss)."""
+        return self.dm_vs_naive(model, DM_LOSS[self.loss]).p_better < ALPHA
 
     def verdict(self, model: str = LSTM) -> str:
-        """One plain sentence with the DM p-value: did the model beat tomorrow = today?"""
-        ratio = self.mae_ratio(model)
-        change = f"{(ratio - 1) * 100:+.1f}%"
-        mae, naive = self.table.loc[model, "mae"], self.table.loc["naive", "mae"]
+        """One plain sentence: the DM p-value and the numbers it quotes share one loss."""
+        ours, naive = self.table.loc[model, self.loss], self.table.loc["naive", self.loss]
+        change = f"{(ours / naive - 1) * 100:+.1f}%"
+        dm = self.dm_vs_naive(model, DM_LOSS[self.loss])
         return (
-            f"{dm_verdict(self.ticker, self.dm_vs_naive(model), model)}: MAE {mae:.4g} vs "
+            f"{dm_verdict(self.ticker, dm, model)}: {self.loss.upper()} {ours:.4g} vs "
             f"{naive:.4g} ({change}) over {len(self.predictions)} test sessions"
         )
 
@@ -112,6 +117,8 @@ class Evaluation:
             "test_start": self.test_start,
             "test_end": self.test_end,
             "n_test": len(self.predictions),
+            "filled_sessions_left_out": self.filled_left_out,
+            "loss": self.loss,
             "models": models,
             "lstm_beats_naive": self.beats_naive() if has_lstm else None,
             "dm_vs_naive": {
@@ -135,8 +142,17 @@ def evaluate_forecasts(
     origins: np.ndarray,
     forecasts: dict[str, np.ndarray],
     scale: float,
+    *,
+    observed: np.ndarray | None = None,
+    loss: str = "mae",
 ) -> Evaluation:
-    """Score one-step forecasts made at ``origins`` for sessions ``origins + 1``."""
+    """Score one-step forecasts made at ``origins`` for sessions ``origins + 1``.
+
+    Sessions cleaning filled in (``observed`` False) have no move of their own: they are
+    left out, so a model is never credited for "predicting" a copied price.
+    """
+    keep = np.ones(len(origins), bool) if observed is None else observed[origins + 1]
+    origins, forecasts = origins[keep], {name: pred[keep] for name, pred in forecasts.items()}
     actual, prev = prices[origins + 1], prices[origins]
     rows = {name: point_metrics(actual, pred, prev, scale) for name, pred in forecasts.items()}
     table = pd.DataFrame.from_dict(rows, orient="index")[list(METRICS)]
@@ -145,4 +161,4 @@ def evaluate_forecasts(
     )
     predictions.index.name = "date"
     lag = lag_check(prices, origins + 1, forecasts[LSTM]) if LSTM in forecasts else None
-    return Evaluation(ticker, table, predictions, lag)
+    return Evaluation(ticker, table, predictions, lag, loss, int((~keep).sum()))

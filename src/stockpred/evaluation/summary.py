@@ -10,6 +10,7 @@ import pandas as pd
 from stockpred.data.history import PriceHistory
 from stockpred.evaluation.intervals import interval_scores
 from stockpred.evaluation.lag import lag_check
+from stockpred.evaluation.metrics import DM_LOSS
 from stockpred.evaluation.stats import (
     ALPHA,
     DMResult,
@@ -75,6 +76,8 @@ class BacktestSummary:
     horizon: int
     folds: list[dict[str, Any]]
     verdict: str
+    loss: str  # the verdict's loss, as --loss names it (mae, mse)
+    dm_loss: str  # the same loss as the DM tables name it (absolute, squared)
     lag_sentence: str
     models: dict[str, dict[str, float | None]]
     diebold_mariano: dict[str, Any]
@@ -100,7 +103,9 @@ def summarise(
     one = wf.one_step()
     actual, prev, lstm = (one[c].to_numpy() for c in ("actual", "previous", LSTM))
     dm = dm_tables(wf)
-    headline = diebold_mariano(lstm - actual, one["naive"].to_numpy() - actual)
+    headline = diebold_mariano(
+        lstm - actual, one["naive"].to_numpy() - actual, loss=DM_LOSS[wf.loss]
+    )
     lag = lag_check(history.prices, one["origin"].to_numpy() + 1, lstm)
     coverage = [
         {
@@ -115,6 +120,8 @@ def summarise(
         for step, rows in wf.forecasts.groupby("step")
     ]
     dates = history.dates
+    models = model_table(wf)
+    ours, naive = models[LSTM][wf.loss], models["naive"][wf.loss]
     return BacktestSummary(
         ticker=wf.ticker,
         mode=wf.mode,
@@ -131,9 +138,12 @@ def summarise(
             }
             for f in wf.folds
         ],
-        verdict=dm_verdict(wf.ticker, headline),
+        verdict=f"{dm_verdict(wf.ticker, headline)}: {wf.loss.upper()} {ours:.4g} vs "
+        f"{naive:.4g} over {len(one)} sessions",
+        loss=wf.loss,
+        dm_loss=DM_LOSS[wf.loss],
         lag_sentence=lag["sentence"],
-        models=model_table(wf),
+        models=models,
         diebold_mariano=dm,
         direction={
             "binomial": direction_binomial(actual, lstm, prev),

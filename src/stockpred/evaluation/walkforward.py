@@ -54,6 +54,7 @@ class WalkForward:
     horizon: int
     interval: float
     forecasts: pd.DataFrame  # fold, step, date, origin, actual, previous, scale, models…
+    loss: str = "mae"  # the verdict's loss (ForecastConfig.loss)
 
     def metrics(self) -> pd.DataFrame:
         """The tidy table: fold (1..K, or "all" pooled), model, step, metric, value."""
@@ -108,6 +109,7 @@ def walk_forward(
         config.horizon,
         config.interval,
         pd.concat([frame for rows in parts for frame in rows], ignore_index=True),
+        config.loss,
     )
 
 
@@ -154,7 +156,10 @@ def _step_rows(
     scale: float,
     step: int,
 ) -> pd.DataFrame:
-    """Step ``step``'s forecasts of every test session of the fold, with each model's interval."""
+    """Step ``step``'s forecasts of every observed test session of the fold, with intervals.
+
+    Sessions cleaning filled in are left out: a copied price is no move to forecast.
+    """
     first = len(origins) - (fold.test_end - fold.test_start) - step + 1
     rows = slice(first, first + fold.test_end - fold.test_start)
     o = origins[rows]
@@ -162,7 +167,7 @@ def _step_rows(
     for name, q in quantiles.items():
         lower, upper = interval_bounds(preds[name][rows, step - 1], q, step)
         bounds |= {f"{name}_lower": lower, f"{name}_upper": upper}
-    return pd.DataFrame(
+    table = pd.DataFrame(
         {
             "fold": fold.number,
             "step": step,
@@ -175,3 +180,4 @@ def _step_rows(
             **bounds,
         }
     )
+    return table[history.observed[o + step]].reset_index(drop=True)

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from stockpred import __version__
-from stockpred.artifacts import atomic_dir, load_model, save_model
+from stockpred.artifacts import load_model, save_model
 from stockpred.config import ForecastConfig
 from stockpred.data.calendar import next_sessions, sessions_after
 from stockpred.data.history import PriceHistory, as_history
@@ -20,6 +20,7 @@ from stockpred.features import Dataset, Scaler, input_signals, to_prices, window
 from stockpred.models.base import LSTM, Estimator, Model
 from stockpred.models.baselines import default_baselines
 from stockpred.models.numpy_lstm import Weights, lstm_forward
+from stockpred.run_folder import output_folder
 from stockpred.splits import Mode, Split, chronological_split
 from stockpred.training.result import TrainResult
 
@@ -240,6 +241,8 @@ class Forecaster(Estimator):
             origins,
             forecasts,
             self.meta_["naive_mae_train"],
+            observed=history.observed,
+            loss=self.config.loss,
         )
 
     def walk_forward(
@@ -303,7 +306,7 @@ class Forecaster(Estimator):
                 "future_sessions": [str(d.date()) for d in self._saved_sessions()],
             },
         }
-        with atomic_dir(target) as tmp:
+        with output_folder(target, "model") as tmp:
             save_model(tmp, self.weights_, documents)
         return target
 

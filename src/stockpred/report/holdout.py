@@ -182,7 +182,7 @@ def render_report(inputs: ReportInputs, *, light: bool = False) -> str:
     notes = ""
     if inputs.notes:
         notes = (
-            "<h2>Data cleaning</h2><ul>"
+            "<h2>Warnings and data cleaning</h2><ul>"
             + "".join(f"<li>{html.escape(n)}</li>" for n in inputs.notes)
             + "</ul>"
         )

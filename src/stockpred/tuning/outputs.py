@@ -14,9 +14,9 @@ from typing import Any
 
 import pandas as pd
 
-from stockpred.artifacts import atomic_dir
 from stockpred.config import ForecastConfig
 from stockpred.data.history import PriceHistory
+from stockpred.run_folder import output_folder
 from stockpred.tuning.study import TuneResult
 
 BEST = "best.toml"
@@ -83,7 +83,7 @@ def write_tuning(
     out: Path, result: TuneResult, test: pd.DataFrame, page: str, logs: tuple[Path, ...] = ()
 ) -> None:
     """Write the tuning folder atomically: all of it or nothing (``logs`` are moved in)."""
-    with atomic_dir(out) as tmp:
+    with output_folder(out, "tune") as tmp:
         for log in logs:
             if log.is_file():
                 shutil.move(log, tmp / log.name.lstrip("."))

@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from stockpred.artifacts import atomic_dir, load_model, save_model
+from stockpred.artifacts import load_model, save_model
 from stockpred.config import ForecastConfig
 from stockpred.data.history import PriceHistory
 from stockpred.evaluation.metrics import Evaluation
@@ -28,6 +28,7 @@ from stockpred.exceptions import ArtifactError, ConfigError
 from stockpred.features import Dataset, Scaler
 from stockpred.models.forecaster import Forecaster, _context, _context_from_dict, _context_to_dict
 from stockpred.models.numpy_lstm import Weights, lstm_forward
+from stockpred.run_folder import output_folder
 from stockpred.splits import Split, chronological_split
 from stockpred.training.result import TrainResult
 
@@ -208,7 +209,7 @@ class GlobalForecaster:
                 },
             },
         }
-        with atomic_dir(Path(path)) as tmp:
+        with output_folder(Path(path), "model") as tmp:
             save_model(tmp, tensors, documents)
         return Path(path)
 

@@ -18,13 +18,14 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from stockpred.artifacts import atomic_dir
 from stockpred.data.loading import PriceHistory
+from stockpred.data.tickers import check_ticker
 from stockpred.exceptions import StockpredError
+from stockpred.run_folder import output_folder
 from stockpred.runs import MODEL_DIR, PREDICTIONS
 from stockpred.splits import chronological_split
 from stockpred.universe.global_model import NAME, GlobalForecaster
-from stockpred.universe.inputs import TickerSource, checked_ticker
+from stockpred.universe.inputs import TickerSource
 from stockpred.universe.job import STAMP, TickerOutcome
 from stockpred.universe.progress import stream
 
@@ -53,7 +54,7 @@ class Loaded:
 def load_source(data_args: dict[str, Any], source: TickerSource) -> Loaded:
     """Load one ticker in a worker; an error is returned, never raised."""
     try:
-        checked_ticker(source.ticker)
+        check_ticker(source.ticker)
         history = source.load(data_args)
         return Loaded(source.ticker, history)
     except StockpredError as exc:
@@ -179,7 +180,7 @@ def _table(
 def _write(
     folder: Path, model: GlobalForecaster, table: pd.DataFrame, stamp: dict[str, str]
 ) -> None:
-    with atomic_dir(folder) as tmp:
+    with output_folder(folder, "run") as tmp:
         model.save(tmp / MODEL_DIR)
         table.to_csv(tmp / PREDICTIONS, index=False, date_format="%Y-%m-%d", float_format="%.10g")
         (tmp / STAMP).write_text(json.dumps(stamp, indent=2))

@@ -6,7 +6,6 @@ so reading and cleaning run in parallel too, and one broken file fails one ticke
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,31 +15,21 @@ import pandas as pd
 
 from stockpred.data.loading import PriceHistory, load_prices
 from stockpred.data.schema import clean_prices
+from stockpred.data.tickers import check_ticker
 from stockpred.exceptions import ConfigError, ValidationError
 
 # Longest first: "x.csv.gz" is ticker "x", not "x.csv".
 PRICE_SUFFIXES = (".csv.gz", ".csv", ".parquet", ".pq")
 PANEL_KEYS = ("ticker", "symbol")
-# A ticker becomes a folder name: letters, digits and . - _ ^ = (BRK.B, ^GSPC, EURUSD=X),
-# not starting with a dot, so "../x", "/", "\\" and ":" can never leave --out.
-_SAFE_TICKER = re.compile(r"^[A-Za-z0-9^=_-][A-Za-z0-9.^=_-]{0,31}$")
-
-
-def checked_ticker(name: str) -> str:
-    """The ticker upper-cased, or a ValidationError when it cannot be a folder name."""
-    if not _SAFE_TICKER.fullmatch(name) or ".." in name:
-        raise ValidationError(
-            f"ticker {name!r} cannot name a run folder (letters, digits and . - _ ^ = only, "
-            "at most 32, not starting with a dot); rename the file or the panel's ticker"
-        )
-    return name.upper()
 
 
 def ticker_folder(out: Path, ticker: str) -> Path:
-    """``out/TICKER``, refused when the name would resolve anywhere else."""
-    folder = Path(out) / checked_ticker(ticker)
-    if folder.resolve().parent != Path(out).resolve():
-        raise ValidationError(f"ticker {ticker!r} would write outside {out}")
+    """``out/TICKER`` for a valid ticker name (data.tickers), refused when it would be hidden
+    (the universe's temporaries are) or resolve anywhere else."""
+    name = check_ticker(ticker)
+    folder = Path(out) / name
+    if name.startswith(".") or folder.resolve().parent != Path(out).resolve():
+        raise ValidationError(f"ticker {ticker!r} cannot name a folder in {out}; rename it")
     return folder
 
 

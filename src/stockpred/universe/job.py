@@ -8,10 +8,14 @@ hashes) inside. ``--resume`` trusts a folder only when both hashes match.
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pandas as pd
 
@@ -23,6 +27,7 @@ from stockpred.runs import METRICS, PREDICTIONS, read_predictions, run_pipeline
 from stockpred.universe.inputs import TickerSource, ticker_folder
 
 STAMP = "stamp.json"
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -66,15 +71,18 @@ def run_ticker(job: TickerJob, source: TickerSource) -> TickerOutcome:
         if job.resume and (done := completed(folder, stamp)) is not None:
             return TickerOutcome(source.ticker, *done, resumed=True, seconds=seconds)
         data_args = {**job.data_args, "csv": source.path} if source.path else job.data_args
-        result = run_pipeline(
-            Forecaster(job.config, progress=False),
-            history,
+        result = whole_folder(
             folder,
-            days=job.days,
-            data_args=data_args,
-            light=True,
-            extra_files={STAMP: json.dumps(stamp, indent=2)},
-            timings=seconds,
+            lambda tmp: run_pipeline(
+                Forecaster(job.config, progress=False),
+                history,
+                tmp,
+                days=job.days,
+                data_args=data_args,
+                light=True,
+                extra_files={STAMP: json.dumps(stamp, indent=2)},
+                timings=seconds,
+            ),
         )
         evaluation = result.evaluation
         return TickerOutcome(
@@ -98,3 +106,21 @@ def completed(folder: Path, stamp: dict[str, str]) -> tuple[pd.DataFrame, pd.Dat
         return table.astype(float), read_predictions(folder / PREDICTIONS)
     except (OSError, ValueError, KeyError):
         return None
+
+
+def whole_folder(folder: Path, write: Callable[[Path], T]) -> T:
+    """Build a ticker's folder beside it under a hidden name, then rename it into place: a
+    ticker folder exists only once complete, whatever kills the run and whenever."""
+    tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
+    try:
+        tmp.chmod(0o755)
+        result = write(tmp)
+        old = folder.with_name(f".{folder.name}.old-{os.getpid()}")
+        if folder.exists():
+            folder.rename(old)
+        tmp.rename(folder)
+        shutil.rmtree(old, ignore_errors=True)
+        return result
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise

@@ -1,0 +1,160 @@
+"""Output folders: stockpred never deletes what it did not write, and never half-writes."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+from stockpred.exceptions import ConfigError
+from stockpred.run_folder import MARKER, check_output, output_folder, reserve
+
+
+def _write(tmp: Path, names: dict[str, str]) -> None:
+    for name, text in names.items():
+        (tmp / name).write_text(text)
+
+
+def _hidden(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir() if p.name.startswith(".") and p.name != MARKER)
+
+
+def test_new_folder_gets_the_files_and_a_marker(tmp_path: Path) -> None:
+    target = tmp_path / "runs" / "x"
+    with output_folder(target, "backtest") as tmp:
+        _write(tmp, {"summary.json": "{}", "report.html": "<p>"})
+    assert sorted(p.name for p in target.iterdir()) == [MARKER, "report.html", "summary.json"]
+    assert json.loads((target / MARKER).read_text())["kind"] == "backtest"
+    assert _hidden(tmp_path / "runs") == []
+
+
+def test_foreign_folder_is_refused_and_left_alone(tmp_path: Path) -> None:
+    target = tmp_path / "important"
+    (target / "sub").mkdir(parents=True)
+    (target / "notes.txt").write_text("mine")
+    with (
+        pytest.raises(ConfigError, match="files stockpred did not write"),
+        output_folder(target, "run"),
+    ):
+        pytest.fail("must not get here")
+    assert (target / "notes.txt").read_text() == "mine"
+    assert (target / "sub").is_dir()
+    assert sorted(p.name for p in target.iterdir()) == ["notes.txt", "sub"]
+
+
+def test_a_folder_of_another_job_is_refused(tmp_path: Path) -> None:
+    target = tmp_path / "run"
+    with output_folder(target, "run") as tmp:
+        (tmp / "model").mkdir()
+        (tmp / "model" / "weights.safetensors").write_text("w")
+    with pytest.raises(ConfigError, match="stockpred run folder"):
+        check_output(target, "backtest")
+    assert (target / "model" / "weights.safetensors").is_file()
+
+
+def test_a_file_is_refused_and_no_old_copy_is_left(tmp_path: Path) -> None:
+    target = tmp_path / "out"
+    target.write_text("a file")
+    with pytest.raises(ConfigError, match="is a file"), output_folder(target, "run"):
+        pytest.fail("must not get here")
+    assert target.read_text() == "a file"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+
+
+def test_force_replaces_only_stockpreds_files(tmp_path: Path) -> None:
+    target = tmp_path / "mixed"
+    target.mkdir()
+    _write(target, {"notes.txt": "mine", "report.html": "old report"})
+    with output_folder(target, "backtest", force=True) as tmp:
+        _write(tmp, {"report.html": "new report", "summary.json": "{}"})
+    assert (target / "notes.txt").read_text() == "mine"
+    assert (target / "report.html").read_text() == "new report"
+    assert _hidden(target) == []
+
+
+def test_same_job_replaces_its_own_files_and_keeps_the_users(tmp_path: Path) -> None:
+    target = tmp_path / "bt"
+    with output_folder(target, "backtest") as tmp:
+        _write(tmp, {"summary.json": "1", "backtest.csv": "old"})
+    (target / "my-notes.md").write_text("keep me")
+    with output_folder(target, "backtest") as tmp:
+        _write(tmp, {"summary.json": "2"})
+    names = sorted(p.name for p in target.iterdir())
+    assert names == [MARKER, "my-notes.md", "summary.json"]  # stale backtest.csv was ours
+    assert (target / "summary.json").read_text() == "2"
+
+
+def _fail_while_writing(target: Path, error: BaseException) -> None:
+    with output_folder(target, "backtest") as tmp:
+        _write(tmp, {"summary.json": "half"})
+        raise error
+
+
+@pytest.mark.parametrize("error", [RuntimeError("boom"), KeyboardInterrupt()])
+def test_failure_or_ctrl_c_leaves_the_folder_as_it_was(
+    tmp_path: Path, error: BaseException
+) -> None:
+    target = tmp_path / "bt"
+    with output_folder(target, "backtest") as tmp:
+        _write(tmp, {"summary.json": "first"})
+    before = sorted(p.name for p in target.iterdir())
+    with pytest.raises(type(error)):
+        _fail_while_writing(target, error)
+    assert sorted(p.name for p in target.iterdir()) == before
+    assert (target / "summary.json").read_text() == "first"
+    fresh = tmp_path / "new"
+    with pytest.raises(type(error)), output_folder(fresh, "backtest"):
+        raise error
+    assert not fresh.exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bt"]
+
+
+@contextmanager
+def hold(target: Path) -> Iterator[None]:
+    """Another process holding ``target`` as a backtest job would, while the block runs."""
+    code = (
+        "import sys, time\n"
+        "from stockpred.run_folder import reserve\n"
+        f"with reserve({str(target)!r}, 'backtest'):\n"
+        "    print('held', flush=True)\n"
+        "    time.sleep(60)\n"
+    )
+    with subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True) as job:
+        try:
+            assert job.stdout is not None
+            assert job.stdout.readline().strip() == "held"
+            yield
+        finally:
+            job.kill()
+
+
+def test_a_second_writer_of_the_same_folder_is_refused(tmp_path: Path) -> None:
+    target = tmp_path / "bt"
+    with output_folder(target, "backtest") as tmp:
+        _write(tmp, {"summary.json": "first"})
+    with hold(target), pytest.raises(ConfigError, match="another stockpred process"):
+        _fail_while_writing(target, RuntimeError("must not get here"))
+    assert (target / "summary.json").read_text() == "first"
+    with output_folder(target, "backtest") as tmp:  # free again once the other one is gone
+        _write(tmp, {"summary.json": "second"})
+    assert (target / "summary.json").read_text() == "second"
+
+
+def _job_that_fails_after_writing(target: Path) -> None:
+    with reserve(target, "run"):
+        assert target.is_dir()  # reserved (and locked) before the work
+        with output_folder(target, "run") as tmp:  # the job's own lock is no obstacle
+            _write(tmp, {"data.json": "{}"})
+        raise RuntimeError("training failed")
+
+
+def test_a_job_keeps_its_folder_reserved_and_cleans_up_if_it_fails(tmp_path: Path) -> None:
+    target = tmp_path / "new"
+    with pytest.raises(RuntimeError):
+        _job_that_fails_after_writing(target)
+    assert not target.exists()  # made for the job, so removed with it
