@@ -7,6 +7,10 @@ default config, run one after another in each round (alternated across rounds):
   (b) workers 1   stockpred run --csv FOLDER --workers 1
   (c) workers 2   stockpred run --csv FOLDER --workers 2
   (d) global      stockpred run --csv FOLDER --model global --workers 2
+  (e) ray         stockpred run --csv FOLDER --backend ray (a local Ray on this machine's CPUs)
+
+Ray's start-up is timed on its own first (a process that starts Ray and stops it), so (e)'s
+wall time can be read with and without it.
 
 Printed: wall time, tickers per minute, × reference, peak RSS (the sum over the process
 tree, sampled every 0.2 s: an upper bound, since forked workers share pages; and the
@@ -130,6 +134,7 @@ def contenders(folder: Path, work: Path) -> dict[str, list[str]]:
         "b": [*run, "--out", str(work / "b"), "--workers", "1"],
         "c": [*run, "--out", str(work / "c"), "--workers", "2"],
         "d": [*run, "--out", str(work / "d"), "--workers", "2", "--model", "global"],
+        "e": [*run, "--out", str(work / "e"), "--backend", "ray"],
     }
 
 
@@ -138,7 +143,16 @@ LABELS = {
     "b": "--workers 1",
     "c": "--workers 2",
     "d": "--model global",
+    "e": "--backend ray",
 }
+
+
+def ray_startup() -> float:
+    """Seconds for a fresh process to start a local Ray and stop it (imports included)."""
+    code = "from stockpred.cluster.session import ray_session\nwith ray_session(None):\n    pass"
+    started = time.perf_counter()
+    subprocess.run([sys.executable, "-c", code], check=True, capture_output=True)
+    return time.perf_counter() - started
 
 
 def summarise(key: str, result: dict[str, Any], work: Path) -> dict[str, Any]:
@@ -166,7 +180,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tickers", type=int, default=50)
     parser.add_argument("--rounds", type=int, default=1)
-    parser.add_argument("--only", default="a,b,c,d")
+    parser.add_argument("--only", default="a,b,c,d,e")
     parser.add_argument("--reference", nargs=2, type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.reference:
@@ -179,6 +193,10 @@ def main() -> None:
     )
     rows: dict[str, list[dict[str, Any]]] = {}
     keys = args.only.split(",")
+    if "e" in keys:
+        print(
+            f"Ray start-up (new process, start and stop): {ray_startup():.1f} s; load {os.getloadavg()}"
+        )
     for round_no in range(args.rounds):
         order = keys if round_no % 2 == 0 else keys[::-1]
         with tempfile.TemporaryDirectory() as tmp:

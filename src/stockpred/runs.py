@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -11,18 +13,21 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from stockpred.artifacts import write_text_atomic
+from stockpred.cluster.session import RAY_LOG
 from stockpred.config import ForecastConfig
 from stockpred.data.history import PriceHistory
 from stockpred.evaluation.level_range import level_range_warning
 from stockpred.evaluation.metrics import Evaluation
 from stockpred.models.forecaster import Forecaster
 from stockpred.run_folder import output_folder
+from stockpred.tuning.space import DEFAULT_SPACE, SearchSpace
 
 if TYPE_CHECKING:
     from stockpred.evaluation.summary import BacktestSummary
     from stockpred.evaluation.trading import TradingRule
-    from stockpred.evaluation.walkforward import Refit
+    from stockpred.evaluation.walkforward import FoldMapper, Refit
     from stockpred.splits import Mode
+    from stockpred.tuning.study import Backend, TrialRecord, TuneResult
 
 MODEL_DIR = "model"
 METRICS = "metrics.json"
@@ -225,19 +230,108 @@ def backtest_run(
     rule: TradingRule | None = None,
     progress: bool = False,
     force: bool = False,
+    backend: Backend = "local",
+    address: str | None = None,
 ) -> BacktestSummary:
-    """Walk-forward backtest, judged; writes backtest.csv, summary.json and report.html."""
+    """Walk-forward backtest, judged; writes backtest.csv, summary.json and report.html.
+
+    ``backend="ray"`` fits the folds as Ray tasks (the history sent once); the numbers are
+    the same as here, and Ray's log goes into the folder as ray.log.
+    """
     from stockpred.evaluation.backtest import walk_forward
     from stockpred.evaluation.summary import summarise
     from stockpred.report.backtest import render_backtest_report
 
-    wf = walk_forward(
-        history, config, folds=folds, mode=mode, refit=refit, horizon=horizon, progress=progress
-    )
+    ray_log = out.parent / f".{out.name}.{RAY_LOG}"
+    with fold_mapper(backend, address, ray_log, config.device) as map_folds:
+        wf = walk_forward(
+            history,
+            config,
+            folds=folds,
+            mode=mode,
+            refit=refit,
+            horizon=horizon,
+            progress=progress and backend == "local",
+            map_folds=map_folds,
+        )
     summary = summarise(wf, history, rule)
     page = render_backtest_report(wf, summary, history)
     with output_folder(out, "backtest", force=force) as tmp:
         wf.metrics().to_csv(tmp / BACKTEST, index=False, float_format="%.6g")
         (tmp / SUMMARY).write_text(json.dumps(summary.to_dict(), indent=2))
         (tmp / REPORT).write_text(page)
+        if ray_log.is_file():
+            ray_log.rename(tmp / RAY_LOG)
     return summary
+
+
+@contextmanager
+def fold_mapper(
+    backend: Backend, address: str | None, log_file: Path, device: str
+) -> Iterator[FoldMapper | None]:
+    """None (folds one after another here), or Ray tasks' map inside a Ray session."""
+    if backend == "local":
+        yield None
+        return
+    from stockpred.cluster.backend import ray_backend
+
+    with ray_backend(address, log_file, device) as ray:
+        yield ray.map
+
+
+@dataclass
+class TuningRun:
+    """A finished tuning folder: the search, the test-span comparison and its sentence."""
+
+    out: Path
+    tuning: TuneResult
+    test: pd.DataFrame
+    verdict: str
+
+
+def tuning_run(
+    histories: list[PriceHistory],
+    base: ForecastConfig,
+    space: SearchSpace,
+    out: Path,
+    *,
+    trials: int,
+    backend: Backend = "local",
+    address: str | None = None,
+    on_trial: Callable[[TrialRecord], None] | None = None,
+) -> TuningRun:
+    """Search on validation, then judge the best and the default config once on the test span."""
+    from stockpred.report.tuning import render_tuning_page
+    from stockpred.tuning.objective import TuningSeries
+    from stockpred.tuning.outputs import compare_on_test, test_verdict, write_tuning
+    from stockpred.tuning.search import tune
+    from stockpred.tuning.study import parameter_importance
+
+    data = [TuningSeries.cut(h, base) for h in histories]
+    ray_log = out.parent / f".{out.name}.{RAY_LOG}"  # moved into the folder with the rest
+    result = tune(
+        data,
+        base,
+        space,
+        trials=trials,
+        seed=base.seed,
+        backend=backend,
+        ray_options={"address": address, "log_file": ray_log},
+        on_trial=on_trial,
+    )
+    test = compare_on_test(histories, result.best_config, base)
+    importance = parameter_importance(result, base.seed)
+    facts = {
+        "tickers": ", ".join(h.ticker for h in histories),
+        "trials": str(len(result.trials)),
+        "backend": backend,
+        "seed": str(base.seed),
+        "searched": ", ".join(space.params) or "nothing",
+        "held fixed": ", ".join(sorted(set(DEFAULT_SPACE) - set(space.params))) or "nothing",
+        "validation spans end": ", ".join(
+            f"{d.past.ticker} {d.past.dates[-1].date()}" for d in data
+        ),
+    }
+    page = render_tuning_page(result, test, importance, facts)
+    write_tuning(out, result, test, page, (ray_log,))
+    return TuningRun(out, result, test, test_verdict(test)[0])

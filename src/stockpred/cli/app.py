@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 
 from stockpred import __version__
-from stockpred.cli import data, model
+from stockpred.cli import data, model, tune
 
 app = typer.Typer(
     name="stockpred",
@@ -45,3 +45,4 @@ def _root(
 
 model.register(app)
 data.register(app)
+tune.register(app)

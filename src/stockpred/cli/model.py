@@ -13,7 +13,9 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 import typer
 
 from stockpred.cli.options import (
+    Address,
     AsJson,
+    BackendOpt,
     Csv,
     Days,
     Force,
@@ -24,6 +26,7 @@ from stockpred.cli.options import (
     TickersFile,
     config_options,
     loading_options,
+    ray_address,
 )
 from stockpred.cli.show import (
     forecast_table,
@@ -89,6 +92,8 @@ def run(
     force: Force = False,
     days: Days = 10,
     workers: Workers = None,
+    backend: BackendOpt = "local",
+    address: Address = None,
     model: ModelOpt = "per-ticker",
     embed: Embed = 0,
     resume: Resume = False,
@@ -126,6 +131,8 @@ def run(
             out,
             days=days,
             workers=workers,
+            backend=backend,
+            address=ray_address(address),
             model=model,
             embed=embed,
             resume=resume,
@@ -209,6 +216,8 @@ def backtest(
     short: Annotated[
         bool, typer.Option("--short", help="Go short below -threshold instead of flat.")
     ] = False,
+    backend: BackendOpt = "local",
+    address: Address = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print summary.json on stdout.")] = False,
     quiet: Quiet = False,
 ) -> None:
@@ -237,6 +246,8 @@ def backtest(
             rule=TradingRule(threshold, cost_bps, short),
             progress=not quiet and not as_json,
             force=force,
+            backend=backend,
+            address=ray_address(address),
         )
     console.print(pooled_table(summary))
     colour = "green" if summary.beats_naive else "red"

@@ -11,6 +11,7 @@ from __future__ import annotations
 import enum
 import functools
 import inspect
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any, Literal, TypeVar, get_args, get_origin
@@ -98,6 +99,14 @@ End = Annotated[str | None, typer.Option(help="Ignore prices after this date.")]
 Days = Annotated[int, typer.Option(min=1, max=250, help="Trading sessions to forecast.")]
 AsJson = Annotated[bool, typer.Option("--json", help="Print the metrics as JSON on stdout.")]
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")]
+BackendOpt = Annotated[
+    Literal["local", "ray"],
+    typer.Option(help="Run on this machine, or on Ray: needs pip install 'stockpred[ray]'."),
+]
+Address = Annotated[
+    str | None,
+    typer.Option(help="Ray cluster to join (default: $RAY_ADDRESS, else start one here)."),
+]
 ConfigFile = Annotated[
     Path | None,
     typer.Option("--config", help="TOML file of config fields.", rich_help_panel=MODEL_PANEL),
@@ -204,6 +213,11 @@ LOADING = [
 def loading_options(command: F) -> F:
     """Give a command the options that say where prices come from; it receives ``loading``."""
     return _add_options(command, "loading", LOADING, data_args)
+
+
+def ray_address(address: str | None) -> str | None:
+    """--address, else $RAY_ADDRESS, else None (Ray starts on this machine)."""
+    return address or os.environ.get("RAY_ADDRESS") or None
 
 
 def data_args(

@@ -68,6 +68,8 @@ def run_universe_command(
     *,
     days: int,
     workers: int | None,
+    backend: str = "local",
+    address: str | None = None,
     model: str,
     embed: int,
     resume: bool,
@@ -78,7 +80,7 @@ def run_universe_command(
     """Run the universe, print what came of it, exit 0 / 3 (some failed) / 1 (all failed) / 130."""
     import json
 
-    from stockpred.universe.backend import LocalBackend
+    from stockpred.universe.backend import universe_backend
     from stockpred.universe.options import UniverseOptions
     from stockpred.universe.progress import Interrupted
     from stockpred.universe.runner import run_universe
@@ -94,14 +96,15 @@ def run_universe_command(
         resume=resume,
         cost_bps=cost_bps,
     )
-    backend = LocalBackend(workers)
-    console.print(
-        f"{len(sources)} tickers, model {model}, {backend.workers} worker(s) → {options.out}"
-    )
-    try:
-        result = run_universe(sources, options, backend, progress=not quiet and not as_json)
-    except Interrupted as exc:
-        Console(stderr=True, highlight=False).print(f"[red]{exc}[/]", soft_wrap=True)
+    interrupted: Interrupted | None = None
+    with universe_backend(backend, workers, address, options.out, cfg.device) as chosen:
+        console.print(f"{len(sources)} tickers, model {model}, {chosen} → {options.out}")
+        try:
+            result = run_universe(sources, options, chosen, progress=not quiet and not as_json)
+        except Interrupted as exc:  # the Ray session (if any) ends before the exit below
+            interrupted = exc
+    if interrupted is not None:
+        Console(stderr=True, highlight=False).print(f"[red]{interrupted}[/]", soft_wrap=True)
         # Every file is in place and the kernel drops the lock; waiting for the process
         # pool's bookkeeping threads after its workers were killed can only delay the exit.
         sys.stdout.flush()

@@ -10,8 +10,9 @@ model and every step is scored on the same days. Nothing here names a concrete m
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
+from functools import partial
 from typing import Any, Literal, TypedDict
 
 import numpy as np
@@ -25,6 +26,11 @@ from stockpred.models.base import Model, interval_bands
 from stockpred.splits import Fold, Mode, Split, plan_folds
 
 Refit = Literal["each", "once"]
+# A fold's rows (one frame a step) and its models' validation gates.
+FoldPart = tuple[list[pd.DataFrame], list[dict[str, Any]]]
+# A fold's number and its part; a FoldMapper runs a function over folds (a backend's map).
+FoldRows = tuple[int, FoldPart]
+FoldMapper = Callable[[Callable[[Fold], FoldRows], Sequence[Fold]], Iterable[FoldRows]]
 
 
 class FoldOptions(TypedDict, total=False):
@@ -34,6 +40,7 @@ class FoldOptions(TypedDict, total=False):
     mode: Mode
     refit: Refit
     horizon: int | None
+    map_folds: FoldMapper | None
 
 
 @dataclass
@@ -79,42 +86,66 @@ def walk_forward(
     folds: int = 5,
     mode: Mode = "expanding",
     refit: Refit = "each",
+    map_folds: FoldMapper | None = None,
 ) -> WalkForward:
-    """Fit fresh copies of ``models`` before each fold (or once), forecast it, keep every forecast."""
+    """Fit fresh copies of ``models`` before each fold (or once), forecast it, keep every forecast.
+
+    With ``refit="each"`` the folds are independent, so ``map_folds`` (a backend's ``map``,
+    e.g. Ray tasks) may run them anywhere and in any order: they are put back in fold order.
+    """
     if refit not in ("each", "once"):
         raise ConfigError(f"unknown refit {refit!r}; use each or once")
-    h_max = config.horizon
     plan = plan_folds(len(history), config, folds, mode)
-    parts, gates = [], []
-    fitted: list[Model] = []
-    for fold in plan:
-        if refit == "each" or not fitted:
-            fitted, scale = _fit_before(history, fold, models)
-        origins = np.arange(fold.test_start - h_max, fold.test_end - 1)
-        preds = {m.name: m.predict_origins(history, origins, h_max) for m in fitted}
-        bands = {
-            label: pair
-            for m in fitted
-            for label, pair in interval_bands(m, preds[m.name], history.prices, origins).items()
-        }
-        gates += [g.to_dict() for m in fitted if (g := getattr(m, "gate_", None)) is not None]
-        parts += [
-            _step_rows(history, fold, origins, preds, bands, scale, step)
-            for step in range(1, h_max + 1)
-        ]
+    if refit == "each":
+        one_fold = partial(_refit_fold, history, tuple(models), config.horizon)
+        done = (map_folds or _in_order)(one_fold, plan)
+        parts = [fold_part for _, fold_part in sorted(done, key=lambda numbered: numbered[0])]
+    else:
+        fitted, scale = _fit_before(history, plan[0], models)
+        parts = [_forecast_fold(history, fitted, scale, config.horizon, fold) for fold in plan]
     return WalkForward(
         history.ticker,
         mode,
         refit,
         plan,
-        [m.name for m in fitted],
-        h_max,
+        [m.name for m in models],
+        config.horizon,
         config.interval,
         config.interval_method,
-        pd.concat(parts, ignore_index=True),
+        pd.concat([frame for rows, _ in parts for frame in rows], ignore_index=True),
         config.loss,
-        gates,
+        [gate for _, gates in parts for gate in gates],
     )
+
+
+def _in_order(fn: Callable[[Fold], FoldRows], folds: Sequence[Fold]) -> Iterator[FoldRows]:
+    """The local way: one fold after another, in this process."""
+    return map(fn, folds)
+
+
+def _refit_fold(history: PriceHistory, models: Sequence[Model], h_max: int, fold: Fold) -> FoldRows:
+    """One fold on its own (a task a backend can run): fit before it, forecast it."""
+    fitted, scale = _fit_before(history, fold, models)
+    return fold.number, _forecast_fold(history, fitted, scale, h_max, fold)
+
+
+def _forecast_fold(
+    history: PriceHistory, fitted: Sequence[Model], scale: float, h_max: int, fold: Fold
+) -> FoldPart:
+    """Every step's forecasts of the fold's test sessions, in one batched pass a model."""
+    origins = np.arange(fold.test_start - h_max, fold.test_end - 1)
+    preds = {m.name: m.predict_origins(history, origins, h_max) for m in fitted}
+    bands = {
+        label: pair
+        for m in fitted
+        for label, pair in interval_bands(m, preds[m.name], history.prices, origins).items()
+    }
+    gates = [g.to_dict() for m in fitted if (g := getattr(m, "gate_", None)) is not None]
+    rows = [
+        _step_rows(history, fold, origins, preds, bands, scale, step)
+        for step in range(1, h_max + 1)
+    ]
+    return rows, gates
 
 
 def _fit_before(

@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from torch import nn
     from typing_extensions import Unpack
 
-    from stockpred.evaluation.walkforward import FoldOptions, Refit, WalkForward
+    from stockpred.evaluation.walkforward import FoldMapper, FoldOptions, Refit, WalkForward
 
 # Trading sessions after the last price saved with a model: a year covers any --days (max 250).
 CACHED_SESSIONS = 250
@@ -342,10 +342,12 @@ class Forecaster(Estimator):
         mode: Mode = "expanding",
         refit: Refit = "each",
         horizon: int | None = None,
+        map_folds: FoldMapper | None = None,
     ) -> WalkForward:
         """Every forecast of a walk-forward backtest of this config beside the baselines.
 
         Fresh models are fitted before each fold; this forecaster's own weights are unused.
+        ``map_folds`` (a backend's ``map``) runs the folds elsewhere, e.g. as Ray tasks.
         """
         from stockpred.evaluation.walkforward import walk_forward
 
@@ -353,7 +355,15 @@ class Forecaster(Estimator):
             self.config if horizon is None else self.config.model_copy(update={"horizon": horizon})
         )
         models = default_models(cfg, progress=self.progress)
-        return walk_forward(as_history(prices), models, cfg, folds=folds, mode=mode, refit=refit)
+        return walk_forward(
+            as_history(prices),
+            models,
+            cfg,
+            folds=folds,
+            mode=mode,
+            refit=refit,
+            map_folds=map_folds,
+        )
 
     def backtest(
         self,

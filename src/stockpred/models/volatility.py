@@ -34,10 +34,14 @@ class Garch:
     def fit(cls, prices: np.ndarray) -> Garch:
         """Maximum likelihood on the log-returns of ``prices`` (the training span only)."""
         from arch import arch_model
+        from threadpoolctl import threadpool_limits
 
         returns = np.diff(np.log(prices)) * PERCENT
         model = arch_model(returns, mean="Constant", vol="GARCH", p=1, q=1, rescale=False)
-        params = model.fit(disp="off", show_warning=False).params
+        # One BLAS thread: the optimiser's result otherwise moves in the 7th digit with the
+        # thread count, so a fold fitted on a Ray worker (1 thread) would differ from local.
+        with threadpool_limits(limits=1, user_api="blas"):
+            params = model.fit(disp="off", show_warning=False).params
         return cls(
             float(params["mu"]),
             float(params["omega"]),

@@ -127,7 +127,8 @@ dl {{ display: grid; grid-template-columns: max-content auto; gap: 2px 16px; }} 
 img {{ max-width: 100%; }}
 </style>"""
 
-PAGE = (
+# The top of every page: title, style, and the verdict in a coloured box.
+HEAD = (
     """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>{title}</title>
 """
@@ -135,7 +136,12 @@ PAGE = (
     + """</head><body>
 <h1>{title}</h1>
 <p class="verdict {verdict_class}">{verdict}</p>
-<p class="verdict {lag_class}">{lag}</p>
+"""
+)
+
+PAGE = (
+    HEAD
+    + """<p class="verdict {lag_class}">{lag}</p>
 <p class="verdict">Validation gate: {gate}.</p>
 <h2>Test span: one-step forecasts</h2>
 {metrics}

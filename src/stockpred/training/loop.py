@@ -320,12 +320,21 @@ class _progress_bar:  # noqa: N801 - used as a context manager like rich's own
 
 
 def fit_weights(
-    data: Dataset, cfg: ForecastConfig, *, progress: bool = True
+    data: Dataset,
+    cfg: ForecastConfig,
+    *,
+    progress: bool = True,
+    on_epoch: Callable[[EpochLog, nn.Module], None] | None = None,
 ) -> tuple[Weights, TrainResult]:
-    """A seeded LSTMNet trained on ``data``: its best weights as numpy arrays, and the log."""
+    """A seeded LSTMNet trained on ``data``: its best weights as numpy arrays, and the log.
+
+    ``on_epoch`` sees each epoch's log (tuning reports it, and may raise to stop the fit).
+    """
     device = resolve_device(cfg.device, cfg.precision)
     torch.manual_seed(cfg.seed)  # weight initialisation is part of "same seed, same weights"
     net = LSTMNet(cfg)
-    result = train_network(net, data.arrays(), cfg, device=device, progress=progress)
+    result = train_network(
+        net, data.arrays(), cfg, device=device, progress=progress, on_epoch=on_epoch
+    )
     weights = {k: v.detach().cpu().numpy().copy() for k, v in net.state_dict().items()}
     return weights, result

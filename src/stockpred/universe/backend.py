@@ -11,9 +11,13 @@ import multiprocessing as mp
 import os
 import signal
 import sys
-from collections.abc import Callable, Generator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Protocol, TypeVar
+
+from stockpred.cluster.session import RAY_LOG
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -43,6 +47,9 @@ class LocalBackend:
 
     def __init__(self, workers: int | None = None) -> None:
         self.workers = max(1, workers or default_workers())
+
+    def __str__(self) -> str:
+        return f"{self.workers} worker(s)"
 
     def map(self, fn: Callable[[T], R], items: Sequence[T]) -> Generator[R, None, None]:
         """Submit every item, yield each result as it arrives; on close, kill the workers."""
@@ -137,3 +144,18 @@ def _terminate(pool: ProcessPoolExecutor, grace: float = 5.0) -> None:
         process.join(grace)
         if process.is_alive():
             process.kill()
+
+
+@contextmanager
+def universe_backend(
+    kind: str, workers: int | None, address: str | None, out: Path, device: str
+) -> Iterator[Backend]:
+    """The backend ``--backend`` names; Ray's session (and its log, OUT/ray.log) ends with it."""
+    if kind != "ray":
+        yield LocalBackend(workers)
+        return
+    from stockpred.cluster.backend import ray_backend
+
+    Path(out).mkdir(parents=True, exist_ok=True)
+    with ray_backend(address, Path(out) / RAY_LOG, device) as backend:
+        yield backend

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from stockpred.artifacts import write_text_atomic
+from stockpred.cluster.session import RAY_LOG
 from stockpred.exceptions import ConfigError
 
 LOCK = ".stockpred.lock"
@@ -46,7 +47,8 @@ def locked_out(out: Path, record: dict[str, Any]) -> Iterator[Path]:
 def _refuse_other_config(out: Path, record: dict[str, Any]) -> None:
     """A folder holding another run's results would mix two experiments in one leaderboard."""
     existing = out / RUN_RECORD
-    visible = [p for p in out.iterdir() if not p.name.startswith(".")]
+    # Ray's log may be there first: --backend ray starts Ray before the run takes the folder.
+    visible = [p for p in out.iterdir() if not p.name.startswith(".") and p.name != RAY_LOG]
     if not existing.is_file():
         if visible:
             raise ConfigError(

@@ -30,6 +30,7 @@ from stockpred.universe.job import STAMP, TickerOutcome
 from stockpred.universe.progress import stream
 
 if TYPE_CHECKING:
+    from stockpred.config import ForecastConfig
     from stockpred.universe.backend import Backend
     from stockpred.universe.options import UniverseOptions
 
@@ -96,7 +97,7 @@ def run_global(
     reused = _reuse(folder, stamp) if options.resume else None
     if reused is None:
         started = time.perf_counter()
-        model = GlobalForecaster(options.config, options.embed).fit(histories, progress=progress)
+        model = _fit_pooled(backend, options, histories, progress)
         seconds["fit"] = time.perf_counter() - started
         table = scored_predictions(model, histories)
         _write(folder, model, table, stamp)
@@ -112,6 +113,27 @@ def run_global(
             resumed=reused is not None,
         )
     return outcomes, seconds
+
+
+def _fit_pooled(
+    backend: Backend,
+    options: UniverseOptions,
+    histories: dict[str, PriceHistory],
+    progress: bool,
+) -> GlobalForecaster:
+    """The one pooled fit: here, or as one task where the backend says so (Ray: a cluster
+    node's CPU or GPU rather than the driver). Data-parallel training did not pay on 2 CPUs
+    (benchmarks/ddp_global.py: x1.05), so it is one worker with all the pooled windows."""
+    fit = partial(_fit_global, options.config, options.embed, progress)
+    if getattr(backend, "fits_pooled_model", False):
+        return next(iter(backend.map(fit, [histories])))
+    return fit(histories)
+
+
+def _fit_global(
+    config: ForecastConfig, embed: int, progress: bool, histories: dict[str, PriceHistory]
+) -> GlobalForecaster:
+    return GlobalForecaster(config, embed).fit(histories, progress=progress)
 
 
 def _too_short(history: PriceHistory | None, options: UniverseOptions) -> str | None:

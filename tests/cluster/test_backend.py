@@ -1,0 +1,92 @@
+"""Ray: the backend's map (results, retries after a lost worker), tuning on Ray Tune, no noise."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+
+from stockpred.cluster.backend import RayBackend
+
+from ..conftest import TINY
+
+
+def _square(x: int) -> int:
+    return x * x
+
+
+def _die_once(marker: Path, x: int) -> int:
+    """Kill this worker the first time it runs: Ray must run the task again elsewhere."""
+    flag = marker / f"{x}.started"
+    if not flag.exists():
+        flag.write_text("x")
+        os._exit(1)
+    return x + 100
+
+
+def test_ray_map_yields_every_result(ray_cluster: Any) -> None:
+    assert sorted(RayBackend().map(_square, [1, 2, 3, 4])) == [1, 4, 9, 16]
+
+
+def test_a_lost_worker_is_retried(ray_cluster: Any, tmp_path: Path) -> None:
+    from functools import partial
+
+    results = RayBackend(max_retries=2).map(partial(_die_once, tmp_path), [1, 2])
+    assert sorted(results) == [101, 102]
+
+
+@pytest.mark.slow
+def test_tune_on_ray_writes_the_same_folder(
+    ray_cluster: Any, tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    from stockpred.config import ForecastConfig
+    from stockpred.data.loading import load_prices
+    from stockpred.runs import tuning_run
+    from stockpred.tuning.space import Param, SearchSpace
+
+    history = load_prices("MSFT", start="2011-06-01")
+    base = ForecastConfig(**{**TINY, "epochs": 2})
+    space = SearchSpace(
+        {"hidden": Param(low=4, high=8), "learning_rate": Param(low=1e-3, high=1e-2)}
+    )
+    run = tuning_run([history], base, space, tmp_path / "t", trials=3, backend="ray")
+    trials = pd.read_csv(tmp_path / "t" / "trials.csv")
+    assert len(trials) == 3
+    assert set(trials["state"]) <= {"complete", "pruned"}
+    assert (trials["state"] == "complete").any()
+    assert run.tuning.best.params["hidden"] in range(4, 9)
+    assert (tmp_path / "t" / "best.toml").is_file()
+    out, err = capfd.readouterr()
+    assert (
+        "Configuration for experiment" not in out + err
+    )  # Ray Tune's tables stay off the terminal
+
+
+@pytest.mark.slow
+def test_backtest_folds_on_ray_give_the_same_numbers(
+    ray_cluster: Any, msft: Any, tmp_path: Path
+) -> None:
+    from stockpred.config import ForecastConfig
+    from stockpred.runs import BACKTEST, backtest_run
+
+    cfg = ForecastConfig(**TINY)
+    local = backtest_run(msft, cfg, tmp_path / "local", folds=2)
+    on_ray = backtest_run(msft, cfg, tmp_path / "ray", folds=2, backend="ray")
+    pd.testing.assert_frame_equal(
+        pd.read_csv(tmp_path / "local" / BACKTEST), pd.read_csv(tmp_path / "ray" / BACKTEST)
+    )
+    assert local.to_dict() == on_ray.to_dict()
+
+
+def test_without_ray_the_backend_says_how_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    from stockpred.cluster.session import import_ray
+    from stockpred.exceptions import ConfigError
+
+    monkeypatch.setitem(sys.modules, "ray", None)  # import ray now raises ImportError
+    with pytest.raises(ConfigError, match=r"pip install 'stockpred\[ray\]'"):
+        import_ray()
