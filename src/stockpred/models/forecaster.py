@@ -19,7 +19,7 @@ from stockpred.exceptions import ArtifactError, ConfigError, DataError, NotFitte
 from stockpred.features import Dataset, Scaler, input_signals, to_prices, windows
 from stockpred.models.base import LSTM, Estimator, Model
 from stockpred.models.baselines import default_baselines
-from stockpred.models.numpy_lstm import Weights, lstm_forward
+from stockpred.models.numpy_lstm import check_weights, lstm_forward
 from stockpred.run_folder import output_folder
 from stockpred.splits import Mode, Split, chronological_split
 from stockpred.training.result import TrainResult
@@ -306,7 +306,7 @@ class Forecaster(Estimator):
         tensors, docs = load_model(Path(path))
         try:
             fc = cls(ForecastConfig(**docs["config.json"]))
-            _check_weights(tensors, fc.config)
+            check_weights(tensors, fc.config)
             state = docs["state.json"]
             fc.weights_ = tensors
             fc.scaler_ = Scaler.from_dict(docs["scaler.json"])
@@ -363,19 +363,3 @@ def _context_from_dict(data: dict[str, Any], meta: dict[str, Any]) -> PriceHisto
         None,
         meta["path"],
     )
-
-
-def _check_weights(weights: Weights, cfg: ForecastConfig) -> None:
-    """The weights must be exactly the arrays an LSTMNet of this config has."""
-    hidden, directions = cfg.hidden, 2 if cfg.bidirectional else 1
-    expected = {"head.1.weight": (cfg.horizon, hidden * directions), "head.1.bias": (cfg.horizon,)}
-    for layer in range(cfg.layers):
-        width = cfg.n_features if layer == 0 else hidden * directions
-        for suffix in (f"l{layer}", f"l{layer}_reverse")[:directions]:
-            expected[f"lstm.weight_ih_{suffix}"] = (4 * hidden, width)
-            expected[f"lstm.weight_hh_{suffix}"] = (4 * hidden, hidden)
-            expected[f"lstm.bias_ih_{suffix}"] = (4 * hidden,)
-            expected[f"lstm.bias_hh_{suffix}"] = (4 * hidden,)
-    shapes = {k: tuple(v.shape) for k, v in weights.items()}
-    if shapes != expected:
-        raise ValueError("weights do not match the config's network")

@@ -76,3 +76,19 @@ def lstm_forward(weights: Weights, cfg: ForecastConfig, x: np.ndarray) -> np.nda
         finals = [final for _, final in runs]
     last = np.concatenate(finals, axis=1)
     return last @ weights["head.1.weight"].T + weights["head.1.bias"]
+
+
+def check_weights(weights: Weights, cfg: ForecastConfig) -> None:
+    """The weights must be exactly the arrays an LSTMNet of this config has, in nn.LSTM's layout."""
+    hidden, directions = cfg.hidden, 2 if cfg.bidirectional else 1
+    expected = {"head.1.weight": (cfg.horizon, hidden * directions), "head.1.bias": (cfg.horizon,)}
+    for layer in range(cfg.layers):
+        width = cfg.n_features if layer == 0 else hidden * directions
+        for suffix in (f"l{layer}", f"l{layer}_reverse")[:directions]:
+            expected[f"lstm.weight_ih_{suffix}"] = (4 * hidden, width)
+            expected[f"lstm.weight_hh_{suffix}"] = (4 * hidden, hidden)
+            expected[f"lstm.bias_ih_{suffix}"] = (4 * hidden,)
+            expected[f"lstm.bias_hh_{suffix}"] = (4 * hidden,)
+    shapes = {k: tuple(v.shape) for k, v in weights.items()}
+    if shapes != expected:
+        raise ValueError("weights do not match the config's network")
