@@ -1,7 +1,11 @@
 """Console entry point: a StockpredError is one line on stderr and exit code 1, not a traceback.
 
 A :class:`~stockpred.exceptions.StockpredError` is a user mistake or an outside failure;
-anything else is a bug and keeps its traceback.
+anything else is a bug and keeps its traceback. The library names its parameters the way the
+Python API spells them (``max_gap=``, ``start=2020-01-01``, ``start: 'x' is not a date``);
+:func:`~stockpred.cli.show.in_option_words` turns them into the options the user typed
+(``--max-gap``, ``--start 2020-01-01``, ``--start: 'x' ...``), reading the flags from the
+commands themselves.
 """
 
 from __future__ import annotations
@@ -31,7 +35,11 @@ def main() -> None:
         except StockpredError as exc:
             from rich.console import Console
 
-            Console(stderr=True, highlight=False).print(f"[red]error:[/] {exc}", soft_wrap=True)
+            from stockpred.cli.show import in_option_words
+
+            Console(stderr=True, highlight=False).print(
+                f"[red]error:[/] {in_option_words(str(exc))}", soft_wrap=True
+            )
             sys.exit(1)
 
 
