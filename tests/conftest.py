@@ -13,6 +13,9 @@ from stockpred.data.loading import load_prices
 
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 
+# Every evaluation's baselines, in table order.
+BASELINES = ("naive", "drift", "moving_average", "linear_ar", "arima", "exp_smoothing", "theta")
+
 # Small enough that a fit takes well under a second on 2 cores.
 TINY = {
     "window": 10,

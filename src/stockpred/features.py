@@ -16,7 +16,8 @@ import numpy as np
 import pandas as pd
 from numpy.lib.stride_tricks import sliding_window_view
 
-from stockpred.config import ForecastConfig
+from stockpred.config import INDICATORS, ForecastConfig
+from stockpred.indicators import indicator_columns
 from stockpred.splits import Split
 
 if TYPE_CHECKING:
@@ -36,6 +37,8 @@ def input_signals(frame: pd.DataFrame, price_column: str, cfg: ForecastConfig) -
         columns.append(
             np.log(frame["high"].to_numpy(np.float64) / frame["low"].to_numpy(np.float64))
         )
+    indicators = tuple(f for f in cfg.features if f in INDICATORS)
+    columns += indicator_columns(frame, price_column, indicators)
     return np.stack(columns, axis=1)
 
 

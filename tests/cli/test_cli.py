@@ -12,7 +12,7 @@ import pytest
 
 from stockpred.cli.main import main
 
-from ..conftest import yahoo_frame
+from ..conftest import BASELINES, yahoo_frame
 
 TINY_ARGS = [
     "--epochs",
@@ -71,7 +71,7 @@ def run_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_run_writes_the_contract(run_dir: Path) -> None:
     metrics = json.loads((run_dir / "metrics.json").read_text())
     assert metrics["price_column"] == "adj_close"
-    assert set(metrics["models"]) == {"lstm", "naive", "drift", "moving_average", "linear_ar"}
+    assert set(metrics["models"]) == {"lstm", "lstm_raw", *BASELINES}
     assert 0 <= metrics["dm_vs_naive"]["squared"]["p_better"] <= 1
     assert "(DM p = " in metrics["verdict"]
     for model in metrics["models"].values():
@@ -169,7 +169,7 @@ def test_several_tickers_write_a_leaderboard(
     assert code == 0
     board = pd.read_csv(out / "leaderboard.csv")
     assert set(board["ticker"]) == {"IBM", "AAPL"}
-    assert len(board) == 10  # 2 tickers x (lstm + 4 baselines)
+    assert len(board) == 18  # 2 tickers x (lstm, lstm_raw + 7 baselines)
     assert (out / "IBM" / "metrics.json").is_file()
     assert (out / "AAPL" / "report.html").is_file()
 

@@ -18,7 +18,7 @@ from stockpred.evaluation.walkforward import WalkForward
 from stockpred.exceptions import ConfigError, InsufficientHistory
 from stockpred.splits import plan_folds
 
-from ..conftest import TINY
+from ..conftest import BASELINES, TINY
 
 CFG = ForecastConfig(**TINY)
 
@@ -65,9 +65,11 @@ def test_tidy_table_per_fold_and_pooled(wf: WalkForward) -> None:
     table = wf.metrics()
     assert list(table.columns) == ["fold", "model", "step", "metric", "value"]
     assert set(table["fold"]) == {1, 2, 3, "all"}
-    assert set(table["model"]) == {"lstm", "naive", "drift", "moving_average", "linear_ar"}
+    assert set(table["model"]) == {"lstm", *BASELINES}
     assert set(table["metric"]) == set(METRICS)
-    assert len(table) == 4 * 5 * 2 * len(METRICS)
+    assert len(table) == 4 * (1 + len(BASELINES)) * 2 * len(
+        METRICS
+    )  # (3 folds + pooled) × models × steps
     pooled = table.query("fold == 'all' and model == 'lstm' and step == 2 and metric == 'mae'")
     rows = wf.forecasts[wf.forecasts.step == 2]
     assert pooled["value"].item() == pytest.approx(np.mean(np.abs(rows["lstm"] - rows["actual"])))
@@ -118,7 +120,7 @@ def test_summary_is_json_and_states_the_verdict(wf: WalkForward, msft: PriceHist
     assert doc["verdict"].startswith("LSTM ")
     assert "naive forecast on MSFT (DM p = " in doc["verdict"]
     assert pooled["n"] == sum(f["n_test"] for f in doc["folds"])
-    assert set(doc["diebold_mariano"]) == {"naive", "drift", "moving_average", "linear_ar"}
+    assert set(doc["diebold_mariano"]) == set(BASELINES)
     assert set(doc["diebold_mariano"]["naive"][1]["folds"]) == {"1", "2", "3"}
     assert [c["step"] for c in doc["intervals"]["by_step"]] == [1, 2]
     assert all(0 <= c["coverage"] <= 1 for c in doc["intervals"]["by_step"])

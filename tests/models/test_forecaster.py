@@ -14,7 +14,7 @@ from stockpred.data.calendar import next_sessions
 from stockpred.data.history import PriceHistory
 from stockpred.exceptions import ArtifactError, ConfigError, DataError, NotFittedError
 
-from ..conftest import TINY
+from ..conftest import BASELINES, TINY
 
 
 @pytest.fixture(scope="module")
@@ -81,7 +81,7 @@ def test_evaluate_scores_only_unseen_sessions(fitted: Forecaster, msft: PriceHis
     ev = fitted.evaluate(msft)
     assert ev.predictions.index[0] == msft.dates[fitted.split_.val_end]
     assert ev.predictions.index[-1] == msft.dates[-1]
-    assert set(ev.table.index) == {"lstm", "naive", "drift", "moving_average", "linear_ar"}
+    assert set(ev.table.index) == {"lstm", "lstm_raw", *BASELINES}
     np.testing.assert_array_equal(ev.predictions["naive"], ev.predictions["previous"])
 
 

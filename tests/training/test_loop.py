@@ -179,6 +179,30 @@ def test_on_epoch_sees_every_epoch() -> None:
     assert seen == [1, 2, 3]
 
 
+@pytest.mark.parametrize("loss", ["mae", "huber"])
+def test_each_training_loss_learns_and_is_the_one_reported(loss: str) -> None:
+    cfg = ForecastConfig(**{**TINY, "epochs": 15, "patience": 15, "learning_rate": 1e-2})
+    x_val, y_val = _data(128, True)
+    nets = {}
+    for name in ("mse", loss):
+        torch.manual_seed(0)
+        nets[name] = LSTMNet(cfg)
+        result = train_network(
+            nets[name],
+            (*_data(512, True), x_val, y_val),
+            cfg.model_copy(update={"train_loss": name}),
+            device=torch.device("cpu"),
+            progress=False,
+        )
+        losses = [e.val_loss for e in result.history]
+        assert result.best_val_loss < 0.5 * losses[0]
+    pred = nets[loss](torch.from_numpy(x_val)).detach()
+    reported = float(torch.nn.functional.l1_loss(pred, torch.from_numpy(y_val)))
+    if loss == "mae":
+        assert result.best_val_loss == pytest.approx(reported, rel=1e-5)
+    assert not torch.equal(nets["mse"].head[1].weight, nets[loss].head[1].weight)
+
+
 # ------------------------------------------------------------------ on a CUDA GPU only
 def _fit(cfg: ForecastConfig, device: str, n: int = 512) -> tuple[TrainResult, LSTMNet]:
     """A fresh seeded network trained on the learnable toy data on ``device``."""

@@ -27,6 +27,7 @@ from stockpred.cli.options import (
 )
 from stockpred.cli.show import (
     forecast_table,
+    interval_table,
     make_console,
     metrics_table,
     pooled_table,
@@ -233,6 +234,8 @@ def backtest(
         console.print(
             f"{row['level']:.0%} interval, step {row['step']}: covered {row['coverage']:.1%}"
         )
+    level = summary.intervals["by_step"][0]["level"]
+    console.print(interval_table(summary.intervals["methods"], level, summary.intervals["method"]))
     console.print(f"wrote {folder}/ (backtest.csv, summary.json, report.html)")
     if as_json:
         typer.echo(json.dumps(summary.to_dict(), indent=2))

@@ -71,9 +71,33 @@ def pooled_table(summary: BacktestSummary) -> Any:
     return table
 
 
+def interval_table(methods: dict[str, Any], level: float, default: str) -> Any:
+    """Every interval method on the same test days: coverage by volatility third, width, Winkler."""
+    from rich.table import Table
+
+    from stockpred.evaluation.intervals import interval_frame
+
+    frame = interval_frame(methods)
+    table = Table(
+        title=f"{level:.0%} intervals on the same test days "
+        f"(thirds of 20-session realised volatility; the forecast's: {default})"
+    )
+    table.add_column("interval")
+    for col in frame.columns:
+        table.add_column(col, justify="right")
+    for name, row in frame.iterrows():
+        table.add_row(str(name), *("–" if v != v else f"{v:.1f}" for v in row))
+    return table
+
+
 def say_verdict(console: Console, evaluation: Evaluation, notes: list[str]) -> None:
     colour = "green" if evaluation.beats_naive() else "red"
     console.print(f"[{colour}]{evaluation.verdict()}[/]")
+    if evaluation.gate is not None:
+        console.print(f"Validation gate: {evaluation.gate.sentence()}.")
+    if evaluation.intervals is not None:
+        iv = evaluation.intervals
+        console.print(interval_table(iv["methods"], iv["level"], iv["default"]))
     if evaluation.lag is not None:
         console.print(evaluation.lag["sentence"])
     for note in notes:

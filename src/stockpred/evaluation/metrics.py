@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -12,6 +12,8 @@ from stockpred.evaluation.lag import lag_check
 from stockpred.evaluation.stats import ALPHA, DMResult, Loss, diebold_mariano, dm_verdict
 from stockpred.models.base import LSTM
 
+if TYPE_CHECKING:
+    from stockpred.models.gate import Gate
 # The config's loss names (what the sentence quotes) and the DM test's names for them.
 DM_LOSS: dict[str, Loss] = {"mae": "absolute", "mse": "squared"}
 
@@ -67,6 +69,8 @@ class Evaluation:
     lag: dict[str, Any] | None = None  # lag detector on the LSTM's forecasts (lag.lag_check)
     loss: str = "mae"  # the verdict's loss: its DM test and the numbers it quotes
     filled_left_out: int = 0  # test sessions cleaning filled in: inputs, never scored
+    gate: Gate | None = None  # the LSTM's validation gate and shrinkage (models.gate)
+    intervals: dict[str, Any] | None = None  # interval methods compared on the test days
 
     @property
     def test_start(self) -> str:
@@ -128,6 +132,8 @@ class Evaluation:
             else None,
             "verdict": self.verdict() if has_lstm else None,
             "lag_detector": self.lag,
+            "gate": None if self.gate is None else self.gate.to_dict(),
+            "intervals": self.intervals,
         }
 
 
@@ -145,6 +151,7 @@ def evaluate_forecasts(
     *,
     observed: np.ndarray | None = None,
     loss: str = "mae",
+    gate: Gate | None = None,
 ) -> Evaluation:
     """Score one-step forecasts made at ``origins`` for sessions ``origins + 1``.
 
@@ -161,4 +168,4 @@ def evaluate_forecasts(
     )
     predictions.index.name = "date"
     lag = lag_check(prices, origins + 1, forecasts[LSTM]) if LSTM in forecasts else None
-    return Evaluation(ticker, table, predictions, lag, loss, int((~keep).sum()))
+    return Evaluation(ticker, table, predictions, lag, loss, int((~keep).sum()), gate)

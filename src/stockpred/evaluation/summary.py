@@ -8,7 +8,7 @@ from typing import Any
 import pandas as pd
 
 from stockpred.data.history import PriceHistory
-from stockpred.evaluation.intervals import interval_scores
+from stockpred.evaluation.intervals import compare_intervals, interval_scores, volatility_thirds
 from stockpred.evaluation.lag import lag_check
 from stockpred.evaluation.metrics import DM_LOSS
 from stockpred.evaluation.stats import (
@@ -22,6 +22,7 @@ from stockpred.evaluation.stats import (
 from stockpred.evaluation.trading import TradingRule, signal_backtest
 from stockpred.evaluation.walkforward import WalkForward
 from stockpred.models.base import LSTM
+from stockpred.models.volatility import INTERVAL_METHODS
 
 
 def _dm(rows: pd.DataFrame, model: str, against: str, step: int) -> dict[str, Any]:
@@ -85,6 +86,7 @@ class BacktestSummary:
     lag_detector: dict[str, Any]
     signal_backtest: dict[str, Any]
     intervals: dict[str, Any]
+    gates: list[dict[str, Any]]  # the LSTM's validation gate before each fold
     n_one_step: int
     first_test_date: str
     last_test_date: str
@@ -152,9 +154,20 @@ def summarise(
         lag_detector=lag,
         signal_backtest=signal_backtest(prev, lstm, actual, rule),
         intervals={
-            "method": "split-conformal on each fold's validation errors",
+            "method": wf.interval_method,
             "by_step": coverage,
+            "methods": compare_intervals(
+                actual,
+                {
+                    m: (one[f"{LSTM}_{m}_lower"].to_numpy(), one[f"{LSTM}_{m}_upper"].to_numpy())
+                    for m in INTERVAL_METHODS
+                    if f"{LSTM}_{m}_lower" in one
+                },
+                volatility_thirds(history.prices, one["origin"].to_numpy()),
+                wf.interval,
+            ),
         },
+        gates=wf.gates,
         n_one_step=len(one),
         first_test_date=str(one.index[0].date()),
         last_test_date=str(one.index[-1].date()),

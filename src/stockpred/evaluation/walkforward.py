@@ -11,18 +11,17 @@ model and every step is scored on the same days. Nothing here names a concrete m
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
-from typing import Literal, TypedDict
+from dataclasses import dataclass, field, replace
+from typing import Any, Literal, TypedDict
 
 import numpy as np
 import pandas as pd
 
 from stockpred.config import ForecastConfig
 from stockpred.data.history import PriceHistory
-from stockpred.evaluation.intervals import interval_bounds
 from stockpred.evaluation.metrics import METRICS, naive_scale, point_metrics
 from stockpred.exceptions import ConfigError
-from stockpred.models.base import Model, interval_quantiles
+from stockpred.models.base import Model, interval_bands
 from stockpred.splits import Fold, Mode, Split, plan_folds
 
 Refit = Literal["each", "once"]
@@ -48,8 +47,10 @@ class WalkForward:
     models: list[str]
     horizon: int
     interval: float
+    interval_method: str
     forecasts: pd.DataFrame  # fold, step, date, origin, actual, previous, scale, models…
     loss: str = "mae"  # the verdict's loss (ForecastConfig.loss)
+    gates: list[dict[str, Any]] = field(default_factory=list)  # validation gates, fold by fold
 
     def metrics(self) -> pd.DataFrame:
         """The tidy table: fold (1..K, or "all" pooled), model, step, metric, value."""
@@ -84,16 +85,21 @@ def walk_forward(
         raise ConfigError(f"unknown refit {refit!r}; use each or once")
     h_max = config.horizon
     plan = plan_folds(len(history), config, folds, mode)
-    parts = []
+    parts, gates = [], []
     fitted: list[Model] = []
     for fold in plan:
         if refit == "each" or not fitted:
             fitted, scale = _fit_before(history, fold, models)
         origins = np.arange(fold.test_start - h_max, fold.test_end - 1)
         preds = {m.name: m.predict_origins(history, origins, h_max) for m in fitted}
-        quantiles = {m.name: q for m in fitted if (q := interval_quantiles(m)) is not None}
+        bands = {
+            label: pair
+            for m in fitted
+            for label, pair in interval_bands(m, preds[m.name], history.prices, origins).items()
+        }
+        gates += [g.to_dict() for m in fitted if (g := getattr(m, "gate_", None)) is not None]
         parts += [
-            _step_rows(history, fold, origins, preds, quantiles, scale, step)
+            _step_rows(history, fold, origins, preds, bands, scale, step)
             for step in range(1, h_max + 1)
         ]
     return WalkForward(
@@ -104,8 +110,10 @@ def walk_forward(
         [m.name for m in fitted],
         h_max,
         config.interval,
+        config.interval_method,
         pd.concat(parts, ignore_index=True),
         config.loss,
+        gates,
     )
 
 
@@ -124,7 +132,7 @@ def _step_rows(
     fold: Fold,
     origins: np.ndarray,
     preds: dict[str, np.ndarray],
-    quantiles: dict[str, list[float]],
+    bands: dict[str, tuple[np.ndarray, np.ndarray]],
     scale: float,
     step: int,
 ) -> pd.DataFrame:
@@ -136,9 +144,8 @@ def _step_rows(
     rows = slice(first, first + fold.test_end - fold.test_start)
     o = origins[rows]
     bounds: dict[str, np.ndarray] = {}
-    for name, q in quantiles.items():
-        lower, upper = interval_bounds(preds[name][rows, step - 1], q, step)
-        bounds |= {f"{name}_lower": lower, f"{name}_upper": upper}
+    for label, (lower, upper) in bands.items():
+        bounds |= {f"{label}_lower": lower[rows, step - 1], f"{label}_upper": upper[rows, step - 1]}
     table = pd.DataFrame(
         {
             "fold": fold.number,

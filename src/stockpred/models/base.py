@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Protocol
 
+import numpy as np
+
 if TYPE_CHECKING:
-    import numpy as np
     from typing_extensions import Self
 
     from stockpred.data.history import PriceHistory
@@ -44,10 +45,28 @@ class Model(Protocol):
         ...
 
 
-def interval_quantiles(model: Model) -> list[float] | None:
-    """The model's conformal quantiles, or None for a model without an interval."""
+def interval_bands(
+    model: Model, point: np.ndarray, prices: np.ndarray, origins: np.ndarray
+) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Interval bounds around ``point`` ``[n, steps]``, by column label; none without an interval.
+
+    A model with ``intervals_`` (an IntervalModel) gives its default method under its own
+    name and every method under ``name_method``; one with only ``residual_quantiles_`` gives
+    the constant split-conformal interval under its name.
+    """
+    from stockpred.evaluation.intervals import interval_bounds
+
+    intervals = getattr(model, "intervals_", None)
+    if intervals is not None:
+        bands = {
+            f"{model.name}_{method}": intervals.bounds(method, point, prices, origins)
+            for method in intervals.methods
+        }
+        return {model.name: bands[f"{model.name}_{intervals.default}"], **bands}
     quantiles: list[float] | None = getattr(model, "residual_quantiles_", None)
-    return quantiles
+    if quantiles is None:
+        return {}
+    return {model.name: interval_bounds(point, quantiles, np.arange(1, point.shape[1] + 1))}
 
 
 class Estimator:

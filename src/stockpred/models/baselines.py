@@ -133,4 +133,14 @@ def _with_intercept(x: np.ndarray) -> np.ndarray:
 
 def default_baselines(config: ForecastConfig) -> list[Model]:
     """The baselines every evaluation reports, in table order (fit them before predicting)."""
-    return [Naive(), Drift(), MovingAverage(config.ma_window), LinearAR(config.window)]
+    from stockpred.models.classical import ARIMA, ExponentialSmoothing, Theta
+
+    return [
+        Naive(),
+        Drift(),
+        MovingAverage(config.ma_window),
+        LinearAR(config.window),
+        ARIMA(),
+        ExponentialSmoothing(),
+        Theta(),
+    ]

@@ -13,13 +13,16 @@ from stockpred.artifacts import load_model, save_model
 from stockpred.config import ForecastConfig
 from stockpred.data.calendar import next_sessions, sessions_after
 from stockpred.data.history import PriceHistory, as_history
-from stockpred.evaluation.intervals import interval_bounds
+from stockpred.evaluation.intervals import compare_intervals, volatility_thirds
 from stockpred.evaluation.metrics import Evaluation, evaluate_forecasts, naive_scale
 from stockpred.exceptions import ArtifactError, ConfigError, DataError, NotFittedError
 from stockpred.features import Dataset, Scaler, input_signals, to_prices, windows
 from stockpred.models.base import LSTM, Estimator, Model
 from stockpred.models.baselines import default_baselines
+from stockpred.models.context import context_from_dict, context_of, context_to_dict
+from stockpred.models.gate import Gate, fit_gate
 from stockpred.models.numpy_lstm import check_weights, lstm_forward
+from stockpred.models.volatility import INTERVAL_METHODS, Garch, IntervalModel
 from stockpred.run_folder import output_folder
 from stockpred.splits import Mode, Split, chronological_split
 from stockpred.training.result import TrainResult
@@ -81,8 +84,15 @@ class Forecaster(Estimator):
         self.scaler_ = data.scaler
         self.split_ = split
         self.meta_ = self._describe(history, split)
-        self.residual_quantiles_ = self._validation_quantiles(history, data.val_origins)
-        self.context_ = _context(history, cfg.window)
+        self.gate_ = self._fit_gate(history, split)
+        self.intervals_ = self._fit_intervals(history, split)
+        self.context_ = context_of(history, cfg.window)
+        # GARCH variance at the context's first session: predict() from the context alone
+        # then gives the interval the whole history gives.
+        first = len(history) - len(self.context_)
+        self.context_variance_ = float(
+            self.intervals_.garch.percent_variances(history.prices)[first]
+        )
         # Filled by save(), not here: a backtest fits many times and predicts from none of them.
         self.future_sessions_: pd.DatetimeIndex | None = None
         return self
@@ -104,12 +114,28 @@ class Forecaster(Estimator):
             "naive_mae_train": naive_scale(history.prices, split.train_end),
         }
 
-    def _validation_quantiles(self, history: PriceHistory, val_origins: np.ndarray) -> list[float]:
-        """Split-conformal interval: quantiles of one-step log errors on validation sessions."""
-        pred = self.predict_origins(history, val_origins, 1)[:, 0]
-        errors = np.log(history.prices[val_origins + 1] / pred)
-        tail = (1.0 - self.config.interval) / 2.0
-        return [float(np.quantile(errors, tail)), float(np.quantile(errors, 1.0 - tail))]
+    def _fit_gate(self, history: PriceHistory, split: Split) -> Gate:
+        """Does the network beat naive on validation (one step, the verdict's loss)? Fit α."""
+        origins = np.arange(max(split.train_end - 1, self.config.window), split.val_end - 1)
+        raw = self.predict_origins(history, origins, 1, raw=True)[:, 0]
+        prices = history.prices
+        return fit_gate(raw, prices[origins], prices[origins + 1], self.config.dm_loss)
+
+    def _fit_intervals(self, history: PriceHistory, split: Split) -> IntervalModel:
+        """Calibrate every interval method on one-step log errors of the validation span."""
+        origins = np.arange(max(split.train_end - 1, self.config.window), split.val_end - 1)
+        errors = np.log(
+            history.prices[origins + 1] / self.predict_origins(history, origins, 1)[:, 0]
+        )
+        garch = Garch.fit(history.prices[: split.train_end])
+        variances = garch.variances(history.prices)[origins]
+        cfg = self.config
+        return IntervalModel.fit(cfg.interval, garch, errors, variances, cfg.interval_method)
+
+    @property
+    def residual_quantiles_(self) -> list[float]:
+        """The constant (split-conformal) interval's one-step log-error quantiles."""
+        return list(self.intervals_.constant)
 
     def _check_fitted(self) -> None:
         if not hasattr(self, "weights_"):
@@ -119,9 +145,12 @@ class Forecaster(Estimator):
 
     # --------------------------------------------------------------- prediction
     def predict_origins(
-        self, history: PriceHistory, origins: np.ndarray, horizon: int
+        self, history: PriceHistory, origins: np.ndarray, horizon: int, *, raw: bool = False
     ) -> np.ndarray:
-        """Price forecasts ``[n, horizon]`` made at each origin, in one batched pass."""
+        """Price forecasts ``[n, horizon]`` made at each origin, in one batched pass.
+
+        The validation gate and shrinkage apply unless ``raw`` (the network alone).
+        """
         self._check_fitted()
         cfg = self.config
         if horizon > cfg.horizon:
@@ -133,7 +162,8 @@ class Forecaster(Estimator):
                 for i in range(0, len(origins), PREDICT_CHUNK)
             ]
         )
-        return to_prices(outputs, history.prices, origins, cfg)[:, :horizon]
+        prices = to_prices(outputs, history.prices, origins, cfg)[:, :horizon]
+        return prices if raw else self.gate_.apply(prices, history.prices[origins][:, None])
 
     def _outputs(self, x: np.ndarray) -> np.ndarray:
         """Unscaled network outputs ``[n, horizon]`` for windows ``x`` (numpy forward pass)."""
@@ -171,7 +201,17 @@ class Forecaster(Estimator):
             )
         path = self._forecast_path(history, days)
         dates = self._sessions_after(history.dates[-1], days)
-        lower, upper = interval_bounds(path, self.residual_quantiles_, np.arange(1, days + 1))
+        origin = np.array([len(history) - 1])
+        lower, upper = (
+            b[0]
+            for b in self.intervals_.bounds(
+                self.config.interval_method,
+                path[None, :],
+                history.prices,
+                origin,
+                self.context_variance_ if history is self.context_ else None,
+            )
+        )
         out = pd.DataFrame({"forecast": path, "lower": lower, "upper": upper}, index=dates)
         out.index.name = "date"
         return out
@@ -200,7 +240,8 @@ class Forecaster(Estimator):
         rows = signals[-cfg.window :]
         for _ in range(days):
             step = float(self._outputs(rows[None, -cfg.window :])[0, 0])
-            nxt = step if cfg.target == "price" else prices[-1] * float(np.exp(step))
+            raw = step if cfg.target == "price" else prices[-1] * float(np.exp(step))
+            nxt = float(self.gate_.apply(np.array(raw), np.array(prices[-1])))
             new_row = np.zeros(signals.shape[1])
             raw_signal = nxt if cfg.target == "price" else np.log(nxt / prices[-1])
             new_row[0] = (raw_signal - self.scaler_.x_mean[0]) / self.scaler_.x_std[0]
@@ -229,21 +270,43 @@ class Forecaster(Estimator):
                 "no sessions after the validation span to test on; give a longer history"
             )
         origins = np.arange(val_end - 1, len(history) - 1)
-        forecasts = {self.name: self.predict_origins(history, origins, 1)[:, 0]}
+        forecasts = {
+            self.name: self.predict_origins(history, origins, 1)[:, 0],
+            f"{self.name}_raw": self.predict_origins(history, origins, 1, raw=True)[:, 0],
+        }
         split = Split(train_end, val_end, len(history))
         for model in default_baselines(self.config):
             model.fit(history, split)
             forecasts[model.name] = model.predict_origins(history, origins, 1)[:, 0]
-        return evaluate_forecasts(
+        evaluation = evaluate_forecasts(
             history.ticker,
             history.dates,
             history.prices,
             origins,
             forecasts,
             self.meta_["naive_mae_train"],
+            gate=self.gate_,
             observed=history.observed,
             loss=self.config.loss,
         )
+        evaluation.intervals = self.compare_intervals(history, origins, forecasts[self.name])
+        return evaluation
+
+    def compare_intervals(
+        self, history: PriceHistory, origins: np.ndarray, point: np.ndarray
+    ) -> dict[str, Any]:
+        """Every interval method around the one-step ``point`` forecasts, scored on the same days."""
+        prices = history.prices
+        bands: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        for method in INTERVAL_METHODS:
+            lower, upper = self.intervals_.bounds(method, point[:, None], prices, origins)
+            bands[method] = lower[:, 0], upper[:, 0]
+        thirds = volatility_thirds(prices, origins)
+        return {
+            "level": self.config.interval,
+            "default": self.config.interval_method,
+            "methods": compare_intervals(prices[origins + 1], bands, thirds, self.config.interval),
+        }
 
     def walk_forward(
         self,
@@ -289,9 +352,11 @@ class Forecaster(Estimator):
             "state.json": {
                 "stockpred_version": __version__,
                 "split": self.split_.to_dict(),
-                "residual_quantiles": self.residual_quantiles_,
+                "intervals": self.intervals_.to_dict(),
+                "context_variance": self.context_variance_,
+                "gate": self.gate_.to_dict(),
                 "train": self.train_result_.to_dict(),
-                "context": _context_to_dict(self.context_),
+                "context": context_to_dict(self.context_),
                 # so `stockpred predict` needs no exchange calendar (README, "Performance")
                 "future_sessions": [str(d.date()) for d in self._saved_sessions()],
             },
@@ -312,9 +377,11 @@ class Forecaster(Estimator):
             fc.scaler_ = Scaler.from_dict(docs["scaler.json"])
             fc.meta_ = docs["fingerprint.json"]
             fc.split_ = Split(**state["split"])
-            fc.residual_quantiles_ = [float(q) for q in state["residual_quantiles"]]
+            fc.intervals_ = IntervalModel.from_dict(state["intervals"])
+            fc.context_variance_ = float(state["context_variance"])
+            fc.gate_ = Gate.from_dict(state["gate"])
             fc.train_result_ = TrainResult.from_dict(state["train"])
-            fc.context_ = _context_from_dict(state["context"], fc.meta_)
+            fc.context_ = context_from_dict(state["context"], fc.meta_)
             fc.future_sessions_ = pd.DatetimeIndex(
                 pd.to_datetime(state.get("future_sessions", [])), name="date"
             ).as_unit("ns")  # as the calendar gives them
@@ -328,38 +395,3 @@ class Forecaster(Estimator):
 def default_models(config: ForecastConfig, *, progress: bool = False) -> list[Model]:
     """The LSTM and every baseline, unfitted, in table order: what evaluation compares."""
     return [Forecaster(config, progress=progress), *default_baselines(config)]
-
-
-def _context(history: PriceHistory, window: int) -> PriceHistory:
-    """The last sessions prediction needs, kept with the model."""
-    return PriceHistory(
-        history.frame.iloc[-(window + 1) :].copy(),
-        history.ticker,
-        history.source,
-        history.price_column,
-        history.exchange,
-        None,
-        history.path,
-    )
-
-
-def _context_to_dict(context: PriceHistory) -> dict[str, Any]:
-    frame = context.frame
-    return {
-        "dates": [str(d.date()) for d in frame.index],
-        **{c: frame[c].tolist() for c in frame.columns},
-    }
-
-
-def _context_from_dict(data: dict[str, Any], meta: dict[str, Any]) -> PriceHistory:
-    dates = pd.DatetimeIndex(pd.to_datetime(data.pop("dates")), name="date")
-    frame = pd.DataFrame({c: np.asarray(v, dtype=np.float64) for c, v in data.items()}, index=dates)
-    return PriceHistory(
-        frame,
-        meta["ticker"],
-        meta["source"],
-        meta["price_column"],
-        meta["exchange"],
-        None,
-        meta["path"],
-    )

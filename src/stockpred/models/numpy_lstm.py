@@ -79,7 +79,7 @@ def lstm_forward(weights: Weights, cfg: ForecastConfig, x: np.ndarray) -> np.nda
 
 
 def check_weights(weights: Weights, cfg: ForecastConfig) -> None:
-    """The weights must be exactly the arrays an LSTMNet of this config has, in nn.LSTM's layout."""
+    """The weights must be exactly the arrays an LSTMNet of this config has."""
     hidden, directions = cfg.hidden, 2 if cfg.bidirectional else 1
     expected = {"head.1.weight": (cfg.horizon, hidden * directions), "head.1.bias": (cfg.horizon,)}
     for layer in range(cfg.layers):

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from stockpred.evaluation.intervals import interval_frame
 from stockpred.models.base import LSTM
 from stockpred.report.html import COLOURS, STYLE, figure, png, table_html
 
@@ -99,6 +100,7 @@ PAGE = (
 <h1>{title}</h1>
 <p class="verdict {verdict_class}">{verdict}</p>
 <p class="verdict {lag_class}">{lag}</p>
+<p class="verdict">Validation gate: {gate}.</p>
 <h2>Test span: one-step forecasts</h2>
 {metrics}
 <p>MAPE in percent; MASE is MAE over the in-sample naive MAE of the training span;
@@ -106,6 +108,13 @@ directional accuracy is the share of sessions whose move from the previous price
 predicted with the right sign (none for the naive forecast, which predicts no move).</p>
 <img alt="actual vs forecasts over the test span" src="data:image/png;base64,{plot_test}">
 <img alt="last {zoom} sessions" src="data:image/png;base64,{plot_zoom}">
+<h2>Prediction intervals on the test span</h2>
+{intervals}
+<p>Each interval surrounds the same forecasts: constant = split-conformal quantiles of the
+validation errors; garch = GARCH(1, 1) Gaussian quantiles; volatility = split-conformal
+quantiles of validation errors divided by the GARCH scale. Thirds sort the test days by
+the realised volatility of the 20 sessions up to each forecast. Winkler score: width plus
+2/(1 − level) times any miss, in percent of the price (lower is better).</p>
 <h2>Forecast</h2>
 <img alt="forecast" src="data:image/png;base64,{plot_forecast}">
 {forecast}
@@ -141,7 +150,11 @@ def render_report(inputs: ReportInputs) -> str:
         verdict_class="good" if lstm_wins else "bad",
         lag=html.escape(ev.lag["sentence"]) if ev.lag else "",
         lag_class="bad" if ev.lag and ev.lag["tracks_yesterday"] else "good",
+        gate=html.escape(ev.gate.sentence()) if ev.gate else "none",
         metrics=table_html(ev.table),
+        intervals=table_html(interval_frame(ev.intervals["methods"]), "{:.1f}")
+        if ev.intervals
+        else "",
         plot_test=_test_span_plot(
             preds, f"{ev.ticker}: test span {ev.test_start} to {ev.test_end}"
         ),

@@ -28,6 +28,12 @@ from stockpred.models.numpy_lstm import Weights
 from stockpred.training.result import EpochLog, TrainResult
 
 VAL_CHUNK = 16_384  # validation in a few large passes; bounded memory for long histories
+# Training losses on standardised targets; Huber's threshold is one standard deviation.
+TRAIN_LOSSES: dict[str, type[nn.Module]] = {
+    "mse": nn.MSELoss,
+    "mae": nn.L1Loss,
+    "huber": nn.HuberLoss,
+}
 
 
 def resolve_device(name: str, precision: str = "32") -> torch.device:
@@ -161,7 +167,7 @@ def train_network(
             # Shuffled on the CPU generator (same order on every device), copied once an epoch.
             order = torch.randperm(len(x_train), generator=generator).to(device)
             total = train_steps(net, optimiser, x_train, y_train, order, cfg)
-            val = validation_loss(net, x_val, y_val, cfg.precision)
+            val = validation_loss(net, x_val, y_val, cfg)
             # The epoch's one host sync: both losses in one copy.
             train_sum, val_loss = torch.stack([total, val]).tolist()
             train_loss = train_sum / len(x_train)
@@ -198,7 +204,7 @@ def train_steps(
     the GPU (a CUDA test runs it under torch's sync-debug mode "error" to keep it so).
     """
     net.train()
-    loss_fn = nn.MSELoss()
+    loss_fn = TRAIN_LOSSES[cfg.train_loss]()
     total = torch.zeros((), device=x.device)
     for start in range(0, len(x), cfg.batch_size):
         idx = order[start : start + cfg.batch_size]
@@ -214,12 +220,13 @@ def train_steps(
 
 
 def validation_loss(
-    net: nn.Module, x: torch.Tensor, y: torch.Tensor, precision: str
+    net: nn.Module, x: torch.Tensor, y: torch.Tensor, cfg: ForecastConfig
 ) -> torch.Tensor:
-    """Mean squared error on the validation windows at the training precision, on the device."""
-    with autocast(x.device, precision):
+    """The training loss on the validation windows at the training precision, on the device."""
+    with autocast(x.device, cfg.precision):
         out = predict_batched(net, x)
-    return nn.functional.mse_loss(out.float(), y)
+    loss: torch.Tensor = TRAIN_LOSSES[cfg.train_loss]()(out.float(), y)
+    return loss
 
 
 class Adam:

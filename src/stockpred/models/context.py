@@ -1,0 +1,47 @@
+"""The last sessions a fitted model keeps, so it can forecast without the original file."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from stockpred.data.history import PriceHistory
+
+
+def context_of(history: PriceHistory, window: int) -> PriceHistory:
+    """The last sessions prediction needs, kept with the model."""
+    return PriceHistory(
+        history.frame.iloc[-(window + 1) :].copy(),
+        history.ticker,
+        history.source,
+        history.price_column,
+        history.exchange,
+        None,
+        history.path,
+    )
+
+
+def context_to_dict(context: PriceHistory) -> dict[str, Any]:
+    """JSON-ready columns of the context (dates as ISO strings)."""
+    frame = context.frame
+    return {
+        "dates": [str(d.date()) for d in frame.index],
+        **{c: frame[c].tolist() for c in frame.columns},
+    }
+
+
+def context_from_dict(data: dict[str, Any], meta: dict[str, Any]) -> PriceHistory:
+    """Inverse of :func:`context_to_dict`, named and sourced from the model's fingerprint."""
+    dates = pd.DatetimeIndex(pd.to_datetime(data.pop("dates")), name="date")
+    frame = pd.DataFrame({c: np.asarray(v, dtype=np.float64) for c, v in data.items()}, index=dates)
+    return PriceHistory(
+        frame,
+        meta["ticker"],
+        meta["source"],
+        meta["price_column"],
+        meta["exchange"],
+        None,
+        meta["path"],
+    )
