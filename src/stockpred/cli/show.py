@@ -1,15 +1,11 @@
 """What the commands print: data notes, metric tables, verdicts and forecasts (rich).
 
-rich is imported when something is printed, not for ``--help``.
+rich and the models (numpy) are imported when something is printed, not for ``--help``.
 """
 
 from __future__ import annotations
 
-import functools
-import re
 from typing import TYPE_CHECKING, Any
-
-from stockpred.models.base import LSTM
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -38,6 +34,8 @@ def say_data(console: Console, history: PriceHistory) -> None:
 def metrics_table(evaluation: Evaluation) -> Any:
     from rich.table import Table
 
+    from stockpred.models.base import LSTM
+
     table = Table(
         title=f"{evaluation.ticker}: one-step forecasts, {evaluation.test_start} to {evaluation.test_end} ({len(evaluation.predictions)} sessions)"
     )
@@ -54,6 +52,8 @@ def metrics_table(evaluation: Evaluation) -> Any:
 
 def pooled_table(summary: BacktestSummary) -> Any:
     from rich.table import Table
+
+    from stockpred.models.base import LSTM
 
     first, last = summary.first_test_date, summary.last_test_date
     table = Table(
@@ -108,9 +108,7 @@ def warn_line(message: str) -> None:
     """A warning as the README promises it: one line on stderr, ``warning: …``."""
     from rich.console import Console
 
-    Console(stderr=True, highlight=False).print(
-        f"[yellow]warning:[/] {in_option_words(message)}", soft_wrap=True
-    )
+    Console(stderr=True, highlight=False).print(f"[yellow]warning:[/] {message}", soft_wrap=True)
 
 
 def forecast_table(forecast: Any, title: str) -> Any:
@@ -124,50 +122,3 @@ def forecast_table(forecast: Any, title: str) -> Any:
             str(date.date()), f"{row['forecast']:.2f}", f"{row['lower']:.2f}", f"{row['upper']:.2f}"
         )
     return table
-
-
-@functools.cache
-def _flags() -> dict[str, tuple[str, str | None]]:
-    """Each option's parameter name → (its flag, its off flag for a boolean), from the app."""
-    import typer
-
-    from stockpred.cli.app import app  # the commands, built once they are asked about
-
-    group = typer.main.get_command(app)
-    flags: dict[str, tuple[str, str | None]] = {}
-    for command in getattr(group, "commands", {}).values():
-        for param in command.params:
-            if param.param_type_name == "option" and param.name:
-                off = param.secondary_opts[0] if param.secondary_opts else None
-                flags.setdefault(param.name, (param.opts[0], off))
-    return flags
-
-
-# ``name=value`` or ``name=`` anywhere; ``name:`` where it labels a clause.
-_PARAMETER = re.compile(r"(?<![\w.-])([a-z][a-z_]*)(=([^\s,;)]*)|:(?= ))")
-
-
-def in_option_words(message: str) -> str:
-    """A library message with the API's parameter names given as the CLI's option names."""
-    flags = _flags()
-
-    def option(match: re.Match[str]) -> str:
-        name, equals, value = match.groups()
-        if name not in flags or (equals == ":" and not _labels_clause(match)):
-            return match.group(0)
-        flag, off = flags[name]
-        if equals == ":":
-            return f"{flag}:"
-        if value == "True" or not value:
-            return flag
-        if value == "False":
-            return off or f"no {flag}"
-        return f"{flag} {value}"
-
-    return _PARAMETER.sub(option, message)
-
-
-def _labels_clause(match: re.Match[str]) -> bool:
-    """``start:`` at the start of the message or after ``; `` names a parameter."""
-    before = match.string[: match.start()]
-    return before == "" or before.endswith("; ")

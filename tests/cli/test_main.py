@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from stockpred import load_prices
-from stockpred.cli.show import in_option_words
+from stockpred.cli.main import in_option_words
 from stockpred.exceptions import ConfigError
 
 
