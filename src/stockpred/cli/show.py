@@ -82,7 +82,7 @@ def interval_table(methods: dict[str, Any], level: float, default: str) -> Any:
         title=f"{level:.0%} intervals on the same test days "
         f"(thirds of 20-session realised volatility; the forecast's: {default})"
     )
-    table.add_column("interval")
+    table.add_column("interval", no_wrap=True)
     for col in frame.columns:
         table.add_column(col, justify="right")
     for name, row in frame.iterrows():

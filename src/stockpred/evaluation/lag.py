@@ -15,7 +15,9 @@ import numpy as np
 LAGS = (0, 1, 2)
 
 
-def lag_check(prices: np.ndarray, sessions: np.ndarray, forecast: np.ndarray) -> dict[str, Any]:
+def lag_check(
+    prices: np.ndarray, sessions: np.ndarray, forecast: np.ndarray, subject: str = "The forecast"
+) -> dict[str, Any]:
     """Forecasts of consecutive ``sessions`` against actual prices 0, 1 and 2 sessions earlier."""
     maes = [float(np.mean(np.abs(forecast - prices[sessions - lag]))) for lag in LAGS]
     rows = [
@@ -30,13 +32,13 @@ def lag_check(prices: np.ndarray, sessions: np.ndarray, forecast: np.ndarray) ->
     tracks_yesterday = yesterday < today
     if tracks_yesterday:
         sentence = (
-            f"The forecast tracks yesterday's price better than today's (MAE {yesterday:.4g} "
+            f"{subject} tracks yesterday's price better than today's (MAE {yesterday:.4g} "
             f"against yesterday's price, {today:.4g} against today's): it is mostly "
             "yesterday's price, shifted by a day."
         )
     else:
         sentence = (
-            f"The forecast tracks today's price better than yesterday's (MAE {today:.4g} "
+            f"{subject} tracks today's price better than yesterday's (MAE {today:.4g} "
             f"against today's price, {yesterday:.4g} against yesterday's)."
         )
     return {"lags": rows, "tracks_yesterday": tracks_yesterday, "sentence": sentence}

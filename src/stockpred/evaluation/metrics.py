@@ -10,7 +10,7 @@ import pandas as pd
 
 from stockpred.evaluation.lag import lag_check
 from stockpred.evaluation.stats import ALPHA, DMResult, Loss, diebold_mariano, dm_verdict
-from stockpred.models.base import LSTM
+from stockpred.models.base import LSTM, LSTM_RAW
 
 if TYPE_CHECKING:
     from stockpred.models.gate import Gate
@@ -66,7 +66,7 @@ class Evaluation:
     ticker: str
     table: pd.DataFrame  # index: model; columns: METRICS
     predictions: pd.DataFrame  # index: date; columns: actual, previous, one per model
-    lag: dict[str, Any] | None = None  # lag detector on the LSTM's forecasts (lag.lag_check)
+    lag: dict[str, Any] | None = None  # lag detector on the network's own forecasts (lag.lag_check)
     loss: str = "mae"  # the verdict's loss: its DM test and the numbers it quotes
     filled_left_out: int = 0  # test sessions cleaning filled in: inputs, never scored
     gate: Gate | None = None  # the LSTM's validation gate and shrinkage (models.gate)
@@ -167,5 +167,12 @@ def evaluate_forecasts(
         {"actual": actual, "previous": prev, **forecasts}, index=dates[origins + 1]
     )
     predictions.index.name = "date"
-    lag = lag_check(prices, origins + 1, forecasts[LSTM]) if LSTM in forecasts else None
+    # The lag detector asks whether the network merely echoes yesterday's price, so it reads
+    # the network's own forecasts: a shut gate's forecast is yesterday's price by design.
+    network = LSTM_RAW if LSTM_RAW in forecasts else LSTM
+    lag = (
+        lag_check(prices, origins + 1, forecasts[network], "The network's forecast")
+        if network in forecasts
+        else None
+    )
     return Evaluation(ticker, table, predictions, lag, loss, int((~keep).sum()), gate)

@@ -19,6 +19,8 @@ if TYPE_CHECKING:
 
 # The network's name in every table, column and file (baselines name themselves).
 LSTM = "lstm"
+# The network alone, before the validation gate and shrinkage (scored beside LSTM).
+LSTM_RAW = f"{LSTM}_raw"
 
 
 class Model(Protocol):

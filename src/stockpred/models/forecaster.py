@@ -17,7 +17,7 @@ from stockpred.evaluation.intervals import compare_intervals, volatility_thirds
 from stockpred.evaluation.metrics import Evaluation, evaluate_forecasts, naive_scale
 from stockpred.exceptions import ArtifactError, ConfigError, DataError, NotFittedError
 from stockpred.features import Dataset, Scaler, input_signals, to_prices, windows
-from stockpred.models.base import LSTM, Estimator, Model
+from stockpred.models.base import LSTM, LSTM_RAW, Estimator, Model
 from stockpred.models.baselines import default_baselines
 from stockpred.models.context import context_from_dict, context_of, context_to_dict
 from stockpred.models.gate import Gate, fit_gate
@@ -272,7 +272,7 @@ class Forecaster(Estimator):
         origins = np.arange(val_end - 1, len(history) - 1)
         forecasts = {
             self.name: self.predict_origins(history, origins, 1)[:, 0],
-            f"{self.name}_raw": self.predict_origins(history, origins, 1, raw=True)[:, 0],
+            LSTM_RAW: self.predict_origins(history, origins, 1, raw=True)[:, 0],
         }
         split = Split(train_end, val_end, len(history))
         for model in default_baselines(self.config):
