@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 TORCH_PIN ?= torch==2.13.0
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test lint format bench clean
+.PHONY: install demo test lint format bench bench-peers clean
 
 $(STAMP): pyproject.toml Makefile
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,20 @@ format: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/train_speed.py
+
+# The peers (Darts, NeuralForecast) bring their own pins (Lightning, Ray, pandas < 3), so they
+# get their own venv, never the project's; the constraints file keeps the CPU torch wheel.
+PEERS := benchmarks/peers
+PEERS_STAMP := $(PEERS)/.venv/.installed
+
+$(PEERS_STAMP): $(PEERS)/requirements.txt $(PEERS)/constraints.txt
+	$(PYTHON) -m venv $(PEERS)/.venv
+	$(PEERS)/.venv/bin/python -m pip install --quiet --upgrade pip
+	$(PEERS)/.venv/bin/python -m pip install --quiet -c $(PEERS)/constraints.txt -r $(PEERS)/requirements.txt
+	touch $(PEERS_STAMP)
+
+bench-peers: $(STAMP) $(PEERS_STAMP)
+	nice $(BIN)/python $(PEERS)/bench.py
 
 clean:
 	rm -rf $(VENV) runs .pytest_cache .mypy_cache .ruff_cache

@@ -14,7 +14,8 @@ Contenders (same data, same chronological split, same test days):
 * ``stockpred @ reference net``: stockpred's training loop on exactly that network and batch
   (its own target: standardised log-returns) — isolates the loop from the defaults;
 * ``stockpred default``: ``ForecastConfig()`` as shipped;
-* Darts / NeuralForecast: optional peers, reported as skipped (adapters still to be written).
+* Darts / NeuralForecast: measured by ``benchmarks/peers/`` (``make bench-peers``), in their
+  own virtual environment.
 
 Time-to-accuracy compares validation MAE on the *price* scale (the reference's loss is MSE on
 min-max-scaled prices, stockpred's on standardised log-returns: those two numbers are not
@@ -377,27 +378,6 @@ def machine_line(when: str = "end") -> str:
     )
 
 
-def optional_peers() -> None:
-    """Darts and NeuralForecast: optional peers, never installed by stockpred (multi-GB, CUDA torch).
-
-    Their adapters are not written yet: the issue's figures for them (≈1,650-1,950 windows/s,
-    same network) come from a separate run. Each is reported as skipped, with the reason.
-    """
-    import importlib.util
-
-    for module in ("darts", "neuralforecast"):
-        installed = importlib.util.find_spec(module) is not None
-        emit(
-            "skip",
-            contender=module,
-            reason=(
-                "installed, but its benchmark adapter is not written yet"
-                if installed
-                else f"{module} is not importable (optional peer, not a stockpred dependency)"
-            ),
-        )
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="MSFT sample only, few epochs")
@@ -423,7 +403,6 @@ def main(argv: list[str] | None = None) -> int:
     peak = matmul_gflops()
     emit("matmul", gflops=round(peak, 1), threads=args.ref_threads, n=1024)
     emit("matmul", gflops=round(peak_all, 1), threads=default_threads, n=1024)
-    optional_peers()
     rows: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory(prefix="stockpred-bench-") as tmp_name:
         tmp = Path(tmp_name)
