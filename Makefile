@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 TORCH_PIN ?= torch==2.13.0
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test lint format bench bench-peers clean
+.PHONY: install demo test lint format bench bench-peers mutation deliberate-bugs clean
 
 $(STAMP): pyproject.toml Makefile
 	$(PYTHON) -m venv $(VENV)
@@ -25,13 +25,13 @@ test: $(STAMP)
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests benchmarks
-	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/ruff check src tests benchmarks tools
+	$(BIN)/ruff format --check src tests benchmarks tools
 	$(BIN)/mypy
 
 format: $(STAMP)
-	$(BIN)/ruff format src tests benchmarks
-	$(BIN)/ruff check --fix src tests benchmarks
+	$(BIN)/ruff format src tests benchmarks tools
+	$(BIN)/ruff check --fix src tests benchmarks tools
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/train_speed.py
@@ -50,5 +50,17 @@ $(PEERS_STAMP): $(PEERS)/requirements.txt $(PEERS)/constraints.txt
 bench-peers: $(STAMP) $(PEERS_STAMP)
 	nice $(BIN)/python $(PEERS)/bench.py
 
+# Not CI (slow): mutants of the modules the verdicts rest on ([tool.mutmut] in pyproject.toml),
+# then the survivors. A subset: make mutation MUTANTS='stockpred.evaluation.stats*'
+MUTANTS ?=
+mutation: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e ".[mutation]"
+	-$(BIN)/mutmut run --max-children 2 $(MUTANTS)
+	$(BIN)/mutmut results
+
+# Issue 9's deliberate bugs, one at a time: which test catches each (--full: whole suite).
+deliberate-bugs: $(STAMP)
+	$(BIN)/python tools/deliberate_bugs.py
+
 clean:
-	rm -rf $(VENV) runs .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) runs .pytest_cache .mypy_cache .ruff_cache .hypothesis mutants

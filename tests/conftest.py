@@ -54,6 +54,16 @@ def _no_network(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(socket, "create_connection", refuse)
 
 
+# A fixed Monday: every test sees the same "today" (the calendar then ends a year later).
+FIXED_TODAY = pd.Timestamp("2025-06-02")
+
+
+@pytest.fixture(autouse=True)
+def _fixed_clock(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Nothing depends on the day the tests run: staleness, calendars, "recent" all use this."""
+    monkeypatch.setattr("stockpred.data.clock.today", lambda: FIXED_TODAY)
+
+
 @pytest.fixture
 def tiny_config() -> ForecastConfig:
     """A network small enough to train in a test."""

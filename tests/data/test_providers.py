@@ -27,6 +27,8 @@ from stockpred.exceptions import (
     TickerNotFound,
 )
 
+from ..conftest import FIXED_TODAY
+
 FIXTURES = Path(__file__).parent / "fixtures"
 KEY = "SECRETKEY123"
 DAY = pd.Timestamp
@@ -312,7 +314,7 @@ def test_alphavantage_recent_start_asks_compact():
     route = respx.get(AV_URL).mock(
         return_value=httpx.Response(200, text=fixture_text("alphavantage_daily_ibm.json"))
     )
-    recent = pd.Timestamp.today().normalize() - pd.Timedelta(days=10)
+    recent = FIXED_TODAY - pd.Timedelta(days=10)
     AlphaVantageProvider(api_key=KEY).fetch_raw("IBM", recent, None)
     assert route.calls.last.request.url.params["outputsize"] == "compact"
 

@@ -8,6 +8,8 @@ from stockpred.data.calendar import next_sessions, sessions_between
 from stockpred.data.samples import sample_tickers
 from stockpred.exceptions import TickerNotFound
 
+from ..conftest import FIXED_TODAY
+
 
 def test_bundled_sample_tickers_and_ranges() -> None:
     assert sample_tickers() == ["AAPL", "FB", "GOOG", "IBM", "MSFT"]
@@ -46,8 +48,8 @@ def test_sessions_beyond_the_calendar_are_a_clear_error() -> None:
     from stockpred.data.calendar import sessions_after
     from stockpred.exceptions import ValidationError
 
-    today = pd.Timestamp.today().normalize()
-    known = sessions_after("XNYS", today, 10_000)
-    assert 200 < len(known) < 400  # exchange_calendars reaches about a year ahead
+    known = sessions_after("XNYS", FIXED_TODAY, 10_000)
+    assert 200 < len(known) < 400  # the calendar reaches a year past (the fixed) today
+    assert known[-1] <= FIXED_TODAY + pd.DateOffset(years=1)
     with pytest.raises(ValidationError, match="ask for at most"):
-        next_sessions("XNYS", today, len(known) + 1)
+        next_sessions("XNYS", FIXED_TODAY, len(known) + 1)

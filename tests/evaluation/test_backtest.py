@@ -126,3 +126,19 @@ def test_summary_is_json_and_states_the_verdict(wf: WalkForward, msft: PriceHist
     assert all(0 <= c["coverage"] <= 1 for c in doc["intervals"]["by_step"])
     assert doc["signal_backtest"]["n_days"] == doc["n_one_step"]
     assert doc["lag_detector"]["sentence"] == doc["lag_sentence"]
+
+
+def test_fold_intervals_widen_with_the_root_of_the_step(msft: PriceHistory) -> None:
+    # One fold's quantiles serve both steps: log(bound / point) at step 2 is √2 times step 1's.
+    cfg = CFG.model_copy(update={"interval_method": "constant"})
+    wf = walk_forward(msft, cfg, folds=2, horizon=2)
+    for fold in wf.folds:
+        rows = wf.forecasts[wf.forecasts.fold == fold.number]
+        by_step = {
+            step: np.log(part[["lstm_lower", "lstm_upper"]].to_numpy() / part[["lstm"]].to_numpy())
+            for step, part in rows.groupby("step")
+        }
+        assert by_step[1][:, 0] == pytest.approx(by_step[1][0, 0])  # one quantile per fold
+        np.testing.assert_allclose(by_step[2], by_step[1] * np.sqrt(2), rtol=1e-9)
+        assert (by_step[1][:, 0] < 0).all()
+        assert (by_step[1][:, 1] > 0).all()

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from stockpred.data import clock
 from stockpred.exceptions import ConfigError, ValidationError
 
 if TYPE_CHECKING:
@@ -14,13 +15,14 @@ if TYPE_CHECKING:
 
 
 @lru_cache(maxsize=16)
-def _calendar(exchange: str, start_year: int) -> exchange_calendars.ExchangeCalendar:
-    """One calendar per exchange and start year: building one costs ~0.1-0.5 s."""
+def _calendar(exchange: str, start_year: int, end: str) -> exchange_calendars.ExchangeCalendar:
+    """One calendar per exchange, start year and end: building one costs ~0.1-0.5 s."""
     import exchange_calendars as xcals
 
     try:
         # get_calendar() alone covers only the last 20 years; real histories go back further.
-        return xcals.get_calendar(exchange, start=f"{start_year}-01-01")
+        # The end is exchange_calendars' own default (a year after today), from our clock.
+        return xcals.get_calendar(exchange, start=f"{start_year}-01-01", end=end)
     except xcals.errors.InvalidCalendarName as exc:
         raise ConfigError(
             f"unknown exchange {exchange!r}; use an exchange_calendars code such as XNYS, "
@@ -30,7 +32,9 @@ def _calendar(exchange: str, start_year: int) -> exchange_calendars.ExchangeCale
 
 def calendar_for(exchange: str, first: pd.Timestamp) -> exchange_calendars.ExchangeCalendar:
     """The exchange's calendar reaching back to at least ``first``."""
-    return _calendar(exchange, min(pd.Timestamp(first).year, pd.Timestamp.today().year - 1))
+    today = clock.today()
+    end = str((today + pd.DateOffset(years=1)).date())
+    return _calendar(exchange, min(pd.Timestamp(first).year, today.year - 1), end)
 
 
 def sessions_between(exchange: str, first: pd.Timestamp, last: pd.Timestamp) -> pd.DatetimeIndex:

@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from stockpred.data import clock
 from stockpred.data.calendar import sessions_between
 from stockpred.data.providers.base import Provider, Retry
 from stockpred.data.schema import DEFAULT_MAX_GAP, CleaningReport, clean_prices
@@ -44,7 +45,7 @@ def last_closed_session(
     exchange: str, now: pd.Timestamp | None = None, end: pd.Timestamp | None = None
 ) -> pd.Timestamp:
     """The newest session whose daily bar is surely published: before today, at most ``end``."""
-    today = pd.Timestamp(now if now is not None else pd.Timestamp.today()).normalize()
+    today = pd.Timestamp(now if now is not None else clock.today()).normalize()
     limit = today - pd.Timedelta(days=1)
     if end is not None:
         limit = min(limit, pd.Timestamp(end).normalize())

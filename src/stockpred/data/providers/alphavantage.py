@@ -9,6 +9,7 @@ import re
 import httpx
 import pandas as pd
 
+from stockpred.data import clock
 from stockpred.data.providers.http import get, redact
 from stockpred.exceptions import ProviderError, RateLimited, TickerNotFound
 
@@ -44,9 +45,7 @@ class AlphaVantageProvider:
                 f"alphavantage needs an API key to fetch {ticker}: set {KEY_ENV} "
                 "(free keys at alphavantage.co)"
             )
-        recent = start is not None and start >= pd.Timestamp.today() - pd.Timedelta(
-            days=COMPACT_DAYS
-        )
+        recent = start is not None and start >= clock.today() - pd.Timedelta(days=COMPACT_DAYS)
         params = {
             "function": "TIME_SERIES_DAILY_ADJUSTED" if self.adjusted else "TIME_SERIES_DAILY",
             "symbol": ticker.upper(),

@@ -1,0 +1,78 @@
+"""Every model through the shared check (tests/models/model_checks.py): the LSTM and each baseline."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from stockpred import ForecastConfig, Forecaster
+from stockpred.data.history import PriceHistory
+from stockpred.models.baselines import default_baselines
+from stockpred.splits import chronological_split
+
+from ..conftest import TINY
+from .model_checks import ModelSpec, check_model
+
+HORIZON = 3
+CFG = ForecastConfig(**{**TINY, "epochs": 2, "horizon": HORIZON})
+
+
+# The seed's literal set-up (price level as the target) goes through the same check.
+PRICE_TARGET = Forecaster(CFG.model_copy(update={"target": "price"}), progress=False)
+
+
+def _save_load(model: Forecaster, path: Path) -> Forecaster:
+    model.save(path)
+    return Forecaster.load(path)
+
+
+SPECS = [
+    ModelSpec(Forecaster(CFG, progress=False), save_load=_save_load),
+    ModelSpec(PRICE_TARGET, save_load=_save_load),
+    *(ModelSpec(b, learns=b.name == "linear_ar") for b in default_baselines(CFG)),
+]
+
+
+def test_every_default_model_is_checked() -> None:
+    names = {spec.name for spec in SPECS}
+    assert len(SPECS) == len(default_baselines(CFG)) + 2  # the LSTM on both targets
+    assert names == {"lstm"} | {b.name for b in default_baselines(CFG)}
+
+
+@pytest.mark.parametrize(
+    "spec",
+    SPECS,
+    ids=lambda s: f"{s.name}-{s.prototype.config.target}" if s.name == "lstm" else s.name,
+)
+def test_model_passes_the_shared_check(spec: ModelSpec, msft: PriceHistory, tmp_path: Path) -> None:
+    split = chronological_split(msft.dates, CFG)
+    check_model(spec, msft, split, horizon=HORIZON, tmp_path=tmp_path)
+
+
+def test_the_check_catches_a_model_that_peeks(msft: PriceHistory, tmp_path: Path) -> None:
+    """The check itself must fail on a leaking model, or it proves nothing."""
+
+    class Peeking:
+        name = "peeking"
+
+        def fit(self, history: PriceHistory, split: object) -> Peeking:
+            return self
+
+        def new(self) -> Peeking:
+            return Peeking()
+
+        def predict_origins(self, history: PriceHistory, origins, horizon):  # type: ignore[no-untyped-def]
+            import numpy as np
+
+            return np.repeat(history.prices[origins + 1][:, None], horizon, axis=1)
+
+    split = chronological_split(msft.dates, CFG)
+    with pytest.raises(AssertionError, match="read a price after its origin"):
+        check_model(
+            ModelSpec(Peeking(), learns=False),
+            msft,
+            split,
+            horizon=HORIZON,
+            tmp_path=tmp_path,
+        )

@@ -1,0 +1,146 @@
+"""Writes under failure: a step that fails inside a run leaves no folder, no temporary folder,
+and an earlier run folder at the same path byte for byte as it was."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from stockpred import ForecastConfig, Forecaster
+from stockpred.data.history import PriceHistory
+from stockpred.run_folder import output_folder
+from stockpred.runs import REPORT, backtest_run, run_pipeline, train_only
+
+from .conftest import TINY
+
+CFG = ForecastConfig(**{**TINY, "epochs": 1})
+
+
+def snapshot(folder: Path) -> dict[str, bytes | None]:
+    """Every entry below ``folder`` (hidden ones and empty folders too), files with their bytes."""
+    return {
+        str(p.relative_to(folder)): p.read_bytes() if p.is_file() else None
+        for p in folder.rglob("*")
+    }
+
+
+class DiskFull(OSError):
+    """The failure we inject: what a full disk or a vanished mount raises mid-write."""
+
+
+def fail_writing(monkeypatch: pytest.MonkeyPatch, name: str) -> None:
+    """Make writing a file called ``name`` fail, wherever it is written."""
+    real = Path.write_text
+
+    def write_text(self: Path, *args: object, **kwargs: object) -> int:
+        if self.name == name:
+            raise DiskFull(28, "No space left on device")
+        return real(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Path, "write_text", write_text)
+
+
+def fail_saving_the_model(monkeypatch: pytest.MonkeyPatch) -> None:
+    def save(self: Forecaster, path: object) -> Path:
+        raise DiskFull(28, "No space left on device")
+
+    monkeypatch.setattr(Forecaster, "save", save)
+
+
+def write_then_fail(target: Path, error: BaseException) -> None:
+    """Start writing a run folder through output_folder, then fail half-way."""
+    with output_folder(target, "run") as tmp:
+        (tmp / "metrics.json").write_text("{")
+        raise error
+
+
+def test_output_folder_leaves_nothing_when_a_new_folder_fails(tmp_path: Path) -> None:
+    with pytest.raises(DiskFull):
+        write_then_fail(tmp_path / "run", DiskFull(28, "No space left on device"))
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_output_folder_leaves_an_existing_folder_byte_identical(tmp_path: Path) -> None:
+    target = tmp_path / "run"
+    (target / "model").mkdir(parents=True)
+    (target / "metrics.json").write_text('{"mae": 1.0}')
+    (target / "model" / "weights.safetensors").write_bytes(b"\x00\x01weights")
+    before = snapshot(tmp_path)
+    with pytest.raises(KeyboardInterrupt):  # an interrupted run too
+        write_then_fail(target, KeyboardInterrupt())
+    assert snapshot(tmp_path) == before
+    assert [p.name for p in tmp_path.iterdir()] == ["run"]
+
+
+RunStep = Callable[[PriceHistory, Path], object]
+STEPS: dict[str, RunStep] = {
+    "run": lambda h, out: run_pipeline(
+        Forecaster(CFG, progress=False), h, out, days=3, data_args={}
+    ),
+    "train": lambda h, out: train_only(Forecaster(CFG, progress=False), h, out, data_args={}),
+    "backtest": lambda h, out: backtest_run(h, CFG, out, folds=2),
+}
+FAILURES: dict[str, Callable[[pytest.MonkeyPatch], None]] = {
+    "model-save": fail_saving_the_model,
+    "report-write": lambda mp: fail_writing(mp, REPORT),
+    "data.json-write": lambda mp: fail_writing(mp, "data.json"),
+}
+CASES = [
+    ("run", "model-save"),
+    ("run", "report-write"),
+    ("train", "data.json-write"),
+    ("backtest", "report-write"),
+]
+
+
+def plain_report(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Skip drawing the report's charts: what is tested is how it is written, not drawn."""
+    monkeypatch.setattr("stockpred.report.holdout.render_report", lambda *a: "<html></html>")
+    monkeypatch.setattr("stockpred.report.backtest.render_backtest_report", lambda *a: "<html/>")
+
+
+@pytest.fixture(scope="module")
+def previous(msft: PriceHistory, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """A complete earlier folder of each kind (a run, a backtest), copied into each test."""
+    folders = {}
+    with pytest.MonkeyPatch.context() as mp:
+        plain_report(mp)
+        for step in ("run", "backtest"):
+            folders[step] = tmp_path_factory.mktemp("previous") / "out"
+            STEPS[step](msft, folders[step])
+    assert (folders["run"] / "model" / "manifest.json").is_file()
+    return folders
+
+
+@pytest.mark.parametrize(("step", "failure"), CASES)
+def test_a_failing_step_leaves_no_run_folder_and_no_temporary_folder(
+    msft: PriceHistory, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, step: str, failure: str
+) -> None:
+    plain_report(monkeypatch)
+    FAILURES[failure](monkeypatch)
+    with pytest.raises(DiskFull):
+        STEPS[step](msft, tmp_path / "out")
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(("step", "failure"), CASES)
+def test_a_failing_step_leaves_the_previous_run_byte_identical(
+    msft: PriceHistory,
+    previous: dict[str, Path],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    step: str,
+    failure: str,
+) -> None:
+    out = tmp_path / "out"
+    shutil.copytree(previous["backtest" if step == "backtest" else "run"], out)
+    before = snapshot(tmp_path)
+    plain_report(monkeypatch)
+    FAILURES[failure](monkeypatch)
+    with pytest.raises(DiskFull):
+        STEPS[step](msft, out)
+    assert snapshot(tmp_path) == before
+    assert [p.name for p in tmp_path.iterdir()] == ["out"]
