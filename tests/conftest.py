@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pandas as pd
@@ -10,6 +11,26 @@ import pytest
 from stockpred.config import ForecastConfig
 from stockpred.data.history import PriceHistory
 from stockpred.data.loading import load_prices
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+def chromium_flags(tmp_path: Path) -> list[str]:
+    """Headless Chromium that talks to no one and logs page console errors to stderr."""
+    return [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        f"--user-data-dir={tmp_path / 'profile'}",
+        "--window-size=1200,3000",
+        "--enable-logging=stderr",
+        "--v=0",
+    ]
+
 
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 
@@ -50,7 +71,15 @@ def _no_network(monkeypatch: pytest.MonkeyPatch) -> None:
     def refuse(*args: object, **kwargs: object) -> None:
         raise RuntimeError("a test tried to open a network connection")
 
-    monkeypatch.setattr(socket.socket, "connect", refuse)
+    local_connect = socket.socket.connect
+
+    def refuse_unless_local(sock: socket.socket, address: object) -> None:
+        """Unix sockets stay open: worker processes talk to their fork server over one."""
+        if sock.family != socket.AF_UNIX:
+            refuse()
+        local_connect(sock, address)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(socket.socket, "connect", refuse_unless_local)
     monkeypatch.setattr(socket, "create_connection", refuse)
 
 

@@ -32,6 +32,9 @@ def write_text_atomic(path: Path, text: str) -> None:
     """Write a file via a temp file and rename, so readers never see half of it."""
     path = Path(path)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    mask = os.umask(0)
+    os.umask(mask)
+    os.fchmod(fd, 0o666 & ~mask)  # mkstemp makes 0600; the result should look like any file
     try:
         with os.fdopen(fd, "w") as handle:
             handle.write(text)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -30,6 +31,7 @@ REPORT = "report.html"
 DATA_ARGS = "data.json"
 BACKTEST = "backtest.csv"
 SUMMARY = "summary.json"
+PREDICTIONS = "predictions.csv"
 
 
 @dataclass
@@ -79,6 +81,16 @@ def forecast_csv(forecast: pd.DataFrame) -> str:
     return forecast.to_csv(date_format="%Y-%m-%d", float_format="%.6f")
 
 
+def predictions_csv(predictions: pd.DataFrame) -> str:
+    """predictions.csv text: every test session's actual, previous price and each model's forecast."""
+    return predictions.to_csv(date_format="%Y-%m-%d", float_format="%.10g")
+
+
+def read_predictions(path: Path) -> pd.DataFrame:
+    """Inverse of :func:`predictions_csv`."""
+    return pd.read_csv(path, index_col="date", parse_dates=["date"])
+
+
 def run_pipeline(
     model: Forecaster,
     history: PriceHistory,
@@ -86,19 +98,30 @@ def run_pipeline(
     *,
     days: int,
     data_args: dict[str, Any],
+    light: bool = False,
+    extra_files: dict[str, str] | None = None,
+    timings: dict[str, float] | None = None,
     force: bool = False,
 ) -> RunResult:
-    """Fit, evaluate against baselines, forecast ``days`` sessions and write the run folder."""
+    """Fit, evaluate against baselines, forecast ``days`` sessions and write the run folder.
+
+    ``light`` draws a one-figure report (a universe runs hundreds); ``extra_files`` are
+    written into the folder too, inside the same atomic rename; ``timings`` receives the
+    seconds spent training, evaluating, reporting and writing.
+    """
     from stockpred.report.holdout import ReportInputs, render_report
 
+    clock = _Stopwatch(timings)
     fc = model.fit(history)
     config = fc.config
+    clock.lap("train")
     evaluation = fc.evaluate(history)
     forecast = fc.predict(history, days=days)
     warnings = run_warnings(fc, history, forecast)
     metrics = metrics_document(fc, evaluation, warnings)
     notes = [*(f"warning: {w}" for w in warnings)]
     notes += history.cleaning.messages() if history.cleaning else []
+    clock.lap("evaluate")
     page = render_report(
         ReportInputs(
             title=f"stockpred: {history.ticker}",
@@ -120,15 +143,35 @@ def run_pipeline(
                 "verdict loss": f"{config.loss.upper()} (DM test and quoted numbers)",
             },
             notes=notes,
-        )
+        ),
+        light=light,
     )
+    clock.lap("report")
     with output_folder(out, "run", force=force) as tmp:
         fc.save(tmp / MODEL_DIR)
         (tmp / METRICS).write_text(json.dumps(metrics, indent=2))
         (tmp / FORECAST).write_text(forecast_csv(forecast))
+        (tmp / PREDICTIONS).write_text(predictions_csv(evaluation.predictions))
         (tmp / REPORT).write_text(page)
         (tmp / DATA_ARGS).write_text(json.dumps(data_args, indent=2))
+        for name, text in (extra_files or {}).items():
+            (tmp / name).write_text(text)
+    clock.lap("write")
     return RunResult(out, fc, evaluation, forecast, metrics)
+
+
+class _Stopwatch:
+    """Adds the seconds since the previous lap to ``timings[name]`` (nothing when None)."""
+
+    def __init__(self, timings: dict[str, float] | None) -> None:
+        self.timings = timings
+        self.last = time.perf_counter()
+
+    def lap(self, name: str) -> None:
+        now = time.perf_counter()
+        if self.timings is not None:
+            self.timings[name] = self.timings.get(name, 0.0) + now - self.last
+        self.last = now
 
 
 def train_only(
@@ -168,25 +211,6 @@ def write_metrics(
 def write_forecast(path: Path, forecast: pd.DataFrame) -> None:
     """Write forecast.csv atomically."""
     write_text_atomic(path, forecast_csv(forecast))
-
-
-def leaderboard(results: list[RunResult]) -> pd.DataFrame:
-    """Ticker × model rows of MAE, MASE and directional accuracy, best MASE first per ticker."""
-    rows = []
-    for result in results:
-        ev = result.evaluation
-        for model, row in ev.table.iterrows():
-            rows.append(
-                {
-                    "ticker": ev.ticker,
-                    "model": model,
-                    "mae": row["mae"],
-                    "mase": row["mase"],
-                    "directional_accuracy": row["directional_accuracy"],
-                    "mae_vs_naive": row["mae"] / ev.table.loc["naive", "mae"],
-                }
-            )
-    return pd.DataFrame(rows).sort_values(["ticker", "mase"]).reset_index(drop=True)
 
 
 def backtest_run(

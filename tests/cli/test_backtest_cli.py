@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -11,6 +10,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from ..conftest import CHROMIUM, chromium_flags
 from .test_cli import TINY_ARGS, run_cli
 
 
@@ -51,26 +51,11 @@ def test_backtest_json_and_bad_options(
     assert err.strip().splitlines()[-1].startswith("error: 50 folds over the last half")
 
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-
-
 @pytest.mark.skipif(CHROMIUM is None, reason="no Chromium on PATH (apt-get install chromium)")
 def test_report_renders_in_a_real_browser(backtest_dir: Path, tmp_path: Path) -> None:
     assert CHROMIUM is not None
     shot = tmp_path / "shot.png"
-    flags = [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-        f"--user-data-dir={tmp_path / 'profile'}",
-        "--window-size=1200,3000",
-        "--enable-logging=stderr",
-        "--v=0",
-    ]
+    flags = chromium_flags(tmp_path)
     url = (backtest_dir / "report.html").resolve().as_uri()
     done = subprocess.run(
         [CHROMIUM, *flags, f"--screenshot={shot}", url], capture_output=True, text=True, timeout=120

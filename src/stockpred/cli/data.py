@@ -26,6 +26,7 @@ def register(app: typer.Typer) -> None:
     data = typer.Typer(help="Inspect and export the local price store.", no_args_is_help=True)
     data.command("list")(list_stored)
     data.command("export")(export)
+    data.command("import")(import_files)
     app.add_typer(data, name="data")
 
 
@@ -97,6 +98,49 @@ def fetch(
         console.print(table)
     if failed:
         raise ProviderError(f"{len(failed)} of {len(names)} tickers failed; see the lines above")
+
+
+def import_files(
+    paths: Annotated[
+        list[Path], typer.Argument(help="Price files, folders of them, or long panel files.")
+    ],
+    store: StoreOption = None,
+    exchange: Annotated[str, typer.Option(help="exchange_calendars code.")] = "XNYS",
+    strict: Annotated[bool, typer.Option("--strict", help="Refuse instead of cleaning.")] = False,
+    max_gap: Annotated[int, typer.Option("--max-gap", help="Longest gap to fill.")] = 5,
+) -> None:
+    """Put files of prices into the store under their tickers, cleaned as a run cleans them.
+
+    Afterwards ``stockpred run TICKER --source store`` reads them without any network.
+    """
+    from rich.console import Console
+    from rich.table import Table
+
+    from stockpred.data.store import PriceStore
+    from stockpred.data.tickers import check_ticker
+    from stockpred.exceptions import DataError, ValidationError
+    from stockpred.universe.inputs import universe_sources
+
+    price_store = PriceStore(store)
+    console = Console()
+    table = Table("ticker", "file", "rows", "span", title=str(price_store.path))
+    args = {"exchange": exchange, "strict": strict, "max_gap": max_gap}
+    failed = 0
+    sources = [source for path in paths for source in universe_sources([], path)]
+    for source in sources:
+        try:
+            history = source.load(args)
+            price_store.write(check_ticker(history.ticker), "import", history.frame, replace=True)
+        except DataError as exc:
+            failed += 1
+            console.print(f"[red]{source.ticker}[/red]: {exc}", soft_wrap=True)
+            continue
+        span = f"{history.dates[0].date()}..{history.dates[-1].date()}"
+        table.add_row(history.ticker, str(source.path), str(len(history)), span)
+    if table.row_count:
+        console.print(table)
+    if failed:
+        raise ValidationError(f"{failed} of {len(sources)} files failed; see the lines above")
 
 
 def list_stored(store: StoreOption = None) -> None:

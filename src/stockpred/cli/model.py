@@ -34,6 +34,7 @@ from stockpred.cli.show import (
     say_data,
     say_verdict,
 )
+from stockpred.cli.universe import CostBps, Embed, ModelOpt, Resume, Workers
 from stockpred.config import ForecastConfig
 
 if TYPE_CHECKING:
@@ -84,57 +85,63 @@ def run(
     out: Out = None,
     force: Force = False,
     days: Days = 10,
+    workers: Workers = None,
+    model: ModelOpt = "per-ticker",
+    embed: Embed = 0,
+    resume: Resume = False,
+    cost_bps: CostBps = 5.0,
     as_json: AsJson = False,
     quiet: Quiet = False,
 ) -> None:
     """The main job: train, evaluate against naive baselines, forecast, and write report.html.
 
-    With several tickers, each gets a run folder under --out and one leaderboard is printed
-    and written to OUT/leaderboard.csv.
+    A universe (several tickers, a folder or a panel file, or --model global/both) runs in
+    parallel: OUT/TICKER/ each, OUT/leaderboard.csv with FDR-adjusted DM p-values,
+    OUT/universe.json, OUT/failed.csv and OUT/index.html. Exit code 3 when some tickers
+    failed, 1 when all did, 130 on Ctrl-C.
     """
+    from stockpred.cli.data import read_tickers
+    from stockpred.cli.universe import run_universe_command, universe_sources
     from stockpred.models.forecaster import Forecaster
-    from stockpred.run_folder import output_folder, reserve
-    from stockpred.runs import leaderboard, run_pipeline
+    from stockpred.run_folder import reserve
+    from stockpred.runs import run_pipeline
 
     console = make_console(as_json)
-    names = _ticker_list(tickers, tickers_file, loading["csv"])
-    histories = [_load(name, loading) for name in names]  # all data checked before any training
-    several = len(histories) > 1
-    base = out or Path("runs") / ("leaderboard" if several else histories[0].ticker)
-    results = []
-    # The folder is checked and locked before any training. Several tickers: one folder holds
-    # them all and the leaderboard, moved into place at the end.
-    with (
-        output_folder(base, "leaderboard", force=force)
-        if several
-        else reserve(base, "run", force=force) as where
-    ):
-        for history in histories:
-            say_data(console, history)
-            model = Forecaster(config, progress=not quiet and not as_json)
-            folder = where / history.ticker if several else where
-            result = run_pipeline(model, history, folder, days=days, data_args=loading, force=force)
-            results.append(result)
-            console.print(metrics_table(result.evaluation))
-            say_verdict(console, result.evaluation, result.metrics["warnings"])
-            console.print(
-                forecast_table(result.forecast, f"{history.ticker}: next {days} sessions")
-            )
-            folder = base / history.ticker if several else base
-            console.print(f"wrote {folder}/ (metrics.json, forecast.csv, report.html, model/)")
-        if several:
-            board = leaderboard(results)
-            board.to_csv(where / "leaderboard.csv", index=False, float_format="%.6g")
-            console.print(board.to_string(index=False, float_format=lambda v: f"{v:.4g}"))
-    if several:
-        console.print(f"wrote {base / 'leaderboard.csv'}")
-    if as_json:
-        doc = (
-            results[0].metrics
-            if len(results) == 1
-            else {r.evaluation.ticker: r.metrics for r in results}
+    csv = Path(loading["csv"]) if loading["csv"] else None
+    given = list(read_tickers(tickers or [], tickers_file)) if tickers or tickers_file else []
+    sources = universe_sources(given, csv, model)
+    if sources is not None:
+        run_universe_command(
+            sources,
+            config,
+            loading,
+            out,
+            days=days,
+            workers=workers,
+            model=model,
+            embed=embed,
+            resume=resume,
+            cost_bps=cost_bps,
+            as_json=as_json,
+            quiet=quiet,
         )
-        typer.echo(json.dumps(doc, indent=2))
+        return
+    history = _load(_ticker_list(tickers, tickers_file, csv)[0], loading)
+    folder = out or Path("runs") / history.ticker
+    say_data(console, history)
+    forecaster = Forecaster(config, progress=not quiet and not as_json)
+    with reserve(folder, "run", force=force):  # checked and locked before any training
+        result = run_pipeline(
+            forecaster, history, folder, days=days, data_args=loading, force=force
+        )
+    console.print(metrics_table(result.evaluation))
+    say_verdict(console, result.evaluation, result.metrics["warnings"])
+    console.print(forecast_table(result.forecast, f"{history.ticker}: next {days} sessions"))
+    console.print(
+        f"wrote {folder}/ (metrics.json, forecast.csv, predictions.csv, report.html, model/)"
+    )
+    if as_json:
+        typer.echo(json.dumps(result.metrics, indent=2))
 
 
 @config_options()
@@ -285,16 +292,30 @@ def predict(
     out: Annotated[
         Path | None, typer.Option("--out", help="CSV to write (default: RUN_DIR/forecast.csv).")
     ] = None,
+    ticker: Annotated[
+        str | None,
+        typer.Option(
+            "--ticker", help="Global model: which ticker (any, with --csv, even one it never saw)."
+        ),
+    ] = None,
     as_json: AsJson = False,
 ) -> None:
-    """Forecast the next trading sessions from a saved model (reloaded safely, no pickle)."""
+    """Forecast the next trading sessions from a saved model (reloaded safely, no pickle).
+
+    RUN_DIR may also be a universe's global_lstm/ folder: name the ticker with --ticker.
+    """
+    from stockpred.cli.universe import global_view
     from stockpred.runs import FORECAST, write_forecast
 
     console = make_console(as_json)
-    fc = _load_run(run_dir)
-    history = None
-    if csv is not None:
-        history = _load(fc.meta_["ticker"], {"csv": str(csv), "exchange": fc.meta_["exchange"]})
+    found = global_view(run_dir, ticker, csv)
+    if found is not None:
+        fc, history = found
+    else:
+        fc = _load_run(run_dir)
+        history = None
+        if csv is not None:
+            history = _load(fc.meta_["ticker"], {"csv": str(csv), "exchange": fc.meta_["exchange"]})
     forecast = fc.predict(history, days=days)
     target = out or run_dir / FORECAST
     write_forecast(target, forecast)

@@ -36,11 +36,19 @@ Tickers = Annotated[
 ]
 Ticker = Annotated[str | None, typer.Argument(help="Ticker (default: MSFT).", show_default=False)]
 Csv = Annotated[
-    Path | None, typer.Option("--csv", help="Daily prices from a CSV or Parquet file instead.")
+    Path | None,
+    typer.Option(
+        "--csv",
+        help="Daily prices from a CSV or Parquet file instead; for run also a folder of them "
+        "(ticker = file name) or a long panel file with a ticker or symbol column.",
+    ),
 ]
 Source = Annotated[
-    Literal["auto", "sample", "csv", "yahoo", "stooq", "alphavantage"] | None,
-    typer.Option(help="Where prices come from (default: sample for its tickers, else auto)."),
+    Literal["auto", "sample", "csv", "store", "yahoo", "stooq", "alphavantage"] | None,
+    typer.Option(
+        help="Where prices come from (default: sample for its tickers, else auto; store: only "
+        "what the local store holds, e.g. imported files)."
+    ),
 ]
 StoreOpt = Annotated[
     Path | None,

@@ -34,7 +34,9 @@ def calendar_for(exchange: str, first: pd.Timestamp) -> exchange_calendars.Excha
     """The exchange's calendar reaching back to at least ``first``."""
     today = clock.today()
     end = str((today + pd.DateOffset(years=1)).date())
-    return _calendar(exchange, min(pd.Timestamp(first).year, today.year - 1), end)
+    # By decade: a universe's tickers start in many years and would each build their own.
+    year = min(pd.Timestamp(first).year, today.year - 1)
+    return _calendar(exchange, year - year % 10, end)
 
 
 def sessions_between(exchange: str, first: pd.Timestamp, last: pd.Timestamp) -> pd.DatetimeIndex:

@@ -14,7 +14,13 @@ from stockpred.data.providers import NETWORK_SOURCES, Provider, Retry, get_provi
 from stockpred.data.samples import DEFAULT_TICKER, sample_tickers
 from stockpred.data.schema import DEFAULT_MAX_FILLED, DEFAULT_MAX_GAP, CleaningReport, clean_prices
 from stockpred.data.tickers import check_ticker, ticker_from_file_name
-from stockpred.exceptions import ConfigError, InsufficientHistory, ProviderError, StaleDataWarning
+from stockpred.exceptions import (
+    ConfigError,
+    InsufficientHistory,
+    ProviderError,
+    StaleDataWarning,
+    TickerNotFound,
+)
 
 if TYPE_CHECKING:
     from stockpred.data.store import PriceStore
@@ -113,6 +119,8 @@ def load_prices(
         name = ticker.upper() if csv is None else _file_ticker(given, csv)
         path = None if csv is None else str(Path(csv).resolve())
         return PriceHistory(frame, name, chosen, report.price_column, exchange, report, path)
+    if chosen == "store":
+        return _stored(ticker.upper(), store, exchange=exchange, start=start, end=end)
     providers = (
         [chosen]
         if not isinstance(chosen, str)
@@ -150,9 +158,16 @@ def _resolve_source(
         if ticker.upper() not in sample_tickers() or _store_holds(store, ticker):
             return "auto"
         return "sample"
-    if isinstance(source, str) and source not in (*NETWORK_SOURCES, "auto", "sample", "csv"):
+    if isinstance(source, str) and source not in (
+        *NETWORK_SOURCES,
+        "auto",
+        "sample",
+        "csv",
+        "store",
+    ):
         raise ConfigError(
-            f"unknown source {source!r}; choose auto, sample, csv, {', '.join(NETWORK_SOURCES)}"
+            f"unknown source {source!r}; choose auto, sample, csv, store, "
+            f"{', '.join(NETWORK_SOURCES)}"
         )
     return source
 
@@ -170,6 +185,29 @@ def _store_holds(store: str | Path | PriceStore | None, ticker: str) -> bool:
 def _file_ticker(ticker: str | None, csv: str | Path) -> str:
     """The name a file's prices go by: the ticker given, else the file's stem."""
     return ticker.upper() if ticker else ticker_from_file_name(Path(csv).name.split(".")[0])
+
+
+def _stored(
+    ticker: str,
+    store: str | Path | PriceStore | None,
+    *,
+    exchange: str,
+    start: str | None,
+    end: str | None,
+) -> PriceHistory:
+    """The store's best copy of ``ticker`` (e.g. imported files), asking no provider."""
+    from stockpred.data.store import PriceStore
+
+    price_store = store if isinstance(store, PriceStore) else PriceStore(store)
+    held = price_store.ranges(ticker)
+    if not held:
+        raise TickerNotFound(
+            f"{ticker} is not in the store {price_store.path}; put it there with "
+            "'stockpred data import FILE' or 'stockpred fetch'"
+        )
+    frame = price_store.read(ticker, source=held[0].source, start=start, end=end)
+    report = CleaningReport(rows_in=len(frame), price_column="adj_close")
+    return PriceHistory(frame, ticker, held[0].source, "adj_close", exchange, report, None)
 
 
 def _from_store(

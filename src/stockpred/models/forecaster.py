@@ -82,11 +82,19 @@ class Forecaster(Estimator):
         show = self.progress if progress is None else progress
         self.weights_, self.train_result_ = fit_weights(data, cfg, progress=show)
         self.scaler_ = data.scaler
+        self._calibrate(history, split)
+        return self
+
+    def _calibrate(self, history: PriceHistory, split: Split) -> None:
+        """What is fitted after the weights, from the validation span: gate, intervals, context.
+
+        Separate from ``fit`` so a global model's per-ticker views calibrate the same way.
+        """
         self.split_ = split
         self.meta_ = self._describe(history, split)
         self.gate_ = self._fit_gate(history, split)
         self.intervals_ = self._fit_intervals(history, split)
-        self.context_ = context_of(history, cfg.window)
+        self.context_ = context_of(history, self.config.window)
         # GARCH variance at the context's first session: predict() from the context alone
         # then gives the interval the whole history gives.
         first = len(history) - len(self.context_)
@@ -95,7 +103,25 @@ class Forecaster(Estimator):
         )
         # Filled by save(), not here: a backtest fits many times and predicts from none of them.
         self.future_sessions_: pd.DatetimeIndex | None = None
-        return self
+
+    def calibration_to_dict(self) -> dict[str, Any]:
+        """The calibrated state (split, intervals, gate, context) as JSON, for state.json."""
+        return {
+            "split": self.split_.to_dict(),
+            "intervals": self.intervals_.to_dict(),
+            "context_variance": self.context_variance_,
+            "gate": self.gate_.to_dict(),
+            "context": context_to_dict(self.context_),
+        }
+
+    def calibration_from_dict(self, state: dict[str, Any], meta: dict[str, Any]) -> None:
+        """Restore what ``calibration_to_dict`` wrote (``meta`` is the fingerprint.json)."""
+        self.meta_ = meta
+        self.split_ = Split(**state["split"])
+        self.intervals_ = IntervalModel.from_dict(state["intervals"])
+        self.context_variance_ = float(state["context_variance"])
+        self.gate_ = Gate.from_dict(state["gate"])
+        self.context_ = context_from_dict(state["context"], meta)
 
     def _describe(self, history: PriceHistory, split: Split) -> dict[str, Any]:
         dates = history.dates
@@ -351,12 +377,8 @@ class Forecaster(Estimator):
             "fingerprint.json": self.meta_,
             "state.json": {
                 "stockpred_version": __version__,
-                "split": self.split_.to_dict(),
-                "intervals": self.intervals_.to_dict(),
-                "context_variance": self.context_variance_,
-                "gate": self.gate_.to_dict(),
+                **self.calibration_to_dict(),
                 "train": self.train_result_.to_dict(),
-                "context": context_to_dict(self.context_),
                 # so `stockpred predict` needs no exchange calendar (README, "Performance")
                 "future_sessions": [str(d.date()) for d in self._saved_sessions()],
             },
@@ -375,13 +397,8 @@ class Forecaster(Estimator):
             state = docs["state.json"]
             fc.weights_ = tensors
             fc.scaler_ = Scaler.from_dict(docs["scaler.json"])
-            fc.meta_ = docs["fingerprint.json"]
-            fc.split_ = Split(**state["split"])
-            fc.intervals_ = IntervalModel.from_dict(state["intervals"])
-            fc.context_variance_ = float(state["context_variance"])
-            fc.gate_ = Gate.from_dict(state["gate"])
+            fc.calibration_from_dict(state, docs["fingerprint.json"])
             fc.train_result_ = TrainResult.from_dict(state["train"])
-            fc.context_ = context_from_dict(state["context"], fc.meta_)
             fc.future_sessions_ = pd.DatetimeIndex(
                 pd.to_datetime(state.get("future_sessions", [])), name="date"
             ).as_unit("ns")  # as the calendar gives them

@@ -11,10 +11,12 @@ from stockpred.config import ForecastConfig
 class LSTMNet(nn.Module):
     """Maps windows ``[batch, window, features]`` to ``[batch, horizon]`` scaled targets."""
 
-    def __init__(self, cfg: ForecastConfig) -> None:
+    def __init__(self, cfg: ForecastConfig, extra_inputs: int = 0) -> None:
+        """``extra_inputs``: more input columns per step than the config's features (the
+        global model's ticker embedding)."""
         super().__init__()
         self.lstm = nn.LSTM(
-            input_size=cfg.n_features,
+            input_size=cfg.n_features + extra_inputs,
             hidden_size=cfg.hidden,
             num_layers=cfg.layers,
             batch_first=True,

@@ -106,8 +106,8 @@ PAGE = (
 <p>MAPE in percent; MASE is MAE over the in-sample naive MAE of the training span;
 directional accuracy is the share of sessions whose move from the previous price was
 predicted with the right sign (none for the naive forecast, which predicts no move).</p>
-<img alt="actual vs forecasts over the test span" src="data:image/png;base64,{plot_test}">
-<img alt="last {zoom} sessions" src="data:image/png;base64,{plot_zoom}">
+{img_test}
+{img_zoom}
 <h2>Prediction intervals on the test span</h2>
 {intervals}
 <p>Each interval surrounds the same forecasts: constant = split-conformal quantiles of the
@@ -116,10 +116,9 @@ quantiles of validation errors divided by the GARCH scale. Thirds sort the test 
 the realised volatility of the 20 sessions up to each forecast. Winkler score: width plus
 2/(1 − level) times any miss, in percent of the price (lower is better).</p>
 <h2>Forecast</h2>
-<img alt="forecast" src="data:image/png;base64,{plot_forecast}">
+{img_forecast}
 {forecast}
-<h2>Training</h2>
-<img alt="training curves" src="data:image/png;base64,{plot_train}">
+{training}
 <h2>Run facts</h2>
 <dl>{facts}</dl>
 {notes}
@@ -128,8 +127,18 @@ the realised volatility of the 20 sessions up to each forecast. Winkler score: w
 )
 
 
-def render_report(inputs: ReportInputs) -> str:
-    """The whole HTML page as a string."""
+def _img(alt: str, data: str | None) -> str:
+    return (
+        "" if data is None else f'<img alt="{html.escape(alt)}" src="data:image/png;base64,{data}">'
+    )
+
+
+def render_report(inputs: ReportInputs, *, light: bool = False) -> str:
+    """The whole HTML page as a string.
+
+    ``light`` keeps one figure (the last test sessions) of the four: a universe draws
+    hundreds of pages and the full set costs more than a ticker's training.
+    """
     ev = inputs.evaluation
     preds = ev.predictions
     lstm_wins = LSTM in ev.table.index and ev.beats_naive()
@@ -155,16 +164,23 @@ def render_report(inputs: ReportInputs) -> str:
         intervals=table_html(interval_frame(ev.intervals["methods"]), "{:.1f}")
         if ev.intervals
         else "",
-        plot_test=_test_span_plot(
-            preds, f"{ev.ticker}: test span {ev.test_start} to {ev.test_end}"
+        img_test=_img(
+            "actual vs forecasts over the test span",
+            None
+            if light
+            else _test_span_plot(preds, f"{ev.ticker}: test span {ev.test_start} to {ev.test_end}"),
         ),
-        plot_zoom=_test_span_plot(
-            preds.iloc[-ZOOM_SESSIONS:], f"Last {ZOOM_SESSIONS} test sessions"
+        img_zoom=_img(
+            f"last {ZOOM_SESSIONS} sessions",
+            _test_span_plot(preds.iloc[-ZOOM_SESSIONS:], f"Last {ZOOM_SESSIONS} test sessions"),
         ),
-        zoom=ZOOM_SESSIONS,
-        plot_forecast=_forecast_plot(inputs.history, inputs.forecast),
+        img_forecast=_img(
+            "forecast", None if light else _forecast_plot(inputs.history, inputs.forecast)
+        ),
         forecast=table_html(inputs.forecast.rename(index=lambda d: d.date()), "{:.2f}"),
-        plot_train=_training_plot(inputs.train),
+        training=""
+        if light
+        else "<h2>Training</h2>" + _img("training curves", _training_plot(inputs.train)),
         facts=facts,
         notes=notes,
     )

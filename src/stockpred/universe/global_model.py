@@ -1,0 +1,241 @@
+"""One LSTM for a whole universe: windows pooled from every ticker, each on its own scale.
+
+Each ticker is split by its own sessions (the same 70/15/15 split a per-ticker model uses,
+so both are tested on exactly the same days), and its inputs and targets are standardised
+with statistics of its own training span only. A window never crosses a split boundary
+or another ticker, because windows are cut per ticker before they are pooled; shuffled
+batches then mix tickers. An optional learned ticker embedding (``embed`` > 0) is
+appended to every time step's inputs.
+
+For prediction, :meth:`GlobalForecaster.for_ticker` returns an ordinary fitted
+``Forecaster`` view of one ticker, so forecasts, intervals and evaluation are the
+single-ticker code; :meth:`GlobalForecaster.for_history` does the same for a ticker the
+model never saw, scaled by that ticker's own training span, with the mean embedding.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from stockpred.artifacts import load_model, save_model
+from stockpred.config import ForecastConfig
+from stockpred.data.history import PriceHistory
+from stockpred.evaluation.metrics import Evaluation
+from stockpred.exceptions import ArtifactError, ConfigError
+from stockpred.features import Dataset, Scaler
+from stockpred.models.forecaster import Forecaster
+from stockpred.models.numpy_lstm import Weights, lstm_forward
+from stockpred.run_folder import output_folder
+from stockpred.splits import chronological_split
+from stockpred.training.result import TrainResult
+
+NAME = "global_lstm"
+KIND = "global"
+# Training windows a ticker contributes: the most recent of its training span. Pooling every
+# window of 50 long histories gives 273k a epoch (17 s on a quiet core, 80 s on a busy one);
+# the cap keeps an epoch of a 50-ticker universe near a second. None: every window.
+RECENT_WINDOWS = 1000
+
+
+class TickerView(Forecaster):
+    """A Forecaster for one ticker of a global model: its scaler, its embedding, shared weights."""
+
+    def __init__(self, config: ForecastConfig, embedding: np.ndarray | None) -> None:
+        super().__init__(config)
+        self.embedding_ = embedding
+
+    def _outputs(self, x: np.ndarray) -> np.ndarray:
+        if self.embedding_ is not None:
+            tiled = np.broadcast_to(self.embedding_, (*x.shape[:2], len(self.embedding_)))
+            x = np.concatenate([x, tiled.astype(np.float32)], axis=2)
+        return self.scaler_.unscale_y(
+            lstm_forward(self.weights_, self.config, x).astype(np.float64)
+        )
+
+    def save(self, path: str | Path) -> Path:  # pragma: no cover - the global folder is saved
+        raise ConfigError("save the GlobalForecaster, not one ticker's view of it")
+
+
+class GlobalForecaster:
+    """fit(histories) → one network; for_ticker / for_history → per-ticker Forecasters."""
+
+    name = NAME
+
+    def __init__(
+        self,
+        config: ForecastConfig | None = None,
+        embed: int = 0,
+        recent_windows: int | None = RECENT_WINDOWS,
+    ) -> None:
+        self.config = config or ForecastConfig()
+        self.embed = embed
+        self.recent_windows = recent_windows
+
+    def fit(
+        self, histories: dict[str, PriceHistory], *, progress: bool = False
+    ) -> GlobalForecaster:
+        """Train on every ticker's training windows, early-stopped on their validation windows."""
+        import torch
+
+        from stockpred.training.loop import resolve_device, train_network
+        from stockpred.universe.global_net import global_network
+
+        cfg = self.config
+        self.tickers_ = list(histories)
+        prepared = {t: self._scaled_view(histories[t]) for t in self.tickers_}
+        views = {t: view for t, (view, _) in prepared.items()}
+        parts = [self._ticker_windows(i, prepared[t][1]) for i, t in enumerate(self.tickers_)]
+        x_train, y_train, x_val, y_val = (np.concatenate([p[k] for p in parts]) for k in range(4))
+        torch.manual_seed(cfg.seed)
+        net = global_network(cfg, len(self.tickers_), self.embed)
+        self.train_result_: TrainResult = train_network(
+            net,
+            (x_train, y_train, x_val, y_val),
+            cfg,
+            device=resolve_device(cfg.device),
+            progress=progress,
+        )
+        state = {k: v.detach().cpu().numpy().copy() for k, v in net.state_dict().items()}
+        self.embeddings_: np.ndarray | None = state.pop("embedding.weight", None)
+        self.weights_: Weights = {k.removeprefix("net."): v for k, v in state.items()}
+        for ticker, view in views.items():
+            self._attach(view, ticker)
+            view._calibrate(histories[ticker], view.split_)
+        self.views_ = views
+        return self
+
+    def _scaled_view(self, history: PriceHistory) -> tuple[TickerView, Dataset]:
+        """A view with the ticker's own split, training-span scaler, description and context,
+        and the ticker's scaled windows (the same Dataset a per-ticker fit trains on)."""
+        cfg = self.config
+        split = chronological_split(history.dates, cfg)
+        data = Dataset.build(history, cfg, split)
+        view = TickerView(cfg, None)
+        view.scaler_ = data.scaler
+        view.split_ = split
+        return view, data
+
+    def _ticker_windows(self, index: int, data: Dataset) -> list[np.ndarray]:
+        """x_train, y_train, x_val, y_val of one ticker: its most recent training windows,
+        all its validation windows, and its id as a last input column when embedding."""
+        x_train, y_train = data.x_train, data.y_train
+        if self.recent_windows is not None:
+            x_train, y_train = x_train[-self.recent_windows :], y_train[-self.recent_windows :]
+        out = []
+        for x, y in ((x_train, y_train), (data.x_val, data.y_val)):
+            if self.embed:  # the net turns this column into the ticker's embedding
+                x = np.concatenate([x, np.full((*x.shape[:2], 1), index, np.float32)], axis=2)
+            out += [x, y]
+        return out
+
+    def _attach(self, view: TickerView, ticker: str | None) -> None:
+        """Give a view the shared weights and its ticker's embedding (the mean if unseen)."""
+        view.weights_ = self.weights_
+        view.train_result_ = self.train_result_
+        if self.embeddings_ is not None:
+            index = {t: i for i, t in enumerate(self.tickers_)}.get(ticker or "")
+            row = self.embeddings_.mean(0) if index is None else self.embeddings_[index]
+            view.embedding_ = np.asarray(row, dtype=np.float32)
+
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "weights_"):
+            from stockpred.exceptions import NotFittedError
+
+            raise NotFittedError("the global model is not fitted; call fit() or load() first")
+
+    def for_ticker(self, ticker: str) -> Forecaster:
+        """The fitted per-ticker view of a ticker the model was trained on."""
+        self._check_fitted()
+        if ticker.upper() not in self.views_:
+            raise ConfigError(
+                f"the global model was not trained on {ticker}; give its prices with --csv "
+                f"to forecast it as an unseen ticker (trained on {', '.join(self.tickers_[:10])}"
+                f"{' …' if len(self.tickers_) > 10 else ''})"
+            )
+        return self.views_[ticker.upper()]
+
+    def for_history(self, history: PriceHistory) -> Forecaster:
+        """A view for any ticker from its history alone: its own training-span scaling."""
+        self._check_fitted()
+        view, _ = self._scaled_view(history)
+        self._attach(view, history.ticker)
+        view._calibrate(history, view.split_)
+        return view
+
+    def evaluate(self, history: PriceHistory) -> Evaluation:
+        """The ticker's test span scored beside the baselines, as a per-ticker model is."""
+        evaluation = self.for_ticker(history.ticker).evaluate(history)
+        evaluation.table = evaluation.table.rename(index={"lstm": NAME})
+        evaluation.predictions = evaluation.predictions.rename(columns={"lstm": NAME})
+        return evaluation
+
+    # -------------------------------------------------------------- persistence
+    def save(self, path: str | Path) -> Path:
+        """One model folder for the universe: safetensors + JSON + manifest, no pickle."""
+        self._check_fitted()
+        tensors = dict(self.weights_)
+        if self.embeddings_ is not None:
+            tensors["embedding.weight"] = self.embeddings_
+        views = self.views_
+        documents = {
+            "config.json": {
+                "kind": KIND,
+                "embed": self.embed,
+                "recent_windows": self.recent_windows,
+                "tickers": self.tickers_,
+                "forecast": self.config.model_dump(mode="json"),
+            },
+            "scaler.json": {t: v.scaler_.to_dict() for t, v in views.items()},
+            "fingerprint.json": {t: v.meta_ for t, v in views.items()},
+            "state.json": {
+                "train": self.train_result_.to_dict(),
+                "tickers": {t: v.calibration_to_dict() for t, v in views.items()},
+            },
+        }
+        with output_folder(Path(path), "model") as tmp:
+            save_model(tmp, tensors, documents)
+        return Path(path)
+
+    @classmethod
+    def load(cls, path: str | Path) -> GlobalForecaster:
+        """Rebuild from a global model folder (verified by its manifest)."""
+        tensors, docs = load_model(Path(path))
+        config = docs["config.json"]
+        if config.get("kind") != KIND:
+            raise ArtifactError(f"{path} holds a per-ticker model, not a global one")
+        try:
+            model = cls(
+                ForecastConfig(**config["forecast"]), int(config["embed"]), config["recent_windows"]
+            )
+            model.tickers_ = list(config["tickers"])
+            model.embeddings_ = tensors.pop("embedding.weight", None)
+            model.weights_ = tensors
+            model.train_result_ = TrainResult.from_dict(docs["state.json"]["train"])
+            model.views_ = {}
+            for t in model.tickers_:
+                state = docs["state.json"]["tickers"][t]
+                view = TickerView(model.config, None)
+                model._attach(view, t)
+                view.future_sessions_ = None
+                view.scaler_ = Scaler.from_dict(docs["scaler.json"][t])
+                view.calibration_from_dict(state, docs["fingerprint.json"][t])
+                model.views_[t] = view
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ArtifactError(
+                f"global model folder {path} is inconsistent ({type(exc).__name__}); retrain it"
+            ) from exc
+        return model
+
+
+def is_global_model(path: Path) -> bool:
+    """True when ``path`` holds a global model folder (read without verifying it)."""
+    import json
+
+    try:
+        doc: dict[str, Any] = json.loads((Path(path) / "config.json").read_text())
+    except (OSError, ValueError):
+        return False
+    return doc.get("kind") == KIND

@@ -1,0 +1,174 @@
+"""The global model's part of a universe run: load in parallel, fit once, score each ticker.
+
+Writes ``OUT/global_lstm/`` atomically: ``model/`` (one folder for the universe),
+``predictions.csv`` (ticker, date, actual, previous, every model) and ``stamp.json``, so
+``--resume`` reuses it when the config and every ticker's data are unchanged.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from stockpred.data.loading import PriceHistory
+from stockpred.data.tickers import check_ticker
+from stockpred.exceptions import StockpredError
+from stockpred.run_folder import output_folder
+from stockpred.runs import MODEL_DIR, PREDICTIONS
+from stockpred.splits import chronological_split
+from stockpred.universe.global_model import NAME, GlobalForecaster
+from stockpred.universe.inputs import TickerSource
+from stockpred.universe.job import STAMP, TickerOutcome
+from stockpred.universe.progress import stream
+
+if TYPE_CHECKING:
+    from stockpred.universe.backend import Backend
+    from stockpred.universe.options import UniverseOptions
+
+GLOBAL_DIR = NAME
+
+
+@dataclass
+class Loaded:
+    """A ticker's cleaned history, or why it could not be loaded."""
+
+    ticker: str
+    history: PriceHistory | None = None
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        """True when loaded."""
+        return self.error is None
+
+
+def load_source(data_args: dict[str, Any], source: TickerSource) -> Loaded:
+    """Load one ticker in a worker; an error is returned, never raised."""
+    try:
+        check_ticker(source.ticker)
+        history = source.load(data_args)
+        return Loaded(source.ticker, history)
+    except StockpredError as exc:
+        return Loaded(source.ticker, error=str(exc))
+    except Exception as exc:
+        return Loaded(source.ticker, error=f"unexpected {type(exc).__name__}: {exc}")
+
+
+def run_global(
+    sources: Sequence[TickerSource],
+    options: UniverseOptions,
+    backend: Backend,
+    config_sha: str,
+    progress: bool,
+) -> tuple[dict[str, TickerOutcome], dict[str, float]]:
+    """Fit (or reuse) the global model; each ticker's scored test span, and where time went."""
+    started = time.perf_counter()
+    loaded = stream(
+        backend,
+        partial(load_source, options.data_args),
+        sources,
+        options.out,
+        progress,
+        "loading",
+    )
+    outcomes: dict[str, TickerOutcome] = {}
+    histories: dict[str, PriceHistory] = {}
+    for source in sources:
+        item: Any = loaded[source.ticker]
+        error = item.error or _too_short(item.history, options)
+        if error:
+            outcomes[source.ticker] = TickerOutcome(source.ticker, error=error)
+        else:
+            histories[source.ticker] = item.history
+    seconds = {"load": time.perf_counter() - started}
+    if not histories:
+        return outcomes, seconds
+    folder = Path(options.out) / GLOBAL_DIR
+    stamp = {"config_sha": config_sha, "data_sha": _data_sha(histories)}
+    reused = _reuse(folder, stamp) if options.resume else None
+    if reused is None:
+        started = time.perf_counter()
+        model = GlobalForecaster(options.config, options.embed).fit(histories, progress=progress)
+        seconds["fit"] = time.perf_counter() - started
+        table = scored_predictions(model, histories)
+        _write(folder, model, table, stamp)
+        seconds["score_and_write"] = time.perf_counter() - started - seconds["fit"]
+    else:
+        table = reused
+    for ticker, rows in table.groupby("ticker", sort=False):
+        predictions = rows.drop(columns="ticker").set_index("date")
+        outcomes[str(ticker)] = TickerOutcome(
+            str(ticker),
+            _table(predictions, histories[str(ticker)], options),
+            predictions,
+            resumed=reused is not None,
+        )
+    return outcomes, seconds
+
+
+def _too_short(history: PriceHistory | None, options: UniverseOptions) -> str | None:
+    try:
+        if history is not None:
+            chronological_split(history.dates, options.config)
+    except StockpredError as exc:
+        return str(exc)
+    return None
+
+
+def _data_sha(histories: dict[str, PriceHistory]) -> str:
+    digest = hashlib.sha256()
+    for ticker, history in histories.items():
+        digest.update(ticker.encode())
+        digest.update(history.fingerprint(len(history)).encode())
+    return digest.hexdigest()
+
+
+def scored_predictions(model: GlobalForecaster, histories: dict[str, PriceHistory]) -> pd.DataFrame:
+    """Long table: every ticker's test sessions with the global model and the baselines."""
+    parts = []
+    for ticker, history in histories.items():
+        predictions = model.evaluate(history).predictions
+        parts.append(predictions.reset_index().assign(ticker=ticker))
+    table = pd.concat(parts, ignore_index=True)
+    return table[["ticker", *[c for c in table.columns if c != "ticker"]]]
+
+
+def _table(
+    predictions: pd.DataFrame, history: PriceHistory, options: UniverseOptions
+) -> pd.DataFrame:
+    """The metrics table of saved forecasts (same functions as a fresh evaluation)."""
+    from stockpred.evaluation.metrics import METRICS, naive_scale, point_metrics
+
+    split = chronological_split(history.dates, options.config)
+    scale = naive_scale(history.prices, split.train_end)
+    actual, prev = predictions["actual"].to_numpy(), predictions["previous"].to_numpy()
+    models = [c for c in predictions.columns if c not in ("actual", "previous")]
+    rows = {m: point_metrics(actual, predictions[m].to_numpy(), prev, scale) for m in models}
+    return pd.DataFrame.from_dict(rows, orient="index")[list(METRICS)].astype(float)
+
+
+def _write(
+    folder: Path, model: GlobalForecaster, table: pd.DataFrame, stamp: dict[str, str]
+) -> None:
+    with output_folder(folder, "run") as tmp:
+        model.save(tmp / MODEL_DIR)
+        table.to_csv(tmp / PREDICTIONS, index=False, date_format="%Y-%m-%d", float_format="%.10g")
+        (tmp / STAMP).write_text(json.dumps(stamp, indent=2))
+
+
+def _reuse(folder: Path, stamp: dict[str, str]) -> pd.DataFrame | None:
+    try:
+        if json.loads((folder / STAMP).read_text()) != stamp:
+            return None
+        table = pd.read_csv(folder / PREDICTIONS, parse_dates=["date"])
+    except (OSError, ValueError, KeyError):
+        return None
+    return table

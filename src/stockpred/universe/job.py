@@ -1,0 +1,126 @@
+"""The per-ticker job, the same function whichever backend runs it: load, fit, evaluate, write.
+
+A ticker folder is complete exactly when it exists: ``run_pipeline`` builds it in a hidden
+temporary folder and renames it into place, with ``stamp.json`` (the config's and the data's
+hashes) inside. ``--resume`` trusts a folder only when both hashes match.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+import pandas as pd
+
+from stockpred.config import ForecastConfig
+from stockpred.evaluation.metrics import METRICS as EVAL_METRICS
+from stockpred.exceptions import StockpredError
+from stockpred.models.forecaster import Forecaster
+from stockpred.runs import METRICS, PREDICTIONS, read_predictions, run_pipeline
+from stockpred.universe.inputs import TickerSource, ticker_folder
+
+STAMP = "stamp.json"
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class TickerJob:
+    """What every ticker of one universe run shares (sent once to each worker)."""
+
+    config: ForecastConfig
+    out: str
+    days: int
+    data_args: dict[str, Any]
+    config_sha: str
+    resume: bool = False
+
+
+@dataclass
+class TickerOutcome:
+    """One ticker's result as it streams back: test-span forecasts, or the error."""
+
+    ticker: str
+    table: pd.DataFrame | None = None  # index model; the metrics of evaluation.METRICS
+    predictions: pd.DataFrame | None = None  # index date; actual, previous, one column a model
+    error: str | None = None
+    resumed: bool = False
+    seconds: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        """True when the ticker finished (now or in an earlier run)."""
+        return self.error is None
+
+
+def run_ticker(job: TickerJob, source: TickerSource) -> TickerOutcome:
+    """Fit and evaluate one ticker into ``out/TICKER``; any failure is this ticker's only."""
+    seconds: dict[str, float] = {}
+    try:
+        folder = ticker_folder(Path(job.out), source.ticker)
+        started = time.perf_counter()
+        history = source.load(job.data_args)
+        seconds["load"] = time.perf_counter() - started
+        stamp = {"config_sha": job.config_sha, "data_sha": history.fingerprint(len(history))}
+        if job.resume and (done := completed(folder, stamp)) is not None:
+            return TickerOutcome(source.ticker, *done, resumed=True, seconds=seconds)
+        data_args = {**job.data_args, "csv": source.path} if source.path else job.data_args
+        result = whole_folder(
+            folder,
+            lambda tmp: run_pipeline(
+                Forecaster(job.config, progress=False),
+                history,
+                tmp,
+                days=job.days,
+                data_args=data_args,
+                light=True,
+                extra_files={STAMP: json.dumps(stamp, indent=2)},
+                timings=seconds,
+            ),
+        )
+        evaluation = result.evaluation
+        return TickerOutcome(
+            source.ticker, evaluation.table, evaluation.predictions, seconds=seconds
+        )
+    except StockpredError as exc:
+        return TickerOutcome(source.ticker, error=str(exc), seconds=seconds)
+    except Exception as exc:
+        return TickerOutcome(
+            source.ticker, error=f"unexpected {type(exc).__name__}: {exc}", seconds=seconds
+        )
+
+
+def completed(folder: Path, stamp: dict[str, str]) -> tuple[pd.DataFrame, pd.DataFrame] | None:
+    """Metrics table and forecasts saved in ``folder`` for this config and data, else None."""
+    try:
+        if json.loads((folder / STAMP).read_text()) != stamp:
+            return None
+        models = json.loads((folder / METRICS).read_text())["models"]
+        table = pd.DataFrame.from_dict(models, orient="index")[list(EVAL_METRICS)]
+        return table.astype(float), read_predictions(folder / PREDICTIONS)
+    except (OSError, ValueError, KeyError):
+        return None
+
+
+def whole_folder(folder: Path, write: Callable[[Path], T]) -> T:
+    """Build a ticker's folder beside it under a hidden name, then rename it into place: a
+    ticker folder exists only once complete, whatever kills the run and whenever."""
+    tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
+    try:
+        tmp.chmod(0o755)
+        result = write(tmp)
+        old = folder.with_name(f".{folder.name}.old-{os.getpid()}")
+        if folder.exists():
+            folder.rename(old)
+        tmp.rename(folder)
+        shutil.rmtree(old, ignore_errors=True)
+        return result
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise

@@ -1,0 +1,38 @@
+"""What one universe run does: the options whose hash decides whether --out and --resume match."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from stockpred.config import ForecastConfig
+
+ModelChoice = Literal["per-ticker", "global", "both"]
+
+
+@dataclass(frozen=True)
+class UniverseOptions:
+    """What one universe run does; its hash decides whether --out and --resume match."""
+
+    config: ForecastConfig
+    out: Path
+    data_args: dict[str, Any]
+    days: int = 10
+    model: ModelChoice = "per-ticker"
+    embed: int = 0
+    resume: bool = False
+    cost_bps: float = 5.0
+
+    def record(self) -> dict[str, Any]:
+        """The settings that make two runs comparable, and their sha256."""
+        settings = {
+            **self.config.model_dump(mode="json"),
+            "days": self.days,
+            "model": self.model,
+            "embed": self.embed,
+        }
+        sha = hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()
+        return {"config_sha": sha, "settings": settings}

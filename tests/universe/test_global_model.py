@@ -1,0 +1,115 @@
+"""The global LSTM: no leakage across splits, same test days, one folder, unseen tickers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from stockpred.config import ForecastConfig
+from stockpred.data.loading import PriceHistory, load_prices
+from stockpred.splits import chronological_split
+from stockpred.universe.global_model import GlobalForecaster
+
+from ..conftest import TINY
+
+TICKERS = ("AAPL", "IBM", "MSFT")
+
+
+@pytest.fixture(scope="module")
+def histories() -> dict[str, PriceHistory]:
+    return {t: load_prices(t, start="2011-01-01") for t in TICKERS}
+
+
+@pytest.fixture(scope="module")
+def fitted(histories: dict[str, PriceHistory]) -> GlobalForecaster:
+    return GlobalForecaster(ForecastConfig(**TINY), embed=3).fit(histories)
+
+
+def _tripled_test_span(history: PriceHistory, cfg: ForecastConfig) -> PriceHistory:
+    split = chronological_split(history.dates, cfg)
+    frame = history.frame.copy()
+    frame.iloc[split.val_end :, : frame.shape[1]] *= 3.0
+    return PriceHistory(frame, history.ticker, history.source, history.price_column)
+
+
+def test_tripling_every_test_price_changes_no_scaler_and_no_weight(
+    histories: dict[str, PriceHistory], fitted: GlobalForecaster
+) -> None:
+    cfg = ForecastConfig(**TINY)
+    tripled = {t: _tripled_test_span(h, cfg) for t, h in histories.items()}
+    again = GlobalForecaster(cfg, embed=3).fit(tripled)
+    for ticker in TICKERS:
+        a, b = fitted.for_ticker(ticker).scaler_, again.for_ticker(ticker).scaler_
+        for name in ("x_mean", "x_std", "y_mean", "y_std"):
+            np.testing.assert_array_equal(getattr(a, name), getattr(b, name))
+    assert fitted.weights_.keys() == again.weights_.keys()
+    for key, value in fitted.weights_.items():
+        np.testing.assert_array_equal(value, again.weights_[key])
+    assert fitted.embeddings_ is not None
+    np.testing.assert_array_equal(fitted.embeddings_, again.embeddings_)
+    # and the test span did change what is scored: the check above is not vacuous
+    assert not np.allclose(
+        fitted.evaluate(histories["IBM"]).predictions["actual"],
+        again.evaluate(tripled["IBM"]).predictions["actual"],
+    )
+
+
+def test_scored_on_exactly_the_per_ticker_test_sessions(
+    histories: dict[str, PriceHistory], fitted: GlobalForecaster
+) -> None:
+    from stockpred.models.forecaster import Forecaster
+
+    ibm = histories["IBM"]
+    per_ticker = Forecaster(ForecastConfig(**TINY)).fit(ibm, progress=False).evaluate(ibm)
+    glob = fitted.evaluate(ibm)
+    assert glob.predictions.index.equals(per_ticker.predictions.index)
+    assert "global_lstm" in glob.table.index
+    np.testing.assert_array_equal(glob.predictions["naive"], per_ticker.predictions["naive"])
+
+
+def test_one_folder_round_trip_and_an_unseen_ticker(
+    histories: dict[str, PriceHistory], fitted: GlobalForecaster, tmp_path: Path
+) -> None:
+    fitted.save(tmp_path / "model")
+    names = (p.name for p in (tmp_path / "model").iterdir())
+    assert sorted(n for n in names if not n.startswith(".")) == [
+        "config.json",
+        "fingerprint.json",
+        "manifest.json",
+        "scaler.json",
+        "state.json",
+        "weights.safetensors",
+    ]
+    loaded = GlobalForecaster.load(tmp_path / "model")
+    for ticker in TICKERS:
+        np.testing.assert_array_equal(
+            loaded.for_ticker(ticker).predict(days=5), fitted.for_ticker(ticker).predict(days=5)
+        )
+    unseen = load_prices("GOOG", start="2011-01-01")
+    forecast = loaded.for_history(unseen).predict(unseen, days=3)
+    assert len(forecast) == 3
+    assert (forecast["lower"] < forecast["forecast"]).all()
+    assert abs(forecast["forecast"].iloc[0] / unseen.prices[-1] - 1) < 0.1
+
+
+def test_predict_command_forecasts_a_seen_and_an_unseen_ticker(
+    fitted: GlobalForecaster, tmp_path: Path
+) -> None:
+    from typer.testing import CliRunner
+
+    from stockpred.cli.app import app
+
+    fitted.save(tmp_path / "g" / "model")
+    runner = CliRunner()
+    seen = runner.invoke(app, ["predict", str(tmp_path / "g"), "--ticker", "ibm", "--days", "2"])
+    assert seen.exit_code == 0, seen.output
+    assert "IBM: next 2 sessions" in seen.output
+    csv = tmp_path / "goog.csv"
+    load_prices("GOOG", start="2011-01-01").frame.reset_index().to_csv(csv, index=False)
+    unseen = runner.invoke(app, ["predict", str(tmp_path / "g"), "--csv", str(csv), "--days", "2"])
+    assert unseen.exit_code == 0, unseen.output
+    assert "GOOG: next 2 sessions" in unseen.output
+    missing = runner.invoke(app, ["predict", str(tmp_path / "g"), "--ticker", "XYZ"])
+    assert missing.exit_code == 1

@@ -1,0 +1,78 @@
+"""Universe inputs: folders, panels, safe ticker names; the store import."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from stockpred.data.loading import load_prices
+from stockpred.exceptions import StockpredError
+from stockpred.universe.inputs import ticker_folder, universe_sources
+
+from ..conftest import yahoo_frame
+
+
+def test_a_folder_gives_one_source_a_file_named_after_it(tmp_path: Path) -> None:
+    raw = yahoo_frame(n=40)
+    raw.to_csv(tmp_path / "aaa.csv", index=False)
+    raw.to_csv(tmp_path / "BRK.B.csv.gz", index=False)
+    raw.to_parquet(tmp_path / "ccc.parquet", index=False)
+    (tmp_path / "notes.txt").write_text("not prices")
+    sources = universe_sources([], tmp_path)
+    assert [s.ticker for s in sources] == ["AAA", "BRK.B", "CCC"]
+    history = sources[1].load({"exchange": "XNYS"})
+    assert history.ticker == "BRK.B"
+    assert len(history) == 40
+
+
+def test_a_long_panel_is_split_by_its_symbol_column(tmp_path: Path) -> None:
+    parts = [yahoo_frame(n=30).assign(Symbol=name) for name in ("x", "y")]
+    path = tmp_path / "panel.csv"
+    pd.concat(parts).to_csv(path, index=False)
+    sources = universe_sources([], path)
+    assert [s.ticker for s in sources] == ["X", "Y"]
+    assert len(sources[0].load({})) == 30
+
+
+def test_one_plain_file_is_one_source(tmp_path: Path) -> None:
+    path = tmp_path / "prices.csv"
+    yahoo_frame(n=30).to_csv(path, index=False)
+    assert [s.ticker for s in universe_sources([], path)] == ["PRICES"]
+
+
+@pytest.mark.parametrize("name", ["../x", "..", "/", "a/b", "a\\b", "C:", ".hidden", "", "x" * 40])
+def test_a_ticker_name_never_escapes_out(name: str, tmp_path: Path) -> None:
+    with pytest.raises(StockpredError, match=r"not a ticker name|cannot name a folder"):
+        ticker_folder(tmp_path, name)
+
+
+def test_ordinary_tickers_are_kept(tmp_path: Path) -> None:
+    assert [
+        ticker_folder(tmp_path, t).name for t in ("msft", "BRK.B", "^GSPC", "EURUSD=X", "RDS-A")
+    ] == [
+        "MSFT",
+        "BRK.B",
+        "^GSPC",
+        "EURUSD=X",
+        "RDS-A",
+    ]
+
+
+def test_data_import_puts_files_in_the_store(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from stockpred.cli.app import app
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    yahoo_frame(n=40).to_csv(folder / "aaa.csv", index=False)
+    yahoo_frame(n=10).drop(columns="Date").to_csv(folder / "bad.csv", index=False)
+    store = str(tmp_path / "s.duckdb")
+    result = CliRunner().invoke(app, ["data", "import", str(folder), "--store", store])
+    assert "BAD: no date column" in result.output
+    assert "1 of 2 files failed" in str(result.exception)
+    history = load_prices("AAA", source="store", store=store)
+    assert len(history) == 40
+    assert history.source == "import"

@@ -1,0 +1,345 @@
+"""A universe end to end: failures stay local, exit codes, resume, lock, kill, Ctrl-C, the page."""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from stockpred.data.loading import load_prices
+
+from ..cli.test_cli import TINY_ARGS, run_cli
+from ..conftest import CHROMIUM, chromium_flags, yahoo_frame
+
+GOOD = ("AAPL", "IBM", "MSFT")
+
+
+def _folder(root: Path, tickers: tuple[str, ...] = GOOD, broken: bool = True) -> Path:
+    """Good tickers from the sample (2011 on), plus a broken and a too-short file."""
+    folder = root / "prices"
+    folder.mkdir()
+    for ticker in tickers:
+        frame = load_prices(ticker, start="2011-01-01").frame
+        frame.reset_index().to_csv(folder / f"{ticker.lower()}.csv", index=False)
+    if broken:
+        (folder / "broken.csv").write_text("this,is\nnot,prices\n")
+        yahoo_frame(n=30).to_csv(folder / "short.csv.gz", index=False)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def universe(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """One real universe run over three good tickers, one broken and one too-short file."""
+    root = tmp_path_factory.mktemp("universe")
+    folder = _folder(root)
+    out = root / "out"
+    cmd = [sys.executable, "-m", "stockpred", "run", "--csv", str(folder), "--out", str(out)]
+    done = subprocess.run(
+        [*cmd, "--workers", "2", "--days", "2", *TINY_ARGS], capture_output=True, text=True
+    )
+    assert done.returncode == 3, done.stderr
+    assert f"2 of 5 tickers failed; see {out / 'failed.csv'}" in done.stderr.replace("\n", " ")
+    return folder, out
+
+
+def test_a_broken_and_a_short_file_fail_alone(universe: tuple[Path, Path]) -> None:
+    _, out = universe
+    failed = pd.read_csv(out / "failed.csv").set_index("ticker")["error"]
+    assert set(failed.index) == {"BROKEN", "SHORT"}
+    assert "no date column" in failed["BROKEN"]
+    assert "too short" in failed["SHORT"]
+    board = pd.read_csv(out / "leaderboard.csv")
+    assert set(board["ticker"]) == set(GOOD)
+    contract = "ticker, model, n_test, mae, rmse, mase, directional_accuracy, mae_vs_naive"
+    assert list(board.columns) == [*contract.split(", "), "dm_p", "dm_q"]
+    assert set(board["model"]) == {
+        *("lstm", "lstm_raw", "naive", "drift", "moving_average", "linear_ar"),
+        *("arima", "exp_smoothing", "theta"),
+    }
+    assert not (out / "BROKEN").exists()
+    assert not (out / "SHORT").exists()
+    for ticker in GOOD:
+        assert (out / ticker / "report.html").is_file()
+        assert (out / ticker / "model" / "manifest.json").is_file()
+
+
+def test_universe_json_counts_and_says_it_honestly(universe: tuple[Path, Path]) -> None:
+    _, out = universe
+    doc = json.loads((out / "universe.json").read_text())
+    assert doc["tickers"] == {"asked": 5, "done": 3, "failed": 2, "resumed": 0}
+    lstm = doc["models"]["lstm"]
+    board = pd.read_csv(out / "leaderboard.csv")
+    ratios = board.loc[board["model"] == "lstm", "mae_vs_naive"]
+    assert lstm["median_mae_vs_naive"] == pytest.approx(ratios.median())
+    assert lstm["beats_naive_p05"] == int(
+        (board.loc[board["model"] == "lstm", "dm_p"] < 0.05).sum()
+    )
+    assert doc["sentences"][0].startswith(
+        "The per-ticker LSTM beat the naive forecast significantly on"
+    )
+    assert "before correcting for 3 tests" in doc["sentences"][0]
+
+
+def test_index_page_links_reports_and_lists_failures(universe: tuple[Path, Path]) -> None:
+    _, out = universe
+    page = (out / "index.html").read_text()
+    for ticker in GOOD:
+        assert f'href="{ticker}/report.html"' in page
+    assert "BROKEN" in page
+    assert 'class="table sortable"' in page
+    assert page.count("<img") == 3
+    assert "http" not in page.replace("http-equiv", "")
+
+
+def test_resume_reuses_every_complete_ticker(
+    universe: tuple[Path, Path], tmp_path: Path, capsys, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    folder, out = universe
+    copy = tmp_path / "out"
+    shutil.copytree(out, copy)
+    code, _, err = run_cli(
+        [
+            "run",
+            "--csv",
+            str(folder),
+            "--out",
+            str(copy),
+            "--resume",
+            "--workers",
+            "1",
+            "--days",
+            "2",
+            *TINY_ARGS,
+        ],
+        capsys,
+        monkeypatch,
+    )
+    assert code == 3, err
+    doc = json.loads((copy / "universe.json").read_text())
+    assert doc["tickers"]["resumed"] == 3
+    before = pd.read_csv(out / "leaderboard.csv")
+    after = pd.read_csv(copy / "leaderboard.csv")
+    pd.testing.assert_frame_equal(before, after)
+
+
+def test_another_config_is_refused_in_one_line(
+    universe: tuple[Path, Path], tmp_path: Path, capsys, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    folder, out = universe
+    copy = tmp_path / "out"
+    shutil.copytree(out, copy)
+    args = ["run", "--csv", str(folder), "--out", str(copy), "--days", "2", *TINY_ARGS]
+    code, _, err = run_cli([*args, "--hidden", "9"], capsys, monkeypatch)
+    assert code == 1
+    assert "another config (differs in hidden)" in err
+    assert len(err.strip().splitlines()) == 1
+
+
+def test_a_second_run_on_a_locked_out_is_refused(
+    universe: tuple[Path, Path], tmp_path: Path, capsys, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    folder, out = universe
+    copy = tmp_path / "out"
+    shutil.copytree(out, copy)
+    with (copy / ".stockpred.lock").open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        code, _, err = run_cli(
+            ["run", "--csv", str(folder), "--out", str(copy), *TINY_ARGS], capsys, monkeypatch
+        )
+    assert code == 1
+    assert "another stockpred run is writing to" in err
+    assert (copy / "universe.json").read_text() == (out / "universe.json").read_text()
+
+
+def test_all_failed_exits_1(tmp_path: Path, capsys, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "x.csv").write_text("a,b\n1,2\n")
+    yahoo_frame(n=20).to_csv(folder / "y.csv", index=False)
+    code, _, err = run_cli(
+        ["run", "--csv", str(folder), "--out", str(tmp_path / "o"), *TINY_ARGS], capsys, monkeypatch
+    )
+    assert code == 1
+    assert "all 2 tickers failed" in err
+
+
+def test_a_panel_ticker_cannot_write_outside_out(tmp_path: Path, capsys, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    rows = load_prices("IBM", start="2011-01-01").frame.reset_index()
+    panel = pd.concat([rows.assign(ticker="IBM"), rows.assign(ticker="../evil")])
+    path = tmp_path / "panel.csv"
+    panel.to_csv(path, index=False)
+    out = tmp_path / "deep" / "out"
+    code, _, _ = run_cli(
+        ["run", "--csv", str(path), "--out", str(out), "--days", "2", *TINY_ARGS],
+        capsys,
+        monkeypatch,
+    )
+    assert code == 3
+    assert not (tmp_path / "deep" / "EVIL").exists()
+    assert not (tmp_path / "deep" / "evil").exists()
+    failed = pd.read_csv(out / "failed.csv")
+    assert failed["ticker"].tolist() == ["../EVIL"]
+    assert "not a ticker name" in failed["error"].iloc[0]
+    assert sorted(p.name for p in out.iterdir() if p.is_dir()) == ["IBM"]
+
+
+def _complete(folder: Path) -> bool:
+    names = {"stamp.json", "metrics.json", "predictions.csv", "report.html", "forecast.csv"}
+    return (
+        names <= {p.name for p in folder.iterdir()}
+        and (folder / "model" / "manifest.json").is_file()
+    )
+
+
+def _start(folder: Path, out: Path, *extra: str) -> subprocess.Popen[str]:
+    """The CLI in its own process group; output to files (a pipe would also wait for any
+    process that inherited it, which is what the tests check does not happen)."""
+    cmd = [sys.executable, "-m", "stockpred", "run", "--csv", str(folder), "--out", str(out)]
+    log = out.parent / f"log-{time.monotonic_ns()}"
+    with log.with_suffix(".out").open("w") as stdout, log.with_suffix(".err").open("w") as stderr:
+        proc = subprocess.Popen(
+            [*cmd, "--workers", "1", "--days", "2", *TINY_ARGS, *extra],
+            stdout=stdout,
+            stderr=stderr,
+            text=True,
+            start_new_session=True,
+        )
+    LOGS[proc.pid] = log.with_suffix(".err")
+    return proc
+
+
+LOGS: dict[int, Path] = {}
+
+
+def _stderr(proc: subprocess.Popen[str]) -> str:
+    return LOGS[proc.pid].read_text()
+
+
+def _group_alive(pgid: int) -> list[str]:
+    """Processes still in the run's process group (workers, fork server, trackers)."""
+    alive = []
+    for entry in Path("/proc").iterdir():
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        if int(fields[2]) == pgid and fields[0] != "Z":
+            alive.append(entry.name)
+    return alive
+
+
+def _all_gone(pgid: int, within: float = 30.0) -> bool:
+    deadline = time.monotonic() + within
+    while _group_alive(pgid) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    return not _group_alive(pgid)
+
+
+def _wait_for_a_ticker(out: Path, proc: subprocess.Popen[str], timeout: float = 240) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if out.is_dir() and any(p.is_dir() and not p.name.startswith(".") for p in out.iterdir()):
+            return
+        assert proc.poll() is None, _stderr(proc)
+        time.sleep(0.05)
+    raise AssertionError("no ticker finished in time")
+
+
+@pytest.mark.parametrize("how", ["SIGKILL group", "SIGTERM group", "SIGKILL main"])
+def test_kill_then_resume_with_real_processes(how: str, tmp_path: Path) -> None:
+    folder = _folder(tmp_path, ("AAPL", "FB", "GOOG", "IBM", "MSFT"), broken=False)
+    out = tmp_path / "out"
+    proc = _start(folder, out)
+    _wait_for_a_ticker(out, proc)
+    sig, target = how.split()
+    if target == "group":
+        os.killpg(proc.pid, getattr(signal, sig))
+    else:
+        os.kill(proc.pid, getattr(signal, sig))
+    proc.wait(timeout=60)
+    assert _all_gone(proc.pid), "a worker or the fork server outlived the run"
+    finished = [p for p in out.iterdir() if p.is_dir() and not p.name.startswith(".")]
+    assert finished, "the kill came before any ticker finished"
+    assert all(_complete(p) for p in finished)  # only whole ticker folders, whatever the moment
+    again = _start(folder, out, "--resume")
+    again.wait(timeout=600)
+    assert again.returncode == 0, _stderr(again)
+    doc = json.loads((out / "universe.json").read_text())
+    assert doc["tickers"]["done"] == 5
+    assert doc["tickers"]["resumed"] >= len(finished)
+    assert not [p for p in out.iterdir() if p.name.startswith(".") and p.name != ".stockpred.lock"]
+
+
+def test_ctrl_c_stops_promptly_says_what_finished_and_exits_130(tmp_path: Path) -> None:
+    folder = _folder(tmp_path, ("AAPL", "FB", "GOOG", "IBM", "MSFT"), broken=False)
+    out = tmp_path / "out"
+    proc = _start(folder, out)
+    _wait_for_a_ticker(out, proc)
+    os.killpg(proc.pid, signal.SIGINT)  # as a terminal's Ctrl-C: the whole process group
+    started = time.monotonic()
+    proc.wait(timeout=60)
+    assert time.monotonic() - started < 30
+    assert proc.returncode == 130
+    assert _all_gone(proc.pid)
+    err = _stderr(proc)
+    assert "interrupted:" in err
+    assert "tickers finished and are complete in" in err.replace("\n", " ")
+    for p in out.iterdir():
+        if p.is_dir() and not p.name.startswith("."):
+            assert _complete(p)
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="no Chromium on PATH (apt-get install chromium)")
+def test_index_page_in_a_real_browser_sorts_on_a_click(
+    universe: tuple[Path, Path], tmp_path: Path
+) -> None:
+    assert CHROMIUM is not None
+    _, out = universe
+    flags = chromium_flags(tmp_path)
+    shot = tmp_path / "shot.png"
+    url = (out / "index.html").resolve().as_uri()
+    done = subprocess.run(
+        [CHROMIUM, *flags, f"--screenshot={shot}", url], capture_output=True, text=True, timeout=120
+    )
+    assert [line for line in done.stderr.splitlines() if "CONSOLE" in line] == []
+    from matplotlib.image import imread
+
+    assert imread(shot)[..., :3].std() > 0.1  # not a blank page
+
+    def first_column(dom: str, column: int) -> list[str]:
+        body = dom.split('id="leaderboard"', 1)[1].split("</table>", 1)[0]
+        rows = body.split("<tbody>", 1)[1].split("</tr>")[:-1]
+        return [r.split("<td>")[column + 1].split("</td>")[0] for r in rows]
+
+    before = subprocess.run(
+        [CHROMIUM, *flags, "--dump-dom", url], capture_output=True, text=True, timeout=120
+    ).stdout
+    clicked = tmp_path / "clicked.html"
+    # the real page plus one line that clicks the mae_vs_naive header, as a user would
+    clicked.write_text(
+        (out / "index.html")
+        .read_text()
+        .replace(
+            "</body>",
+            "<script>document.querySelectorAll('#leaderboard th')[6].click()</script></body>",
+        )
+    )
+    after = subprocess.run(
+        [CHROMIUM, *flags, "--dump-dom", clicked.as_uri()],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    ).stdout
+    ratios_before = [float(v) for v in first_column(before, 6)]
+    ratios_after = [float(v) for v in first_column(after, 6)]
+    assert ratios_before != sorted(ratios_before)
+    assert ratios_after == sorted(ratios_before)
