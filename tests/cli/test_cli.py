@@ -283,7 +283,7 @@ def test_help_is_fast_to_import() -> None:
 @pytest.mark.parametrize("argv", [["--help"], ["run", "--help"]])
 def test_help_imports_no_heavy_module(argv: list[str]) -> None:
     """The help path (the entry module, then the help itself) stays clear of the slow imports."""
-    heavy = ("torch", "matplotlib", "pandas", "numpy", "exchange_calendars", "duckdb", "rich")
+    heavy = ("torch", "matplotlib", "pandas", "numpy", "exchange_calendars", "duckdb")
     code = (
         "import sys\n"
         "from stockpred.cli.main import app\n"
