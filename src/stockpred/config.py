@@ -105,10 +105,10 @@ class ForecastConfig(BaseModel):
     @field_validator("test_start")
     @classmethod
     def _test_start_is_a_date(cls, value: str | None) -> str | None:
-        """A ConfigError (not pydantic's) so the message names the option."""
+        """A ConfigError (not pydantic's) so the message names the parameter."""
         from stockpred.data.dates import check_date
 
-        stamp = check_date("--test-start", value)
+        stamp = check_date("test_start", value)
         return None if stamp is None else str(stamp.date())
 
     @field_validator("precision", mode="before")

@@ -91,14 +91,14 @@ def check_output(target: Path, kind: Kind, *, force: bool = False) -> None:
     """Refuse, before any work, an output path stockpred may not write (one line)."""
     target = Path(target)
     if target.exists() and not target.is_dir():
-        raise ConfigError(f"--out {target} is a file, not a folder; choose a folder to write")
+        raise ConfigError(f"out={target} is a file, not a folder; choose a folder to write")
     if not target.exists() or force:
         return
     if _owned_entries(target, kind) is None:
         marker = read_marker(target)
         what = f"a stockpred {marker['kind']} folder" if marker else "files stockpred did not write"
         raise ConfigError(
-            f"--out {target} holds {what}; choose a new folder (or pass --force to write "
+            f"out={target} holds {what}; choose a new folder (or pass force=True to write "
             f"stockpred's {kind} files into it, keeping everything else)"
         )
 
@@ -111,7 +111,7 @@ def _lock(folder: Path) -> int:
     except BlockingIOError:
         os.close(fd)
         raise ConfigError(
-            f"--out {folder} is being written by another stockpred process; wait for it to "
+            f"out={folder} is being written by another stockpred process; wait for it to "
             "finish or choose another folder"
         ) from None
     return fd

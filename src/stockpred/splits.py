@@ -65,10 +65,10 @@ def _check_test_start(dates: pd.DatetimeIndex, test_start: str) -> None:
     """A test start outside the history is a mistake in the option, not a short history."""
     first, last = dates[0].date(), dates[-1].date()
     if pd.Timestamp(test_start) > dates[-1]:
-        raise ConfigError(f"--test-start {test_start} is after the last session, {last}")
+        raise ConfigError(f"test_start={test_start} is after the last session, {last}")
     if pd.Timestamp(test_start) <= dates[0]:
         raise ConfigError(
-            f"--test-start {test_start} is not after the first session, {first}: "
+            f"test_start={test_start} is not after the first session, {first}: "
             "nothing would be left to train on"
         )
 

@@ -280,6 +280,20 @@ def test_help_is_fast_to_import() -> None:
     assert done.stdout.strip() == "[]"
 
 
+@pytest.mark.parametrize("argv", [["--help"], ["run", "--help"]])
+def test_help_imports_no_heavy_module(argv: list[str]) -> None:
+    """The help path (the entry module, then the help itself) stays clear of the slow imports."""
+    heavy = ("torch", "matplotlib", "pandas", "numpy", "exchange_calendars", "duckdb")
+    code = (
+        "import sys\n"
+        "from stockpred.cli.main import app\n"
+        f"try:\n    app({argv!r})\nexcept SystemExit:\n    pass\n"
+        f"print(sorted(m for m in {heavy!r} if m in sys.modules))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip().splitlines()[-1] == "[]"
+
+
 def test_predict_from_a_saved_model_does_not_import_torch(run_dir: Path) -> None:
     code = (
         "import sys; from stockpred.models.forecaster import Forecaster; "

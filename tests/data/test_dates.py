@@ -42,7 +42,7 @@ def test_day_first_dates_are_not_swapped_with_their_month() -> None:
 
 
 def test_an_ambiguous_column_is_refused_with_the_way_out() -> None:
-    with pytest.raises(ValidationError, match=r"--date-format %m/%d/%Y or --date-format %d/%m/%Y"):
+    with pytest.raises(ValidationError, match=r"date_format=%m/%d/%Y or date_format=%d/%m/%Y"):
         parse_dates(pd.Series(["02/01/2015", "05/01/2015", "06/01/2015"]))
     told = parse_dates(pd.Series(["02/01/2015", "05/01/2015"]), "%d/%m/%Y")
     assert list(told.day) == [2, 5]
@@ -69,14 +69,14 @@ def test_date_options_are_checked_all_at_once() -> None:
     with pytest.raises(ConfigError) as caught:
         check_date_options(start="banana", end="2015-01-01", test_start="nope")
     message = str(caught.value)
-    assert "--start: 'banana' is not a date (YYYY-MM-DD)" in message
-    assert "--test-start: 'nope' is not a date" in message
-    with pytest.raises(ConfigError, match="--start 2016-01-01 is after --end 2015-01-01"):
+    assert "start: 'banana' is not a date (YYYY-MM-DD)" in message
+    assert "test_start: 'nope' is not a date" in message
+    with pytest.raises(ConfigError, match="start=2016-01-01 is after end=2015-01-01"):
         check_date_options(start="2016-01-01", end="2015-01-01")
 
 
 def test_api_start_that_is_no_date_is_one_clear_error() -> None:
-    with pytest.raises(ConfigError, match="--start: 'banana' is not a date"):
+    with pytest.raises(ConfigError, match=r"^start: 'banana' is not a date"):
         load_prices("MSFT", start="banana")
 
 

@@ -88,7 +88,7 @@ def test_get_provider_names_and_errors(tmp_path):
         "sample",
     ]
     assert get_provider("csv", path=tmp_path / "x.csv").name == "csv"
-    with pytest.raises(ConfigError, match="--csv"):
+    with pytest.raises(ConfigError, match="pass csv=PATH"):
         get_provider("csv")
     with pytest.raises(ConfigError, match="unknown source"):
         get_provider("quandl")

@@ -63,7 +63,7 @@ def test_one_session_more_than_max_gap_is_refused(max_gap: int) -> None:
     refusal = f"longer than the {max_gap} cleaning fills: .*\\({max_gap + 1}\\)"
     with pytest.raises(ValidationError, match=refusal) as info:
         clean_prices(raw.drop(index=gap.index), max_gap=max_gap)
-    assert f"--start after {gap['Date'].iloc[-1]}" in str(info.value)
+    assert f"start= after {gap['Date'].iloc[-1]}" in str(info.value)
 
 
 def test_the_default_max_gap_applies_without_the_argument() -> None:

@@ -32,7 +32,7 @@ def _gappy(n: int = 400, every: int = 25) -> pd.DataFrame:
 
 def test_too_many_filled_sessions_are_refused_with_every_gap_listed() -> None:
     raw = _gappy(400, every=25)  # 15 single-session gaps: 3.8 % of the history
-    with pytest.raises(ValidationError, match=r"--max-filled") as caught:
+    with pytest.raises(ValidationError, match=r"raise max_filled=") as caught:
         clean_prices(raw)
     message = str(caught.value)
     assert "15 of 400 trading sessions (3.8%) are missing" in message

@@ -1,14 +1,15 @@
-"""What the commands print: data notes, metric tables, verdicts and forecasts (rich)."""
+"""What the commands print: data notes, metric tables, verdicts and forecasts (rich).
+
+rich and the models (numpy) are imported when something is printed, not for ``--help``.
+"""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from rich.console import Console
-
-from stockpred.models.base import LSTM
-
 if TYPE_CHECKING:
+    from rich.console import Console
+
     from stockpred.data.history import PriceHistory
     from stockpred.evaluation.metrics import Evaluation
     from stockpred.evaluation.summary import BacktestSummary
@@ -16,6 +17,8 @@ if TYPE_CHECKING:
 
 def make_console(as_json: bool) -> Console:
     """Human output goes to stderr when stdout is reserved for JSON."""
+    from rich.console import Console
+
     return Console(stderr=as_json, highlight=False)
 
 
@@ -30,6 +33,8 @@ def say_data(console: Console, history: PriceHistory) -> None:
 
 def metrics_table(evaluation: Evaluation) -> Any:
     from rich.table import Table
+
+    from stockpred.models.base import LSTM
 
     table = Table(
         title=f"{evaluation.ticker}: one-step forecasts, {evaluation.test_start} to {evaluation.test_end} ({len(evaluation.predictions)} sessions)"
@@ -47,6 +52,8 @@ def metrics_table(evaluation: Evaluation) -> Any:
 
 def pooled_table(summary: BacktestSummary) -> Any:
     from rich.table import Table
+
+    from stockpred.models.base import LSTM
 
     first, last = summary.first_test_date, summary.last_test_date
     table = Table(
@@ -99,6 +106,8 @@ def say_verdict(console: Console, evaluation: Evaluation, notes: list[str]) -> N
 
 def warn_line(message: str) -> None:
     """A warning as the README promises it: one line on stderr, ``warning: …``."""
+    from rich.console import Console
+
     Console(stderr=True, highlight=False).print(f"[yellow]warning:[/] {message}", soft_wrap=True)
 
 

@@ -1,7 +1,7 @@
 """A date column's layout, detected from the whole column: one layout, never a guess per row.
 
 ``31/01/2015`` is day-first and ``01/31/2015`` month-first; a column where every day is 12
-or less could be either, so it is refused with the way out (``--date-format``) instead of
+or less could be either, so it is refused with the way out (``date_format=``) instead of
 being read one way and silently scrambling every day with its month.
 """
 
@@ -59,7 +59,7 @@ def parse_dates(values: pd.Series, date_format: str | None = None) -> pd.Datetim
     text = _as_text(values)
     if date_format is not None:
         parsed = _parse(text, date_format)
-        _refuse_missing(text, parsed, f"--date-format {date_format}")
+        _refuse_missing(text, parsed, f"date_format={date_format}")
         return _finish(parsed)
     if text.str.contains(r"[A-Za-z]{3}", regex=True).all():  # month names are unambiguous
         parsed = pd.to_datetime(text, format="mixed", errors="coerce")
@@ -80,7 +80,7 @@ def _detect(text: pd.Series) -> pd.Series:
         _refuse_missing(text, max(readings.values(), key=lambda p: int(p.notna().sum())), name)
     first = next(iter(complete.values()))
     if any(not p.equals(first) for p in complete.values()):
-        options = " or ".join(f"--date-format {f}" for f in complete)
+        options = " or ".join(f"date_format={f}" for f in complete)
         raise ValidationError(
             f"dates such as {text.iloc[0]!r} read both month-first and day-first (no day in the "
             f"column is above 12); say which with {options}"
@@ -95,12 +95,12 @@ def _refuse_missing(text: pd.Series, parsed: pd.Series, layout: str) -> None:
         example = text[bad].iloc[0]
         raise ValidationError(
             f"could not parse {int(bad.sum())} date(s), e.g. {example!r}, as {layout}; "
-            "one layout per column (ISO dates like 2020-01-31 are safest), or pass --date-format"
+            "one layout per column (ISO dates like 2020-01-31 are safest), or pass date_format="
         )
 
 
-def check_date(option: str, value: str | None) -> pd.Timestamp | None:
-    """A date given as an option, or a one-line error naming the option."""
+def check_date(parameter: str, value: str | None) -> pd.Timestamp | None:
+    """A date given as a parameter, or a one-line error naming the parameter."""
     if value is None:
         return None
     try:
@@ -108,20 +108,20 @@ def check_date(option: str, value: str | None) -> pd.Timestamp | None:
     except (ValueError, TypeError):
         stamp = pd.NaT
     if pd.isna(stamp):
-        raise ConfigError(f"{option}: {value!r} is not a date (YYYY-MM-DD)")
+        raise ConfigError(f"{parameter}: {value!r} is not a date (YYYY-MM-DD)")
     return stamp.normalize()
 
 
 def check_date_options(**options: str | None) -> None:
-    """Every date option at once: each bad one named in a single line; --start before --end."""
+    """Every date option at once: each bad one named in a single line; start before end."""
     problems = []
     for name, value in options.items():
         try:
-            check_date(f"--{name.replace('_', '-')}", value)
+            check_date(name, value)
         except ConfigError as exc:
             problems.append(str(exc))
     if problems:
         raise ConfigError("; ".join(problems))
     start, end = options.get("start"), options.get("end")
     if start and end and pd.Timestamp(start) > pd.Timestamp(end):
-        raise ConfigError(f"--start {start} is after --end {end}; swap them")
+        raise ConfigError(f"start={start} is after end={end}; swap them")

@@ -18,7 +18,7 @@ def read_price_file(path: str | Path) -> pd.DataFrame:
     """Read a user's price file as raw rows; unreadable files are a one-line error."""
     file = Path(path)
     if not file.is_file():
-        raise ValidationError(f"no such file: {file}; check the path given to --csv")
+        raise ValidationError(f"no such file: {file}; check the path given as csv=")
     try:
         if file.suffix.lower() in {".parquet", ".pq"}:
             return pd.read_parquet(file)

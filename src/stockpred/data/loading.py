@@ -105,7 +105,7 @@ def load_prices(
     }
     if not isinstance(ticker, str):
         if csv is not None:
-            raise ConfigError("a price file holds one ticker: pass a single ticker with --csv")
+            raise ConfigError("a price file holds one ticker: pass a single ticker with csv=")
         histories = [
             load_prices(name, source=source, store=store, retry=retry, **cleaning)
             for name in dict.fromkeys(check_ticker(t) for t in ticker)
@@ -151,7 +151,7 @@ def _resolve_source(
     """The explicit source, else ``csv`` for a file, a given store holding the ticker, the
     ``sample`` for its tickers, else ``auto``."""
     if csv is not None and source not in (None, "csv"):
-        raise ConfigError(f"--csv reads a file; it cannot be combined with --source {source}")
+        raise ConfigError(f"csv= reads a file; it cannot be combined with source={source}")
     if csv is not None:
         return "csv"
     if source is None:
@@ -254,7 +254,7 @@ def _from_store(
     if len(frame) < 2:
         raise InsufficientHistory(
             f"the store holds {len(frame)} {ticker} session(s) from {source} between "
-            f"{start or 'the start'} and {end or 'today'}; widen --start/--end"
+            f"{start or 'the start'} and {end or 'today'}; widen start= and end="
         )
     report = report or CleaningReport(rows_in=len(frame), price_column="adj_close")
     return PriceHistory(frame, ticker, source, "adj_close", exchange, report, None)

@@ -32,6 +32,6 @@ def load_sample_raw(ticker: str = DEFAULT_TICKER) -> pd.DataFrame:
     if rows.empty:
         raise TickerNotFound(
             f"unknown ticker {ticker!r} for the bundled sample (it holds "
-            f"{', '.join(sample_tickers())}); pass --csv FILE for other data"
+            f"{', '.join(sample_tickers())}); pass csv=FILE for other data"
         )
     return rows.drop(columns="Ticker").reset_index(drop=True)

@@ -152,7 +152,7 @@ def _check_bad_rows(n_bad: int, n_rows: int, *, strict: bool, example: str) -> N
     if strict:
         raise ValidationError(
             f"{n_bad} row(s) have non-positive or missing prices (first on {example}); "
-            "fix the file or drop --strict to let cleaning remove them"
+            "fix the file or drop strict=True to let cleaning remove them"
         )
     limit = max(MAX_BAD_ROWS_ALWAYS_REPAIRED, int(MAX_BAD_FRACTION * n_rows))
     if n_bad > limit:
@@ -186,13 +186,13 @@ def _check_gaps(
     if long:
         raise ValidationError(
             f"consecutive trading sessions are missing in {len(long)} gap(s) longer than the "
-            f"{max_gap} cleaning fills: {listed}{more}; pass --start after {long[-1][1]} or "
-            f"raise --max-gap ({filled} sessions missing in all)"
+            f"{max_gap} cleaning fills: {listed}{more}; pass start= after {long[-1][1]} or "
+            f"raise max_gap= ({filled} sessions missing in all)"
         )
     raise ValidationError(
         f"{filled} of {n_sessions} trading sessions ({filled / n_sessions:.1%}) are missing, "
-        f"more than the {max_filled:.0%} cleaning fills (--max-filled); largest gaps: "
-        f"{listed}{more}; pass --start after the gappy years, raise --max-filled, or use a more complete file"
+        f"more than the {max_filled:.0%} cleaning fills (max_filled=); largest gaps: "
+        f"{listed}{more}; pass start= after the gappy years, raise max_filled=, or use a more complete file"
     )
 
 
@@ -239,7 +239,7 @@ def clean_prices(
     if frame.empty:
         raise ValidationError("the price table has no rows")
     price_column = "adj_close" if "adj_close" in frame.columns else "close"
-    first, last = check_date("--start", _text(start)), check_date("--end", _text(end))
+    first, last = check_date("start", _text(start)), check_date("end", _text(end))
     dates = parse_dates(frame.pop("date").reset_index(drop=True), date_format)
     frame = _to_float(frame.set_axis(dates, axis=0))
     frame.index.name = "date"
@@ -265,7 +265,7 @@ def clean_prices(
     if strict and frame.index.has_duplicates:
         raise ValidationError(
             f"{int(frame.index.duplicated().sum())} duplicate date(s), first "
-            f"{frame.index[frame.index.duplicated()][0].date()}; drop --strict to keep the last"
+            f"{frame.index[frame.index.duplicated()][0].date()}; drop strict=True to keep the last"
         )
     frame = frame.sort_index(kind="stable")
     dup = frame.index.duplicated(keep="last")

@@ -243,7 +243,7 @@ class PriceStore:
         except duckdb.Error as exc:
             raise StoreError(
                 f"the price store {self.path} failed: {_first_line(exc)}; it may be damaged: "
-                f"move it aside and fetch again, or point --store/{STORE_ENV} elsewhere"
+                f"move it aside and fetch again, or point store= or {STORE_ENV} elsewhere"
             ) from exc
         finally:
             con.close()
@@ -259,7 +259,7 @@ class PriceStore:
                 if not _is_lock_error(exc):
                     raise StoreError(
                         f"cannot open the price store {self.path}: {_first_line(exc)}; if it is "
-                        f"damaged, move it aside and fetch again, or point --store/{STORE_ENV} "
+                        f"damaged, move it aside and fetch again, or point store= or {STORE_ENV} "
                         "elsewhere"
                     ) from exc
                 if time.monotonic() >= deadline:

@@ -12,7 +12,7 @@ from stockpred.data.history import PriceHistory
 from stockpred.evaluation.summary import BacktestSummary
 from stockpred.evaluation.walkforward import WalkForward
 from stockpred.models.base import LSTM
-from stockpred.report.holdout import COLOURS, STYLE, figure, png, table_html
+from stockpred.report.html import COLOURS, STYLE, figure, png, table_html
 
 FOLD_COLOURS = ("#fde0c5", "#d5e8d4", "#dae8fc", "#e1d5e7", "#fff2cc")
 

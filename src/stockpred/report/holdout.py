@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import base64
 import html
-import io
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -12,14 +10,12 @@ import pandas as pd
 
 from stockpred.evaluation.intervals import interval_frame
 from stockpred.models.base import LSTM
+from stockpred.report.html import COLOURS, HEAD, figure, png, table_html
 
 if TYPE_CHECKING:
-    from matplotlib.figure import Figure
-
     from stockpred.evaluation.metrics import Evaluation
     from stockpred.training.loop import TrainResult
 
-COLOURS = {"actual": "#222222", LSTM: "#d62728", "naive": "#1f77b4", "forecast": "#d62728"}
 ZOOM_SESSIONS = 100
 FORECAST_CONTEXT = 120
 
@@ -35,21 +31,6 @@ class ReportInputs:
     train: TrainResult
     facts: dict[str, Any] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
-
-
-def figure(width: float = 10, height: float = 4) -> Figure:
-    """A matplotlib Figure not tied to pyplot's global state (safe in threads and tests)."""
-    from matplotlib.figure import Figure
-
-    fig = Figure(figsize=(width, height), dpi=100, layout="constrained")
-    return fig
-
-
-def png(fig: Figure) -> str:
-    """The figure as base64 PNG, for an ``<img src="data:...">`` with no file beside it."""
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png")
-    return base64.b64encode(buf.getvalue()).decode("ascii")
 
 
 def _test_span_plot(predictions: pd.DataFrame, title: str) -> str:
@@ -109,35 +90,6 @@ def _forecast_plot(history: pd.Series, forecast: pd.DataFrame) -> str:
     ax.grid(alpha=0.3)
     return png(fig)
 
-
-def table_html(frame: pd.DataFrame, floatfmt: str = "{:.4g}") -> str:
-    """A DataFrame as a plain HTML table in the page's style."""
-    return frame.to_html(
-        classes="table", border=0, na_rep="–", float_format=lambda v: floatfmt.format(v)
-    )
-
-
-STYLE = """<style>
-body {{ font-family: system-ui, sans-serif; max-width: 1060px; margin: 2em auto; color: #222; }}
-h1 {{ margin-bottom: 0.2em; }} .verdict {{ font-size: 1.2em; padding: 0.6em 1em; border-radius: 6px; }}
-.good {{ background: #e6f4ea; }} .bad {{ background: #fdecea; }}
-.table {{ border-collapse: collapse; margin: 1em 0; }}
-.table td, .table th {{ padding: 4px 10px; border-bottom: 1px solid #ddd; text-align: right; }}
-dl {{ display: grid; grid-template-columns: max-content auto; gap: 2px 16px; }} dt {{ color: #666; }}
-img {{ max-width: 100%; }}
-</style>"""
-
-# The top of every page: title, style, and the verdict in a coloured box.
-HEAD = (
-    """<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>{title}</title>
-"""
-    + STYLE
-    + """</head><body>
-<h1>{title}</h1>
-<p class="verdict {verdict_class}">{verdict}</p>
-"""
-)
 
 PAGE = (
     HEAD

@@ -6,7 +6,7 @@ import html
 
 import pandas as pd
 
-from stockpred.report.holdout import HEAD, figure, png, table_html
+from stockpred.report.html import HEAD, figure, png, table_html
 from stockpred.tuning.study import TuneResult
 
 PAGE = (

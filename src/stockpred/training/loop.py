@@ -57,8 +57,8 @@ def resolve_device(name: str, precision: str = "32") -> torch.device:
         device = torch.device(name)
     if precision == "bf16" and device.type == "cpu" and not cpu_runs_bf16_lstm():
         raise ConfigError(
-            "--precision bf16 needs a CUDA GPU or a CPU with bfloat16 units, and this CPU "
-            "has none; use --precision 32"
+            "precision=bf16 needs a CUDA GPU or a CPU with bfloat16 units, and this CPU "
+            "has none; use precision=32"
         )
     return device
 

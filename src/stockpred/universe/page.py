@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from stockpred.report.holdout import STYLE, figure, png
+from stockpred.report.html import STYLE, figure, png
 from stockpred.runs import REPORT
 
 if TYPE_CHECKING:

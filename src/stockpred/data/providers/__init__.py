@@ -28,7 +28,7 @@ __all__ = [
 
 
 def get_provider(name: str, *, path: str | Path | None = None) -> Provider:
-    """A provider by its ``--source`` name; ``csv`` needs ``path``."""
+    """A provider by its ``source=`` name; ``csv`` needs ``path``."""
     if name == "yahoo":
         from stockpred.data.providers.yahoo import YahooProvider
 
@@ -50,7 +50,7 @@ def get_provider(name: str, *, path: str | Path | None = None) -> Provider:
 
         return FileProvider(path)
     if name == "csv":
-        raise ConfigError("--source csv needs a file: pass --csv PATH")
+        raise ConfigError("source=csv needs a file: pass csv=PATH")
     raise ConfigError(f"unknown source {name!r}; choose one of {', '.join(SOURCES)}")
 
 

@@ -48,7 +48,7 @@ def get(
     if status == 429:
         raise RateLimited(
             f"{provider} rate-limited the request for {ticker} (HTTP 429); wait and retry, "
-            "or use another --source"
+            "or use another source="
         )
     if status >= 500:
         raise ProviderUnavailable(f"{provider} failed on its side for {ticker} (HTTP {status})")

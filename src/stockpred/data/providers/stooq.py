@@ -55,7 +55,7 @@ class StooqProvider:
             )
             raise ProviderError(
                 f"stooq answered with an HTML page instead of CSV for {ticker}; {hint}, "
-                "or use another --source"
+                "or use another source="
             )
         if not text or first.lower() == "no data":
             raise TickerNotFound(
@@ -65,7 +65,7 @@ class StooqProvider:
         if "exceeded" in first.lower() and "limit" in first.lower():
             raise RateLimited(
                 f"stooq refused {ticker}: daily download limit reached; try tomorrow or use "
-                "another --source"
+                "another source="
             )
         if not first.lower().startswith("date,"):
             raise ProviderError(

@@ -66,7 +66,7 @@ def _checked(frame: pd.DataFrame | None, logged: list[str], ticker: str) -> pd.D
     if any(word in said for word in _RATE_LIMIT_WORDS):
         raise RateLimited(
             f"yahoo rate-limited the request for {ticker}; wait a few minutes or use "
-            "--source stooq/alphavantage"
+            "source=stooq or source=alphavantage"
         )
     if any(word in said for word in _NETWORK_WORDS):
         raise ProviderUnavailable(f"yahoo could not be reached for {ticker}; check the network")
