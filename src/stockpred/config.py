@@ -142,7 +142,7 @@ class ForecastConfig(BaseModel):
         if values.get("market") and "market" not in features:
             values = {**values, "features": (*features, "market")}
         elif "market" in features and not values.get("market"):
-            raise ValueError("the 'market' feature needs an index: pass --market TICKER")
+            raise ValueError("the 'market' feature needs an index: market=TICKER")
         return values
 
     @model_validator(mode="after")

@@ -50,7 +50,7 @@ def test_index_not_covering_the_training_span_is_refused(
     late = with_market(msft, PriceHistory(aapl.frame.iloc[100:], "AAPL", "sample", "adj_close"))
     with pytest.raises(DataError, match="no price on or before"):
         Forecaster(ForecastConfig(**MARKET)).fit(late, progress=False)
-    with pytest.raises(DataError, match="--market AAPL"):
+    with pytest.raises(DataError, match="market=AAPL"):
         Forecaster(ForecastConfig(**MARKET)).fit(msft, progress=False)
 
 

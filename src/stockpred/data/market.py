@@ -39,8 +39,8 @@ def market_prices(frame: pd.DataFrame, name: str | None) -> np.ndarray:
     """The aligned index prices of a frame; a frame loaded without them is refused."""
     if MARKET_COLUMN not in frame.columns:
         raise DataError(
-            f"the 'market' feature needs the index's prices: pass --market {name or 'INDEX'} "
-            "(Python: stockpred.data.market.with_market(history, index_history))"
+            f"the 'market' feature needs the index's prices: market={name or 'INDEX'} on the "
+            "command line, stockpred.data.market.with_market(history, index) in Python"
         )
     return frame[MARKET_COLUMN].to_numpy(np.float64)
 
@@ -52,7 +52,7 @@ def check_market_covers(history: PriceHistory, train_end: int, name: str | None)
         first = history.dates[int(np.argmax(missing))].date()
         raise DataError(
             f"the market index {name} has no price on or before {first}, inside "
-            f"{history.ticker}'s training span; use an index that covers it or a later --start"
+            f"{history.ticker}'s training span; use an index that covers it or a later start="
         )
 
 
