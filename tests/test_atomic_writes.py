@@ -98,8 +98,10 @@ CASES = [
 
 def plain_report(monkeypatch: pytest.MonkeyPatch) -> None:
     """Skip drawing the report's charts: what is tested is how it is written, not drawn."""
-    monkeypatch.setattr("stockpred.report.holdout.render_report", lambda *a: "<html></html>")
-    monkeypatch.setattr("stockpred.report.backtest.render_backtest_report", lambda *a: "<html/>")
+    monkeypatch.setattr("stockpred.report.holdout.render_report", lambda *a, **kw: "<html></html>")
+    monkeypatch.setattr(
+        "stockpred.report.backtest.render_backtest_report", lambda *a, **kw: "<html/>"
+    )
 
 
 @pytest.fixture(scope="module")

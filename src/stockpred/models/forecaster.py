@@ -13,16 +13,15 @@ from stockpred.artifacts import load_model, save_model
 from stockpred.config import ForecastConfig
 from stockpred.data.calendar import next_sessions, sessions_after
 from stockpred.data.history import PriceHistory, as_history
-from stockpred.evaluation.intervals import compare_intervals, volatility_thirds
-from stockpred.evaluation.metrics import Evaluation, evaluate_forecasts, naive_scale
+from stockpred.evaluation.metrics import Evaluation, naive_scale
 from stockpred.exceptions import ArtifactError, ConfigError, DataError, NotFittedError
 from stockpred.features import Dataset, Scaler, input_signals, to_prices, windows
-from stockpred.models.base import LSTM, LSTM_RAW, Estimator, Model
+from stockpred.models.base import LSTM, Estimator, Model
 from stockpred.models.baselines import default_baselines
 from stockpred.models.context import context_from_dict, context_of, context_to_dict
 from stockpred.models.gate import Gate, fit_gate
 from stockpred.models.numpy_lstm import check_weights, lstm_forward
-from stockpred.models.volatility import INTERVAL_METHODS, Garch, IntervalModel
+from stockpred.models.volatility import Garch, IntervalModel
 from stockpred.run_folder import output_folder
 from stockpred.splits import Mode, Split, chronological_split
 from stockpred.training.result import TrainResult
@@ -278,61 +277,10 @@ class Forecaster(Estimator):
     # --------------------------------------------------------------- evaluation
     def evaluate(self, prices: PriceHistory | pd.DataFrame) -> Evaluation:
         """One-step forecasts of every session after validation, beside the baselines."""
-        self._check_fitted()
-        history = as_history(prices, self.meta_["exchange"])
-        val_end = int(
-            history.dates.searchsorted(pd.Timestamp(self.meta_["val_end_date"]), side="right")
-        )
-        train_end = int(
-            history.dates.searchsorted(pd.Timestamp(self.meta_["train_end_date"]), side="right")
-        )
-        if history.fingerprint(train_end) != self.meta_["train_sha256"]:
-            raise DataError(
-                "these prices differ from the ones the model was trained on in its training span; "
-                "evaluate with the same data source, or retrain"
-            )
-        if val_end >= len(history):
-            raise DataError(
-                "no sessions after the validation span to test on; give a longer history"
-            )
-        origins = np.arange(val_end - 1, len(history) - 1)
-        forecasts = {
-            self.name: self.predict_origins(history, origins, 1)[:, 0],
-            LSTM_RAW: self.predict_origins(history, origins, 1, raw=True)[:, 0],
-        }
-        split = Split(train_end, val_end, len(history))
-        for model in default_baselines(self.config):
-            model.fit(history, split)
-            forecasts[model.name] = model.predict_origins(history, origins, 1)[:, 0]
-        evaluation = evaluate_forecasts(
-            history.ticker,
-            history.dates,
-            history.prices,
-            origins,
-            forecasts,
-            self.meta_["naive_mae_train"],
-            gate=self.gate_,
-            observed=history.observed,
-            loss=self.config.loss,
-        )
-        evaluation.intervals = self.compare_intervals(history, origins, forecasts[self.name])
-        return evaluation
+        from stockpred.evaluation.holdout import evaluate_holdout
 
-    def compare_intervals(
-        self, history: PriceHistory, origins: np.ndarray, point: np.ndarray
-    ) -> dict[str, Any]:
-        """Every interval method around the one-step ``point`` forecasts, scored on the same days."""
-        prices = history.prices
-        bands: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-        for method in INTERVAL_METHODS:
-            lower, upper = self.intervals_.bounds(method, point[:, None], prices, origins)
-            bands[method] = lower[:, 0], upper[:, 0]
-        thirds = volatility_thirds(prices, origins)
-        return {
-            "level": self.config.interval,
-            "default": self.config.interval_method,
-            "methods": compare_intervals(prices[origins + 1], bands, thirds, self.config.interval),
-        }
+        self._check_fitted()
+        return evaluate_holdout(self, as_history(prices, self.meta_["exchange"]))
 
     def walk_forward(
         self,
