@@ -60,7 +60,9 @@ class ARIMA(Estimator):
         """Choose (p, q) by AIC on the training span's log-returns; keep its coefficients.
 
         Hannan–Rissanen regressions estimate each order: measured on the MSFT sample under
-        load, 0.2-0.5 s an order against 3.4 s for the state-space MLE of ARMA(1, 1).
+        load, 0.2-0.5 s an order against 3.4 s for the state-space MLE of ARMA(1, 1). Neither the
+        AIC nor the forecasts use the estimates' covariance: ``cov_type="none"`` skips it (the
+        same order and coefficients; fit and test-span forecasts take a third less time).
         """
         from statsmodels.tsa.arima.model import ARIMA as SMARIMA
 
@@ -70,7 +72,7 @@ class ARIMA(Estimator):
             for p, q in self.orders:
                 try:
                     result = SMARIMA(returns, order=(p, 0, q), trend="c").fit(
-                        method="hannan_rissanen"
+                        method="hannan_rissanen", cov_type="none"
                     )
                 except (ValueError, np.linalg.LinAlgError):
                     continue  # an explosive or non-invertible estimate: not a candidate
