@@ -22,8 +22,13 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/stockpred run MSFT --out runs/demo --days 10
 
+# One xdist worker a core (at most 4); tests sharing an expensive fixture or the Ray cluster
+# carry an xdist_group mark, so --dist loadgroup keeps each group on one worker. One OpenMP/BLAS
+# thread a process: with every core running a worker, two-thread pools only spin against each
+# other (a quarter to a third more CPU time, measured); the test of thread-independence
+# (tests/cluster/test_backend.py) sets its own two threads.
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	OMP_NUM_THREADS=1 $(BIN)/python -m pytest -n auto --maxprocesses 4 --dist loadgroup
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks tools

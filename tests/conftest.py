@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -155,22 +154,3 @@ def yahoo_frame(n: int = 30, start: str = "2021-01-04") -> pd.DataFrame:
             "Volume": np.arange(n) + 1000,
         }
     )
-
-
-@pytest.fixture(scope="session")
-def ray_cluster() -> Iterator[Any]:
-    """A local Ray cluster for the session: 2 CPUs, a small object store, nothing on the terminal."""
-    ray = pytest.importorskip("ray", reason="Ray is not installed: pip install 'stockpred[ray]'")
-    from stockpred.cluster.session import output_to
-
-    with output_to(None):
-        ray.init(
-            num_cpus=2,
-            object_store_memory=80 * 1024**2,
-            include_dashboard=False,
-            log_to_driver=False,
-            configure_logging=False,
-        )
-    yield ray
-    with output_to(None):
-        ray.shutdown()

@@ -16,6 +16,9 @@ from stockpred.runs import REPORT, backtest_run, run_pipeline, train_only
 
 from .conftest import TINY
 
+# Under xdist (`make test`) one worker runs this module: its tests share `previous`.
+pytestmark = pytest.mark.xdist_group("atomic-writes")
+
 CFG = ForecastConfig(**{**TINY, "epochs": 1})
 
 

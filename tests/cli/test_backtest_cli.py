@@ -13,6 +13,9 @@ import pytest
 from ..conftest import CHROMIUM, chromium_flags
 from .test_cli import TINY_ARGS, run_cli
 
+# Under xdist (`make test`) one worker runs this module: its tests share `backtest_dir`.
+pytestmark = pytest.mark.xdist_group("cli-backtest")
+
 
 @pytest.fixture(scope="module")
 def backtest_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:

@@ -14,6 +14,9 @@ from stockpred.cli.main import main
 
 from ..conftest import BASELINES, yahoo_frame
 
+# Under xdist (`make test`) one worker runs this module: its tests share `run_dir`.
+pytestmark = pytest.mark.xdist_group("cli-run")
+
 TINY_ARGS = [
     "--epochs",
     "2",

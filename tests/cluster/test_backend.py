@@ -13,6 +13,9 @@ from stockpred.cluster.backend import RayBackend
 
 from ..conftest import TINY
 
+# Under xdist (`make test`) this folder's tests share one worker and its Ray cluster.
+pytestmark = pytest.mark.xdist_group("ray")
+
 
 def _square(x: int) -> int:
     return x * x
@@ -69,11 +72,21 @@ def test_tune_on_ray_writes_the_same_folder(
 def test_backtest_folds_on_ray_give_the_same_numbers(
     ray_cluster: Any, msft: Any, tmp_path: Path
 ) -> None:
+    import importlib
+
+    from threadpoolctl import threadpool_limits
+
     from stockpred.config import ForecastConfig
     from stockpred.runs import BACKTEST, backtest_run
+    from stockpred.training.loop import cpu_threads
 
     cfg = ForecastConfig(**TINY)
-    local = backtest_run(msft, cfg, tmp_path / "local", folds=2)
+    # Two torch and BLAS threads here, whatever the environment (make test runs with one): Ray's
+    # workers run one, so a number that moved with the thread count would differ below. SciPy
+    # brings its own BLAS: loaded first, so that the limit reaches it too.
+    importlib.import_module("scipy.linalg")
+    with cpu_threads(2), threadpool_limits(limits=2):
+        local = backtest_run(msft, cfg, tmp_path / "local", folds=2)
     on_ray = backtest_run(msft, cfg, tmp_path / "ray", folds=2, backend="ray")
     pd.testing.assert_frame_equal(
         pd.read_csv(tmp_path / "local" / BACKTEST), pd.read_csv(tmp_path / "ray" / BACKTEST)

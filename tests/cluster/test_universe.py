@@ -13,6 +13,9 @@ import pytest
 from ..cli.test_cli import TINY_ARGS, run_cli
 from ..universe.test_runner import _folder
 
+# Under xdist (`make test`) this folder's tests share one worker and its Ray cluster.
+pytestmark = pytest.mark.xdist_group("ray")
+
 
 @pytest.mark.slow
 def test_ray_gives_the_local_leaderboard_keeps_failures_and_resumes(

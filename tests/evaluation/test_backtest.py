@@ -20,6 +20,9 @@ from stockpred.splits import plan_folds
 
 from ..conftest import BASELINES, TINY
 
+# Under xdist (`make test`) one worker runs this module: its tests share `wf`.
+pytestmark = pytest.mark.xdist_group("walk-forward")
+
 CFG = ForecastConfig(**TINY)
 
 

@@ -16,6 +16,7 @@ from stockpred.models.lstm import LSTMNet
 from stockpred.training import loop
 from stockpred.training.loop import (
     Adam,
+    cpu_threads,
     cuda_settings,
     resolve_device,
     train_network,
@@ -137,32 +138,36 @@ def test_adam_matches_torch_optim_adam() -> None:
     opt_ours = Adam(ours.parameters(), lr=1e-2)
     opt_theirs = torch.optim.Adam(theirs.parameters(), lr=1e-2)
     x = torch.randn(16, 10, 1)
-    for _ in range(20):
-        for net, opt in ((ours, opt_ours), (theirs, opt_theirs)):
-            opt.zero_grad()
-            out, _ = net(x)
-            (out**2).mean().backward()
-            opt.step()
+    with cpu_threads(1):  # one thread, as training runs: two on a busy core crawl
+        for _ in range(20):
+            for net, opt in ((ours, opt_ours), (theirs, opt_theirs)):
+                opt.zero_grad()
+                out, _ = net(x)
+                (out**2).mean().backward()
+                opt.step()
     for a, b in zip(ours.parameters(), theirs.parameters(), strict=True):
         torch.testing.assert_close(a, b, rtol=1e-6, atol=1e-7)
 
 
 def test_training_restores_the_callers_thread_count() -> None:
-    from stockpred.training.loop import cpu_threads
-
-    before = torch.get_num_threads()
-    with cpu_threads(1):
-        assert torch.get_num_threads() == 1
-    assert torch.get_num_threads() == before
-    cfg = ForecastConfig(**{**TINY, "threads": 1})
-    train_network(
-        LSTMNet(cfg),
-        (*_data(64, True), *_data(16, True)),
-        cfg,
-        device=torch.device("cpu"),
-        progress=False,
-    )
-    assert torch.get_num_threads() == before
+    original = torch.get_num_threads()
+    before = 3  # not 1, whatever the environment gives (make test runs with one thread)
+    torch.set_num_threads(before)
+    try:
+        with cpu_threads(1):
+            assert torch.get_num_threads() == 1
+        assert torch.get_num_threads() == before
+        cfg = ForecastConfig(**{**TINY, "threads": 1})
+        train_network(
+            LSTMNet(cfg),
+            (*_data(64, True), *_data(16, True)),
+            cfg,
+            device=torch.device("cpu"),
+            progress=False,
+        )
+        assert torch.get_num_threads() == before
+    finally:
+        torch.set_num_threads(original)
 
 
 def test_on_epoch_sees_every_epoch() -> None:

@@ -4,12 +4,9 @@ from __future__ import annotations
 
 import fcntl
 import json
-import os
 import shutil
-import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pandas as pd
@@ -20,15 +17,20 @@ from stockpred.data.loading import load_prices
 from ..cli.test_cli import TINY_ARGS, run_cli
 from ..conftest import CHROMIUM, chromium_flags, yahoo_frame
 
+# Under xdist (`make test`) one worker runs this module: its tests share `universe`.
+pytestmark = pytest.mark.xdist_group("universe-run")
+
 GOOD = ("AAPL", "IBM", "MSFT")
 
 
-def _folder(root: Path, tickers: tuple[str, ...] = GOOD, broken: bool = True) -> Path:
-    """Good tickers from the sample (2011 on), plus a broken and a too-short file."""
+def _folder(
+    root: Path, tickers: tuple[str, ...] = GOOD, broken: bool = True, start: str = "2011-01-01"
+) -> Path:
+    """Good tickers from the sample (from ``start``), plus a broken and a too-short file."""
     folder = root / "prices"
     folder.mkdir()
     for ticker in tickers:
-        frame = load_prices(ticker, start="2011-01-01").frame
+        frame = load_prices(ticker, start=start).frame
         frame.reset_index().to_csv(folder / f"{ticker.lower()}.csv", index=False)
     if broken:
         (folder / "broken.csv").write_text("this,is\nnot,prices\n")
@@ -190,112 +192,6 @@ def test_a_panel_ticker_cannot_write_outside_out(tmp_path: Path, capsys, monkeyp
     assert failed["ticker"].tolist() == ["../EVIL"]
     assert "not a ticker name" in failed["error"].iloc[0]
     assert sorted(p.name for p in out.iterdir() if p.is_dir()) == ["IBM"]
-
-
-def _complete(folder: Path) -> bool:
-    names = {"stamp.json", "metrics.json", "predictions.csv", "report.html", "forecast.csv"}
-    return (
-        names <= {p.name for p in folder.iterdir()}
-        and (folder / "model" / "manifest.json").is_file()
-    )
-
-
-def _start(folder: Path, out: Path, *extra: str) -> subprocess.Popen[str]:
-    """The CLI in its own process group; output to files (a pipe would also wait for any
-    process that inherited it, which is what the tests check does not happen)."""
-    cmd = [sys.executable, "-m", "stockpred", "run", "--csv", str(folder), "--out", str(out)]
-    log = out.parent / f"log-{time.monotonic_ns()}"
-    with log.with_suffix(".out").open("w") as stdout, log.with_suffix(".err").open("w") as stderr:
-        proc = subprocess.Popen(
-            [*cmd, "--workers", "1", "--days", "2", *TINY_ARGS, *extra],
-            stdout=stdout,
-            stderr=stderr,
-            text=True,
-            start_new_session=True,
-        )
-    LOGS[proc.pid] = log.with_suffix(".err")
-    return proc
-
-
-LOGS: dict[int, Path] = {}
-
-
-def _stderr(proc: subprocess.Popen[str]) -> str:
-    return LOGS[proc.pid].read_text()
-
-
-def _group_alive(pgid: int) -> list[str]:
-    """Processes still in the run's process group (workers, fork server, trackers)."""
-    alive = []
-    for entry in Path("/proc").iterdir():
-        try:
-            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-        except (OSError, IndexError):
-            continue
-        if int(fields[2]) == pgid and fields[0] != "Z":
-            alive.append(entry.name)
-    return alive
-
-
-def _all_gone(pgid: int, within: float = 30.0) -> bool:
-    deadline = time.monotonic() + within
-    while _group_alive(pgid) and time.monotonic() < deadline:
-        time.sleep(0.2)
-    return not _group_alive(pgid)
-
-
-def _wait_for_a_ticker(out: Path, proc: subprocess.Popen[str], timeout: float = 240) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if out.is_dir() and any(p.is_dir() and not p.name.startswith(".") for p in out.iterdir()):
-            return
-        assert proc.poll() is None, _stderr(proc)
-        time.sleep(0.05)
-    raise AssertionError("no ticker finished in time")
-
-
-@pytest.mark.parametrize("how", ["SIGKILL group", "SIGTERM group", "SIGKILL main"])
-def test_kill_then_resume_with_real_processes(how: str, tmp_path: Path) -> None:
-    folder = _folder(tmp_path, ("AAPL", "FB", "GOOG", "IBM", "MSFT"), broken=False)
-    out = tmp_path / "out"
-    proc = _start(folder, out)
-    _wait_for_a_ticker(out, proc)
-    sig, target = how.split()
-    if target == "group":
-        os.killpg(proc.pid, getattr(signal, sig))
-    else:
-        os.kill(proc.pid, getattr(signal, sig))
-    proc.wait(timeout=60)
-    assert _all_gone(proc.pid), "a worker or the fork server outlived the run"
-    finished = [p for p in out.iterdir() if p.is_dir() and not p.name.startswith(".")]
-    assert finished, "the kill came before any ticker finished"
-    assert all(_complete(p) for p in finished)  # only whole ticker folders, whatever the moment
-    again = _start(folder, out, "--resume")
-    again.wait(timeout=600)
-    assert again.returncode == 0, _stderr(again)
-    doc = json.loads((out / "universe.json").read_text())
-    assert doc["tickers"]["done"] == 5
-    assert doc["tickers"]["resumed"] >= len(finished)
-    assert not [p for p in out.iterdir() if p.name.startswith(".") and p.name != ".stockpred.lock"]
-
-
-def test_ctrl_c_stops_promptly_says_what_finished_and_exits_130(tmp_path: Path) -> None:
-    folder = _folder(tmp_path, ("AAPL", "FB", "GOOG", "IBM", "MSFT"), broken=False)
-    out = tmp_path / "out"
-    proc = _start(folder, out)
-    _wait_for_a_ticker(out, proc)
-    os.killpg(proc.pid, signal.SIGINT)  # as a terminal's Ctrl-C: the whole process group
-    started = time.monotonic()
-    proc.wait(timeout=60)
-    assert time.monotonic() - started < 30
-    assert proc.returncode == 130
-    assert _all_gone(proc.pid)
-    err = _stderr(proc)
-    assert "interrupted:" in err
-    assert "tickers finished and are complete in" in err.replace("\n", " ")
-    for p in out.iterdir():
-        if p.is_dir() and not p.name.startswith("."):
-            assert _complete(p)
 
 
 @pytest.mark.skipif(CHROMIUM is None, reason="no Chromium on PATH (apt-get install chromium)")
