@@ -124,6 +124,11 @@ def run(
             raise ConfigError(
                 "--market is not built for a universe yet: run one ticker at a time with it"
             )
+        if model != "per-ticker" and config.ensemble > 1:
+            raise ConfigError(
+                f"--ensemble {config.ensemble} is for per-ticker models; the global model "
+                "trains one network (use --model per-ticker, or --ensemble 1)"
+            )
         run_universe_command(
             sources,
             config,

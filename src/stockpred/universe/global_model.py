@@ -28,6 +28,7 @@ from stockpred.exceptions import ArtifactError, ConfigError
 from stockpred.features import Dataset, Scaler
 from stockpred.models.forecaster import Forecaster
 from stockpred.models.numpy_lstm import Weights, lstm_forward
+from stockpred.models.volatility import HEAD_PREFIX
 from stockpred.run_folder import output_folder
 from stockpred.splits import chronological_split
 from stockpred.training.result import TrainResult
@@ -84,6 +85,11 @@ class GlobalForecaster:
         from stockpred.universe.global_net import global_network
 
         cfg = self.config
+        if cfg.ensemble > 1:
+            raise ConfigError(
+                f"the global model trains one network; ensemble={cfg.ensemble} is for "
+                "per-ticker models"
+            )
         self.tickers_ = list(histories)
         prepared = {t: self._scaled_view(histories[t]) for t in self.tickers_}
         views = {t: view for t, (view, _) in prepared.items()}
@@ -180,6 +186,8 @@ class GlobalForecaster:
         if self.embeddings_ is not None:
             tensors["embedding.weight"] = self.embeddings_
         views = self.views_
+        for ticker, view in views.items():
+            tensors |= view.intervals_.tensors(_head_prefix(ticker))
         documents = {
             "config.json": {
                 "kind": KIND,
@@ -212,7 +220,7 @@ class GlobalForecaster:
             )
             model.tickers_ = list(config["tickers"])
             model.embeddings_ = tensors.pop("embedding.weight", None)
-            model.weights_ = tensors
+            model.weights_ = {k: v for k, v in tensors.items() if not k.startswith(HEAD_PREFIX)}
             model.train_result_ = TrainResult.from_dict(docs["state.json"]["train"])
             model.views_ = {}
             for t in model.tickers_:
@@ -221,13 +229,20 @@ class GlobalForecaster:
                 model._attach(view, t)
                 view.future_sessions_ = None
                 view.scaler_ = Scaler.from_dict(docs["scaler.json"][t])
-                view.calibration_from_dict(state, docs["fingerprint.json"][t])
+                view.calibration_from_dict(
+                    state, docs["fingerprint.json"][t], tensors, _head_prefix(t)
+                )
                 model.views_[t] = view
         except (KeyError, TypeError, ValueError) as exc:
             raise ArtifactError(
                 f"global model folder {path} is inconsistent ({type(exc).__name__}); retrain it"
             ) from exc
         return model
+
+
+def _head_prefix(ticker: str) -> str:
+    """Where a ticker's quantile head sits in the global model's safetensors file."""
+    return f"{HEAD_PREFIX}{ticker}."
 
 
 def is_global_model(path: Path) -> bool:
