@@ -40,11 +40,8 @@ class TrainResult:
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
         return {
-            "best_epoch": self.best_epoch,
-            "best_val_loss": self.best_val_loss,
-            "epochs_run": len(self.history),
+            **self.member_summary(),
             "stopped_early": self.stopped_early,
-            "seconds": self.seconds,
             "n_train": self.n_train,
             "n_val": self.n_val,
             "samples_per_second": self.samples_per_second,
