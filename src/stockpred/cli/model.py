@@ -22,11 +22,10 @@ from stockpred.cli.options import (
     Out,
     Quiet,
     Ticker,
-    Tickers,
-    TickersFile,
     config_options,
     loading_options,
     ray_address,
+    tickers_options,
 )
 from stockpred.cli.show import (
     forecast_table,
@@ -67,27 +66,20 @@ def _load(ticker: str | None, args: dict[str, Any], market: str | None = None) -
     return history if market is None else with_market(history, load_market(market, args))
 
 
-def _ticker_list(
-    tickers: list[str] | None, tickers_file: Path | None, csv: Path | None
-) -> list[str | None]:
+def _ticker_list(tickers: list[str], csv: Path | str | None) -> list[str | None]:
     """The tickers asked for; ``[None]`` lets load_prices pick (MSFT, or the file's name)."""
-    from stockpred.cli.data import read_tickers
-
-    names: list[str | None] = (
-        list(read_tickers(tickers or [], tickers_file)) if tickers or tickers_file else []
-    )
-    if csv is not None and len(names) > 1:
+    if csv is not None and len(tickers) > 1:
         raise typer.BadParameter("--csv takes one file, so give at most one ticker name with it")
-    return names or [None]
+    return [*tickers] or [None]
 
 
 @config_options()
 @loading_options
+@tickers_options
 def run(
     config: ForecastConfig,
     loading: dict[str, Any],
-    tickers: Tickers = None,
-    tickers_file: TickersFile = None,
+    tickers: list[str],
     out: Out = None,
     force: Force = False,
     days: Days = 10,
@@ -108,7 +100,6 @@ def run(
     OUT/universe.json, OUT/failed.csv and OUT/index.html. Exit code 3 when some tickers
     failed, 1 when all did, 130 on Ctrl-C.
     """
-    from stockpred.cli.data import read_tickers
     from stockpred.cli.universe import run_universe_command, universe_sources
     from stockpred.exceptions import ConfigError
     from stockpred.models.forecaster import Forecaster
@@ -117,8 +108,7 @@ def run(
 
     console = make_console(as_json)
     csv = Path(loading["csv"]) if loading["csv"] else None
-    given = list(read_tickers(tickers or [], tickers_file)) if tickers or tickers_file else []
-    sources = universe_sources(given, csv, model)
+    sources = universe_sources(tickers, csv, model)
     if sources is not None:
         if config.market is not None:
             raise ConfigError(
@@ -141,7 +131,7 @@ def run(
             quiet=quiet,
         )
         return
-    history = _load(_ticker_list(tickers, tickers_file, csv)[0], loading, config.market)
+    history = _load(_ticker_list(tickers, csv)[0], loading, config.market)
     folder = out or Path("runs") / history.ticker
     say_data(console, history)
     forecaster = Forecaster(config, progress=not quiet and not as_json)
@@ -175,8 +165,7 @@ def train(
     from stockpred.runs import train_only
 
     console = make_console(False)
-    name = _ticker_list([ticker] if ticker else None, None, loading["csv"])[0]
-    history = _load(name, loading, config.market)
+    history = _load(ticker or None, loading, config.market)
     say_data(console, history)
     folder = out or Path("runs") / history.ticker
     with reserve(folder, "train", force=force):  # checked and locked before training
@@ -231,8 +220,7 @@ def backtest(
     from stockpred.runs import backtest_run
 
     console = make_console(as_json)
-    name = _ticker_list([ticker] if ticker else None, None, loading["csv"])[0]
-    history = _load(name, loading, config.market)
+    history = _load(ticker or None, loading, config.market)
     say_data(console, history)
     folder = out or Path("runs") / f"{history.ticker}-backtest"
     with reserve(folder, "backtest", force=force):  # checked and locked before training
