@@ -105,6 +105,7 @@ def run(
     from stockpred.models.forecaster import Forecaster
     from stockpred.run_folder import reserve
     from stockpred.runs import run_pipeline
+    from stockpred.universe.options import UniverseOptions
 
     console = make_console(as_json)
     csv = Path(loading["csv"]) if loading["csv"] else None
@@ -114,21 +115,18 @@ def run(
             raise ConfigError(
                 "--market is not built for a universe yet: run one ticker at a time with it"
             )
-        run_universe_command(
-            sources,
+        universe = UniverseOptions(
             config,
+            out or Path("runs") / "universe",
             loading,
-            out,
             days=days,
-            workers=workers,
-            backend=backend,
-            address=ray_address(address),
             model=model,
             embed=embed,
             resume=resume,
             cost_bps=cost_bps,
-            as_json=as_json,
-            quiet=quiet,
+        )
+        run_universe_command(
+            sources, universe, backend, workers, ray_address(address), as_json=as_json, quiet=quiet
         )
         return
     history = _load(_ticker_list(tickers, csv)[0], loading, config.market)
