@@ -77,6 +77,7 @@ def _ticker_list(tickers: list[str], csv: Path | str | None) -> list[str | None]
 @loading_options
 @tickers_options
 def run(
+    ctx: typer.Context,
     config: ForecastConfig,
     loading: dict[str, Any],
     tickers: list[str],
@@ -138,7 +139,7 @@ def run(
             forecaster, history, folder, days=days, data_args=loading, force=force
         )
     console.print(metrics_table(result.evaluation))
-    say_verdict(console, result.evaluation, result.metrics["warnings"])
+    say_verdict(console, result.evaluation, result.metrics["warnings"], ctx)
     console.print(forecast_table(result.forecast, f"{history.ticker}: next {days} sessions"))
     console.print(
         f"wrote {folder}/ (metrics.json, forecast.csv, predictions.csv, report.html, model/)"
@@ -262,7 +263,7 @@ def _load_run(run_dir: Path) -> Forecaster:
     return Forecaster.load(run_dir / MODEL_DIR)
 
 
-def evaluate(run_dir: RunDir, csv: Csv = None, as_json: AsJson = False) -> None:
+def evaluate(ctx: typer.Context, run_dir: RunDir, csv: Csv = None, as_json: AsJson = False) -> None:
     """Score a saved model on its test span beside the baselines; rewrites metrics.json."""
     from stockpred.exceptions import DataError
     from stockpred.runs import read_data_args, run_warnings, write_metrics
@@ -282,7 +283,7 @@ def evaluate(run_dir: RunDir, csv: Csv = None, as_json: AsJson = False) -> None:
     notes = run_warnings(fc, history)
     metrics = write_metrics(run_dir, fc, evaluation, notes)
     console.print(metrics_table(evaluation))
-    say_verdict(console, evaluation, notes)
+    say_verdict(console, evaluation, notes, ctx)
     if as_json:
         typer.echo(json.dumps(metrics, indent=2))
 
