@@ -44,20 +44,28 @@ def histories(
     start: str | None,
     market: str | None = None,
     end: str | None = None,
+    skip: int = 0,
 ) -> list[PriceHistory]:
     """The bundled MSFT sample and the first ``count`` loadable shared tickers.
 
     With ``market`` (a ticker or file), each carries that index aligned on its sessions;
     the sample then starts at ``start`` too, so that the index can cover it. With ``end``
-    the sample is cut there as well (from ``start``), for a different test period.
+    the sample is cut there as well (from ``start``), for a different test period. With
+    ``skip`` the first ``skip`` files and the sample are left out: another set of tickers.
     """
     cut = bool(market or end)
-    out = [load_prices("MSFT", start=start if cut else None, end=end if cut else None)]
-    for path in sorted(data_dir.glob("*.csv.gz")):
-        if len(out) > count:
+    out = (
+        []
+        if skip
+        else [load_prices("MSFT", start=start if cut else None, end=end if cut else None)]
+    )
+    shared = 0
+    for path in sorted(data_dir.glob("*.csv.gz"))[skip:]:
+        if shared == count:
             break
         try:
             out.append(load_prices(path.name.split(".")[0], csv=path, start=start, end=end))
+            shared += 1
         except StockpredError as exc:
             print(f"skipped {path.name}: {exc}")
     if market is None:
@@ -319,6 +327,7 @@ def main() -> None:
     parser.add_argument("--tickers", type=int, default=50)
     parser.add_argument("--start", default=None, help="first date for the shared tickers")
     parser.add_argument("--end", default=None, help="last date (the sample's too)")
+    parser.add_argument("--skip", type=int, default=0, help="leave out the first N files")
     parser.add_argument(
         "--ensemble", default=None, help="ensemble sizes to compare instead, e.g. 1,3,5"
     )
@@ -364,7 +373,7 @@ def main() -> None:
         print(ensemble_table(rows, sizes))
         return
     rows = []
-    for history in histories(args.data_dir, args.tickers, args.start, end=args.end):
+    for history in histories(args.data_dir, args.tickers, args.start, end=args.end, skip=args.skip):
         rows.append(point_row(history, cfg))
         lstm = rows[-1]["ratios"]
         print(

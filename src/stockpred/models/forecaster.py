@@ -13,12 +13,12 @@ from stockpred.artifacts import load_model, save_model
 from stockpred.config import ForecastConfig
 from stockpred.data.calendar import next_sessions, sessions_after
 from stockpred.data.history import PriceHistory, as_history
-from stockpred.evaluation.metrics import Evaluation, naive_scale
+from stockpred.evaluation.metrics import Evaluation
 from stockpred.exceptions import ArtifactError, ConfigError, DataError, NotFittedError
 from stockpred.features import Dataset, Scaler, input_signals, to_prices, windows
 from stockpred.models.base import LSTM, LSTM_RAW, Estimator, Model
 from stockpred.models.baselines import default_baselines
-from stockpred.models.context import context_from_dict, context_of, context_to_dict
+from stockpred.models.context import context_from_dict, context_of, context_to_dict, describe
 from stockpred.models.gate import Gate, fit_gate
 from stockpred.models.numpy_lstm import check_weights, ensemble_forward, members
 from stockpred.models.volatility import HEAD_PREFIX, IntervalModel, ScaleStart
@@ -91,7 +91,7 @@ class Forecaster(Estimator):
         Separate from ``fit`` so a global model's per-ticker views calibrate the same way.
         """
         self.split_ = split
-        self.meta_ = self._describe(history, split)
+        self.meta_ = describe(history, split)
         self.gate_ = self._fit_gate(history, split)
         self.intervals_ = self._fit_intervals(history, split)
         self.context_ = context_of(history, self.config.window)
@@ -131,23 +131,6 @@ class Forecaster(Estimator):
         )
         self.gate_ = Gate.from_dict(state["gate"])
         self.context_ = context_from_dict(state["context"], meta)
-
-    def _describe(self, history: PriceHistory, split: Split) -> dict[str, Any]:
-        dates = history.dates
-        return {
-            "ticker": history.ticker,
-            "source": history.source,
-            "path": history.path,
-            "exchange": history.exchange,
-            "price_column": history.price_column,
-            "first_date": str(dates[0].date()),
-            "train_end_date": str(dates[split.train_end - 1].date()),
-            "val_end_date": str(dates[split.val_end - 1].date()),
-            "last_date": str(dates[-1].date()),
-            "n_sessions": len(dates),
-            "train_sha256": history.fingerprint(split.train_end),
-            "naive_mae_train": naive_scale(history.prices, split.train_end),
-        }
 
     def _fit_gate(self, history: PriceHistory, split: Split) -> Gate:
         """Does the network beat naive on validation (one step, the verdict's loss)? Fit α."""

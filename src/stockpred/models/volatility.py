@@ -173,7 +173,7 @@ class IntervalModel:
     ewma: Ewma
     head: QuantileHead
     head_factor: float  # the conformal stretch of the head's band
-    default: IntervalMethod = "volatility"  # the method the forecast carries
+    default: IntervalMethod = "ewma"  # the method the forecast carries
     methods: tuple[IntervalMethod, ...] = INTERVAL_METHODS
 
     @classmethod
@@ -188,7 +188,7 @@ class IntervalModel:
         window: int,
         seed: int = 0,
         threads: int = 1,
-        default: IntervalMethod = "volatility",
+        default: IntervalMethod = "ewma",
     ) -> IntervalModel:
         """Fit the scales on ``prices[:train_end]``, the head on ``head_origins`` (their next
         session in the training span), then calibrate every method on ``calibration``:
