@@ -25,7 +25,7 @@ from stockpred.run_folder import output_folder
 from stockpred.runs import MODEL_DIR, PREDICTIONS
 from stockpred.splits import chronological_split
 from stockpred.universe.global_model import NAME, GlobalForecaster
-from stockpred.universe.inputs import TickerSource
+from stockpred.universe.inputs import TickerSource, with_universe_market
 from stockpred.universe.job import STAMP, TickerOutcome
 from stockpred.universe.progress import stream
 
@@ -51,11 +51,13 @@ class Loaded:
         return self.error is None
 
 
-def load_source(data_args: dict[str, Any], source: TickerSource) -> Loaded:
-    """Load one ticker in a worker; an error is returned, never raised."""
+def load_source(
+    data_args: dict[str, Any], market: PriceHistory | None, source: TickerSource
+) -> Loaded:
+    """Load one ticker in a worker (with the ``market`` index); an error is returned."""
     try:
         check_ticker(source.ticker)
-        history = source.load(data_args)
+        history = with_universe_market(source.load(data_args), market)
         return Loaded(source.ticker, history)
     except StockpredError as exc:
         return Loaded(source.ticker, error=str(exc))
@@ -69,12 +71,13 @@ def run_global(
     backend: Backend,
     config_sha: str,
     progress: bool,
+    market: PriceHistory | None = None,
 ) -> tuple[dict[str, TickerOutcome], dict[str, float]]:
     """Fit (or reuse) the global model; each ticker's scored test span, and where time went."""
     started = time.perf_counter()
     loaded = stream(
         backend,
-        partial(load_source, options.data_args),
+        partial(load_source, options.data_args, market),
         sources,
         options.out,
         progress,
@@ -94,6 +97,8 @@ def run_global(
         return outcomes, seconds
     folder = Path(options.out) / GLOBAL_DIR
     stamp = {"config_sha": config_sha, "data_sha": _data_sha(histories)}
+    if market is not None:
+        stamp["market_sha"] = market.fingerprint(len(market))
     reused = _reuse(folder, stamp) if options.resume else None
     if reused is None:
         started = time.perf_counter()
