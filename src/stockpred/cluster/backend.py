@@ -56,7 +56,7 @@ class RayBackend:
 
 def _apply(fn: Callable[[Any], Any], item: Any) -> Any:
     """On a worker: one thread (the LSTM collapses with two on a busy core)."""
-    from stockpred.universe.backend import one_thread
+    from stockpred.training.loop import one_thread
 
     one_thread()
     return fn(item)

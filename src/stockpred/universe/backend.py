@@ -94,8 +94,10 @@ def _context() -> mp.context.BaseContext:
 def _init_worker() -> None:
     """One torch thread and one BLAS thread (with BLAS's default, statsmodels' fits on two
     workers fought over the cores: evaluating took 1.59 s a ticker against 0.91 s in one
-    process, 50 tickers, quiet machine); Ctrl-C is the parent's to handle; SIGTERM unwinds (temp folders go); the worker is sent SIGTERM
-    when its parent (the fork server) dies."""
+    process, 50 tickers, quiet machine); Ctrl-C is the parent's to handle; SIGTERM unwinds
+    (temp folders go); the worker is sent SIGTERM when its parent (the fork server) dies."""
+    from stockpred.training.loop import one_thread
+
     one_thread()
     if sys.platform.startswith("linux"):
         import ctypes
@@ -105,15 +107,6 @@ def _init_worker() -> None:
         ctypes.CDLL(None).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, _exit_on_term)
-
-
-def one_thread() -> None:
-    """This worker process computes on one core: one torch thread, one BLAS thread."""
-    import torch
-    from threadpoolctl import threadpool_limits
-
-    torch.set_num_threads(1)
-    threadpool_limits(limits=1)
 
 
 def _exit_on_term(signum: int, frame: object) -> None:
