@@ -112,10 +112,6 @@ def run(
     csv = Path(loading["csv"]) if loading["csv"] else None
     sources = universe_sources(tickers, csv, model)
     if sources is not None:
-        if config.market is not None:
-            raise ConfigError(
-                "--market is not built for a universe yet: run one ticker at a time with it"
-            )
         if model != "per-ticker" and config.ensemble > 1:
             raise ConfigError(
                 f"--ensemble {config.ensemble} is for per-ticker models; the global model "
