@@ -7,23 +7,26 @@ from pathlib import Path
 
 import pytest
 
-from .test_cli import TINY_ARGS, run_cli
+from .test_cli import TINY_ARGS, run_cli, train_then_predict
 
 
 def test_an_ensemble_with_the_quantile_interval_trains_saves_and_predicts(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    out = tmp_path / "m"
-    argv = ["train", "MSFT", "--ensemble", "2", "--interval-method", "quantile", "--out", str(out)]
-    code, _, err = run_cli([*argv, *TINY_ARGS], capsys, monkeypatch)
-    assert code == 0, err
-    config = json.loads((out / "model" / "config.json").read_text())
+    argv = [
+        "MSFT",
+        "--ensemble",
+        "2",
+        "--interval-method",
+        "quantile",
+        "--out",
+        str(tmp_path / "m"),
+    ]
+    model = train_then_predict(argv, capsys, monkeypatch)
+    config = json.loads((model / "config.json").read_text())
     assert (config["ensemble"], config["interval_method"]) == (2, "quantile")
-    state = json.loads((out / "model" / "state.json").read_text())
+    state = json.loads((model / "state.json").read_text())
     assert len(state["train"]["members"]) == 2
-    code, printed, err = run_cli(["predict", str(out), "--days", "3"], capsys, monkeypatch)
-    assert code == 0, err
-    assert "next 3 sessions" in printed
 
 
 def test_an_ensemble_for_the_global_model_is_refused_in_one_line(
