@@ -28,6 +28,7 @@ from stockpred.exceptions import ArtifactError, ConfigError
 from stockpred.features import Dataset, Scaler
 from stockpred.models.forecaster import Forecaster
 from stockpred.models.numpy_lstm import Weights, lstm_forward
+from stockpred.models.volatility import HEAD_PREFIX
 from stockpred.run_folder import output_folder
 from stockpred.splits import chronological_split
 from stockpred.training.result import TrainResult
@@ -75,19 +76,32 @@ class GlobalForecaster:
         self.recent_windows = recent_windows
 
     def fit(
-        self, histories: dict[str, PriceHistory], *, progress: bool = False
+        self,
+        histories: dict[str, PriceHistory],
+        *,
+        progress: bool = False,
+        calibrate: bool = True,
     ) -> GlobalForecaster:
-        """Train on every ticker's training windows, early-stopped on their validation windows."""
+        """Train on every ticker's training windows, early-stopped on their validation windows.
+
+        ``calibrate=False`` leaves the per-ticker calibration (gate, intervals) to the caller,
+        one :meth:`calibrated_view` a ticker and :meth:`add_view`: a universe spreads that
+        work over its workers.
+        """
         import torch
 
         from stockpred.training.loop import resolve_device, train_network
         from stockpred.universe.global_net import global_network
 
         cfg = self.config
+        if cfg.ensemble > 1:
+            raise ConfigError(
+                f"the global model trains one network; ensemble={cfg.ensemble} is for "
+                "per-ticker models"
+            )
         self.tickers_ = list(histories)
-        prepared = {t: self._scaled_view(histories[t]) for t in self.tickers_}
-        views = {t: view for t, (view, _) in prepared.items()}
-        parts = [self._ticker_windows(i, prepared[t][1]) for i, t in enumerate(self.tickers_)]
+        datasets = [self._scaled_view(histories[t])[1] for t in self.tickers_]
+        parts = [self._ticker_windows(i, data) for i, data in enumerate(datasets)]
         x_train, y_train, x_val, y_val = (np.concatenate([p[k] for p in parts]) for k in range(4))
         torch.manual_seed(cfg.seed)
         net = global_network(cfg, len(self.tickers_), self.embed)
@@ -101,10 +115,10 @@ class GlobalForecaster:
         state = {k: v.detach().cpu().numpy().copy() for k, v in net.state_dict().items()}
         self.embeddings_: np.ndarray | None = state.pop("embedding.weight", None)
         self.weights_: Weights = {k.removeprefix("net."): v for k, v in state.items()}
-        for ticker, view in views.items():
-            self._attach(view, ticker)
-            view._calibrate(histories[ticker], view.split_)
-        self.views_ = views
+        self.views_: dict[str, TickerView] = {}
+        if calibrate:
+            for ticker, history in histories.items():
+                self.views_[ticker] = self.calibrated_view(ticker, history)
         return self
 
     def _scaled_view(self, history: PriceHistory) -> tuple[TickerView, Dataset]:
@@ -160,10 +174,34 @@ class GlobalForecaster:
     def for_history(self, history: PriceHistory) -> Forecaster:
         """A view for any ticker from its history alone: its own training-span scaling."""
         self._check_fitted()
+        return self.calibrated_view(history.ticker, history)
+
+    def calibrated_view(self, ticker: str, history: PriceHistory) -> TickerView:
+        """``ticker``'s view: its scaler, embedding (the mean if unseen) and calibration."""
         view, _ = self._scaled_view(history)
-        self._attach(view, history.ticker)
+        self._attach(view, ticker)
         view._calibrate(history, view.split_)
         return view
+
+    @staticmethod
+    def view_state(view: Forecaster) -> dict[str, Any]:
+        """What a view adds to the shared network (sent back by a worker, saved): JSON, and
+        its quantile head's arrays."""
+        return {
+            "scaler": view.scaler_.to_dict(),
+            "meta": view.meta_,
+            "calibration": view.calibration_to_dict(),
+            "head": view.intervals_.tensors(""),
+        }
+
+    def add_view(self, ticker: str, state: dict[str, Any]) -> None:
+        """Attach a view rebuilt from :meth:`view_state` (a worker's, or a saved one)."""
+        view = TickerView(self.config, None)
+        self._attach(view, ticker)
+        view.future_sessions_ = None
+        view.scaler_ = Scaler.from_dict(state["scaler"])
+        view.calibration_from_dict(state["calibration"], state["meta"], state["head"], "")
+        self.views_[ticker] = view
 
     def evaluate(self, history: PriceHistory) -> Evaluation:
         """The ticker's test span scored beside the baselines, as a per-ticker model is."""
@@ -180,6 +218,8 @@ class GlobalForecaster:
         if self.embeddings_ is not None:
             tensors["embedding.weight"] = self.embeddings_
         views = self.views_
+        for ticker, view in views.items():
+            tensors |= view.intervals_.tensors(_head_prefix(ticker))
         documents = {
             "config.json": {
                 "kind": KIND,
@@ -192,6 +232,7 @@ class GlobalForecaster:
             "fingerprint.json": {t: v.meta_ for t, v in views.items()},
             "state.json": {
                 "train": self.train_result_.to_dict(),
+                # the tickers with a view: a ticker whose calibration failed has none
                 "tickers": {t: v.calibration_to_dict() for t, v in views.items()},
             },
         }
@@ -212,22 +253,32 @@ class GlobalForecaster:
             )
             model.tickers_ = list(config["tickers"])
             model.embeddings_ = tensors.pop("embedding.weight", None)
-            model.weights_ = tensors
+            model.weights_ = {k: v for k, v in tensors.items() if not k.startswith(HEAD_PREFIX)}
             model.train_result_ = TrainResult.from_dict(docs["state.json"]["train"])
             model.views_ = {}
-            for t in model.tickers_:
-                state = docs["state.json"]["tickers"][t]
-                view = TickerView(model.config, None)
-                model._attach(view, t)
-                view.future_sessions_ = None
-                view.scaler_ = Scaler.from_dict(docs["scaler.json"][t])
-                view.calibration_from_dict(state, docs["fingerprint.json"][t])
-                model.views_[t] = view
+            for t, calibration in docs["state.json"]["tickers"].items():
+                state = {
+                    "scaler": docs["scaler.json"][t],
+                    "meta": docs["fingerprint.json"][t],
+                    "calibration": calibration,
+                    "head": _ticker_tensors(tensors, _head_prefix(t)),
+                }
+                model.add_view(t, state)
         except (KeyError, TypeError, ValueError) as exc:
             raise ArtifactError(
                 f"global model folder {path} is inconsistent ({type(exc).__name__}); retrain it"
             ) from exc
         return model
+
+
+def _head_prefix(ticker: str) -> str:
+    """Where a ticker's quantile head sits in the global model's safetensors file."""
+    return f"{HEAD_PREFIX}{ticker}."
+
+
+def _ticker_tensors(tensors: dict[str, np.ndarray], prefix: str) -> dict[str, np.ndarray]:
+    """The arrays under ``prefix``, named without it."""
+    return {k.removeprefix(prefix): v for k, v in tensors.items() if k.startswith(prefix)}
 
 
 def is_global_model(path: Path) -> bool:
