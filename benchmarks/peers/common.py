@@ -136,6 +136,7 @@ class RunRecord:
     infer_s: float
     import_s: float
     predictions: list[float]
+    raw_predictions: list[float] = field(default_factory=list)  # stockpred: network, no gate
     notes: str = ""
     peak_rss_mb: float = 0.0
     versions: dict[str, str] = field(default_factory=dict)
