@@ -137,6 +137,7 @@ class RunRecord:
     import_s: float
     predictions: list[float]
     raw_predictions: list[float] = field(default_factory=list)  # stockpred: network, no gate
+    loop_s: float | None = None  # stockpred: its training loop's part of fit_s
     notes: str = ""
     peak_rss_mb: float = 0.0
     versions: dict[str, str] = field(default_factory=dict)

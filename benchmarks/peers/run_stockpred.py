@@ -46,7 +46,7 @@ class Totals:
     """Fit, best-epoch and inference seconds and windows summed over fits; the first curve."""
 
     def __init__(self) -> None:
-        self.fit = self.best = self.infer = 0.0
+        self.fit = self.best = self.infer = self.loop = 0.0
         self.windows = self.seen = self.epochs = self.fits = 0
         self.checks: list[tuple[float, float]] = []
         self.predictions: list[float] = []
@@ -56,6 +56,7 @@ class Totals:
         """One fit's figures; its end-of-epoch validation losses if it is the first."""
         seconds = [e.seconds for e in result.history]
         self.fit += fit_s
+        self.loop += result.seconds
         self.best += fit_s - sum(seconds[result.best_epoch :])
         self.windows += result.n_train
         self.seen += result.n_train * len(seconds)
@@ -129,6 +130,7 @@ def main() -> None:
         import_s=import_s,
         predictions=totals.predictions,
         raw_predictions=totals.raw,
+        loop_s=totals.loop,
         val_checks=totals.checks,
         notes=f"window {cfg.window}, {cfg.layers}x{cfg.hidden}, lr {cfg.learning_rate}, "
         f"patience {cfg.patience}, max epochs {cfg.epochs}, best-validation weights kept"

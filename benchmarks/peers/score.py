@@ -63,10 +63,12 @@ def score_record(record: dict[str, Any], series: list[Series]) -> list[dict[str,
     keep = ["system", "dataset", "seed", "target", "batch", "epochs", "fit_s", "best_val_s"]
     keep += ["infer_s", "import_s", "peak_rss_mb", "notes", "versions"]
     scored = {k: record[k] for k in keep} | acc | {"windows_per_s": wps}
+    scored["loop_s"] = record.get("loop_s")
     if not record.get("raw_predictions"):
         return [scored]
     raw = accuracy(series, np.asarray(record["raw_predictions"], dtype=np.float64))
-    figures = ("fit_s", "best_val_s", "infer_s", "import_s", "peak_rss_mb", "windows_per_s")
+    figures = ("fit_s", "best_val_s", "loop_s", "infer_s", "import_s", "peak_rss_mb")
+    figures += ("windows_per_s",)
     same_fit = dict.fromkeys(figures) | {"system": record["system"] + RAW}
     return [scored, scored | raw | same_fit]
 
@@ -104,6 +106,7 @@ def rows(scores: list[dict[str, Any]], index: list[dict[str, Any]]) -> list[dict
             for k in (
                 "windows_per_s",
                 "fit_s",
+                "loop_s",
                 "best_val_s",
                 "infer_s",
                 "import_s",
