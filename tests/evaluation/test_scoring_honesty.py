@@ -133,7 +133,9 @@ def test_level_range_warning() -> None:
     )
     assert say is not None
     assert "15 test price(s)" in say
-    assert "--target return" in say
+    assert say.startswith("target=price: ")
+    assert "the default target=return is made for this" in say
+    assert "--" not in say
     flat = np.full(100, 10.0)
     quiet = level_range_warning("price", flat, dates, str(dates[69].date()), str(dates[84].date()))
     assert quiet is None

@@ -22,11 +22,10 @@ from stockpred.cli.options import (
     Out,
     Quiet,
     Ticker,
-    Tickers,
-    TickersFile,
     config_options,
     loading_options,
     ray_address,
+    tickers_options,
 )
 from stockpred.cli.show import (
     forecast_table,
@@ -67,27 +66,21 @@ def _load(ticker: str | None, args: dict[str, Any], market: str | None = None) -
     return history if market is None else with_market(history, load_market(market, args))
 
 
-def _ticker_list(
-    tickers: list[str] | None, tickers_file: Path | None, csv: Path | None
-) -> list[str | None]:
+def _ticker_list(tickers: list[str], csv: Path | str | None) -> list[str | None]:
     """The tickers asked for; ``[None]`` lets load_prices pick (MSFT, or the file's name)."""
-    from stockpred.cli.data import read_tickers
-
-    names: list[str | None] = (
-        list(read_tickers(tickers or [], tickers_file)) if tickers or tickers_file else []
-    )
-    if csv is not None and len(names) > 1:
+    if csv is not None and len(tickers) > 1:
         raise typer.BadParameter("--csv takes one file, so give at most one ticker name with it")
-    return names or [None]
+    return [*tickers] or [None]
 
 
 @config_options()
 @loading_options
+@tickers_options
 def run(
+    ctx: typer.Context,
     config: ForecastConfig,
     loading: dict[str, Any],
-    tickers: Tickers = None,
-    tickers_file: TickersFile = None,
+    tickers: list[str],
     out: Out = None,
     force: Force = False,
     days: Days = 10,
@@ -108,40 +101,36 @@ def run(
     OUT/universe.json, OUT/failed.csv and OUT/index.html. Exit code 3 when some tickers
     failed, 1 when all did, 130 on Ctrl-C.
     """
-    from stockpred.cli.data import read_tickers
     from stockpred.cli.universe import run_universe_command, universe_sources
     from stockpred.exceptions import ConfigError
     from stockpred.models.forecaster import Forecaster
     from stockpred.run_folder import reserve
     from stockpred.runs import run_pipeline
+    from stockpred.universe.options import UniverseOptions
 
     console = make_console(as_json)
     csv = Path(loading["csv"]) if loading["csv"] else None
-    given = list(read_tickers(tickers or [], tickers_file)) if tickers or tickers_file else []
-    sources = universe_sources(given, csv, model)
+    sources = universe_sources(tickers, csv, model)
     if sources is not None:
         if config.market is not None:
             raise ConfigError(
                 "--market is not built for a universe yet: run one ticker at a time with it"
             )
-        run_universe_command(
-            sources,
+        universe = UniverseOptions(
             config,
+            out or Path("runs") / "universe",
             loading,
-            out,
             days=days,
-            workers=workers,
-            backend=backend,
-            address=ray_address(address),
             model=model,
             embed=embed,
             resume=resume,
             cost_bps=cost_bps,
-            as_json=as_json,
-            quiet=quiet,
+        )
+        run_universe_command(
+            sources, universe, backend, workers, ray_address(address), as_json=as_json, quiet=quiet
         )
         return
-    history = _load(_ticker_list(tickers, tickers_file, csv)[0], loading, config.market)
+    history = _load(_ticker_list(tickers, csv)[0], loading, config.market)
     folder = out or Path("runs") / history.ticker
     say_data(console, history)
     forecaster = Forecaster(config, progress=not quiet and not as_json)
@@ -150,7 +139,7 @@ def run(
             forecaster, history, folder, days=days, data_args=loading, force=force
         )
     console.print(metrics_table(result.evaluation))
-    say_verdict(console, result.evaluation, result.metrics["warnings"])
+    say_verdict(console, result.evaluation, result.metrics["warnings"], ctx)
     console.print(forecast_table(result.forecast, f"{history.ticker}: next {days} sessions"))
     console.print(
         f"wrote {folder}/ (metrics.json, forecast.csv, predictions.csv, report.html, model/)"
@@ -175,8 +164,7 @@ def train(
     from stockpred.runs import train_only
 
     console = make_console(False)
-    name = _ticker_list([ticker] if ticker else None, None, loading["csv"])[0]
-    history = _load(name, loading, config.market)
+    history = _load(ticker or None, loading, config.market)
     say_data(console, history)
     folder = out or Path("runs") / history.ticker
     with reserve(folder, "train", force=force):  # checked and locked before training
@@ -231,8 +219,7 @@ def backtest(
     from stockpred.runs import backtest_run
 
     console = make_console(as_json)
-    name = _ticker_list([ticker] if ticker else None, None, loading["csv"])[0]
-    history = _load(name, loading, config.market)
+    history = _load(ticker or None, loading, config.market)
     say_data(console, history)
     folder = out or Path("runs") / f"{history.ticker}-backtest"
     with reserve(folder, "backtest", force=force):  # checked and locked before training
@@ -276,7 +263,7 @@ def _load_run(run_dir: Path) -> Forecaster:
     return Forecaster.load(run_dir / MODEL_DIR)
 
 
-def evaluate(run_dir: RunDir, csv: Csv = None, as_json: AsJson = False) -> None:
+def evaluate(ctx: typer.Context, run_dir: RunDir, csv: Csv = None, as_json: AsJson = False) -> None:
     """Score a saved model on its test span beside the baselines; rewrites metrics.json."""
     from stockpred.exceptions import DataError
     from stockpred.runs import read_data_args, run_warnings, write_metrics
@@ -296,7 +283,7 @@ def evaluate(run_dir: RunDir, csv: Csv = None, as_json: AsJson = False) -> None:
     notes = run_warnings(fc, history)
     metrics = write_metrics(run_dir, fc, evaluation, notes)
     console.print(metrics_table(evaluation))
-    say_verdict(console, evaluation, notes)
+    say_verdict(console, evaluation, notes, ctx)
     if as_json:
         typer.echo(json.dumps(metrics, indent=2))
 

@@ -149,9 +149,17 @@ def _config_parameters(exclude: set[str]) -> list[inspect.Parameter]:
 
 
 def _add_options(
-    command: F, receives: str, params: list[inspect.Parameter], build: Callable[..., Any]
+    command: F,
+    receives: str,
+    params: list[inspect.Parameter],
+    build: Callable[..., Any],
+    *,
+    lead: bool = False,
 ) -> F:
-    """``command`` with ``params`` as options; it receives ``build(**their values)`` instead."""
+    """``command`` with ``params`` as options; it receives ``build(**their values)`` instead.
+
+    The new options follow the command's own, or come before them with ``lead``.
+    """
     signature = inspect.signature(command, eval_str=True)
     own = [p for p in signature.parameters.values() if p.name != receives]
     names = [p.name for p in params]
@@ -162,7 +170,11 @@ def _add_options(
         kwargs[receives] = build(**{name: kwargs.pop(name) for name in names})
         return command(**kwargs)
 
-    everything = own + params
+    # All by keyword (as typer passes them), so the order is free of Python's rules.
+    everything = [
+        p.replace(kind=inspect.Parameter.KEYWORD_ONLY)
+        for p in (params + own if lead else own + params)
+    ]
     wrapper.__signature__ = signature.replace(parameters=everything)  # type: ignore[attr-defined]
     wrapper.__annotations__ = {p.name: p.annotation for p in everything}
     return wrapper  # type: ignore[return-value]
@@ -213,6 +225,23 @@ LOADING = [
 def loading_options(command: F) -> F:
     """Give a command the options that say where prices come from; it receives ``loading``."""
     return _add_options(command, "loading", LOADING, data_args)
+
+
+TICKERS = [_keyword("tickers", Tickers), _keyword("tickers_file", TickersFile)]
+
+
+def tickers_options(command: F) -> F:
+    """Give a command ticker arguments and --tickers-file; it receives ``tickers``, the names.
+
+    ``tickers`` is empty when none were given (the command picks its default).
+    """
+    return _add_options(command, "tickers", TICKERS, _read_tickers, lead=True)
+
+
+def _read_tickers(tickers: list[str] | None, tickers_file: Path | None) -> list[str]:
+    from stockpred.cli.data import read_tickers
+
+    return read_tickers(tickers or [], tickers_file) if tickers or tickers_file else []
 
 
 def ray_address(address: str | None) -> str | None:

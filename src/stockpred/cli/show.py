@@ -7,7 +7,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from stockpred.cli.words import in_option_words
+
 if TYPE_CHECKING:
+    import typer
     from rich.console import Console
 
     from stockpred.data.history import PriceHistory
@@ -90,7 +93,10 @@ def interval_table(methods: dict[str, Any], level: float, default: str) -> Any:
     return table
 
 
-def say_verdict(console: Console, evaluation: Evaluation, notes: list[str]) -> None:
+def say_verdict(
+    console: Console, evaluation: Evaluation, notes: list[str], ctx: typer.Context
+) -> None:
+    """The verdict and what backs it; the library's notes in the words of ``ctx``'s options."""
     colour = "green" if evaluation.beats_naive() else "red"
     console.print(f"[{colour}]{evaluation.verdict()}[/]")
     if evaluation.gate is not None:
@@ -101,7 +107,7 @@ def say_verdict(console: Console, evaluation: Evaluation, notes: list[str]) -> N
     if evaluation.lag is not None:
         console.print(evaluation.lag["sentence"])
     for note in notes:
-        warn_line(note)
+        warn_line(in_option_words(note, ctx.find_root().command))
 
 
 def warn_line(message: str) -> None:

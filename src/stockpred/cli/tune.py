@@ -11,11 +11,10 @@ from stockpred.cli.options import (
     Address,
     BackendOpt,
     Quiet,
-    Tickers,
-    TickersFile,
     config_options,
     loading_options,
     ray_address,
+    tickers_options,
 )
 from stockpred.cli.show import make_console, say_data
 from stockpred.config import ForecastConfig
@@ -31,11 +30,11 @@ def register(app: typer.Typer) -> None:
 
 @config_options()
 @loading_options
+@tickers_options
 def tune(
     config: ForecastConfig,
     loading: dict[str, Any],
-    tickers: Tickers = None,
-    tickers_file: TickersFile = None,
+    tickers: list[str],
     out: Annotated[Path, typer.Option("--out", help="Folder to write.")] = Path("runs/tune"),
     trials: Annotated[int, typer.Option(min=1, max=10_000, help="Trials to run.")] = 20,
     backend: BackendOpt = "local",
@@ -59,7 +58,7 @@ def tune(
     console = make_console(False)
     # What the user set, on the command line or in --config, is held fixed, not searched.
     search = SearchSpace.load(space, frozenset(config.model_fields_set))
-    names = _ticker_list(tickers, tickers_file, loading["csv"])
+    names = _ticker_list(tickers, loading["csv"])
     histories = [_load(name, loading) for name in names]
     for history in histories:
         say_data(console, history)

@@ -5,16 +5,16 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 import typer
 from rich.console import Console
 
 if TYPE_CHECKING:
-    from stockpred.config import ForecastConfig
     from stockpred.data.loading import PriceHistory
     from stockpred.models.forecaster import Forecaster
     from stockpred.universe.inputs import TickerSource
+    from stockpred.universe.options import UniverseOptions
     from stockpred.universe.runner import UniverseResult
 
 Workers = Annotated[
@@ -62,18 +62,11 @@ def _is_panel(csv: Path) -> bool:
 
 def run_universe_command(
     sources: list[TickerSource],
-    cfg: ForecastConfig,
-    data_args: dict[str, Any],
-    out: Path | None,
-    *,
-    days: int,
+    options: UniverseOptions,
+    backend: str,
     workers: int | None,
-    backend: str = "local",
-    address: str | None = None,
-    model: str,
-    embed: int,
-    resume: bool,
-    cost_bps: float,
+    address: str | None,
+    *,
     as_json: bool,
     quiet: bool,
 ) -> None:
@@ -81,24 +74,14 @@ def run_universe_command(
     import json
 
     from stockpred.universe.backend import universe_backend
-    from stockpred.universe.options import UniverseOptions
     from stockpred.universe.progress import Interrupted
     from stockpred.universe.runner import run_universe
 
     console = Console(stderr=as_json, highlight=False)
-    options = UniverseOptions(
-        cfg,
-        out or Path("runs") / "universe",
-        data_args,
-        days=days,
-        model=model,  # type: ignore[arg-type]
-        embed=embed,
-        resume=resume,
-        cost_bps=cost_bps,
-    )
     interrupted: Interrupted | None = None
-    with universe_backend(backend, workers, address, options.out, cfg.device) as chosen:
-        console.print(f"{len(sources)} tickers, model {model}, {chosen} → {options.out}")
+    device = options.config.device
+    with universe_backend(backend, workers, address, options.out, device) as chosen:
+        console.print(f"{len(sources)} tickers, model {options.model}, {chosen} → {options.out}")
         try:
             result = run_universe(sources, options, chosen, progress=not quiet and not as_json)
         except Interrupted as exc:  # the Ray session (if any) ends before the exit below

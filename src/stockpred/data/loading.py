@@ -5,7 +5,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, overload
+from typing import TYPE_CHECKING, Any, TypedDict, overload
 
 import pandas as pd
 
@@ -23,42 +23,38 @@ from stockpred.exceptions import (
 )
 
 if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
     from stockpred.data.store import PriceStore
+
+
+class LoadOptions(TypedDict, total=False):
+    """The keywords of :func:`load_prices` besides the ticker, typed once for its overloads."""
+
+    csv: str | Path | None
+    source: str | Provider | None
+    store: str | Path | PriceStore | None
+    exchange: str
+    strict: bool
+    max_gap: int
+    max_filled: float
+    date_format: str | None
+    start: str | None
+    end: str | None
+    retry: Retry | None
 
 
 @overload
 def load_prices(
     ticker: str | None = ...,
-    *,
-    csv: str | Path | None = ...,
-    source: str | Provider | None = ...,
-    store: str | Path | PriceStore | None = ...,
-    exchange: str = ...,
-    strict: bool = ...,
-    max_gap: int = ...,
-    max_filled: float = ...,
-    date_format: str | None = ...,
-    start: str | None = ...,
-    end: str | None = ...,
-    retry: Retry | None = ...,
+    **options: Unpack[LoadOptions],
 ) -> PriceHistory: ...
 
 
 @overload
 def load_prices(
     ticker: list[str] | tuple[str, ...],
-    *,
-    csv: str | Path | None = ...,
-    source: str | Provider | None = ...,
-    store: str | Path | PriceStore | None = ...,
-    exchange: str = ...,
-    strict: bool = ...,
-    max_gap: int = ...,
-    max_filled: float = ...,
-    date_format: str | None = ...,
-    start: str | None = ...,
-    end: str | None = ...,
-    retry: Retry | None = ...,
+    **options: Unpack[LoadOptions],
 ) -> pd.DataFrame: ...
 
 
@@ -95,11 +91,11 @@ def load_prices(
     given = check_ticker(ticker) if isinstance(ticker, str) else None
     if ticker is None:
         ticker = DEFAULT_TICKER
+    # What cleaning a file or the sample takes, and fetching into the store too.
     cleaning: dict[str, Any] = {
         "exchange": exchange,
         "strict": strict,
         "max_gap": max_gap,
-        "max_filled": max_filled,
         "start": start,
         "end": end,
     }
@@ -107,7 +103,9 @@ def load_prices(
         if csv is not None:
             raise ConfigError("a price file holds one ticker: pass a single ticker with csv=")
         histories = [
-            load_prices(name, source=source, store=store, retry=retry, **cleaning)
+            load_prices(
+                name, source=source, store=store, retry=retry, max_filled=max_filled, **cleaning
+            )
             for name in dict.fromkeys(check_ticker(t) for t in ticker)
         ]
         return _panel(histories)
@@ -115,7 +113,9 @@ def load_prices(
     if chosen in ("sample", "csv"):
         provider = get_provider(chosen, path=csv)
         raw = provider.fetch_raw(ticker, None, None)
-        frame, report = clean_prices(raw, date_format=date_format, **cleaning)
+        frame, report = clean_prices(
+            raw, date_format=date_format, max_filled=max_filled, **cleaning
+        )
         name = ticker.upper() if csv is None else _file_ticker(given, csv)
         path = None if csv is None else str(Path(csv).resolve())
         return PriceHistory(frame, name, chosen, report.price_column, exchange, report, path)
@@ -129,17 +129,7 @@ def load_prices(
     from stockpred.data.store import PriceStore  # duckdb only when the store is used
 
     price_store = store if isinstance(store, PriceStore) else PriceStore(store)
-    return _from_store(
-        ticker.upper(),
-        providers,
-        price_store,
-        exchange=exchange,
-        strict=strict,
-        max_gap=max_gap,
-        start=start,
-        end=end,
-        retry=retry,
-    )
+    return _from_store(ticker.upper(), providers, price_store, retry=retry, **cleaning)
 
 
 def _resolve_source(

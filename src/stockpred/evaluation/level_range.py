@@ -21,7 +21,10 @@ def level_range_warning(
     val_end_date: str,
     forecast: np.ndarray | None = None,
 ) -> str | None:
-    """A sentence when ``--target price`` test prices or forecasts leave the training range."""
+    """A sentence when ``target="price"`` test prices or forecasts leave the training range.
+
+    It speaks the API's words (``target=price``); the CLI gives them as ``--target price``.
+    """
     if target != "price":
         return None
     train_end = int(dates.searchsorted(pd.Timestamp(train_end_date), side="right"))
@@ -35,7 +38,7 @@ def level_range_warning(
     if not found:
         return None
     return (
-        f"--target price: {' and '.join(found)} lie more than {RANGE_MARGIN:.0%} outside the "
+        f"target=price: {' and '.join(found)} lie more than {RANGE_MARGIN:.0%} outside the "
         f"training prices {low:.4g}..{high:.4g}, which a price-level model cannot forecast "
-        "beyond; the default --target return is made for this"
+        "beyond; the default target=return is made for this"
     )

@@ -6,6 +6,7 @@ forecasts sessions ``t+1 .. t+horizon`` from the sessions up to ``t`` alone.
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -30,32 +31,40 @@ class _Rule(Estimator):
         return self
 
 
-class Naive(_Rule):
+class _RandomWalk(_Rule, ABC):
+    """The last known price plus ``h`` times a daily slope, ``h`` steps ahead."""
+
+    @abstractmethod
+    def slope(self, prices: np.ndarray, origins: np.ndarray) -> np.ndarray:
+        """The expected daily change at each origin."""
+
+    def predict_origins(
+        self, history: PriceHistory, origins: np.ndarray, horizon: int
+    ) -> np.ndarray:
+        """Last price plus ``h`` times the slope at each origin, for ``h = 1 .. horizon``."""
+        prices = history.prices
+        steps = np.arange(1, horizon + 1)[None, :]
+        return prices[origins][:, None] + self.slope(prices, origins)[:, None] * steps
+
+
+class Naive(_RandomWalk):
     """Tomorrow = today: the random walk, which daily stock prices are hard to beat."""
 
     name = "naive"
 
-    def predict_origins(
-        self, history: PriceHistory, origins: np.ndarray, horizon: int
-    ) -> np.ndarray:
-        """The last known price for every step."""
-        prices = history.prices
-        return np.repeat(prices[origins][:, None], horizon, axis=1)
+    def slope(self, prices: np.ndarray, origins: np.ndarray) -> np.ndarray:
+        """No change expected: every step is the last known price, exactly."""
+        return np.zeros(len(origins))
 
 
-class Drift(_Rule):
+class Drift(_RandomWalk):
     """Random walk with drift: the average change since the first price, extrapolated."""
 
     name = "drift"
 
-    def predict_origins(
-        self, history: PriceHistory, origins: np.ndarray, horizon: int
-    ) -> np.ndarray:
-        """Last price plus ``h`` times the mean daily change over the history so far."""
-        prices = history.prices
-        slope = (prices[origins] - prices[0]) / np.maximum(origins, 1)
-        steps = np.arange(1, horizon + 1)[None, :]
-        return prices[origins][:, None] + slope[:, None] * steps
+    def slope(self, prices: np.ndarray, origins: np.ndarray) -> np.ndarray:
+        """The mean daily change over the history so far."""
+        return (prices[origins] - prices[0]) / np.maximum(origins, 1)
 
 
 class MovingAverage(_Rule):
