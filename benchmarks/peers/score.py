@@ -95,6 +95,13 @@ def same_seed_ratio(
     return med(ratios)
 
 
+def latest_runs(index: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The index entry that wrote each record: the last successful run of each (dataset,
+    system, seed), since a rerun overwrites the record."""
+    last = {(e["dataset"], e["system"], e["seed"]): e for e in index if e.get("rc") == 0}
+    return list(last.values())
+
+
 def rows(scores: list[dict[str, Any]], index: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """One row per (dataset, system): medians over seeds, ratios against stockpred, load range."""
     out = []
@@ -125,8 +132,8 @@ def rows(scores: list[dict[str, Any]], index: list[dict[str, Any]]) -> list[dict
         }
         loads = [
             e[k][0]
-            for e in index
-            if (e.get("dataset"), e.get("system")) == key and e.get("rc") == 0
+            for e in latest_runs(index)
+            if (e["dataset"], e["system"]) == key
             for k in ("load_before", "load_after")
         ]
         agg["load"] = (min(loads), max(loads)) if loads else None
