@@ -46,16 +46,19 @@ class Totals:
     """Fit, best-epoch and inference seconds and windows summed over fits; the first curve."""
 
     def __init__(self) -> None:
-        self.fit = self.best = self.infer = self.loop = 0.0
+        self.fit = self.cpu = self.best = self.infer = self.loop = 0.0
         self.windows = self.seen = self.epochs = self.fits = 0
         self.checks: list[tuple[float, float]] = []
         self.predictions: list[float] = []
         self.raw: list[float] = []
 
-    def add_fit(self, result: Any, fit_s: float) -> None:
-        """One fit's figures; its end-of-epoch validation losses if it is the first."""
+    def add_fit(self, result: Any, clock: Clock) -> None:
+        """One fit's figures, the fit having just returned; its end-of-epoch validation
+        losses if it is the first."""
+        fit_s = time.perf_counter() - clock.start
         seconds = [e.seconds for e in result.history]
         self.fit += fit_s
+        self.cpu += clock.cpu()
         self.loop += result.seconds
         self.best += fit_s - sum(seconds[result.best_epoch :])
         self.windows += result.n_train
@@ -105,7 +108,7 @@ def main() -> None:
 
         clock = Clock()
         model = GlobalForecaster(cfg).fit({h.ticker: h for h in histories.values()})
-        totals.add_fit(model.train_result_, time.perf_counter() - clock.start)
+        totals.add_fit(model.train_result_, clock)
         for s in series:
             history = histories[s.ticker]
             totals.add_forecasts(model.for_ticker(history.ticker), history, s)
@@ -113,7 +116,7 @@ def main() -> None:
         for s in series:
             clock = Clock()
             fc = Forecaster(cfg).fit(histories[s.ticker], progress=False)
-            totals.add_fit(fc.train_result_, time.perf_counter() - clock.start)
+            totals.add_fit(fc.train_result_, clock)
             totals.add_forecasts(fc, histories[s.ticker], s)
     RunRecord(
         system=a.system,
@@ -125,6 +128,7 @@ def main() -> None:
         n_train_windows=totals.windows,
         windows_seen=totals.seen,
         fit_s=totals.fit,
+        fit_cpu_s=totals.cpu,
         best_val_s=totals.best,
         infer_s=totals.infer,
         import_s=import_s,

@@ -85,6 +85,7 @@ def _record(system: str, predictions: np.ndarray, fit_s: float, seed: int = 0) -
         "batch": 1,
         "epochs": 1.0,
         "fit_s": fit_s,
+        "fit_cpu_s": fit_s / 2,
         "best_val_s": fit_s,
         "infer_s": 0.1,
         "import_s": 1.0,
@@ -125,6 +126,7 @@ def test_universe_wall_goal_is_the_global_row_with_per_ticker_beside_it() -> Non
     lines = universe_goals(by, scores)
     wall = [line for line in lines if "wall" in line]
     assert "stockpred-global 10 s vs faster peer darts 40 s (4.00×" in wall[0]
+    assert "4.00× in CPU seconds" in wall[0]
     assert wall[0].endswith("met")
     assert "stockpred-per-ticker 100 s" in wall[1]
     assert wall[1].endswith("for reference")
