@@ -15,7 +15,7 @@ from stockpred.splits import chronological_split
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks" / "peers"))
 
 from common import Series, load_dataset, save_dataset
-from score import accuracy, score_record, universe_goals
+from score import accuracy, score_record, universe_goals, wall_verdict
 
 
 def _series(n: int = 400, seed: int = 0) -> Series:
@@ -130,3 +130,10 @@ def test_universe_wall_goal_is_the_global_row_with_per_ticker_beside_it() -> Non
     assert wall[0].endswith("met")
     assert "stockpred-per-ticker 100 s" in wall[1]
     assert wall[1].endswith("for reference")
+
+
+def test_wall_verdict_needs_every_measure() -> None:
+    """3x on the medians but not seed by seed is borderline, not met."""
+    assert wall_verdict([3.2, 3.1, None]) == "met"
+    assert wall_verdict([2.0, 2.5, 2.9]) == "MISSED"
+    assert wall_verdict([3.01, 2.39, 2.60]).startswith("borderline")
