@@ -41,13 +41,34 @@ def test_index_file_not_covering_training_is_one_line_and_no_folder(
     assert not out.exists()
 
 
-def test_market_with_a_universe_is_refused_in_one_line(
+def test_a_universe_takes_the_market_and_an_uncovered_ticker_fails_alone(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    folder = tmp_path / "prices"
+    folder.mkdir()
+    load_prices("MSFT", start="2005-01-01").frame.to_csv(folder / "msft.csv")
+    load_prices("IBM", start="2008-01-01").frame.to_csv(folder / "ibm.csv")
+    index = tmp_path / "INDEX.csv"  # covers IBM's training span, not MSFT's
+    load_prices("AAPL", start="2006-06-01").frame.to_csv(index)
     out = tmp_path / "u"
-    argv = ["run", "MSFT", "AAPL", "--market", "AAPL", "--out", str(out)]
-    code, _, err = run_cli([*argv, *TINY_ARGS], capsys, monkeypatch)
-    assert code == 1
-    assert err.strip().splitlines() == [err.strip()]
-    assert "not built for a universe" in err
-    assert not out.exists()
+    argv = ["run", "--csv", str(folder), "--market", str(index), "--workers", "1"]
+    code, _, err = run_cli(
+        [*argv, "--days", "2", "--out", str(out), *TINY_ARGS], capsys, monkeypatch
+    )
+    assert code == 3, err
+    failed = (out / "failed.csv").read_text()
+    assert "MSFT" in failed and "no price on or before" in failed
+    config = json.loads((out / "IBM" / "model" / "config.json").read_text())
+    assert config["features"] == ["market"]
+
+
+def test_a_universe_takes_its_market_from_its_own_tickers(tmp_path: Path) -> None:
+    from stockpred.universe.inputs import TickerSource, universe_market
+
+    path = tmp_path / "aapl.csv"
+    load_prices("AAPL", start="2010-01-04").frame.to_csv(path)
+    sources = [TickerSource("AAPL", str(path)), TickerSource("IBM")]
+    market = universe_market("aapl", sources, {})
+    assert market is not None
+    assert market.dates[0].year == 2010  # the universe's file, not the sample's longer AAPL
+    assert universe_market(None, sources, {}) is None

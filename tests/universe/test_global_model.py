@@ -113,3 +113,36 @@ def test_predict_command_forecasts_a_seen_and_an_unseen_ticker(
     assert "GOOG: next 2 sessions" in unseen.output
     missing = runner.invoke(app, ["predict", str(tmp_path / "g"), "--ticker", "XYZ"])
     assert missing.exit_code == 1
+
+
+def test_a_global_universe_scored_in_two_workers_equals_the_in_process_model(
+    histories: dict[str, PriceHistory], tmp_path: Path
+) -> None:
+    """The pool calibrates and scores each ticker; the numbers are the in-process model's."""
+    import pandas as pd
+
+    from stockpred.universe.backend import LocalBackend
+    from stockpred.universe.inputs import folder_sources
+    from stockpred.universe.options import UniverseOptions
+    from stockpred.universe.runner import run_universe
+
+    prices = tmp_path / "prices"
+    prices.mkdir()
+    for ticker, history in histories.items():
+        history.frame.reset_index().to_csv(prices / f"{ticker}.csv", index=False)
+    cfg = ForecastConfig(**TINY)
+    options = UniverseOptions(cfg, tmp_path / "out", {}, days=2, model="global")
+    sources = folder_sources(prices)
+    result = run_universe(sources, options, LocalBackend(2), progress=False)
+    assert result.exit_code == 0
+    saved = pd.read_csv(tmp_path / "out" / "global_lstm" / "predictions.csv", parse_dates=["date"])
+    assert list(saved["ticker"].unique()) == [s.ticker for s in sources]  # the universe's order
+    loaded_histories = {s.ticker: s.load({}) for s in sources}
+    here = GlobalForecaster(cfg).fit(loaded_histories)
+    for ticker, history in loaded_histories.items():
+        expected = here.evaluate(history).predictions
+        got = saved[saved["ticker"] == ticker].drop(columns="ticker").set_index("date")
+        np.testing.assert_allclose(got["global_lstm"], expected["global_lstm"], rtol=1e-9)
+        np.testing.assert_allclose(got["arima"], expected["arima"], rtol=1e-9)
+    reloaded = GlobalForecaster.load(tmp_path / "out" / "global_lstm" / "model")
+    assert reloaded.for_ticker("IBM").gate_ == here.for_ticker("IBM").gate_

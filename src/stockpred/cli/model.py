@@ -102,7 +102,6 @@ def run(
     failed, 1 when all did, 130 on Ctrl-C.
     """
     from stockpred.cli.universe import run_universe_command, universe_sources
-    from stockpred.exceptions import ConfigError
     from stockpred.models.forecaster import Forecaster
     from stockpred.run_folder import reserve
     from stockpred.runs import run_pipeline
@@ -112,10 +111,6 @@ def run(
     csv = Path(loading["csv"]) if loading["csv"] else None
     sources = universe_sources(tickers, csv, model)
     if sources is not None:
-        if config.market is not None:
-            raise ConfigError(
-                "--market is not built for a universe yet: run one ticker at a time with it"
-            )
         universe = UniverseOptions(
             config,
             out or Path("runs") / "universe",

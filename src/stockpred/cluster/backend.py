@@ -55,10 +55,10 @@ class RayBackend:
 
 
 def _apply(fn: Callable[[Any], Any], item: Any) -> Any:
-    """On a worker: one training thread (the LSTM collapses with two on a busy core)."""
-    import torch
+    """On a worker: one thread (the LSTM collapses with two on a busy core)."""
+    from stockpred.training.loop import one_thread
 
-    torch.set_num_threads(1)
+    one_thread()
     return fn(item)
 
 

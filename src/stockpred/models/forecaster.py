@@ -16,7 +16,7 @@ from stockpred.data.history import PriceHistory, as_history
 from stockpred.evaluation.metrics import Evaluation, naive_scale
 from stockpred.exceptions import ArtifactError, ConfigError, DataError, NotFittedError
 from stockpred.features import Dataset, Scaler, input_signals, to_prices, windows
-from stockpred.models.base import LSTM, Estimator, Model
+from stockpred.models.base import LSTM, Estimator, Model, blas_threads
 from stockpred.models.baselines import default_baselines
 from stockpred.models.context import context_from_dict, context_of, context_to_dict
 from stockpred.models.gate import Gate, fit_gate
@@ -79,9 +79,10 @@ class Forecaster(Estimator):
         split = split or chronological_split(history.dates, cfg)
         data = Dataset.build(history, cfg, split)
         show = self.progress if progress is None else progress
-        self.weights_, self.train_result_ = fit_weights(data, cfg, progress=show)
-        self.scaler_ = data.scaler
-        self._calibrate(history, split)
+        with blas_threads(cfg.threads):
+            self.weights_, self.train_result_ = fit_weights(data, cfg, progress=show)
+            self.scaler_ = data.scaler
+            self._calibrate(history, split)
         return self
 
     def _calibrate(self, history: PriceHistory, split: Split) -> None:
@@ -280,7 +281,8 @@ class Forecaster(Estimator):
         from stockpred.evaluation.holdout import evaluate_holdout
 
         self._check_fitted()
-        return evaluate_holdout(self, as_history(prices, self.meta_["exchange"]))
+        with blas_threads(self.config.threads):
+            return evaluate_holdout(self, as_history(prices, self.meta_["exchange"]))
 
     def walk_forward(
         self,

@@ -126,6 +126,14 @@ def cpu_threads(n: int) -> Iterator[None]:
         torch.set_num_threads(before)
 
 
+def one_thread() -> None:
+    """This worker process computes on one core: one torch thread, one BLAS thread."""
+    from threadpoolctl import threadpool_limits
+
+    torch.set_num_threads(1)
+    threadpool_limits(limits=1)
+
+
 def predict_batched(net: nn.Module, x: torch.Tensor) -> torch.Tensor:
     """Network outputs for every row of ``x``, in eval mode, in a few large passes."""
     net.eval()

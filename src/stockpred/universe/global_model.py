@@ -75,9 +75,18 @@ class GlobalForecaster:
         self.recent_windows = recent_windows
 
     def fit(
-        self, histories: dict[str, PriceHistory], *, progress: bool = False
+        self,
+        histories: dict[str, PriceHistory],
+        *,
+        progress: bool = False,
+        calibrate: bool = True,
     ) -> GlobalForecaster:
-        """Train on every ticker's training windows, early-stopped on their validation windows."""
+        """Train on every ticker's training windows, early-stopped on their validation windows.
+
+        ``calibrate=False`` leaves the per-ticker calibration (gate, intervals) to the caller,
+        one :meth:`calibrated_view` a ticker and :meth:`add_view`: a universe spreads that
+        work over its workers.
+        """
         import torch
 
         from stockpred.training.loop import resolve_device, train_network
@@ -85,9 +94,8 @@ class GlobalForecaster:
 
         cfg = self.config
         self.tickers_ = list(histories)
-        prepared = {t: self._scaled_view(histories[t]) for t in self.tickers_}
-        views = {t: view for t, (view, _) in prepared.items()}
-        parts = [self._ticker_windows(i, prepared[t][1]) for i, t in enumerate(self.tickers_)]
+        datasets = [self._scaled_view(histories[t])[1] for t in self.tickers_]
+        parts = [self._ticker_windows(i, data) for i, data in enumerate(datasets)]
         x_train, y_train, x_val, y_val = (np.concatenate([p[k] for p in parts]) for k in range(4))
         torch.manual_seed(cfg.seed)
         net = global_network(cfg, len(self.tickers_), self.embed)
@@ -101,10 +109,10 @@ class GlobalForecaster:
         state = {k: v.detach().cpu().numpy().copy() for k, v in net.state_dict().items()}
         self.embeddings_: np.ndarray | None = state.pop("embedding.weight", None)
         self.weights_: Weights = {k.removeprefix("net."): v for k, v in state.items()}
-        for ticker, view in views.items():
-            self._attach(view, ticker)
-            view._calibrate(histories[ticker], view.split_)
-        self.views_ = views
+        self.views_: dict[str, TickerView] = {}
+        if calibrate:
+            for ticker, history in histories.items():
+                self.views_[ticker] = self.calibrated_view(ticker, history)
         return self
 
     def _scaled_view(self, history: PriceHistory) -> tuple[TickerView, Dataset]:
@@ -160,10 +168,32 @@ class GlobalForecaster:
     def for_history(self, history: PriceHistory) -> Forecaster:
         """A view for any ticker from its history alone: its own training-span scaling."""
         self._check_fitted()
+        return self.calibrated_view(history.ticker, history)
+
+    def calibrated_view(self, ticker: str, history: PriceHistory) -> TickerView:
+        """``ticker``'s view: its scaler, embedding (the mean if unseen) and calibration."""
         view, _ = self._scaled_view(history)
-        self._attach(view, history.ticker)
+        self._attach(view, ticker)
         view._calibrate(history, view.split_)
         return view
+
+    @staticmethod
+    def view_state(view: Forecaster) -> dict[str, Any]:
+        """What a view adds to the shared network, as JSON (sent back by a worker, saved)."""
+        return {
+            "scaler": view.scaler_.to_dict(),
+            "meta": view.meta_,
+            "calibration": view.calibration_to_dict(),
+        }
+
+    def add_view(self, ticker: str, state: dict[str, Any]) -> None:
+        """Attach a view rebuilt from :meth:`view_state` (a worker's, or a saved one)."""
+        view = TickerView(self.config, None)
+        self._attach(view, ticker)
+        view.future_sessions_ = None
+        view.scaler_ = Scaler.from_dict(state["scaler"])
+        view.calibration_from_dict(state["calibration"], state["meta"])
+        self.views_[ticker] = view
 
     def evaluate(self, history: PriceHistory) -> Evaluation:
         """The ticker's test span scored beside the baselines, as a per-ticker model is."""
@@ -192,6 +222,7 @@ class GlobalForecaster:
             "fingerprint.json": {t: v.meta_ for t, v in views.items()},
             "state.json": {
                 "train": self.train_result_.to_dict(),
+                # the tickers with a view: a ticker whose calibration failed has none
                 "tickers": {t: v.calibration_to_dict() for t, v in views.items()},
             },
         }
@@ -215,14 +246,13 @@ class GlobalForecaster:
             model.weights_ = tensors
             model.train_result_ = TrainResult.from_dict(docs["state.json"]["train"])
             model.views_ = {}
-            for t in model.tickers_:
-                state = docs["state.json"]["tickers"][t]
-                view = TickerView(model.config, None)
-                model._attach(view, t)
-                view.future_sessions_ = None
-                view.scaler_ = Scaler.from_dict(docs["scaler.json"][t])
-                view.calibration_from_dict(state, docs["fingerprint.json"][t])
-                model.views_[t] = view
+            for t, calibration in docs["state.json"]["tickers"].items():
+                state = {
+                    "scaler": docs["scaler.json"][t],
+                    "meta": docs["fingerprint.json"][t],
+                    "calibration": calibration,
+                }
+                model.add_view(t, state)
         except (KeyError, TypeError, ValueError) as exc:
             raise ArtifactError(
                 f"global model folder {path} is inconsistent ({type(exc).__name__}); retrain it"

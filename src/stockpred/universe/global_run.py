@@ -25,7 +25,7 @@ from stockpred.run_folder import output_folder
 from stockpred.runs import MODEL_DIR, PREDICTIONS
 from stockpred.splits import chronological_split
 from stockpred.universe.global_model import NAME, GlobalForecaster
-from stockpred.universe.inputs import TickerSource
+from stockpred.universe.inputs import TickerSource, with_universe_market
 from stockpred.universe.job import STAMP, TickerOutcome
 from stockpred.universe.progress import stream
 
@@ -51,11 +51,13 @@ class Loaded:
         return self.error is None
 
 
-def load_source(data_args: dict[str, Any], source: TickerSource) -> Loaded:
-    """Load one ticker in a worker; an error is returned, never raised."""
+def load_source(
+    data_args: dict[str, Any], market: PriceHistory | None, source: TickerSource
+) -> Loaded:
+    """Load one ticker in a worker (with the ``market`` index); an error is returned."""
     try:
         check_ticker(source.ticker)
-        history = source.load(data_args)
+        history = with_universe_market(source.load(data_args), market)
         return Loaded(source.ticker, history)
     except StockpredError as exc:
         return Loaded(source.ticker, error=str(exc))
@@ -69,12 +71,13 @@ def run_global(
     backend: Backend,
     config_sha: str,
     progress: bool,
+    market: PriceHistory | None = None,
 ) -> tuple[dict[str, TickerOutcome], dict[str, float]]:
     """Fit (or reuse) the global model; each ticker's scored test span, and where time went."""
     started = time.perf_counter()
     loaded = stream(
         backend,
-        partial(load_source, options.data_args),
+        partial(load_source, options.data_args, market),
         sources,
         options.out,
         progress,
@@ -94,12 +97,24 @@ def run_global(
         return outcomes, seconds
     folder = Path(options.out) / GLOBAL_DIR
     stamp = {"config_sha": config_sha, "data_sha": _data_sha(histories)}
+    if market is not None:
+        stamp["market_sha"] = market.fingerprint(len(market))
     reused = _reuse(folder, stamp) if options.resume else None
     if reused is None:
         started = time.perf_counter()
         model = _fit_pooled(backend, options, histories, progress)
         seconds["fit"] = time.perf_counter() - started
-        table = scored_predictions(model, histories)
+        scored = stream(
+            backend,
+            partial(score_ticker, model),
+            [TickerHistory(t, h) for t, h in histories.items()],
+            options.out,
+            progress,
+            "scoring",
+        )
+        table = _scored_table(model, scored, outcomes)
+        if table is None:
+            return outcomes, seconds
         _write(folder, model, table, stamp)
         seconds["score_and_write"] = time.perf_counter() - started - seconds["fit"]
     else:
@@ -133,7 +148,7 @@ def _fit_pooled(
 def _fit_global(
     config: ForecastConfig, embed: int, progress: bool, histories: dict[str, PriceHistory]
 ) -> GlobalForecaster:
-    return GlobalForecaster(config, embed).fit(histories, progress=progress)
+    return GlobalForecaster(config, embed).fit(histories, progress=progress, calibrate=False)
 
 
 def _too_short(history: PriceHistory | None, options: UniverseOptions) -> str | None:
@@ -153,12 +168,57 @@ def _data_sha(histories: dict[str, PriceHistory]) -> str:
     return digest.hexdigest()
 
 
-def scored_predictions(model: GlobalForecaster, histories: dict[str, PriceHistory]) -> pd.DataFrame:
-    """Long table: every ticker's test sessions with the global model and the baselines."""
+@dataclass(frozen=True)
+class TickerHistory:
+    """One ticker's loaded history, sent to a worker for scoring."""
+
+    ticker: str
+    history: PriceHistory
+
+
+@dataclass
+class Scored:
+    """A ticker's calibration (gate, intervals) and test-span forecasts, or its error."""
+
+    ticker: str
+    view: dict[str, Any] | None = None
+    predictions: pd.DataFrame | None = None
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        """True when scored."""
+        return self.error is None
+
+
+def score_ticker(model: GlobalForecaster, item: TickerHistory) -> Scored:
+    """In a worker: calibrate the shared network on one ticker's validation span and score
+    its test span beside the baselines (the classical ones and GARCH dominate the cost)."""
+    try:
+        view = model.calibrated_view(item.ticker, item.history)
+        predictions = view.evaluate(item.history).predictions.rename(columns={"lstm": NAME})
+        return Scored(item.ticker, model.view_state(view), predictions)
+    except StockpredError as exc:
+        return Scored(item.ticker, error=str(exc))
+    except Exception as exc:
+        return Scored(item.ticker, error=f"unexpected {type(exc).__name__}: {exc}")
+
+
+def _scored_table(
+    model: GlobalForecaster, scored: dict[str, Scored], outcomes: dict[str, TickerOutcome]
+) -> pd.DataFrame | None:
+    """Long table (ticker, date, actual, previous, every model) in the universe's order, or
+    None when no ticker scored; views attached to ``model``; a failure is an error outcome."""
     parts = []
-    for ticker, history in histories.items():
-        predictions = model.evaluate(history).predictions
-        parts.append(predictions.reset_index().assign(ticker=ticker))
+    for ticker in model.tickers_:
+        item = scored[ticker]
+        if item.view is None or item.predictions is None:
+            outcomes[ticker] = TickerOutcome(ticker, error=item.error)
+            continue
+        model.add_view(ticker, item.view)
+        parts.append(item.predictions.reset_index().assign(ticker=ticker))
+    if not parts:
+        return None
     table = pd.concat(parts, ignore_index=True)
     return table[["ticker", *[c for c in table.columns if c != "ticker"]]]
 

@@ -62,6 +62,28 @@ class TickerSource:
         return load_prices(self.ticker, source=data_args.get("source"), **args)
 
 
+def universe_market(
+    name: str | None, sources: Sequence[TickerSource], data_args: dict[str, Any]
+) -> PriceHistory | None:
+    """The ``market`` index for every ticker, loaded once: one of the universe's own tickers
+    (a panel's or a folder's), else the sample, the store, a provider or a file."""
+    if name is None:
+        return None
+    from stockpred.data.market import load_market
+
+    for source in sources:
+        if source.ticker == name.upper():
+            return source.load(data_args)
+    return load_market(name, data_args)
+
+
+def with_universe_market(history: PriceHistory, market: PriceHistory | None) -> PriceHistory:
+    """``history`` with the index aligned on its sessions, when the universe has one."""
+    from stockpred.data.market import with_market
+
+    return history if market is None else with_market(history, market)
+
+
 def file_ticker(path: Path) -> str:
     """The ticker a file stands for: its name without the price-file extensions."""
     name = path.name

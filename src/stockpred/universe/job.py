@@ -20,11 +20,12 @@ from typing import Any, TypeVar
 import pandas as pd
 
 from stockpred.config import ForecastConfig
+from stockpred.data.history import PriceHistory
 from stockpred.evaluation.metrics import METRICS as EVAL_METRICS
 from stockpred.exceptions import StockpredError
 from stockpred.models.forecaster import Forecaster
 from stockpred.runs import METRICS, PREDICTIONS, read_predictions, run_pipeline
-from stockpred.universe.inputs import TickerSource, ticker_folder
+from stockpred.universe.inputs import TickerSource, ticker_folder, with_universe_market
 
 STAMP = "stamp.json"
 T = TypeVar("T")
@@ -40,6 +41,14 @@ class TickerJob:
     data_args: dict[str, Any]
     config_sha: str
     resume: bool = False
+    market: PriceHistory | None = None  # the ``market`` index, loaded once for all tickers
+
+    def stamp(self, history: PriceHistory) -> dict[str, str]:
+        """What a complete folder must match to be resumed: config, data (and index) hashes."""
+        stamp = {"config_sha": self.config_sha, "data_sha": history.fingerprint(len(history))}
+        if self.market is not None:
+            stamp["market_sha"] = self.market.fingerprint(len(self.market))
+        return stamp
 
 
 @dataclass
@@ -65,9 +74,9 @@ def run_ticker(job: TickerJob, source: TickerSource) -> TickerOutcome:
     try:
         folder = ticker_folder(Path(job.out), source.ticker)
         started = time.perf_counter()
-        history = source.load(job.data_args)
+        history = with_universe_market(source.load(job.data_args), job.market)
         seconds["load"] = time.perf_counter() - started
-        stamp = {"config_sha": job.config_sha, "data_sha": history.fingerprint(len(history))}
+        stamp = job.stamp(history)
         if job.resume and (done := completed(folder, stamp)) is not None:
             return TickerOutcome(source.ticker, *done, resumed=True, seconds=seconds)
         data_args = {**job.data_args, "csv": source.path} if source.path else job.data_args

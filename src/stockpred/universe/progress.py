@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Protocol, TypeVar
 
 from stockpred.universe.backend import Backend
-from stockpred.universe.inputs import TickerSource
 
 
 class Outcome(Protocol):
@@ -21,6 +20,7 @@ class Outcome(Protocol):
 
 
 OutcomeT = TypeVar("OutcomeT", bound=Outcome)
+ItemT = TypeVar("ItemT")
 
 
 class Interrupted(Exception):
@@ -36,8 +36,8 @@ class Interrupted(Exception):
 
 def stream(
     backend: Backend,
-    job: Callable[[TickerSource], OutcomeT],
-    sources: Sequence[TickerSource],
+    job: Callable[[ItemT], OutcomeT],
+    sources: Sequence[ItemT],
     out: Path,
     progress: bool,
     what: str = "tickers",

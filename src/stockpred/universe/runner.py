@@ -23,7 +23,7 @@ import pandas as pd
 from stockpred.artifacts import write_text_atomic
 from stockpred.universe.backend import Backend
 from stockpred.universe.folder import locked_out
-from stockpred.universe.inputs import TickerSource
+from stockpred.universe.inputs import TickerSource, universe_market
 from stockpred.universe.job import TickerJob, TickerOutcome, run_ticker
 from stockpred.universe.options import UniverseOptions
 from stockpred.universe.progress import stream
@@ -71,6 +71,7 @@ def run_universe(
     with locked_out(options.out, record), _sigterm_as_interrupt():
         per: dict[str, TickerOutcome] = {}
         global_seconds: dict[str, float] = {}
+        market = universe_market(options.config.market, sources, options.data_args)
         if options.model in ("per-ticker", "both"):
             job = TickerJob(
                 options.config,
@@ -79,12 +80,13 @@ def run_universe(
                 options.data_args,
                 record["config_sha"],
                 options.resume,
+                market,
             )
             per = stream(backend, partial(run_ticker, job), sources, options.out, progress)
         outcomes, failed = _split(per, "per-ticker" if options.model == "both" else "")
         if options.model in ("global", "both"):
             glob, global_seconds = run_global(
-                sources, options, backend, record["config_sha"], progress
+                sources, options, backend, record["config_sha"], progress, market
             )
             g_done, g_failed = _split(glob, "global" if options.model == "both" else "")
             outcomes = _merge(outcomes, g_done)
