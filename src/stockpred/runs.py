@@ -144,7 +144,8 @@ def run_pipeline(
                 "validation span ends": fc.meta_["val_end_date"],
                 "network": f"{config.layers}×LSTM({config.hidden}), window {config.window}, target {config.target}",
                 "epochs run / best": f"{len(fc.train_result_.history)} / {fc.train_result_.best_epoch}",
-                "interval": f"{config.interval:.0%} split-conformal on validation errors",
+                "interval": f"{config.interval:.0%} {config.interval_method}, calibrated on "
+                "the validation span",
                 "verdict loss": f"{config.loss.upper()} (DM test and quoted numbers)",
             },
             notes=notes,

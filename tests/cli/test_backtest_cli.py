@@ -32,10 +32,20 @@ def test_backtest_writes_table_summary_and_report(backtest_dir: Path) -> None:
     assert "naive forecast on MSFT (DM p = " in summary["verdict"]
     for key in ("diebold_mariano", "direction", "lag_detector", "signal_backtest", "intervals"):
         assert key in summary
+    assert set(summary["intervals"]["methods"]) == {
+        "constant",
+        "garch",
+        "volatility",
+        "ewma",
+        "quantile",
+    }
+    assert set(summary["models"]) >= {"lstm", "lstm_raw", "naive"}
     page = (backtest_dir / "report.html").read_text()
     assert summary["verdict"] in page
     assert page.count("<img") == 4
     assert "http" not in page
+    assert "lstm_raw" in page
+    assert "<td>quantile</td>" in page or ">quantile<" in page
 
 
 def test_backtest_json_and_bad_options(

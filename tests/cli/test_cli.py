@@ -45,6 +45,20 @@ def run_cli(
     return code, out, err
 
 
+def train_then_predict(
+    argv: list[str], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> Path:
+    """``stockpred train`` with ``argv`` (its --out last) and a tiny model, then ``predict``
+    3 sessions from the saved folder; both must succeed. Returns the model folder."""
+    code, _, err = run_cli(["train", *argv, *TINY_ARGS], capsys, monkeypatch)
+    assert code == 0, err
+    out = Path(argv[argv.index("--out") + 1])
+    code, printed, err = run_cli(["predict", str(out), "--days", "3"], capsys, monkeypatch)
+    assert code == 0, err
+    assert "next 3 sessions" in printed
+    return out / "model"
+
+
 @pytest.fixture(scope="module")
 def run_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """One real `stockpred run` on the sample, shared by the read-only tests below."""

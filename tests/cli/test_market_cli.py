@@ -9,22 +9,17 @@ import pytest
 
 from stockpred.data.loading import load_prices
 
-from .test_cli import TINY_ARGS, run_cli
+from .test_cli import TINY_ARGS, run_cli, train_then_predict
 
 
 def test_market_trains_predicts_and_is_saved(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    out = tmp_path / "m"
-    argv = ["train", "MSFT", "--market", "AAPL", "--start", "2010-06-01", "--out", str(out)]
-    code, _, err = run_cli([*argv, *TINY_ARGS], capsys, monkeypatch)
-    assert code == 0, err
-    config = json.loads((out / "model" / "config.json").read_text())
+    argv = ["MSFT", "--market", "AAPL", "--start", "2010-06-01", "--out", str(tmp_path / "m")]
+    model = train_then_predict(argv, capsys, monkeypatch)
+    config = json.loads((model / "config.json").read_text())
     assert config["market"] == "AAPL"
     assert config["features"] == ["market"]
-    code, printed, err = run_cli(["predict", str(out), "--days", "3"], capsys, monkeypatch)
-    assert code == 0, err
-    assert "next 3 sessions" in printed
 
 
 def test_index_file_not_covering_training_is_one_line_and_no_folder(
@@ -57,7 +52,8 @@ def test_a_universe_takes_the_market_and_an_uncovered_ticker_fails_alone(
     )
     assert code == 3, err
     failed = (out / "failed.csv").read_text()
-    assert "MSFT" in failed and "no price on or before" in failed
+    assert "MSFT" in failed
+    assert "no price on or before" in failed
     config = json.loads((out / "IBM" / "model" / "config.json").read_text())
     assert config["features"] == ["market"]
 

@@ -65,14 +65,27 @@ def test_tidy_table_per_fold_and_pooled(wf: WalkForward) -> None:
     table = wf.metrics()
     assert list(table.columns) == ["fold", "model", "step", "metric", "value"]
     assert set(table["fold"]) == {1, 2, 3, "all"}
-    assert set(table["model"]) == {"lstm", *BASELINES}
+    assert set(table["model"]) == {"lstm", "lstm_raw", *BASELINES}
     assert set(table["metric"]) == set(METRICS)
-    assert len(table) == 4 * (1 + len(BASELINES)) * 2 * len(
+    assert len(table) == 4 * (2 + len(BASELINES)) * 2 * len(
         METRICS
     )  # (3 folds + pooled) × models × steps
     pooled = table.query("fold == 'all' and model == 'lstm' and step == 2 and metric == 'mae'")
     rows = wf.forecasts[wf.forecasts.step == 2]
     assert pooled["value"].item() == pytest.approx(np.mean(np.abs(rows["lstm"] - rows["actual"])))
+
+
+def test_lstm_raw_is_each_folds_network_before_its_gate(wf: WalkForward) -> None:
+    """Where a fold's gate is shut the forecast is the last price; the network's own is not."""
+    assert wf.models[:2] == ["lstm", "lstm_raw"]
+    one = wf.forecasts[wf.forecasts.step == 1]
+    for fold, gate in zip(wf.folds, wf.gates, strict=True):
+        rows = one[one.fold == fold.number]
+        if not gate["open"]:
+            np.testing.assert_array_equal(rows["lstm"], rows["previous"])
+        assert not np.allclose(rows["lstm_raw"], rows["previous"])
+        moved = rows["lstm_raw"] - rows["previous"]
+        np.testing.assert_allclose(rows["lstm"] - rows["previous"], gate["alpha"] * moved)
 
 
 def test_nothing_from_a_test_window_reaches_its_models(msft: PriceHistory, wf: WalkForward) -> None:
@@ -120,7 +133,8 @@ def test_summary_is_json_and_states_the_verdict(wf: WalkForward, msft: PriceHist
     assert doc["verdict"].startswith("LSTM ")
     assert "naive forecast on MSFT (DM p = " in doc["verdict"]
     assert pooled["n"] == sum(f["n_test"] for f in doc["folds"])
-    assert set(doc["diebold_mariano"]) == set(BASELINES)
+    assert set(doc["diebold_mariano"]) == {"lstm_raw", *BASELINES}
+    assert set(doc["models"]) == {"lstm", "lstm_raw", *BASELINES}
     assert set(doc["diebold_mariano"]["naive"][1]["folds"]) == {"1", "2", "3"}
     assert [c["step"] for c in doc["intervals"]["by_step"]] == [1, 2]
     assert all(0 <= c["coverage"] <= 1 for c in doc["intervals"]["by_step"])

@@ -9,7 +9,9 @@ contract of ``stockpred.models.base.Model`` gets the same check by adding one
 It runs: predict before fit refused → fit returns the model → predict shapes → save/load
 round trip (bit-identical) → same seed, same output → no leakage (a fit never reads the
 test span; a forecast made at origin ``t`` never reads a price after ``t``) → ``new()`` is
-an unfitted copy.
+an unfitted copy. A model with prediction intervals (``intervals_``) has every interval
+method held to the same rules: bit-identical after a reload and a refit, nothing learned
+or calibrated from the test span, no bound read from a price after its origin.
 """
 
 from __future__ import annotations
@@ -58,6 +60,28 @@ def with_prices_changed(history: PriceHistory, start: int, seed: int = 0) -> Pri
     return PriceHistory(frame, history.ticker, history.source, history.price_column)
 
 
+def interval_bands(
+    model: Any, history: PriceHistory, origins: np.ndarray, point: np.ndarray
+) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Every interval method's bounds around ``point``; none for a model without intervals."""
+    intervals = getattr(model, "intervals_", None)
+    if intervals is None:
+        return {}
+    return {m: intervals.bounds(m, point, history.prices, origins) for m in intervals.methods}
+
+
+def assert_same_bands(
+    got: dict[str, tuple[np.ndarray, np.ndarray]],
+    expected: dict[str, tuple[np.ndarray, np.ndarray]],
+    what: str,
+) -> None:
+    """Bit-identical bounds, method by method."""
+    assert got.keys() == expected.keys(), what
+    for method, (lower, upper) in expected.items():
+        np.testing.assert_array_equal(got[method][0], lower, err_msg=f"{method}: {what}")
+        np.testing.assert_array_equal(got[method][1], upper, err_msg=f"{method}: {what}")
+
+
 def check_model(
     spec: ModelSpec, history: PriceHistory, split: Split, *, horizon: int, tmp_path: Path
 ) -> None:
@@ -81,11 +105,13 @@ def check_model(
     assert first.shape == (len(one_step), 1), spec.name
     np.testing.assert_array_equal(first[: len(multi)], pred[:, :1], err_msg=spec.name)
 
+    bands = interval_bands(model, history, multi, pred)
     if spec.save_load is not None:
         again = spec.save_load(model, tmp_path / spec.name)
         np.testing.assert_array_equal(
             again.predict_origins(history, multi, horizon), pred, err_msg=f"{spec.name}: reload"
         )
+        assert_same_bands(interval_bands(again, history, multi, pred), bands, "reload")
 
     twin = spec.fit(spec.make(), history, split)
     np.testing.assert_array_equal(
@@ -97,6 +123,7 @@ def check_model(
     np.testing.assert_array_equal(
         blind.predict_origins(history, multi, horizon), pred, err_msg=f"{spec.name}: fit leak"
     )
+    assert_same_bands(interval_bands(blind, history, multi, pred), bands, "calibration leak")
     # No leakage at predict time: prices after an origin never reach its forecast.
     cut = int(multi[len(multi) // 2])
     later_changed = with_prices_changed(history, cut + 1, seed=1)
@@ -105,6 +132,12 @@ def check_model(
         model.predict_origins(later_changed, known, horizon),
         pred[: len(known)],
         err_msg=f"{spec.name}: a forecast read a price after its origin",
+    )
+    later_bands = interval_bands(model, later_changed, known, pred[: len(known)])
+    assert_same_bands(
+        later_bands,
+        {m: (lo[: len(known)], hi[: len(known)]) for m, (lo, hi) in bands.items()},
+        "an interval read a price after its origin",
     )
 
     if spec.learns:  # new() copies the parameters, none of the learned state

@@ -27,23 +27,31 @@ def _save_load(model: Forecaster, path: Path) -> Forecaster:
     return Forecaster.load(path)
 
 
+# Three networks averaged (seeds 0, 1, 2) must follow the same contract.
+ENSEMBLE = Forecaster(CFG.model_copy(update={"ensemble": 3}), progress=False)
+
 SPECS = [
     ModelSpec(Forecaster(CFG, progress=False), save_load=_save_load),
     ModelSpec(PRICE_TARGET, save_load=_save_load),
+    ModelSpec(ENSEMBLE, save_load=_save_load),
     *(ModelSpec(b, learns=b.name == "linear_ar") for b in default_baselines(CFG)),
 ]
 
 
 def test_every_default_model_is_checked() -> None:
     names = {spec.name for spec in SPECS}
-    assert len(SPECS) == len(default_baselines(CFG)) + 2  # the LSTM on both targets
+    assert len(SPECS) == len(default_baselines(CFG)) + 3  # the LSTM: both targets, an ensemble
     assert names == {"lstm"} | {b.name for b in default_baselines(CFG)}
 
 
 @pytest.mark.parametrize(
     "spec",
     SPECS,
-    ids=lambda s: f"{s.name}-{s.prototype.config.target}" if s.name == "lstm" else s.name,
+    ids=lambda s: (
+        f"{s.name}-{s.prototype.config.target}-x{s.prototype.config.ensemble}"
+        if s.name == "lstm"
+        else s.name
+    ),
 )
 def test_model_passes_the_shared_check(spec: ModelSpec, msft: PriceHistory, tmp_path: Path) -> None:
     split = chronological_split(msft.dates, CFG)
@@ -71,6 +79,28 @@ def test_the_check_catches_a_model_that_peeks(msft: PriceHistory, tmp_path: Path
     with pytest.raises(AssertionError, match="read a price after its origin"):
         check_model(
             ModelSpec(Peeking(), learns=False),
+            msft,
+            split,
+            horizon=HORIZON,
+            tmp_path=tmp_path,
+        )
+
+
+def test_the_check_catches_intervals_calibrated_on_the_test_span(
+    msft: PriceHistory, tmp_path: Path
+) -> None:
+    """An LSTM whose intervals calibrate on validation and test together must fail the check."""
+    from stockpred.splits import Split
+
+    class PeekingIntervals(Forecaster):
+        def _fit_intervals(self, history: PriceHistory, split: Split):  # type: ignore[no-untyped-def]
+            through_test = Split(split.train_end, split.test_end, split.test_end)
+            return super()._fit_intervals(history, through_test)
+
+    split = chronological_split(msft.dates, CFG)
+    with pytest.raises(AssertionError, match="calibration leak"):
+        check_model(
+            ModelSpec(PeekingIntervals(CFG, progress=False)),
             msft,
             split,
             horizon=HORIZON,

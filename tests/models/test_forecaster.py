@@ -140,3 +140,19 @@ def test_library_errors_name_the_api_parameter(fitted: Forecaster, msft: PriceHi
         fitted.predict(days=0)
     with pytest.raises(ConfigError, match=r"^folds must be at least 1$"):
         plan_folds(len(msft), fitted.config, 0, "expanding")
+
+
+@pytest.mark.parametrize("method", ["constant", "garch", "volatility", "ewma", "quantile"])
+def test_every_interval_from_the_saved_context_equals_the_whole_historys(
+    fitted: Forecaster, msft: PriceHistory, method: str
+) -> None:
+    """predict() without prices reads only the last window + 1 sessions and the scales'
+    variances saved at their start: the bounds must be the whole history's, bit for bit."""
+    context = fitted.context_
+    point = np.full((1, 5), msft.prices[-1])
+    whole = fitted.intervals_.bounds(method, point, msft.prices, np.array([len(msft) - 1]))
+    tail = fitted.intervals_.bounds(
+        method, point, context.prices, np.array([len(context) - 1]), fitted.context_start_
+    )
+    for ours, theirs in zip(tail, whole, strict=True):
+        np.testing.assert_array_equal(ours, theirs)

@@ -102,6 +102,7 @@ def run(
     failed, 1 when all did, 130 on Ctrl-C.
     """
     from stockpred.cli.universe import run_universe_command, universe_sources
+    from stockpred.exceptions import ConfigError
     from stockpred.models.forecaster import Forecaster
     from stockpred.run_folder import reserve
     from stockpred.runs import run_pipeline
@@ -111,6 +112,11 @@ def run(
     csv = Path(loading["csv"]) if loading["csv"] else None
     sources = universe_sources(tickers, csv, model)
     if sources is not None:
+        if model != "per-ticker" and config.ensemble > 1:
+            raise ConfigError(
+                f"--ensemble {config.ensemble} is for per-ticker models; the global model "
+                "trains one network (use --model per-ticker, or --ensemble 1)"
+            )
         universe = UniverseOptions(
             config,
             out or Path("runs") / "universe",

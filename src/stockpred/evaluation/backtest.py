@@ -42,6 +42,6 @@ def backtest(
     >>> cfg = ForecastConfig(window=10, hidden=8, layers=1, epochs=2, device="cpu")
     >>> table = backtest(load_prices("MSFT", start="2011-01-01"), cfg, folds=2)
     >>> sorted(table["model"].unique())
-    ['arima', 'drift', 'exp_smoothing', 'linear_ar', 'lstm', 'moving_average', 'naive', 'theta']
+    ['arima', 'drift', 'exp_smoothing', 'linear_ar', 'lstm', 'lstm_raw', 'moving_average', 'naive', 'theta']
     """
     return walk_forward(history, config, progress=progress, **options).metrics()

@@ -15,7 +15,7 @@ from stockpred.data.history import PriceHistory
 from stockpred.evaluation.intervals import compare_intervals, volatility_thirds
 from stockpred.evaluation.metrics import Evaluation, evaluate_forecasts
 from stockpred.exceptions import DataError
-from stockpred.models.base import LSTM_RAW
+from stockpred.models.base import all_forecasts
 from stockpred.models.baselines import default_baselines
 from stockpred.models.volatility import INTERVAL_METHODS
 from stockpred.splits import Split
@@ -28,10 +28,7 @@ def evaluate_holdout(fc: Forecaster, history: PriceHistory) -> Evaluation:
     """Score ``fc`` (gated and raw) and the baselines on every session after validation."""
     train_end, val_end = _spans(fc, history)
     origins = np.arange(val_end - 1, len(history) - 1)
-    forecasts = {
-        fc.name: fc.predict_origins(history, origins, 1)[:, 0],
-        LSTM_RAW: fc.predict_origins(history, origins, 1, raw=True)[:, 0],
-    }
+    forecasts = {name: f[:, 0] for name, f in all_forecasts(fc, history, origins, 1).items()}
     split = Split(train_end, val_end, len(history))
     for model in default_baselines(fc.config):
         model.fit(history, split)

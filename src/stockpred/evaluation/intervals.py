@@ -84,6 +84,8 @@ def compare_intervals(
                 float(covered[thirds == k].mean()) if (thirds == k).any() else None
                 for k in range(3)
             ],
+            # so coverage can be pooled over tickers, each weighted by its sessions
+            "n_by_volatility_third": [int((thirds == k).sum()) for k in range(3)],
             "mean_width_pct": float(np.mean((upper - lower) / actual) * 100.0),
             "winkler_pct": float(np.mean(winkler(actual, lower, upper, level) / actual) * 100.0),
         }

@@ -22,7 +22,7 @@ from stockpred.config import ForecastConfig
 from stockpred.data.history import PriceHistory
 from stockpred.evaluation.metrics import METRICS, naive_scale, point_metrics
 from stockpred.exceptions import ConfigError
-from stockpred.models.base import Model, interval_bands
+from stockpred.models.base import Model, all_forecasts, forecast_names, interval_bands
 from stockpred.splits import Fold, Mode, Split, plan_folds
 
 Refit = Literal["each", "once"]
@@ -108,7 +108,7 @@ def walk_forward(
         mode,
         refit,
         plan,
-        [m.name for m in models],
+        [name for m in models for name in forecast_names(m)],
         config.horizon,
         config.interval,
         config.interval_method,
@@ -134,7 +134,11 @@ def _forecast_fold(
 ) -> FoldPart:
     """Every step's forecasts of the fold's test sessions, in one batched pass a model."""
     origins = np.arange(fold.test_start - h_max, fold.test_end - 1)
-    preds = {m.name: m.predict_origins(history, origins, h_max) for m in fitted}
+    preds = {
+        name: forecast
+        for m in fitted
+        for name, forecast in all_forecasts(m, history, origins, h_max).items()
+    }
     bands = {
         label: pair
         for m in fitted

@@ -72,6 +72,24 @@ def interval_bands(
     return {model.name: interval_bounds(point, quantiles, np.arange(1, point.shape[1] + 1))}
 
 
+def forecast_names(model: Model) -> tuple[str, ...]:
+    """The columns a model's forecasts fill: its own name, then any companions' (lstm_raw)."""
+    return (model.name, *getattr(model, "companion_names", ()))
+
+
+def all_forecasts(
+    model: Model, history: PriceHistory, origins: np.ndarray, horizon: int
+) -> dict[str, np.ndarray]:
+    """A fitted model's forecasts ``[n, horizon]`` by column: its own and its companions'.
+
+    A model may carry ``companions(history, origins, horizon)``: forecasts to score beside
+    its own on the same days (the LSTM's network alone, before the validation gate).
+    """
+    own = {model.name: model.predict_origins(history, origins, horizon)}
+    companions = getattr(model, "companions", None)
+    return own if companions is None else {**own, **companions(history, origins, horizon)}
+
+
 class Estimator:
     """Shared ``new()``: ``__init__`` only stores its arguments, learned state ends in ``_``."""
 

@@ -8,6 +8,8 @@ import numpy as np
 import pandas as pd
 
 from stockpred.data.history import PriceHistory
+from stockpred.evaluation.metrics import naive_scale
+from stockpred.splits import Split
 
 
 def context_of(history: PriceHistory, window: int) -> PriceHistory:
@@ -45,3 +47,22 @@ def context_from_dict(data: dict[str, Any], meta: dict[str, Any]) -> PriceHistor
         None,
         meta["path"],
     )
+
+
+def describe(history: PriceHistory, split: Split) -> dict[str, Any]:
+    """fingerprint.json: where the prices came from, the spans, a hash of the training span."""
+    dates = history.dates
+    return {
+        "ticker": history.ticker,
+        "source": history.source,
+        "path": history.path,
+        "exchange": history.exchange,
+        "price_column": history.price_column,
+        "first_date": str(dates[0].date()),
+        "train_end_date": str(dates[split.train_end - 1].date()),
+        "val_end_date": str(dates[split.val_end - 1].date()),
+        "last_date": str(dates[-1].date()),
+        "n_sessions": len(dates),
+        "train_sha256": history.fingerprint(split.train_end),
+        "naive_mae_train": naive_scale(history.prices, split.train_end),
+    }

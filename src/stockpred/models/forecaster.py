@@ -13,15 +13,15 @@ from stockpred.artifacts import load_model, save_model
 from stockpred.config import ForecastConfig
 from stockpred.data.calendar import next_sessions, sessions_after
 from stockpred.data.history import PriceHistory, as_history
-from stockpred.evaluation.metrics import Evaluation, naive_scale
+from stockpred.evaluation.metrics import Evaluation
 from stockpred.exceptions import ArtifactError, ConfigError, DataError, NotFittedError
 from stockpred.features import Dataset, Scaler, input_signals, to_prices, windows
-from stockpred.models.base import LSTM, Estimator, Model, blas_threads
+from stockpred.models.base import LSTM, LSTM_RAW, Estimator, Model, blas_threads
 from stockpred.models.baselines import default_baselines
-from stockpred.models.context import context_from_dict, context_of, context_to_dict
+from stockpred.models.context import context_from_dict, context_of, context_to_dict, describe
 from stockpred.models.gate import Gate, fit_gate
-from stockpred.models.numpy_lstm import check_weights, lstm_forward
-from stockpred.models.volatility import Garch, IntervalModel
+from stockpred.models.numpy_lstm import check_weights, ensemble_forward, members
+from stockpred.models.volatility import HEAD_PREFIX, IntervalModel, ScaleStart
 from stockpred.run_folder import output_folder
 from stockpred.splits import Mode, Split, chronological_split
 from stockpred.training.result import TrainResult
@@ -54,6 +54,7 @@ class Forecaster(Estimator):
     """
 
     name = LSTM
+    companion_names = (LSTM_RAW,)  # scored beside it: the network alone (``companions``)
 
     def __init__(self, config: ForecastConfig | None = None, *, progress: bool = True) -> None:
         self.config = config or ForecastConfig()
@@ -91,54 +92,46 @@ class Forecaster(Estimator):
         Separate from ``fit`` so a global model's per-ticker views calibrate the same way.
         """
         self.split_ = split
-        self.meta_ = self._describe(history, split)
+        self.meta_ = describe(history, split)
         self.gate_ = self._fit_gate(history, split)
         self.intervals_ = self._fit_intervals(history, split)
         self.context_ = context_of(history, self.config.window)
-        # GARCH variance at the context's first session: predict() from the context alone
-        # then gives the interval the whole history gives.
+        # The scales' variances at the context's first session: predict() from the context
+        # alone then gives the interval the whole history gives.
         first = len(history) - len(self.context_)
-        self.context_variance_ = float(
-            self.intervals_.garch.percent_variances(history.prices)[first]
-        )
+        self.context_start_ = self.intervals_.start_at(history.prices, first)
         # Filled by save(), not here: a backtest fits many times and predicts from none of them.
         self.future_sessions_: pd.DatetimeIndex | None = None
 
     def calibration_to_dict(self) -> dict[str, Any]:
-        """The calibrated state (split, intervals, gate, context) as JSON, for state.json."""
+        """The calibrated state (split, intervals, gate, context) as JSON, for state.json;
+        the quantile head's arrays are in :meth:`IntervalModel.tensors`."""
         return {
             "split": self.split_.to_dict(),
             "intervals": self.intervals_.to_dict(),
-            "context_variance": self.context_variance_,
+            "context_variance": self.context_start_.garch,
+            "context_ewma_variance": self.context_start_.ewma,
             "gate": self.gate_.to_dict(),
             "context": context_to_dict(self.context_),
         }
 
-    def calibration_from_dict(self, state: dict[str, Any], meta: dict[str, Any]) -> None:
-        """Restore what ``calibration_to_dict`` wrote (``meta`` is the fingerprint.json)."""
+    def calibration_from_dict(
+        self,
+        state: dict[str, Any],
+        meta: dict[str, Any],
+        tensors: dict[str, np.ndarray],
+        head_prefix: str = HEAD_PREFIX,
+    ) -> None:
+        """Restore what ``calibration_to_dict`` wrote (``meta`` is the fingerprint.json;
+        ``tensors`` hold the quantile head's arrays under ``head_prefix``)."""
         self.meta_ = meta
         self.split_ = Split(**state["split"])
-        self.intervals_ = IntervalModel.from_dict(state["intervals"])
-        self.context_variance_ = float(state["context_variance"])
+        self.intervals_ = IntervalModel.from_dict(state["intervals"], tensors, head_prefix)
+        self.context_start_ = ScaleStart(
+            float(state["context_variance"]), float(state["context_ewma_variance"])
+        )
         self.gate_ = Gate.from_dict(state["gate"])
         self.context_ = context_from_dict(state["context"], meta)
-
-    def _describe(self, history: PriceHistory, split: Split) -> dict[str, Any]:
-        dates = history.dates
-        return {
-            "ticker": history.ticker,
-            "source": history.source,
-            "path": history.path,
-            "exchange": history.exchange,
-            "price_column": history.price_column,
-            "first_date": str(dates[0].date()),
-            "train_end_date": str(dates[split.train_end - 1].date()),
-            "val_end_date": str(dates[split.val_end - 1].date()),
-            "last_date": str(dates[-1].date()),
-            "n_sessions": len(dates),
-            "train_sha256": history.fingerprint(split.train_end),
-            "naive_mae_train": naive_scale(history.prices, split.train_end),
-        }
 
     def _fit_gate(self, history: PriceHistory, split: Split) -> Gate:
         """Does the network beat naive on validation (one step, the verdict's loss)? Fit α."""
@@ -148,15 +141,24 @@ class Forecaster(Estimator):
         return fit_gate(raw, prices[origins], prices[origins + 1], self.config.dm_loss)
 
     def _fit_intervals(self, history: PriceHistory, split: Split) -> IntervalModel:
-        """Calibrate every interval method on one-step log errors of the validation span."""
-        origins = np.arange(max(split.train_end - 1, self.config.window), split.val_end - 1)
-        errors = np.log(
-            history.prices[origins + 1] / self.predict_origins(history, origins, 1)[:, 0]
+        """Fit the scales and the quantile head on the training span, then calibrate every
+        interval method on one-step log errors of the validation span (real prices only)."""
+        cfg, prices = self.config, history.prices
+        origins = history.observed_targets(
+            np.arange(max(split.train_end - 1, cfg.window), split.val_end - 1)
         )
-        garch = Garch.fit(history.prices[: split.train_end])
-        variances = garch.variances(history.prices)[origins]
-        cfg = self.config
-        return IntervalModel.fit(cfg.interval, garch, errors, variances, cfg.interval_method)
+        errors = np.log(prices[origins + 1] / self.predict_origins(history, origins, 1)[:, 0])
+        return IntervalModel.fit(
+            cfg.interval,
+            prices,
+            split.train_end,
+            (origins, errors),
+            history.observed_targets(np.arange(cfg.window, split.train_end - 1)),
+            window=cfg.window,
+            seed=cfg.seed,
+            threads=cfg.threads,
+            default=cfg.interval_method,
+        )
 
     @property
     def residual_quantiles_(self) -> list[float]:
@@ -191,21 +193,27 @@ class Forecaster(Estimator):
         prices = to_prices(outputs, history.prices, origins, cfg)[:, :horizon]
         return prices if raw else self.gate_.apply(prices, history.prices[origins][:, None])
 
+    def companions(
+        self, history: PriceHistory, origins: np.ndarray, horizon: int
+    ) -> dict[str, np.ndarray]:
+        """Forecasts scored beside this model's own: the network alone, before the gate."""
+        return {LSTM_RAW: self.predict_origins(history, origins, horizon, raw=True)}
+
     def _outputs(self, x: np.ndarray) -> np.ndarray:
-        """Unscaled network outputs ``[n, horizon]`` for windows ``x`` (numpy forward pass)."""
-        return self.scaler_.unscale_y(
-            lstm_forward(self.weights_, self.config, x).astype(np.float64)
-        )
+        """Unscaled network outputs ``[n, horizon]`` for windows ``x`` (numpy forward pass),
+        averaged over the ensemble's networks."""
+        return self.scaler_.unscale_y(ensemble_forward(self.weights_, self.config, x))
 
     def network(self) -> nn.Module:
-        """The fitted weights in a torch ``LSTMNet`` (e.g. for MC-dropout experiments)."""
+        """The (first) fitted network in a torch ``LSTMNet`` (e.g. for MC-dropout experiments)."""
         import torch
 
         from stockpred.models.lstm import LSTMNet
 
         self._check_fitted()
         net = LSTMNet(self.config)
-        net.load_state_dict({k: torch.from_numpy(v.copy()) for k, v in self.weights_.items()})
+        first = members(self.weights_, self.config)[0]
+        net.load_state_dict({k: torch.from_numpy(v.copy()) for k, v in first.items()})
         return net.eval()
 
     def predict(
@@ -215,7 +223,7 @@ class Forecaster(Estimator):
 
         Beyond the network's horizon, forecasts are fed back as inputs one session at a
         time (extra features held at their training mean). The interval widens with the
-        square root of the step, as a random walk's does.
+        step as its method says (``IntervalModel``).
         """
         self._check_fitted()
         if days < 1:
@@ -235,7 +243,7 @@ class Forecaster(Estimator):
                 path[None, :],
                 history.prices,
                 origin,
-                self.context_variance_ if history is self.context_ else None,
+                self.context_start_ if history is self.context_ else None,
             )
         )
         out = pd.DataFrame({"forecast": path, "lower": lower, "upper": upper}, index=dates)
@@ -344,7 +352,7 @@ class Forecaster(Estimator):
             },
         }
         with output_folder(target, "model") as tmp:
-            save_model(tmp, self.weights_, documents)
+            save_model(tmp, {**self.weights_, **self.intervals_.tensors()}, documents)
         return target
 
     @classmethod
@@ -353,11 +361,12 @@ class Forecaster(Estimator):
         tensors, docs = load_model(Path(path))
         try:
             fc = cls(ForecastConfig(**docs["config.json"]))
-            check_weights(tensors, fc.config)
+            network = {k: v for k, v in tensors.items() if not k.startswith(HEAD_PREFIX)}
+            check_weights(network, fc.config)
             state = docs["state.json"]
-            fc.weights_ = tensors
+            fc.weights_ = network
             fc.scaler_ = Scaler.from_dict(docs["scaler.json"])
-            fc.calibration_from_dict(state, docs["fingerprint.json"])
+            fc.calibration_from_dict(state, docs["fingerprint.json"], tensors)
             fc.train_result_ = TrainResult.from_dict(state["train"])
             fc.future_sessions_ = pd.DatetimeIndex(
                 pd.to_datetime(state.get("future_sessions", [])), name="date"

@@ -78,17 +78,44 @@ def lstm_forward(weights: Weights, cfg: ForecastConfig, x: np.ndarray) -> np.nda
     return last @ weights["head.1.weight"].T + weights["head.1.bias"]
 
 
+def member_prefix(member: int) -> str:
+    """Where an ensemble's network ``member`` keeps its arrays: the first under the plain
+    names (so a one-network model is saved as before), member k ≥ 1 under ``member{k}.``."""
+    return "" if member == 0 else f"member{member}."
+
+
+def members(weights: Weights, cfg: ForecastConfig) -> list[Weights]:
+    """Each of the ensemble's networks' arrays under their plain names."""
+    out: list[Weights] = [{k: v for k, v in weights.items() if not k.startswith("member")}]
+    for member in range(1, cfg.ensemble):
+        prefix = member_prefix(member)
+        out.append({k.removeprefix(prefix): v for k, v in weights.items() if k.startswith(prefix)})
+    return out
+
+
+def ensemble_forward(weights: Weights, cfg: ForecastConfig, x: np.ndarray) -> np.ndarray:
+    """Outputs ``[n, horizon]`` (float64) averaged over the ensemble's networks.
+
+    One network gives :func:`lstm_forward`'s values exactly, only cast.
+    """
+    outputs = [lstm_forward(w, cfg, x).astype(np.float64) for w in members(weights, cfg)]
+    return outputs[0] if len(outputs) == 1 else np.mean(outputs, axis=0)
+
+
 def check_weights(weights: Weights, cfg: ForecastConfig) -> None:
-    """The weights must be exactly the arrays an LSTMNet of this config has."""
+    """The weights must be exactly the arrays of ``cfg.ensemble`` LSTMNets of this config."""
     hidden, directions = cfg.hidden, 2 if cfg.bidirectional else 1
-    expected = {"head.1.weight": (cfg.horizon, hidden * directions), "head.1.bias": (cfg.horizon,)}
+    one = {"head.1.weight": (cfg.horizon, hidden * directions), "head.1.bias": (cfg.horizon,)}
     for layer in range(cfg.layers):
         width = cfg.n_features if layer == 0 else hidden * directions
         for suffix in (f"l{layer}", f"l{layer}_reverse")[:directions]:
-            expected[f"lstm.weight_ih_{suffix}"] = (4 * hidden, width)
-            expected[f"lstm.weight_hh_{suffix}"] = (4 * hidden, hidden)
-            expected[f"lstm.bias_ih_{suffix}"] = (4 * hidden,)
-            expected[f"lstm.bias_hh_{suffix}"] = (4 * hidden,)
+            one[f"lstm.weight_ih_{suffix}"] = (4 * hidden, width)
+            one[f"lstm.weight_hh_{suffix}"] = (4 * hidden, hidden)
+            one[f"lstm.bias_ih_{suffix}"] = (4 * hidden,)
+            one[f"lstm.bias_hh_{suffix}"] = (4 * hidden,)
+    expected = {
+        member_prefix(m) + name: shape for m in range(cfg.ensemble) for name, shape in one.items()
+    }
     shapes = {k: tuple(v.shape) for k, v in weights.items()}
     if shapes != expected:
         raise ValueError("weights do not match the config's network")

@@ -1,4 +1,4 @@
-"""Tomorrow's spread: a GARCH(1, 1) scale for the prediction interval, fitted with ``arch``.
+"""Tomorrow's spread: GARCH(1, 1) and EWMA scales, and every prediction interval built on them.
 
 Daily returns are hard to forecast but their size is not: calm follows calm and storm
 follows storm. A constant-width interval over-covers calm weeks and under-covers crashes.
@@ -10,14 +10,20 @@ using only the returns up to each origin.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
 from stockpred.config import IntervalMethod
+from stockpred.models.quantile import QuantileHead, conformal_factor, head_inputs
 
 # arch fits percent returns far more reliably than raw ones (its own advice).
 PERCENT = 100.0
+# RiskMetrics' decay for monthly data; chosen here over 0.90-0.99 on the 50-ticker benchmark's
+# 2016-17 and 2008-09 test spans, then checked on the next 50 tickers (README, "Results").
+EWMA_DECAY = 0.97
+# Where the quantile head's arrays sit in a model's safetensors file.
+HEAD_PREFIX = "quantile_head."
 
 
 @dataclass(frozen=True)
@@ -94,7 +100,51 @@ class Garch:
         )
 
 
-INTERVAL_METHODS: tuple[IntervalMethod, ...] = ("constant", "garch", "volatility")
+@dataclass(frozen=True)
+class Ewma:
+    """Exponentially weighted variance (RiskMetrics): σ²[t+1] = λ σ²[t] + (1 − λ) r²[t].
+
+    No long-run level to return to, so the scale follows a calm or stormy spell within
+    weeks, where GARCH(1, 1) fitted on the training span keeps pulling it back to the
+    training span's level. λ = 0.97 by measurement (README, "Results"; benchmarks/accuracy.py).
+    """
+
+    start_variance: float  # σ² before the first return: the training returns' variance
+    decay: float = EWMA_DECAY
+
+    @classmethod
+    def fit(cls, prices: np.ndarray) -> Ewma:
+        """The start level from the log-returns of ``prices`` (the training span only)."""
+        return cls(float(np.var(np.diff(np.log(prices)))))
+
+    def variances(self, prices: np.ndarray, start: float | None = None) -> np.ndarray:
+        """One-step variances in log-return units: entry ``t`` is for session ``t + 1``.
+
+        A tail of ``prices`` started at entry ``k`` of a longer history's result gives that
+        history's values bit for bit, as :meth:`Garch.percent_variances` does.
+        """
+        from scipy.signal import lfilter
+
+        first = self.start_variance if start is None else start
+        drive = (1.0 - self.decay) * np.diff(np.log(prices)) ** 2
+        after: np.ndarray = lfilter([1.0], [1.0, -self.decay], drive, zi=[self.decay * first])[0]
+        return np.concatenate([[first], after])
+
+
+class ScaleStart(NamedTuple):
+    """The GARCH (percent²) and EWMA variances at the first of a tail of prices."""
+
+    garch: float | None = None
+    ewma: float | None = None
+
+
+INTERVAL_METHODS: tuple[IntervalMethod, ...] = (
+    "constant",
+    "garch",
+    "volatility",
+    "ewma",
+    "quantile",
+)
 
 
 @dataclass(frozen=True)
@@ -105,33 +155,68 @@ class IntervalModel:
     - ``garch``: GARCH(1, 1)'s Gaussian quantiles around the point forecast;
     - ``volatility``: split-conformal quantiles of log errors divided by the GARCH scale
       (normalised conformal: valid on exchangeable data whatever the scale's errors),
-      so the width follows the forecast volatility.
+      so the width follows the forecast volatility;
+    - ``ewma``: the same with the EWMA scale, which follows a calm or stormy spell faster;
+    - ``quantile``: conformalized quantile regression: the quantile head's band, stretched
+      by a split-conformal factor. The head is fitted on the training span (its last fifth
+      only stops the fit); every calibration reads the validation span only.
+
+    EWMA forecasts a flat variance, so ``ewma`` and ``quantile`` widen with √step beyond
+    one step; ``garch`` and ``volatility`` sum GARCH's variance path.
     """
 
     level: float
     constant: tuple[float, float]  # log-error quantiles
     scaled: tuple[float, float]  # quantiles of log error ÷ GARCH standard deviation
     garch: Garch
-    default: IntervalMethod = "volatility"  # the method the forecast carries
+    ewma_scaled: tuple[float, float]  # quantiles of log error ÷ EWMA standard deviation
+    ewma: Ewma
+    head: QuantileHead
+    head_factor: float  # the conformal stretch of the head's band
+    default: IntervalMethod = "ewma"  # the method the forecast carries
     methods: tuple[IntervalMethod, ...] = INTERVAL_METHODS
 
     @classmethod
     def fit(
         cls,
         level: float,
-        garch: Garch,
-        errors: np.ndarray,
-        variances: np.ndarray,
-        default: IntervalMethod = "volatility",
+        prices: np.ndarray,
+        train_end: int,
+        calibration: tuple[np.ndarray, np.ndarray],
+        head_origins: np.ndarray,
+        *,
+        window: int,
+        seed: int = 0,
+        threads: int = 1,
+        default: IntervalMethod = "ewma",
     ) -> IntervalModel:
-        """Calibrate on validation: ``errors`` are one-step log errors, with their variances."""
-        tail = (1.0 - level) / 2.0
-        scaled = errors / np.sqrt(variances)
+        """Fit the scales on ``prices[:train_end]``, the head on ``head_origins`` (their next
+        session in the training span), then calibrate every method on ``calibration``:
+        validation origins and the point forecast's one-step log errors there."""
+        origins, errors = calibration
+        garch, ewma = Garch.fit(prices[:train_end]), Ewma.fit(prices[:train_end])
+        ewma_var = ewma.variances(prices)
+        train_z = np.log(prices[head_origins + 1] / prices[head_origins]) / np.sqrt(
+            ewma_var[head_origins]
+        )
+        head = QuantileHead.fit(
+            head_inputs(prices, head_origins, window, ewma_var),
+            train_z,
+            level,
+            seed=seed,
+            threads=threads,
+        )
+        band = head.quantiles(head_inputs(prices, origins, window, ewma_var))
+        band *= np.sqrt(ewma_var[origins])[:, None]
         return cls(
             level,
-            (float(np.quantile(errors, tail)), float(np.quantile(errors, 1.0 - tail))),
-            (float(np.quantile(scaled, tail)), float(np.quantile(scaled, 1.0 - tail))),
+            _tails(errors, level),
+            _tails(errors / np.sqrt(garch.variances(prices)[origins]), level),
             garch,
+            _tails(errors / np.sqrt(ewma_var[origins]), level),
+            ewma,
+            head,
+            conformal_factor(errors, band, level),
             default,
         )
 
@@ -141,48 +226,88 @@ class IntervalModel:
         point: np.ndarray,
         prices: np.ndarray,
         origins: np.ndarray,
-        start: float | None = None,
+        start: ScaleStart | None = None,
     ) -> tuple[np.ndarray, np.ndarray]:
         """Lower and upper bounds around ``point`` ``[n, steps]`` forecasts made at ``origins``.
 
-        ``start``: the GARCH variance at ``prices[0]`` when they are a tail of the history.
+        ``start``: the variances at ``prices[0]`` when they are a tail of the history.
         """
+        start = start or ScaleStart()
         steps = point.shape[1]
+        root = np.sqrt(np.arange(1, steps + 1))[None, :]
         if method == "constant":
-            widen = np.sqrt(np.arange(1, steps + 1))[None, :]
-            low, high = self.constant[0] * widen, self.constant[1] * widen
-        else:
-            scale = self.garch.horizon_scale(self.garch.variances(prices, start)[origins], steps)
+            low, high = self.constant[0] * root, self.constant[1] * root
+        elif method in ("garch", "volatility"):
+            variance = self.garch.variances(prices, start.garch)[origins]
+            scale = self.garch.horizon_scale(variance, steps)
             if method == "garch":
                 from scipy.special import ndtri
 
                 z = float(ndtri(0.5 + self.level / 2.0))
                 low, high = -z * scale, z * scale
-            elif method == "volatility":
-                low, high = self.scaled[0] * scale, self.scaled[1] * scale
             else:
-                raise ValueError(f"unknown interval method {method!r}")
+                low, high = self.scaled[0] * scale, self.scaled[1] * scale
+        elif method in ("ewma", "quantile"):
+            variance = self.ewma.variances(prices, start.ewma)
+            sigma = np.sqrt(variance[origins])[:, None]
+            if method == "ewma":
+                low, high = self.ewma_scaled[0] * sigma * root, self.ewma_scaled[1] * sigma * root
+            else:
+                inputs = head_inputs(prices, origins, self.head.window, variance)
+                band = self.head_factor * self.head.quantiles(inputs) * sigma
+                low, high = band[:, :1] * root, band[:, 1:] * root
+        else:
+            raise ValueError(f"unknown interval method {method!r}")
         return point * np.exp(low), point * np.exp(high)
 
+    def start_at(self, prices: np.ndarray, first: int) -> ScaleStart:
+        """The variances at session ``first`` of ``prices``: what a tail starting there needs."""
+        return ScaleStart(
+            float(self.garch.percent_variances(prices)[first]),
+            float(self.ewma.variances(prices)[first]),
+        )
+
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form."""
+        """JSON-ready form; the head's weights go to the safetensors file (:meth:`tensors`)."""
         return {
             "level": self.level,
             "constant": list(self.constant),
             "scaled": list(self.scaled),
             "garch": self.garch.to_dict(),
+            "ewma_scaled": list(self.ewma_scaled),
+            "ewma": asdict(self.ewma),
+            "head_factor": self.head_factor,
             "default": self.default,
         }
 
+    def tensors(self, prefix: str = HEAD_PREFIX) -> dict[str, np.ndarray]:
+        """The quantile head's arrays, for the model's safetensors file."""
+        return self.head.tensors(prefix)
+
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> IntervalModel:
-        """Inverse of :meth:`to_dict`."""
-        low, high = (float(v) for v in data["constant"])
-        s_low, s_high = (float(v) for v in data["scaled"])
+    def from_dict(
+        cls, data: dict[str, Any], tensors: dict[str, np.ndarray], prefix: str = HEAD_PREFIX
+    ) -> IntervalModel:
+        """Inverse of :meth:`to_dict` and :meth:`tensors`."""
         return cls(
             float(data["level"]),
-            (low, high),
-            (s_low, s_high),
+            _pair(data["constant"]),
+            _pair(data["scaled"]),
             Garch.from_dict(data["garch"]),
+            _pair(data["ewma_scaled"]),
+            Ewma(float(data["ewma"]["start_variance"]), float(data["ewma"]["decay"])),
+            QuantileHead.from_tensors(tensors, prefix),
+            float(data["head_factor"]),
             data["default"],
         )
+
+
+def _tails(values: np.ndarray, level: float) -> tuple[float, float]:
+    """The ``(1 ∓ level) / 2`` quantiles of ``values``: a split-conformal band."""
+    tail = (1.0 - level) / 2.0
+    return float(np.quantile(values, tail)), float(np.quantile(values, 1.0 - tail))
+
+
+def _pair(values: list[Any]) -> tuple[float, float]:
+    low, high = (float(v) for v in values)
+    return low, high

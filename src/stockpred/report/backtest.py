@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from stockpred.data.history import PriceHistory
+from stockpred.evaluation.intervals import interval_frame
 from stockpred.evaluation.summary import BacktestSummary
 from stockpred.evaluation.walkforward import WalkForward
 from stockpred.models.base import LSTM
@@ -133,6 +134,10 @@ def render_backtest_report(wf: WalkForward, summary: BacktestSummary, history: P
         f"<p>{html.escape(summary.intervals['method'])}; coverage should be near "
         f"{wf.interval:.0%}.</p>",
         table_html(coverage, "{:.3g}"),
+        "<p>Every interval method around the same one-step forecasts, in percent: coverage "
+        "overall and in each third of realised volatility (20 sessions up to the forecast), "
+        "mean width and Winkler score (lower is better).</p>",
+        table_html(interval_frame(summary.intervals["methods"]), "{:.1f}"),
         f'<img alt="intervals" src="data:image/png;base64,{_interval_plot(one, wf.interval)}">',
     ]
     body = "\n".join(sections)

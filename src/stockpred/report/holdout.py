@@ -106,7 +106,10 @@ predicted with the right sign (none for the naive forecast, which predicts no mo
 {intervals}
 <p>Each interval surrounds the same forecasts: constant = split-conformal quantiles of the
 validation errors; garch = GARCH(1, 1) Gaussian quantiles; volatility = split-conformal
-quantiles of validation errors divided by the GARCH scale. Thirds sort the test days by
+quantiles of validation errors divided by the GARCH scale; ewma = the same with an EWMA
+(λ = 0.97) scale; quantile = a small network's quantiles of the next return (trained on the
+training span with the pinball loss) stretched by a split-conformal factor from the
+validation errors (conformalized quantile regression). Thirds sort the test days by
 the realised volatility of the 20 sessions up to each forecast. Winkler score: width plus
 2/(1 − level) times any miss, in percent of the price (lower is better).</p>
 <h2>Forecast</h2>

@@ -24,7 +24,7 @@ from stockpred.config import ForecastConfig
 from stockpred.exceptions import ConfigError
 from stockpred.features import Dataset
 from stockpred.models.lstm import LSTMNet
-from stockpred.models.numpy_lstm import Weights
+from stockpred.models.numpy_lstm import Weights, member_prefix
 from stockpred.training.result import EpochLog, TrainResult
 
 VAL_CHUNK = 16_384  # validation in a few large passes; bounded memory for long histories
@@ -334,15 +334,35 @@ def fit_weights(
     progress: bool = True,
     on_epoch: Callable[[EpochLog, nn.Module], None] | None = None,
 ) -> tuple[Weights, TrainResult]:
-    """A seeded LSTMNet trained on ``data``: its best weights as numpy arrays, and the log.
+    """``cfg.ensemble`` seeded LSTMNets trained on ``data``: their best weights as numpy arrays
+    (network k ≥ 1 under ``member{k}.``, seed ``cfg.seed + k``), and the log.
 
-    ``on_epoch`` sees each epoch's log (tuning reports it, and may raise to stop the fit).
+    The log is the first network's, with every network's time and best epoch; ``on_epoch``
+    sees each epoch of the first network (tuning reports it, and may raise to stop the fit).
     """
     device = resolve_device(cfg.device, cfg.precision)
-    torch.manual_seed(cfg.seed)  # weight initialisation is part of "same seed, same weights"
-    net = LSTMNet(cfg)
-    result = train_network(
-        net, data.arrays(), cfg, device=device, progress=progress, on_epoch=on_epoch
-    )
-    weights = {k: v.detach().cpu().numpy().copy() for k, v in net.state_dict().items()}
+    weights: Weights = {}
+    results: list[TrainResult] = []
+    for member in range(cfg.ensemble):
+        member_cfg = cfg.model_copy(update={"seed": cfg.seed + member})
+        torch.manual_seed(member_cfg.seed)  # initialisation is part of "same seed, same weights"
+        net = LSTMNet(member_cfg)
+        results.append(
+            train_network(
+                net,
+                data.arrays(),
+                member_cfg,
+                device=device,
+                progress=progress,
+                on_epoch=on_epoch if member == 0 else None,
+            )
+        )
+        prefix = member_prefix(member)
+        weights |= {
+            prefix + k: v.detach().cpu().numpy().copy() for k, v in net.state_dict().items()
+        }
+    result = results[0]
+    if len(results) > 1:
+        result.seconds = sum(r.seconds for r in results)
+        result.members = [r.member_summary() for r in results]
     return weights, result

@@ -28,24 +28,34 @@ class TrainResult:
     seconds: float = 0.0
     n_train: int = 0
     n_val: int = 0
+    # An ensemble's networks (models/numpy_lstm.py members), each summarised; empty for one.
+    members: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def samples_per_second(self) -> float:
         """Training windows processed per second of wall time (validation included)."""
-        return self.n_train * len(self.history) / self.seconds if self.seconds else 0.0
+        epochs = sum(m["epochs_run"] for m in self.members) or len(self.history)
+        return self.n_train * epochs / self.seconds if self.seconds else 0.0
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
         return {
-            "best_epoch": self.best_epoch,
-            "best_val_loss": self.best_val_loss,
-            "epochs_run": len(self.history),
+            **self.member_summary(),
             "stopped_early": self.stopped_early,
-            "seconds": self.seconds,
             "n_train": self.n_train,
             "n_val": self.n_val,
             "samples_per_second": self.samples_per_second,
+            "members": self.members,
             "history": [asdict(e) for e in self.history],
+        }
+
+    def member_summary(self) -> dict[str, Any]:
+        """One network of an ensemble in a line: best epoch and loss, epochs run, seconds."""
+        return {
+            "best_epoch": self.best_epoch,
+            "best_val_loss": self.best_val_loss,
+            "epochs_run": len(self.history),
+            "seconds": self.seconds,
         }
 
     @classmethod
@@ -59,4 +69,5 @@ class TrainResult:
             seconds=data["seconds"],
             n_train=data["n_train"],
             n_val=data["n_val"],
+            members=list(data.get("members", [])),
         )

@@ -71,6 +71,8 @@ def run_trial(cfg: ForecastConfig, data: list[TuningSeries], report: Reporter) -
     started = time.perf_counter()
     finished: list[float] = []
     epochs = 0
+    # An ensemble's networks share the searched settings: one network's validation loss judges them.
+    cfg = cfg.model_copy(update={"ensemble": 1})
     for i, series in enumerate(data):
         dataset = Dataset.build(series.past, cfg, series.split)
         naive = naive_val_loss(series, dataset, cfg)

@@ -28,6 +28,7 @@ from stockpred.exceptions import ArtifactError, ConfigError
 from stockpred.features import Dataset, Scaler
 from stockpred.models.forecaster import Forecaster
 from stockpred.models.numpy_lstm import Weights, lstm_forward
+from stockpred.models.volatility import HEAD_PREFIX
 from stockpred.run_folder import output_folder
 from stockpred.splits import chronological_split
 from stockpred.training.result import TrainResult
@@ -93,6 +94,11 @@ class GlobalForecaster:
         from stockpred.universe.global_net import global_network
 
         cfg = self.config
+        if cfg.ensemble > 1:
+            raise ConfigError(
+                f"the global model trains one network; ensemble={cfg.ensemble} is for "
+                "per-ticker models"
+            )
         self.tickers_ = list(histories)
         datasets = [self._scaled_view(histories[t])[1] for t in self.tickers_]
         parts = [self._ticker_windows(i, data) for i, data in enumerate(datasets)]
@@ -179,11 +185,13 @@ class GlobalForecaster:
 
     @staticmethod
     def view_state(view: Forecaster) -> dict[str, Any]:
-        """What a view adds to the shared network, as JSON (sent back by a worker, saved)."""
+        """What a view adds to the shared network (sent back by a worker, saved): JSON, and
+        its quantile head's arrays."""
         return {
             "scaler": view.scaler_.to_dict(),
             "meta": view.meta_,
             "calibration": view.calibration_to_dict(),
+            "head": view.intervals_.tensors(""),
         }
 
     def add_view(self, ticker: str, state: dict[str, Any]) -> None:
@@ -192,7 +200,7 @@ class GlobalForecaster:
         self._attach(view, ticker)
         view.future_sessions_ = None
         view.scaler_ = Scaler.from_dict(state["scaler"])
-        view.calibration_from_dict(state["calibration"], state["meta"])
+        view.calibration_from_dict(state["calibration"], state["meta"], state["head"], "")
         self.views_[ticker] = view
 
     def evaluate(self, history: PriceHistory) -> Evaluation:
@@ -210,6 +218,8 @@ class GlobalForecaster:
         if self.embeddings_ is not None:
             tensors["embedding.weight"] = self.embeddings_
         views = self.views_
+        for ticker, view in views.items():
+            tensors |= view.intervals_.tensors(_head_prefix(ticker))
         documents = {
             "config.json": {
                 "kind": KIND,
@@ -243,7 +253,7 @@ class GlobalForecaster:
             )
             model.tickers_ = list(config["tickers"])
             model.embeddings_ = tensors.pop("embedding.weight", None)
-            model.weights_ = tensors
+            model.weights_ = {k: v for k, v in tensors.items() if not k.startswith(HEAD_PREFIX)}
             model.train_result_ = TrainResult.from_dict(docs["state.json"]["train"])
             model.views_ = {}
             for t, calibration in docs["state.json"]["tickers"].items():
@@ -251,6 +261,7 @@ class GlobalForecaster:
                     "scaler": docs["scaler.json"][t],
                     "meta": docs["fingerprint.json"][t],
                     "calibration": calibration,
+                    "head": _ticker_tensors(tensors, _head_prefix(t)),
                 }
                 model.add_view(t, state)
         except (KeyError, TypeError, ValueError) as exc:
@@ -258,6 +269,16 @@ class GlobalForecaster:
                 f"global model folder {path} is inconsistent ({type(exc).__name__}); retrain it"
             ) from exc
         return model
+
+
+def _head_prefix(ticker: str) -> str:
+    """Where a ticker's quantile head sits in the global model's safetensors file."""
+    return f"{HEAD_PREFIX}{ticker}."
+
+
+def _ticker_tensors(tensors: dict[str, np.ndarray], prefix: str) -> dict[str, np.ndarray]:
+    """The arrays under ``prefix``, named without it."""
+    return {k.removeprefix(prefix): v for k, v in tensors.items() if k.startswith(prefix)}
 
 
 def is_global_model(path: Path) -> bool:
