@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from stockpred import ForecastConfig, Forecaster
@@ -93,9 +94,10 @@ def test_the_check_catches_intervals_calibrated_on_the_test_span(
     from stockpred.splits import Split
 
     class PeekingIntervals(Forecaster):
-        def _fit_intervals(self, history: PriceHistory, split: Split):  # type: ignore[no-untyped-def]
-            through_test = Split(split.train_end, split.test_end, split.test_end)
-            return super()._fit_intervals(history, through_test)
+        def _fit_intervals(self, history: PriceHistory, split: Split, origins, point):  # type: ignore[no-untyped-def]
+            through_test = np.arange(origins[0], split.test_end - 1)
+            point = self.predict_origins(history, through_test, 1)[:, 0]
+            return super()._fit_intervals(history, split, through_test, point)
 
     split = chronological_split(msft.dates, CFG)
     with pytest.raises(AssertionError, match="calibration leak"):

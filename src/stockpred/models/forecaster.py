@@ -93,8 +93,15 @@ class Forecaster(Estimator):
         """
         self.split_ = split
         self.meta_ = describe(history, split)
-        self.gate_ = self._fit_gate(history, split)
-        self.intervals_ = self._fit_intervals(history, split)
+        # One network pass over the validation span serves the gate and the intervals.
+        origins = np.arange(max(split.train_end - 1, self.config.window), split.val_end - 1)
+        raw = self.predict_origins(history, origins, 1, raw=True)
+        last = history.prices[origins][:, None]
+        self.gate_ = fit_gate(
+            raw[:, 0], last[:, 0], history.prices[origins + 1], self.config.dm_loss
+        )
+        point = self.gate_.apply(raw, last)[:, 0]
+        self.intervals_ = self._fit_intervals(history, split, origins, point)
         self.context_ = context_of(history, self.config.window)
         # The scales' variances at the context's first session: predict() from the context
         # alone then gives the interval the whole history gives.
@@ -133,21 +140,16 @@ class Forecaster(Estimator):
         self.gate_ = Gate.from_dict(state["gate"])
         self.context_ = context_from_dict(state["context"], meta)
 
-    def _fit_gate(self, history: PriceHistory, split: Split) -> Gate:
-        """Does the network beat naive on validation (one step, the verdict's loss)? Fit α."""
-        origins = np.arange(max(split.train_end - 1, self.config.window), split.val_end - 1)
-        raw = self.predict_origins(history, origins, 1, raw=True)[:, 0]
-        prices = history.prices
-        return fit_gate(raw, prices[origins], prices[origins + 1], self.config.dm_loss)
-
-    def _fit_intervals(self, history: PriceHistory, split: Split) -> IntervalModel:
+    def _fit_intervals(
+        self, history: PriceHistory, split: Split, origins: np.ndarray, point: np.ndarray
+    ) -> IntervalModel:
         """Fit the scales and the quantile head on the training span, then calibrate every
-        interval method on one-step log errors of the validation span (real prices only)."""
+        interval method on one-step log errors of the validation span (real prices only):
+        ``point`` holds the forecasts made at the validation ``origins``."""
         cfg, prices = self.config, history.prices
-        origins = history.observed_targets(
-            np.arange(max(split.train_end - 1, cfg.window), split.val_end - 1)
-        )
-        errors = np.log(prices[origins + 1] / self.predict_origins(history, origins, 1)[:, 0])
+        real = np.isin(origins, history.observed_targets(origins))
+        origins = origins[real]
+        errors = np.log(prices[origins + 1] / point[real])
         return IntervalModel.fit(
             cfg.interval,
             prices,
