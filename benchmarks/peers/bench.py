@@ -30,6 +30,7 @@ RUNNERS = {
     "stockpred-default": "run_stockpred.py",
     "stockpred-net": "run_stockpred.py",
     "stockpred-per-ticker": "run_stockpred.py",
+    "stockpred-global": "run_stockpred.py",
     "reference": "run_reference.py",
     "naive": "run_reference.py",
     "drift": "run_reference.py",
@@ -50,7 +51,7 @@ SINGLE = [
     "nf-robust",
     "nf-minmax",
 ]
-UNIVERSE = ["stockpred-per-ticker", "darts", "nf-robust"]
+UNIVERSE = ["stockpred-per-ticker", "stockpred-global", "darts", "nf-robust"]
 
 
 def load() -> list[float]:
@@ -125,8 +126,9 @@ def main() -> None:
             order = a.systems if seed % 2 == 0 else list(reversed(a.systems))
             for system in order:
                 index.add(run_one(system, data / f"{name}.npz", seed, a.epochs, runs, a.timeout))
-        if a.universe and seed == a.seeds[0]:
-            for system in a.universe_systems:
+        if a.universe:
+            order = a.universe_systems if seed % 2 == 0 else reversed(a.universe_systems)
+            for system in order:
                 universe = data / "universe.npz"
                 index.add(run_one(system, universe, seed, a.universe_epochs, runs, a.timeout))
     index.add({"kind": "end", "load": load(), "wall_s": round(time.perf_counter() - started)})

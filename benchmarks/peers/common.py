@@ -89,6 +89,17 @@ class Clock:
     start: float = field(default_factory=time.perf_counter)
     checks: list[tuple[float, float]] = field(default_factory=list)
     trained: float | None = None  # perf_counter when training ended (Lightning's on_train_end)
+    cpu_start: float = field(default_factory=time.process_time)
+    trained_cpu: float | None = None  # CPU seconds of the fit when training ended
+
+    def restart(self) -> None:
+        """Start both clocks now: wall and this process's CPU time."""
+        self.start, self.cpu_start = time.perf_counter(), time.process_time()
+
+    def cpu(self) -> float:
+        """CPU seconds this process (every thread) spent since the fit started: on a shared
+        machine, far less sensitive to the other jobs than wall time."""
+        return time.process_time() - self.cpu_start
 
     def check(self, val_loss: float) -> None:
         """Record one validation pass."""
@@ -114,7 +125,7 @@ def lightning_clock(clock: Clock, metric: str) -> Any:
                 clock.check(float(trainer.callback_metrics[metric]))
 
         def on_train_end(self, trainer: pl.Trainer, module: pl.LightningModule) -> None:
-            clock.trained = time.perf_counter()
+            clock.trained, clock.trained_cpu = time.perf_counter(), clock.cpu()
 
     return ValidationClock()
 
@@ -132,10 +143,13 @@ class RunRecord:
     n_train_windows: int
     windows_seen: int
     fit_s: float
+    fit_cpu_s: float | None  # CPU seconds of the same span (every thread of the process)
     best_val_s: float | None
     infer_s: float
     import_s: float
     predictions: list[float]
+    raw_predictions: list[float] = field(default_factory=list)  # stockpred: network, no gate
+    loop_s: float | None = None  # stockpred: its training loop's part of fit_s
     notes: str = ""
     peak_rss_mb: float = 0.0
     versions: dict[str, str] = field(default_factory=dict)
