@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import warnings
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -157,14 +158,7 @@ def test_training_restores_the_callers_thread_count() -> None:
         with cpu_threads(1):
             assert torch.get_num_threads() == 1
         assert torch.get_num_threads() == before
-        cfg = ForecastConfig(**{**TINY, "threads": 1})
-        train_network(
-            LSTMNet(cfg),
-            (*_data(64, True), *_data(16, True)),
-            cfg,
-            device=torch.device("cpu"),
-            progress=False,
-        )
+        _train_tiny(ForecastConfig(**{**TINY, "threads": 1}))
         assert torch.get_num_threads() == before
     finally:
         torch.set_num_threads(original)
@@ -173,15 +167,14 @@ def test_training_restores_the_callers_thread_count() -> None:
 def test_on_epoch_sees_every_epoch() -> None:
     cfg = ForecastConfig(**{**TINY, "epochs": 3, "patience": 10})
     seen: list[int] = []
-    train_network(
-        LSTMNet(cfg),
-        (*_data(64, True), *_data(16, True)),
-        cfg,
-        device=torch.device("cpu"),
-        progress=False,
-        on_epoch=lambda log, net: seen.append(log.epoch),
-    )
+    _train_tiny(cfg, on_epoch=lambda log, net: seen.append(log.epoch))
     assert seen == [1, 2, 3]
+
+
+def _train_tiny(cfg: ForecastConfig, **options: Any) -> None:
+    """Train a fresh net on 64 random training and 16 validation windows, on the CPU."""
+    data = (*_data(64, True), *_data(16, True))
+    train_network(LSTMNet(cfg), data, cfg, device=torch.device("cpu"), progress=False, **options)
 
 
 @pytest.mark.parametrize("loss", ["mae", "huber"])
