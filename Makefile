@@ -23,12 +23,13 @@ demo: $(STAMP)
 	$(BIN)/stockpred run MSFT --out runs/demo --days 10
 
 # One xdist worker a core (at most 4); tests sharing an expensive fixture or the Ray cluster
-# carry an xdist_group mark, so --dist loadgroup keeps each group on one worker. One OpenMP/BLAS
+# carry an xdist_group mark, so --dist loadgroup keeps each group on one worker, and
+# --no-loadscope-reorder keeps conftest's order (the longest stretches first). One OpenMP/BLAS
 # thread a process: with every core running a worker, two-thread pools only spin against each
-# other (a quarter to a third more CPU time, measured); the test of thread-independence
+# other (~10 % more CPU time, measured); the test of thread-independence
 # (tests/cluster/test_backend.py) sets its own two threads.
 test: $(STAMP)
-	OMP_NUM_THREADS=1 $(BIN)/python -m pytest -n auto --maxprocesses 4 --dist loadgroup
+	OMP_NUM_THREADS=1 $(BIN)/python -m pytest -n auto --maxprocesses 4 --dist loadgroup --no-loadscope-reorder
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks tools

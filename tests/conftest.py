@@ -50,8 +50,23 @@ TINY = {
 }
 
 
+# The longest stretches first, so that under xdist (make test: --no-loadscope-reorder keeps this
+# order) the short tests fill the cores around them: the Ray group, mostly waiting on Ray's own
+# processes, then the interrupt tests, each a real CLI process killed mid-run.
+LONGEST_FIRST = ("tests/cluster/", "tests/universe/test_interrupts.py")
+
+
+def _longest_first(item: pytest.Item) -> int:
+    return next(
+        (i for i, prefix in enumerate(LONGEST_FIRST) if item.nodeid.startswith(prefix)),
+        len(LONGEST_FIRST),
+    )
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Skip ``@pytest.mark.cuda`` tests, saying why, where torch sees no CUDA GPU."""
+    """Longest tests first (a stable sort); skip ``@pytest.mark.cuda`` tests, saying why,
+    where torch sees no CUDA GPU."""
+    items.sort(key=_longest_first)
     if not any(item.get_closest_marker("cuda") for item in items):
         return
     import torch

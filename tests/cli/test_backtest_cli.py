@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
 from ..conftest import CHROMIUM, chromium_flags
-from .test_cli import TINY_ARGS, run_cli
+from .test_cli import TINY_ARGS, run_cli, run_cli_for_fixture
 
 # Under xdist (`make test`) one worker runs this module: its tests share `backtest_dir`.
 pytestmark = pytest.mark.xdist_group("cli-backtest")
@@ -20,9 +19,9 @@ pytestmark = pytest.mark.xdist_group("cli-backtest")
 @pytest.fixture(scope="module")
 def backtest_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("bt") / "msft"
-    cmd = [sys.executable, "-m", "stockpred", "backtest", "MSFT", "--start", "2010-08-01"]
-    cmd += ["--folds", "2", "--horizon", "2", "--out", str(out), *TINY_ARGS]
-    subprocess.run(cmd, check=True, capture_output=True, text=True)
+    argv = ["backtest", "MSFT", "--start", "2010-08-01", "--folds", "2", "--horizon", "2"]
+    code, _, err = run_cli_for_fixture([*argv, "--out", str(out), *TINY_ARGS])
+    assert code == 0, err
     return out
 
 
@@ -70,8 +69,11 @@ def test_report_renders_in_a_real_browser(backtest_dir: Path, tmp_path: Path) ->
     shot = tmp_path / "shot.png"
     flags = chromium_flags(tmp_path)
     url = (backtest_dir / "report.html").resolve().as_uri()
-    done = subprocess.run(
-        [CHROMIUM, *flags, f"--screenshot={shot}", url], capture_output=True, text=True, timeout=120
+    done = subprocess.run(  # one browser start: the screenshot and the page as loaded
+        [CHROMIUM, *flags, f"--screenshot={shot}", "--dump-dom", url],
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     console_errors = [line for line in done.stderr.splitlines() if "CONSOLE" in line]
     assert console_errors == []
@@ -80,8 +82,6 @@ def test_report_renders_in_a_real_browser(backtest_dir: Path, tmp_path: Path) ->
     pixels = imread(shot)
     assert pixels.shape[0] >= 2000
     assert pixels[..., :3].std() > 0.1  # not a blank page
-    dom = subprocess.run(
-        [CHROMIUM, *flags, "--dump-dom", url], capture_output=True, text=True, timeout=120
-    ).stdout
+    dom = done.stdout
     assert dom.count("<img") == 4
     assert "walk-forward backtest" in dom

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import io
 import json
 import subprocess
 import sys
+from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 
 import pandas as pd
@@ -34,18 +36,35 @@ TINY_ARGS = [
 ]
 
 
-def run_cli(
-    argv: list[str], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
-) -> tuple[int, str, str]:
+def _exit_code(argv: list[str], monkeypatch: pytest.MonkeyPatch) -> int:
+    """``stockpred ARGV`` in this process, as a shell would see it end."""
     monkeypatch.setattr(sys, "argv", ["stockpred", *argv])
     monkeypatch.setenv("COLUMNS", "200")
     try:
         main()
-        code = 0
     except SystemExit as exc:
-        code = exc.code if isinstance(exc.code, int) else 1
+        return exc.code if isinstance(exc.code, int) else 1
+    return 0
+
+
+def run_cli(
+    argv: list[str], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> tuple[int, str, str]:
+    code = _exit_code(argv, monkeypatch)
     out, err = capsys.readouterr()
     return code, out, err
+
+
+def run_cli_for_fixture(argv: list[str]) -> tuple[int, str, str]:
+    """``run_cli`` for a module-scoped fixture, where capsys and monkeypatch are not at hand.
+
+    In this process, not a new one: the fixtures' runs would each pay ~6 s of CPU for a fresh
+    interpreter's imports (torch, statsmodels, matplotlib), which is not what they test.
+    """
+    out, err = io.StringIO(), io.StringIO()
+    with pytest.MonkeyPatch.context() as mp, redirect_stdout(out), redirect_stderr(err):
+        code = _exit_code(argv, mp)
+    return code, out.getvalue(), err.getvalue()
 
 
 def train_then_predict(
@@ -66,22 +85,9 @@ def train_then_predict(
 def run_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """One real `stockpred run` on the sample, shared by the read-only tests below."""
     out = tmp_path_factory.mktemp("runs") / "msft"
-    cmd = [
-        sys.executable,
-        "-m",
-        "stockpred",
-        "run",
-        "MSFT",
-        "--out",
-        str(out),
-        "--start",
-        "2010-06-01",
-        "--days",
-        "5",
-        *TINY_ARGS,
-    ]
-    done = subprocess.run(cmd, capture_output=True, text=True, check=False)
-    assert done.returncode == 0, done.stderr
+    argv = ["run", "MSFT", "--out", str(out), "--start", "2010-06-01", "--days", "5"]
+    code, _, err = run_cli_for_fixture([*argv, *TINY_ARGS])
+    assert code == 0, err
     return out
 
 

@@ -253,6 +253,7 @@ def test_config_reads_toml_without_tomllib(tmp_path: Path) -> None:
 def test_sample_ticker_in_a_given_store_is_read_from_the_store(tmp_path: Path) -> None:
     """Was: --store was ignored for AAPL, MSFT, IBM…: they loaded from the 2000-2013 sample."""
     from stockpred.data import loading
+    from stockpred.data.providers import Retry
     from stockpred.data.providers.memory import MemoryProvider
     from stockpred.data.schema import clean_prices
     from stockpred.data.store import PriceStore
@@ -265,7 +266,9 @@ def test_sample_ticker_in_a_given_store_is_read_from_the_store(tmp_path: Path) -
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(loading, "get_provider", lambda *_a, **_k: offline)
         with pytest.warns(StaleDataWarning):
-            history = loading.load_prices("MSFT", store=tmp_path / "prices.duckdb")
+            history = loading.load_prices(  # every retry, none of the waiting between them
+                "MSFT", store=tmp_path / "prices.duckdb", retry=Retry(sleep=lambda _: None)
+            )
     assert history.source == "stooq"
     assert history.dates[0] == pd.Timestamp("2016-01-04")
     assert loading.load_prices("MSFT").source == "sample"  # without --store: the sample

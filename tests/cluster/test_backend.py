@@ -69,17 +69,17 @@ def test_tune_on_ray_writes_the_same_folder(
 
 
 @pytest.mark.slow
-def test_backtest_folds_on_ray_give_the_same_numbers(
-    ray_cluster: Any, msft: Any, tmp_path: Path
-) -> None:
+def test_backtest_folds_on_ray_give_the_same_numbers(ray_cluster: Any, tmp_path: Path) -> None:
     import importlib
 
     from threadpoolctl import threadpool_limits
 
     from stockpred.config import ForecastConfig
+    from stockpred.data.loading import load_prices
     from stockpred.runs import BACKTEST, backtest_run
     from stockpred.training.loop import cpu_threads
 
+    msft = load_prices("MSFT", start="2011-06-01")  # ~440 sessions: two folds of ~110
     cfg = ForecastConfig(**TINY)
     # Two torch and BLAS threads here, whatever the environment (make test runs with one): Ray's
     # workers run one, so a number that moved with the thread count would differ below. SciPy

@@ -21,7 +21,7 @@ pytestmark = pytest.mark.xdist_group("ray")
 def test_ray_gives_the_local_leaderboard_keeps_failures_and_resumes(
     ray_cluster: Any, tmp_path: Path, capsys, monkeypatch
 ) -> None:  # type: ignore[no-untyped-def]
-    prices = _folder(tmp_path, ("IBM", "MSFT"), broken=True)
+    prices = _folder(tmp_path, ("IBM", "MSFT"), broken=True, start="2012-01-01")
     common = ["run", "--csv", str(prices), "--days", "2", *TINY_ARGS]
     code, _, err = run_cli(
         [*common, "--out", str(tmp_path / "local"), "--workers", "1"], capsys, monkeypatch

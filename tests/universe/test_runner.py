@@ -6,7 +6,6 @@ import fcntl
 import json
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pandas as pd
@@ -14,7 +13,7 @@ import pytest
 
 from stockpred.data.loading import load_prices
 
-from ..cli.test_cli import TINY_ARGS, run_cli
+from ..cli.test_cli import TINY_ARGS, run_cli, run_cli_for_fixture
 from ..conftest import CHROMIUM, chromium_flags, yahoo_frame
 
 # Under xdist (`make test`) one worker runs this module: its tests share `universe`.
@@ -44,12 +43,10 @@ def universe(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     root = tmp_path_factory.mktemp("universe")
     folder = _folder(root)
     out = root / "out"
-    cmd = [sys.executable, "-m", "stockpred", "run", "--csv", str(folder), "--out", str(out)]
-    done = subprocess.run(
-        [*cmd, "--workers", "2", "--days", "2", *TINY_ARGS], capture_output=True, text=True
-    )
-    assert done.returncode == 3, done.stderr
-    assert f"2 of 5 tickers failed; see {out / 'failed.csv'}" in done.stderr.replace("\n", " ")
+    argv = ["run", "--csv", str(folder), "--out", str(out), "--workers", "2", "--days", "2"]
+    code, _, err = run_cli_for_fixture([*argv, *TINY_ARGS])
+    assert code == 3, err
+    assert f"2 of 5 tickers failed; see {out / 'failed.csv'}" in err.replace("\n", " ")
     return folder, out
 
 
@@ -203,8 +200,11 @@ def test_index_page_in_a_real_browser_sorts_on_a_click(
     flags = chromium_flags(tmp_path)
     shot = tmp_path / "shot.png"
     url = (out / "index.html").resolve().as_uri()
-    done = subprocess.run(
-        [CHROMIUM, *flags, f"--screenshot={shot}", url], capture_output=True, text=True, timeout=120
+    done = subprocess.run(  # one browser start: the screenshot and the page as loaded
+        [CHROMIUM, *flags, f"--screenshot={shot}", "--dump-dom", url],
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert [line for line in done.stderr.splitlines() if "CONSOLE" in line] == []
     from matplotlib.image import imread
@@ -216,9 +216,7 @@ def test_index_page_in_a_real_browser_sorts_on_a_click(
         rows = body.split("<tbody>", 1)[1].split("</tr>")[:-1]
         return [r.split("<td>")[column + 1].split("</td>")[0] for r in rows]
 
-    before = subprocess.run(
-        [CHROMIUM, *flags, "--dump-dom", url], capture_output=True, text=True, timeout=120
-    ).stdout
+    before = done.stdout
     clicked = tmp_path / "clicked.html"
     # the real page plus one line that clicks the mae_vs_naive header, as a user would
     clicked.write_text(
