@@ -22,7 +22,7 @@ from stockpred.data.loading import PriceHistory
 from stockpred.data.tickers import check_ticker
 from stockpred.exceptions import StockpredError
 from stockpred.run_folder import output_folder
-from stockpred.runs import MODEL_DIR, PREDICTIONS
+from stockpred.runs import FULL_PRECISION, MODEL_DIR, PREDICTIONS, ROUND_TRIP
 from stockpred.splits import chronological_split
 from stockpred.universe.global_model import NAME, GlobalForecaster
 from stockpred.universe.inputs import TickerSource, with_universe_market
@@ -242,7 +242,9 @@ def _write(
 ) -> None:
     with output_folder(folder, "run") as tmp:
         model.save(tmp / MODEL_DIR)
-        table.to_csv(tmp / PREDICTIONS, index=False, date_format="%Y-%m-%d", float_format="%.10g")
+        table.to_csv(
+            tmp / PREDICTIONS, index=False, date_format="%Y-%m-%d", float_format=FULL_PRECISION
+        )
         (tmp / STAMP).write_text(json.dumps(stamp, indent=2))
 
 
@@ -250,7 +252,7 @@ def _reuse(folder: Path, stamp: dict[str, str]) -> pd.DataFrame | None:
     try:
         if json.loads((folder / STAMP).read_text()) != stamp:
             return None
-        table = pd.read_csv(folder / PREDICTIONS, parse_dates=["date"])
+        table = pd.read_csv(folder / PREDICTIONS, parse_dates=["date"], **ROUND_TRIP)
     except (OSError, ValueError, KeyError):
         return None
     return table
