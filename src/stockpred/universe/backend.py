@@ -76,8 +76,9 @@ class LocalBackend:
 def _context() -> mp.context.BaseContext:
     if sys.platform.startswith("linux"):
         ctx = mp.get_context("forkserver")
-        # Imported once in the fork server, not once a worker: torch (2-3 s), the job, and
-        # matplotlib's Agg canvas the report draws on (~1 s).
+        # Imported once in the fork server, not once a worker: torch (2-3 s), the job,
+        # matplotlib's Agg canvas the report draws on (~1 s), and what the job imports
+        # lazily: the statistics, the classical baselines, GARCH and the calendar (~2 s).
         ctx.set_forkserver_preload(
             [
                 "stockpred.universe._forkserver_guard",
@@ -85,6 +86,13 @@ def _context() -> mp.context.BaseContext:
                 "stockpred.universe.job",
                 "matplotlib.figure",
                 "matplotlib.backends.backend_agg",
+                "scipy.stats",
+                "scipy.signal",
+                "statsmodels.tsa.arima.model",
+                "statsmodels.tsa.holtwinters",
+                "statsmodels.tsa.forecasting.theta",
+                "arch",
+                "exchange_calendars",
             ]
         )
         return ctx
