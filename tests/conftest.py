@@ -52,8 +52,21 @@ TINY = {
 
 # The longest stretches first, so that under xdist (make test: --no-loadscope-reorder keeps this
 # order) the short tests fill the cores around them: the Ray group, mostly waiting on Ray's own
-# processes, then the interrupt tests, each a real CLI process killed mid-run.
-LONGEST_FIRST = ("tests/cluster/", "tests/universe/test_interrupts.py")
+# processes, then the interrupt tests, each a real CLI process killed mid-run, then the groups
+# that share a module fixture (a whole group runs on one worker: last, it would leave the other
+# worker idle for its length) and the other modules over ~5 s.
+LONGEST_FIRST = (
+    "tests/cluster/",
+    "tests/universe/test_interrupts.py",
+    "tests/universe/test_runner.py",
+    "tests/cli/test_cli.py",
+    "tests/universe/test_global_model.py",
+    "tests/test_atomic_writes.py",
+    "tests/data/test_store.py",
+    "tests/cli/test_backtest_cli.py",
+    "tests/evaluation/test_backtest.py",
+    "tests/cli/test_market_cli.py",
+)
 
 
 def _longest_first(item: pytest.Item) -> int:
