@@ -14,7 +14,8 @@ anything else is a bug and may show a traceback::
     │   └── StoreError            the local price store is corrupt or locked
     ├── ConfigError               an option or config file value is invalid
     ├── NotFittedError            predict/evaluate/save before fit
-    └── ArtifactError             a model folder is missing, incomplete or tampered with
+    ├── ArtifactError             a model folder is missing, incomplete or tampered with
+    └── WorkerLost                a worker process died (killed, out of memory) on a job
 
 StockpredWarning (a ``UserWarning``) is something the user should know that does not stop
 the job; the CLI prints it as one line. StaleDataWarning, one of them, says stored prices
@@ -70,6 +71,10 @@ class NotFittedError(StockpredError):
 
 class ArtifactError(StockpredError):
     """A saved model folder is missing, incomplete or has been altered."""
+
+
+class WorkerLost(StockpredError):
+    """A worker process died on a job, and again when the job was run alone."""
 
 
 class StockpredWarning(UserWarning):

@@ -22,9 +22,10 @@ def _square(x: int) -> int:
 
 
 def _die_once(marker: Path, x: int) -> int:
-    """Kill this worker the first time it runs: Ray must run the task again elsewhere."""
+    """Kill this worker the first time it runs (every time for 7): Ray must run the task
+    again elsewhere, and give up on 7 after its retries."""
     flag = marker / f"{x}.started"
-    if not flag.exists():
+    if x == 7 or not flag.exists():
         flag.write_text("x")
         os._exit(1)
     return x + 100
@@ -34,11 +35,20 @@ def test_ray_map_yields_every_result(ray_cluster: Any) -> None:
     assert sorted(RayBackend().map(_square, [1, 2, 3, 4])) == [1, 4, 9, 16]
 
 
-def test_a_lost_worker_is_retried(ray_cluster: Any, tmp_path: Path) -> None:
+def test_a_lost_worker_is_retried_and_one_lost_every_time_loses_its_item_only(
+    ray_cluster: Any, tmp_path: Path
+) -> None:
     from functools import partial
 
-    results = RayBackend(max_retries=2).map(partial(_die_once, tmp_path), [1, 2])
-    assert sorted(results) == [101, 102]
+    def lost(item: int, why: str) -> str:
+        return f"{item}: {why}"
+
+    results = RayBackend(max_retries=1).map(partial(_die_once, tmp_path), [1, 2, 7], lost)
+    assert sorted(map(str, results)) == [
+        "101",
+        "102",
+        "7: its Ray worker was lost 2 times (WorkerCrashedError)",
+    ]
 
 
 @pytest.mark.slow

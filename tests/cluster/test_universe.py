@@ -1,14 +1,24 @@
-"""A universe on Ray: the same leaderboard as the local backend, failures as rows, resume."""
+"""A universe on Ray: the same leaderboard as the local backend, failures as rows, Ctrl-C, resume."""
 
 from __future__ import annotations
 
 import json
-import shutil
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import pytest
+
+from stockpred.cluster.backend import RayBackend
+from stockpred.config import ForecastConfig
+from stockpred.universe import progress
+from stockpred.universe.inputs import folder_sources
+from stockpred.universe.options import UniverseOptions
+from stockpred.universe.progress import Interrupted
+from stockpred.universe.runner import run_universe
 
 from ..cli.test_cli import TINY_ARGS, run_cli
 from ..universe.test_runner import _folder
@@ -17,21 +27,55 @@ from ..universe.test_runner import _folder
 pytestmark = pytest.mark.xdist_group("ray")
 
 
+@contextmanager
+def _ctrl_c_after_the_first_finished(enabled: bool, total: int, what: str) -> Iterator[Any]:
+    """The progress bar's place in the stream: Ctrl-C as the first ticker finishes."""
+
+    def advance(ok: bool) -> None:
+        if ok:
+            raise KeyboardInterrupt
+
+    yield advance
+
+
 @pytest.mark.slow
-def test_ray_gives_the_local_leaderboard_keeps_failures_and_resumes(
+def test_ray_interrupted_then_resumed_gives_the_local_leaderboard_and_failures(
     ray_cluster: Any, tmp_path: Path, capsys, monkeypatch
 ) -> None:  # type: ignore[no-untyped-def]
+    """Locally, then on Ray with a Ctrl-C as the first ticker finishes (the tasks still queued
+    or running are cancelled: the cluster's CPUs come back and no further folder appears),
+    then ``--resume`` on Ray: the same leaderboard and failures as the local run."""
     prices = _folder(tmp_path, ("IBM", "MSFT"), broken=True, start="2012-01-01")
     common = ["run", "--csv", str(prices), "--days", "2", *TINY_ARGS]
-    code, _, err = run_cli(
-        [*common, "--out", str(tmp_path / "local"), "--workers", "1"], capsys, monkeypatch
-    )
+    local, ray = tmp_path / "local", tmp_path / "ray"
+    code, _, err = run_cli([*common, "--out", str(local), "--workers", "1"], capsys, monkeypatch)
     assert code == 3, err
+
+    def finished() -> set[str]:
+        return {p.name for p in ray.iterdir() if p.is_dir() and not p.name.startswith(".")}
+
+    what_tiny_args_give = ForecastConfig(
+        epochs=2, window=10, hidden=8, layers=1, seed=3, device="cpu"
+    )  # so that the CLI's --resume below takes this run as its own
+    options = UniverseOptions(what_tiny_args_give, ray, {}, days=2)
+    with monkeypatch.context() as patch:
+        patch.setattr(progress, "_bar", _ctrl_c_after_the_first_finished)
+        with pytest.raises(Interrupted, match="1 of 4 tickers finished"):
+            run_universe(folder_sources(prices), options, RayBackend(), progress=False)
+    at_interrupt = finished()
+    deadline = time.monotonic() + 30
+    while ray_cluster.available_resources().get("CPU", 0) < 2 and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert ray_cluster.available_resources().get("CPU", 0) == 2  # nothing left running
+    assert finished() == at_interrupt  # a cancelled task never finishes its folder
+    assert len(at_interrupt) == 1
+    assert (ray / next(iter(at_interrupt)) / "stamp.json").is_file()
+
     code, _, err = run_cli(
-        [*common, "--out", str(tmp_path / "ray"), "--backend", "ray"], capsys, monkeypatch
+        [*common, "--out", str(ray), "--backend", "ray", "--resume"], capsys, monkeypatch
     )
     assert code == 3, err  # the broken and the short file failed alone, as locally
-    local, ray = tmp_path / "local", tmp_path / "ray"
+    assert json.loads((ray / "universe.json").read_text())["tickers"]["resumed"] == 1
     pd.testing.assert_frame_equal(
         pd.read_csv(local / "leaderboard.csv"), pd.read_csv(ray / "leaderboard.csv")
     )
@@ -39,14 +83,4 @@ def test_ray_gives_the_local_leaderboard_keeps_failures_and_resumes(
         pd.read_csv(local / "failed.csv"), pd.read_csv(ray / "failed.csv")
     )
     assert (ray / "IBM" / "report.html").is_file()
-
-    again = tmp_path / "again"
-    shutil.copytree(ray, again)
-    code, _, err = run_cli(
-        [*common, "--out", str(again), "--backend", "ray", "--resume"], capsys, monkeypatch
-    )
-    assert code == 3, err
-    assert json.loads((again / "universe.json").read_text())["tickers"]["resumed"] == 2
-    pd.testing.assert_frame_equal(
-        pd.read_csv(ray / "leaderboard.csv"), pd.read_csv(again / "leaderboard.csv")
-    )
+    assert not [p for p in ray.iterdir() if p.name.startswith(".") and p.is_dir()]

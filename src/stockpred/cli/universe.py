@@ -73,7 +73,7 @@ def run_universe_command(
     """Run the universe, print what came of it, exit 0 / 3 (some failed) / 1 (all failed) / 130."""
     import json
 
-    from stockpred.universe.backend import universe_backend
+    from stockpred.cluster.backend import universe_backend
     from stockpred.universe.progress import Interrupted
     from stockpred.universe.runner import run_universe
 

@@ -14,6 +14,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
+from stockpred.cluster.session import RAY_LOG
+from stockpred.universe.backend import Backend, LocalBackend, Lost, lost_result
+
 T = TypeVar("T")
 R = TypeVar("R")
 
@@ -36,19 +39,33 @@ class RayBackend:
 
         return f"Ray ({int(ray.cluster_resources().get('CPU', 0))} CPUs)"
 
-    def map(self, fn: Callable[[T], R], items: Sequence[T]) -> Generator[R, None, None]:
-        """Submit every item, yield each result as it arrives; on close, cancel the rest."""
+    def map(
+        self, fn: Callable[[T], R], items: Sequence[T], lost: Lost[T, R] | None = None
+    ) -> Generator[R, None, None]:
+        """Submit every item, yield each result as it arrives; on close, cancel the rest.
+
+        A task whose worker died more often than ``max_retries`` yields ``lost(item, why)``.
+        """
         import ray
+        from ray.exceptions import RayError, RayTaskError
 
         task = ray.remote(_apply).options(
             num_cpus=1, num_gpus=self.gpu_fraction, max_retries=self.max_retries
         )
         fn_ref = ray.put(fn)
-        pending = [task.remote(fn_ref, ray.put(item)) for item in items]
+        item_of = {task.remote(fn_ref, ray.put(item)): item for item in items}
+        pending = list(item_of)
         try:
             while pending:
                 done, pending = ray.wait(pending, num_returns=1)
-                yield ray.get(done[0])
+                try:
+                    result = ray.get(done[0])
+                except RayTaskError:  # the job itself raised: a bug, not a lost worker
+                    raise
+                except RayError as exc:  # worker or node lost, out of memory, after retries
+                    why = f"its Ray worker was lost {self.max_retries + 1} times ({type(exc).__name__})"
+                    result = lost_result(lost, item_of[done[0]], why)
+                yield result
         finally:
             for ref in pending:
                 ray.cancel(ref, force=True)
@@ -74,3 +91,16 @@ def ray_backend(address: str | None, log_file: Path | None, device: str) -> Iter
 
     with ray_session(address, log_file):
         yield RayBackend(gpu_fraction=gpu_fraction(device))
+
+
+@contextmanager
+def universe_backend(
+    kind: str, workers: int | None, address: str | None, out: Path, device: str
+) -> Iterator[Backend]:
+    """The backend ``--backend`` names; Ray's session (and its log, OUT/ray.log) ends with it."""
+    if kind != "ray":
+        yield LocalBackend(workers)
+        return
+    Path(out).mkdir(parents=True, exist_ok=True)
+    with ray_backend(address, Path(out) / RAY_LOG, device) as backend:
+        yield backend

@@ -11,24 +11,39 @@ import multiprocessing as mp
 import os
 import signal
 import sys
-from collections.abc import Callable, Generator, Iterator, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor, as_completed
-from contextlib import contextmanager
-from pathlib import Path
-from typing import Protocol, TypeVar
+from collections.abc import Callable, Generator, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
+from typing import Any, Protocol, TypeVar
 
-from stockpred.cluster.session import RAY_LOG
+from stockpred.exceptions import WorkerLost
 
 T = TypeVar("T")
 R = TypeVar("R")
+Lost = Callable[[T, str], R]  # what to yield for an item whose worker died
+
+DIED_ALONE = "its worker process died (killed, or out of memory?), twice, the second time alone"
 
 
 class Backend(Protocol):
     """Runs ``fn`` on every item; yields results in the order they finish."""
 
-    def map(self, fn: Callable[[T], R], items: Sequence[T]) -> Generator[R, None, None]:
-        """Results as they finish; closing the iterator stops the work still running."""
+    def map(
+        self, fn: Callable[[T], R], items: Sequence[T], lost: Lost[T, R] | None = None
+    ) -> Generator[R, None, None]:
+        """Results as they finish; closing the iterator stops the work still running.
+
+        An item whose worker process dies (killed, out of memory) however often it is
+        retried yields ``lost(item, why)``, or raises ``WorkerLost`` without ``lost``.
+        """
         ...
+
+
+def lost_result(lost: Lost[T, R] | None, item: T, why: str) -> R:
+    """What a backend yields for an item no worker survived: ``lost``'s answer, or an error."""
+    if lost is None:
+        raise WorkerLost(f"{why}; try fewer --workers, or free some memory")
+    return lost(item, why)
 
 
 def default_workers() -> int:
@@ -51,18 +66,48 @@ class LocalBackend:
     def __str__(self) -> str:
         return f"{self.workers} worker(s)"
 
-    def map(self, fn: Callable[[T], R], items: Sequence[T]) -> Generator[R, None, None]:
-        """Submit every item, yield each result as it arrives; on close, kill the workers."""
+    def map(
+        self, fn: Callable[[T], R], items: Sequence[T], lost: Lost[T, R] | None = None
+    ) -> Generator[R, None, None]:
+        """Submit every item, yield each result as it arrives; on close, kill the workers.
+
+        A worker that dies (SIGKILL, the kernel's out-of-memory killer) breaks the whole
+        pool. The items that were running then are run again one at a time, each alone in a
+        fresh pool, so only the one that kills its worker alone is lost; the items not yet
+        started go on in a fresh pool of ``workers``.
+        """
+        waiting = list(range(len(items)))
+        while waiting:
+            running, waiting = yield from self._pool(fn, items, waiting, self.workers)
+            for index in running:
+                died, _ = yield from self._pool(fn, items, [index], 1)
+                if died:
+                    yield lost_result(lost, items[index], DIED_ALONE)
+
+    def _pool(
+        self, fn: Callable[[T], R], items: Sequence[T], indices: list[int], workers: int
+    ) -> Generator[R, None, tuple[list[int], list[int]]]:
+        """Run ``items[indices]`` in one pool; if a worker dies, return which of the
+        unfinished ones had started and which had not."""
+        context = _context()
+        started = context.Array("b", len(items), lock=False)  # 1 once a worker takes it
         pool = ProcessPoolExecutor(
-            min(self.workers, max(1, len(items))),
-            mp_context=_context(),
+            min(workers, len(indices)),
+            mp_context=context,
             initializer=_init_worker,
+            initargs=(started,),
         )
-        futures: list[Future[R]] = [pool.submit(_call, fn, item) for item in items]
+        futures = {pool.submit(_call, fn, items[i], i): i for i in indices}
+        unfinished = set(indices)
         finished = False
         try:
             for future in as_completed(futures):
-                yield future.result()
+                try:
+                    result = future.result()
+                except BrokenProcessPool:
+                    break
+                unfinished.discard(futures[future])
+                yield result
             finished = True
         finally:
             if not finished:  # interrupted: stop the workers now, not after their ticker
@@ -71,6 +116,8 @@ class LocalBackend:
                 _terminate(pool)
                 _stop_fork_server()
             pool.shutdown(wait=finished, cancel_futures=True)
+        left = sorted(unfinished)
+        return [i for i in left if started[i]], [i for i in left if not started[i]]
 
 
 def _context() -> mp.context.BaseContext:
@@ -99,13 +146,18 @@ def _context() -> mp.context.BaseContext:
     return mp.get_context("spawn")
 
 
-def _init_worker() -> None:
-    """One torch thread and one BLAS thread (with BLAS's default, statsmodels' fits on two
+_started: Any = None  # in a worker: the pool's shared flags, one an item
+
+
+def _init_worker(started: Any) -> None:
+    """Remember ``started`` (which items a worker has taken); one torch thread and one BLAS thread (with BLAS's default, statsmodels' fits on two
     workers fought over the cores: evaluating took 1.59 s a ticker against 0.91 s in one
     process, 50 tickers, quiet machine); Ctrl-C is the parent's to handle; SIGTERM unwinds
     (temp folders go); the worker is sent SIGTERM when its parent (the fork server) dies."""
     from stockpred.training.loop import one_thread
 
+    global _started
+    _started = started
     one_thread()
     if sys.platform.startswith("linux"):
         import ctypes
@@ -121,12 +173,14 @@ def _exit_on_term(signum: int, frame: object) -> None:
     raise SystemExit(128 + signum)
 
 
-def _call(fn: Callable[[T], R], item: T) -> R:
-    """Run one job; on SIGTERM, let the stack unwind (temporary folders go), then exit.
+def _call(fn: Callable[[T], R], item: T, index: int) -> R:
+    """Run one job (marked started first); on SIGTERM, let the stack unwind (temporary
+    folders go), then exit.
 
     Without the exit, the pool's worker loop would catch the SystemExit, report it as a
     result and wait for more work from a parent that may be gone.
     """
+    _started[index] = 1
     try:
         return fn(item)
     except SystemExit as exc:
@@ -154,18 +208,3 @@ def _terminate(pool: ProcessPoolExecutor, grace: float = 5.0) -> None:
         process.join(grace)
         if process.is_alive():
             process.kill()
-
-
-@contextmanager
-def universe_backend(
-    kind: str, workers: int | None, address: str | None, out: Path, device: str
-) -> Iterator[Backend]:
-    """The backend ``--backend`` names; Ray's session (and its log, OUT/ray.log) ends with it."""
-    if kind != "ray":
-        yield LocalBackend(workers)
-        return
-    from stockpred.cluster.backend import ray_backend
-
-    Path(out).mkdir(parents=True, exist_ok=True)
-    with ray_backend(address, Path(out) / RAY_LOG, device) as backend:
-        yield backend

@@ -40,6 +40,7 @@ def locked_out(out: Path, record: dict[str, Any]) -> Iterator[Path]:
         remove_stale_temporaries(out)
         write_text_atomic(out / RUN_RECORD, json.dumps(record, indent=2, sort_keys=True))
         yield out
+        remove_stale_temporaries(out)  # a worker killed mid-ticker could not remove its own
     finally:
         handle.close()
 

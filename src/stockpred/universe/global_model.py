@@ -37,7 +37,8 @@ NAME = "global_lstm"
 KIND = "global"
 # Training windows a ticker contributes: the most recent of its training span. Pooling every
 # window of 50 long histories gives 273k a epoch (17 s on a quiet core, 80 s on a busy one);
-# the cap keeps an epoch of a 50-ticker universe near a second. None: every window.
+# the cap makes it 50k, 2.7 s an epoch on a quiet core (README, universe figures). None:
+# every window.
 RECENT_WINDOWS = 1000
 
 

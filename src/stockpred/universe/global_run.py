@@ -82,6 +82,7 @@ def run_global(
         options.out,
         progress,
         "loading",
+        failed=Loaded,
     )
     outcomes: dict[str, TickerOutcome] = {}
     histories: dict[str, PriceHistory] = {}
@@ -111,6 +112,7 @@ def run_global(
             options.out,
             progress,
             "scoring",
+            failed=Scored,
         )
         table = _scored_table(model, scored, outcomes)
         if table is None:

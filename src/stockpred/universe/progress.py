@@ -19,8 +19,15 @@ class Outcome(Protocol):
     def ok(self) -> bool: ...
 
 
+class Named(Protocol):
+    """An item of work that names its ticker."""
+
+    @property
+    def ticker(self) -> str: ...
+
+
 OutcomeT = TypeVar("OutcomeT", bound=Outcome)
-ItemT = TypeVar("ItemT")
+ItemT = TypeVar("ItemT", bound=Named)
 
 
 class Interrupted(Exception):
@@ -41,10 +48,20 @@ def stream(
     out: Path,
     progress: bool,
     what: str = "tickers",
+    *,
+    failed: Callable[..., OutcomeT],
 ) -> dict[str, OutcomeT]:
-    """Outcomes as they arrive, with the progress bar; Ctrl-C stops the workers."""
+    """Outcomes as they arrive, with the progress bar; Ctrl-C stops the workers.
+
+    ``failed(ticker, error=why)`` is the outcome of a ticker whose worker process died.
+    """
     outcomes: dict[str, OutcomeT] = {}
-    with _bar(progress, len(sources), what) as advance, closing(backend.map(job, sources)) as it:
+
+    def lost(source: ItemT, why: str) -> OutcomeT:
+        return failed(source.ticker, error=why)
+
+    results = backend.map(job, sources, lost)
+    with _bar(progress, len(sources), what) as advance, closing(results) as it:
         try:
             for outcome in it:
                 outcomes[outcome.ticker] = outcome

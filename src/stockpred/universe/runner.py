@@ -82,7 +82,14 @@ def run_universe(
                 options.resume,
                 market,
             )
-            per = stream(backend, partial(run_ticker, job), sources, options.out, progress)
+            per = stream(
+                backend,
+                partial(run_ticker, job),
+                sources,
+                options.out,
+                progress,
+                failed=TickerOutcome,
+            )
         outcomes, failed = _split(per, "per-ticker" if options.model == "both" else "")
         if options.model in ("global", "both"):
             glob, global_seconds = run_global(
