@@ -30,6 +30,7 @@ __all__ = [
     "StoreError",
     "TickerNotFound",
     "ValidationError",
+    "WorkerLost",
     "__version__",
     "load_prices",
 ]
@@ -54,6 +55,7 @@ _LAZY = {
     "StoreError": "stockpred.exceptions",
     "TickerNotFound": "stockpred.exceptions",
     "ValidationError": "stockpred.exceptions",
+    "WorkerLost": "stockpred.exceptions",
 }
 
 if TYPE_CHECKING:
@@ -76,6 +78,7 @@ if TYPE_CHECKING:
         StoreError,
         TickerNotFound,
         ValidationError,
+        WorkerLost,
     )
     from stockpred.models.forecaster import Forecaster
 
