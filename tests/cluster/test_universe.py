@@ -42,13 +42,16 @@ def _ctrl_c_after_the_first_finished(enabled: bool, total: int, what: str) -> It
 def test_ray_interrupted_then_resumed_gives_the_local_leaderboard_and_failures(
     ray_cluster: Any, tmp_path: Path, capsys, monkeypatch
 ) -> None:  # type: ignore[no-untyped-def]
-    """Locally, then on Ray with a Ctrl-C as the first ticker finishes (the tasks still queued
-    or running are cancelled: the cluster's CPUs come back and no further folder appears),
-    then ``--resume`` on Ray: the same leaderboard and failures as the local run."""
+    """Locally, then on Ray with a Ctrl-C as the first ticker finishes (what still runs is
+    cancelled: the cluster's CPUs come back at once), then ``--resume`` on Ray: the local
+    run's leaderboard and failures.
+
+    A task already renaming its folder may finish before ``ray.cancel`` reaches it, so the
+    test does not say which folders exist, only that each is complete and is reused."""
     prices = _folder(tmp_path, ("IBM", "MSFT"), broken=True, start="2012-01-01")
     common = ["run", "--csv", str(prices), "--days", "2", *TINY_ARGS]
     local, ray = tmp_path / "local", tmp_path / "ray"
-    code, _, err = run_cli([*common, "--out", str(local), "--workers", "1"], capsys, monkeypatch)
+    code, _, err = run_cli([*common, "--out", str(local), "--workers", "2"], capsys, monkeypatch)
     assert code == 3, err
 
     def finished() -> set[str]:
@@ -62,20 +65,19 @@ def test_ray_interrupted_then_resumed_gives_the_local_leaderboard_and_failures(
         patch.setattr(progress, "_bar", _ctrl_c_after_the_first_finished)
         with pytest.raises(Interrupted, match="1 of 4 tickers finished"):
             run_universe(folder_sources(prices), options, RayBackend(), progress=False)
-    at_interrupt = finished()
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 10
     while ray_cluster.available_resources().get("CPU", 0) < 2 and time.monotonic() < deadline:
         time.sleep(0.2)
     assert ray_cluster.available_resources().get("CPU", 0) == 2  # nothing left running
-    assert finished() == at_interrupt  # a cancelled task never finishes its folder
-    assert len(at_interrupt) == 1
-    assert (ray / next(iter(at_interrupt)) / "stamp.json").is_file()
+    done = finished()
+    assert done
+    assert all((ray / name / "stamp.json").is_file() for name in done)  # whole folders only
 
     code, _, err = run_cli(
         [*common, "--out", str(ray), "--backend", "ray", "--resume"], capsys, monkeypatch
     )
     assert code == 3, err  # the broken and the short file failed alone, as locally
-    assert json.loads((ray / "universe.json").read_text())["tickers"]["resumed"] == 1
+    assert json.loads((ray / "universe.json").read_text())["tickers"]["resumed"] == len(done)
     pd.testing.assert_frame_equal(
         pd.read_csv(local / "leaderboard.csv"), pd.read_csv(ray / "leaderboard.csv")
     )
