@@ -43,10 +43,9 @@ def test_a_lost_worker_is_retried_and_one_lost_every_time_loses_its_item_only(
     def lost(item: int, why: str) -> str:
         return f"{item}: {why}"
 
-    results = RayBackend(max_retries=1).map(partial(_die_once, tmp_path), [1, 2, 7], lost)
+    results = RayBackend(max_retries=1).map(partial(_die_once, tmp_path), [1, 7], lost)
     assert sorted(map(str, results)) == [
         "101",
-        "102",
         "7: its Ray worker was lost 2 times (WorkerCrashedError)",
     ]
 
