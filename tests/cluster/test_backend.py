@@ -86,16 +86,15 @@ def test_backtest_folds_on_ray_give_the_same_numbers(ray_cluster: Any, tmp_path:
     from stockpred.config import ForecastConfig
     from stockpred.data.loading import load_prices
     from stockpred.runs import BACKTEST, backtest_run
+    from stockpred.training.loop import cpu_threads
 
     msft = load_prices("MSFT", start="2011-06-01")  # ~440 sessions: two folds of ~110
     cfg = ForecastConfig(**TINY)
-    # Two BLAS threads here, whatever the environment (make test runs with one): Ray's workers
-    # run one, so a number that moved with the BLAS thread count (GARCH's optimiser did, in
-    # its 7th digit) would differ below. SciPy brings its own BLAS: loaded first, so that the
-    # limit reaches it too. Torch stays at one thread: with the other core busy (the rest of
-    # the suite), a two-thread LSTM collapses to a third of its speed.
+    # Two torch and BLAS threads here, whatever the environment (make test runs with one): Ray's
+    # workers run one, so a number that moved with the thread count would differ below. SciPy
+    # brings its own BLAS: loaded first, so that the limit reaches it too.
     importlib.import_module("scipy.linalg")
-    with threadpool_limits(limits=2):
+    with cpu_threads(2), threadpool_limits(limits=2):
         local = backtest_run(msft, cfg, tmp_path / "local", folds=2)
     on_ray = backtest_run(msft, cfg, tmp_path / "ray", folds=2, backend="ray")
     pd.testing.assert_frame_equal(
