@@ -42,8 +42,8 @@ BUGS = [
     Bug(
         "the naive forecast one session stale",
         "models/baselines.py",
-        "np.repeat(prices[origins][:, None], horizon, axis=1)",
-        "np.repeat(prices[origins - 1][:, None], horizon, axis=1)",
+        "return prices[origins][:, None] + self.slope(prices, origins)[:, None] * steps",
+        "return prices[origins - 1][:, None] + self.slope(prices, origins)[:, None] * steps",
         ("tests/models/test_baselines.py", "tests/models/test_contract.py"),
     ),
     Bug(
