@@ -101,8 +101,8 @@ class GlobalForecaster:
                 "per-ticker models"
             )
         self.tickers_ = list(histories)
-        datasets = [self._scaled_view(histories[t])[1] for t in self.tickers_]
-        parts = [self._ticker_windows(i, data) for i, data in enumerate(datasets)]
+        prepared = [self._scaled_view(histories[t]) for t in self.tickers_]
+        parts = [self._ticker_windows(i, data) for i, (_, data) in enumerate(prepared)]
         x_train, y_train, x_val, y_val = (np.concatenate([p[k] for p in parts]) for k in range(4))
         torch.manual_seed(cfg.seed)
         net = global_network(cfg, len(self.tickers_), self.embed)
@@ -117,9 +117,9 @@ class GlobalForecaster:
         self.embeddings_: np.ndarray | None = state.pop("embedding.weight", None)
         self.weights_: Weights = {k.removeprefix("net."): v for k, v in state.items()}
         self.views_: dict[str, TickerView] = {}
-        if calibrate:
-            for ticker, history in histories.items():
-                self.views_[ticker] = self.calibrated_view(ticker, history)
+        if calibrate:  # the views scaled above, not built again
+            for ticker, (view, _) in zip(self.tickers_, prepared, strict=True):
+                self.views_[ticker] = self._calibrated(view, ticker, histories[ticker])
         return self
 
     def _scaled_view(self, history: PriceHistory) -> tuple[TickerView, Dataset]:
@@ -179,7 +179,10 @@ class GlobalForecaster:
 
     def calibrated_view(self, ticker: str, history: PriceHistory) -> TickerView:
         """``ticker``'s view: its scaler, embedding (the mean if unseen) and calibration."""
-        view, _ = self._scaled_view(history)
+        return self._calibrated(self._scaled_view(history)[0], ticker, history)
+
+    def _calibrated(self, view: TickerView, ticker: str, history: PriceHistory) -> TickerView:
+        """``view`` (already scaled) with the shared weights, its embedding and calibration."""
         self._attach(view, ticker)
         view._calibrate(history, view.split_)
         return view
