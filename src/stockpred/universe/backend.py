@@ -150,10 +150,11 @@ _started: Any = None  # in a worker: the pool's shared flags, one an item
 
 
 def _init_worker(started: Any) -> None:
-    """Remember ``started`` (which items a worker has taken); one torch thread and one BLAS thread (with BLAS's default, statsmodels' fits on two
-    workers fought over the cores: evaluating took 1.59 s a ticker against 0.91 s in one
-    process, 50 tickers, quiet machine); Ctrl-C is the parent's to handle; SIGTERM unwinds
-    (temp folders go); the worker is sent SIGTERM when its parent (the fork server) dies."""
+    """Remember ``started`` (which items a worker has taken); one torch thread and one BLAS
+    thread (with BLAS's default, statsmodels' fits on two workers fought over the cores:
+    evaluating took 1.59 s a ticker against 0.91 s in one process, 50 tickers, quiet
+    machine); Ctrl-C is the parent's to handle; SIGTERM unwinds (temp folders go); the
+    worker is sent SIGTERM when its parent (the fork server) dies."""
     from stockpred.training.loop import one_thread
 
     global _started
