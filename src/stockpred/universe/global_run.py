@@ -25,7 +25,7 @@ from stockpred.run_folder import output_folder
 from stockpred.runs import FULL_PRECISION, MODEL_DIR, PREDICTIONS, ROUND_TRIP
 from stockpred.splits import chronological_split
 from stockpred.universe.global_model import NAME, GlobalForecaster
-from stockpred.universe.inputs import TickerSource, with_universe_market
+from stockpred.universe.inputs import TickerSource, market_stamp, with_universe_market
 from stockpred.universe.job import STAMP, TickerOutcome
 from stockpred.universe.progress import stream
 
@@ -97,9 +97,7 @@ def run_global(
     if not histories:
         return outcomes, seconds
     folder = Path(options.out) / GLOBAL_DIR
-    stamp = {"config_sha": config_sha, "data_sha": _data_sha(histories)}
-    if market is not None:
-        stamp["market_sha"] = market.fingerprint(len(market))
+    stamp = {"config_sha": config_sha, "data_sha": _data_sha(histories), **market_stamp(market)}
     reused = _reuse(folder, stamp) if options.resume else None
     if reused is None:
         started = time.perf_counter()

@@ -77,6 +77,11 @@ def universe_market(
     return load_market(name, data_args)
 
 
+def market_stamp(market: PriceHistory | None) -> dict[str, str]:
+    """The index's hash for a resume stamp: a folder fitted with another index is not reused."""
+    return {} if market is None else {"market_sha": market.fingerprint(len(market))}
+
+
 def with_universe_market(history: PriceHistory, market: PriceHistory | None) -> PriceHistory:
     """``history`` with the index aligned on its sessions, when the universe has one."""
     from stockpred.data.market import with_market

@@ -25,7 +25,12 @@ from stockpred.evaluation.metrics import METRICS as EVAL_METRICS
 from stockpred.exceptions import StockpredError
 from stockpred.models.forecaster import Forecaster
 from stockpred.runs import METRICS, PREDICTIONS, read_predictions, run_pipeline
-from stockpred.universe.inputs import TickerSource, ticker_folder, with_universe_market
+from stockpred.universe.inputs import (
+    TickerSource,
+    market_stamp,
+    ticker_folder,
+    with_universe_market,
+)
 
 STAMP = "stamp.json"
 T = TypeVar("T")
@@ -45,10 +50,11 @@ class TickerJob:
 
     def stamp(self, history: PriceHistory) -> dict[str, str]:
         """What a complete folder must match to be resumed: config, data (and index) hashes."""
-        stamp = {"config_sha": self.config_sha, "data_sha": history.fingerprint(len(history))}
-        if self.market is not None:
-            stamp["market_sha"] = self.market.fingerprint(len(self.market))
-        return stamp
+        return {
+            "config_sha": self.config_sha,
+            "data_sha": history.fingerprint(len(history)),
+            **market_stamp(self.market),
+        }
 
 
 @dataclass
