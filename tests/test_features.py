@@ -7,7 +7,7 @@ import pytest
 from stockpred.config import ForecastConfig
 from stockpred.data.history import PriceHistory
 from stockpred.exceptions import InsufficientHistory
-from stockpred.features import Scaler, input_signals, target_matrix, to_prices, windows
+from stockpred.features import Dataset, Scaler, input_signals, target_matrix, to_prices, windows
 from stockpred.splits import chronological_split, minimum_sessions
 
 
@@ -80,3 +80,18 @@ def test_scaler_reads_only_the_training_span(msft: PriceHistory) -> None:
     assert before.to_dict() == after.to_dict()
     restored = Scaler.from_dict(before.to_dict())
     np.testing.assert_array_equal(restored.x_std, before.x_std)
+
+
+def test_train_windows_keeps_the_most_recent_windows_and_the_whole_span_scaler(
+    msft: PriceHistory,
+) -> None:
+    split = chronological_split(msft.dates, ForecastConfig(window=10))
+    every = Dataset.build(msft, ForecastConfig(window=10, train_windows=0), split)
+    capped = Dataset.build(msft, ForecastConfig(window=10, train_windows=300), split)
+    assert len(every.x_train) > 300 and len(capped.x_train) == 300
+    np.testing.assert_array_equal(capped.x_train, every.x_train[-300:])
+    np.testing.assert_array_equal(capped.y_train, every.y_train[-300:])
+    assert capped.scaler.to_dict() == every.scaler.to_dict()  # fitted on the whole span
+    np.testing.assert_array_equal(capped.x_val, every.x_val)
+    wide = Dataset.build(msft, ForecastConfig(window=10, train_windows=10**6), split)
+    np.testing.assert_array_equal(wide.x_train, every.x_train)  # a cap above the span: all

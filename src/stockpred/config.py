@@ -67,6 +67,13 @@ class ForecastConfig(BaseModel):
     patience: int = Field(
         5, ge=1, description="Epochs without a better validation loss before stopping."
     )
+    # Ten years of daily sessions: a longer history costs training time in proportion and
+    # bought no accuracy (README, "A universe"); the scaler still reads the whole span.
+    train_windows: int = Field(
+        2500,
+        ge=0,
+        description="Most recent training windows the network learns from; 0 = every one.",
+    )
     grad_clip: float = Field(1.0, gt=0.0, description="Largest gradient norm per step.")
     seed: int = Field(0, description="Random seed: same seed, same weights on the CPU.")
     ensemble: int = Field(

@@ -153,6 +153,8 @@ class Dataset:
         val_o = history.observed_targets(split.val_origins(cfg), cfg.horizon)
         scaler = Scaler.fit(signals, target_matrix(prices, train_o, cfg), split)
         scaled = scaler.scale_x(signals)
+        if cfg.train_windows:  # the network learns from the most recent windows only
+            train_o = train_o[-cfg.train_windows :]
 
         def samples(origins: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
             x = windows(scaled, origins, cfg.window)
