@@ -88,7 +88,8 @@ def test_train_windows_keeps_the_most_recent_windows_and_the_whole_span_scaler(
     split = chronological_split(msft.dates, ForecastConfig(window=10))
     every = Dataset.build(msft, ForecastConfig(window=10, train_windows=0), split)
     capped = Dataset.build(msft, ForecastConfig(window=10, train_windows=300), split)
-    assert len(every.x_train) > 300 and len(capped.x_train) == 300
+    assert len(every.x_train) > 300
+    assert len(capped.x_train) == 300
     np.testing.assert_array_equal(capped.x_train, every.x_train[-300:])
     np.testing.assert_array_equal(capped.y_train, every.y_train[-300:])
     assert capped.scaler.to_dict() == every.scaler.to_dict()  # fitted on the whole span
