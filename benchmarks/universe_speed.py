@@ -15,7 +15,8 @@ wall time can be read with and without it.
 Printed: wall time, tickers per minute, × reference, peak RSS (the sum over the process
 tree, sampled every 0.2 s: an upper bound, since forked workers share pages; and the
 largest single process), the load average before and after, and where a ticker's time
-goes (median seconds loading, training, evaluating, reporting, writing). JSON lines too.
+goes (median seconds loading, training, evaluating, reporting, writing, and their total over
+all tickers: the CPU seconds the workers spent inside tickers). JSON lines too.
 
     python benchmarks/universe_speed.py [--tickers 50] [--rounds 1] [--only a,b,c,d]
 """
@@ -65,12 +66,12 @@ def reference_loop(folder: Path, out: Path) -> None:
             phases.append(seconds)
         except StockpredError:
             failed += 1
-    print(json.dumps({"done": len(phases), "failed": failed, "phases": _medians(phases)}))
+    medians = {n: statistics.median(p.get(n, 0.0) for p in phases) for n in PHASES if phases}
+    totals = {n: sum(p.get(n, 0.0) for p in phases) for n in PHASES}
+    print(json.dumps({"done": len(phases), "failed": failed, "phases": medians, "totals": totals}))
 
 
-def _medians(phases: list[dict[str, float]]) -> dict[str, float]:
-    names = ("load", "train", "evaluate", "report", "write")
-    return {n: statistics.median(p.get(n, 0.0) for p in phases) for n in names if phases}
+PHASES = ("load", "train", "evaluate", "report", "write")
 
 
 def _tree_rss(root: int) -> tuple[int, int]:
@@ -159,18 +160,20 @@ def summarise(key: str, result: dict[str, Any], work: Path) -> dict[str, Any]:
     """Tickers done, tickers/min and the time breakdown from the contender's own output."""
     if key == "a":
         doc = json.loads(result["stdout"].strip().splitlines()[-1])
-        done, phases = doc["done"], doc["phases"]
+        done, phases, totals = doc["done"], doc["phases"], doc["totals"]
     else:
         universe = json.loads((work / key / "universe.json").read_text())
         done = universe["tickers"]["done"]
         seconds = universe["seconds"]
-        phases = {k.removeprefix("median_"): v for k, v in seconds.items() if k != "global"}
+        phases = {k.removeprefix("median_"): v for k, v in seconds.items() if "median_" in k}
+        totals = {k.removeprefix("total_"): v for k, v in seconds.items() if "total_" in k}
         phases.update({f"global {k}": v for k, v in seconds.get("global", {}).items()})
     return {
         "contender": LABELS[key],
         "done": done,
         "tickers_per_min": done / result["wall_s"] * 60.0,
         "phases": phases,
+        "seconds_in_phases": sum(totals.values()),
         **{k: v for k, v in result.items() if k not in ("stdout", "stderr")},
     }
 
@@ -222,9 +225,9 @@ def _table(rows: dict[str, list[dict[str, Any]]]) -> None:
         r["tickers_per_min"] for r in rows.get("a", [{"tickers_per_min": float("nan")}])
     )
     print(
-        "\n| contender | tickers done | wall s | tickers/min | × reference | peak RSS sum / largest MB | load before→after | s a ticker: load / train / evaluate / report / write |"
+        "\n| contender | tickers done | wall s | tickers/min | × reference | peak RSS sum / largest MB | load before→after | s a ticker: load / train / evaluate / report / write | s in those phases, all tickers |"
     )
-    print("|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|")
     for key in LABELS:
         if key not in rows:
             continue
@@ -234,14 +237,15 @@ def _table(rows: dict[str, list[dict[str, Any]]]) -> None:
             return statistics.median(r[name] for r in runs)
 
         phases = runs[0]["phases"]
-        names = [n for n in ("load", "train", "evaluate", "report", "write") if n in phases]
+        names = [n for n in PHASES if n in phases]
         split = " / ".join(f"{phases[n]:.2f}" for n in names) or ", ".join(
             f"{k} {v:.1f} s" for k, v in phases.items() if k.startswith("global")
         )
         print(
             f"| {LABELS[key]} | {runs[0]['done']} | {med('wall_s'):.1f} | {med('tickers_per_min'):.1f} "
             f"| {med('tickers_per_min') / ref:.2f} | {med('peak_rss_sum_mb'):.0f} / {med('peak_rss_largest_mb'):.0f} "
-            f"| {runs[0]['load_before']:.1f}→{runs[0]['load_after']:.1f} | {split} |"
+            f"| {runs[0]['load_before']:.1f}→{runs[0]['load_after']:.1f} | {split} "
+            f"| {runs[0]['seconds_in_phases'] or float('nan'):.0f} |"
         )
 
 

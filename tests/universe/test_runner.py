@@ -86,6 +86,9 @@ def test_universe_json_counts_and_says_it_honestly(universe: tuple[Path, Path]) 
         "The per-ticker LSTM beat the naive forecast significantly on"
     )
     assert "before correcting for 3 tests" in doc["sentences"][0]
+    seconds = doc["seconds"]  # the 3 fitted tickers: each phase's median and total
+    for phase in ("load", "train", "evaluate", "report", "write"):
+        assert 0 < seconds[f"median_{phase}"] < seconds[f"total_{phase}"] < seconds["wall"] * 4
 
 
 def test_index_page_links_reports_and_lists_failures(universe: tuple[Path, Path]) -> None:

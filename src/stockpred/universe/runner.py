@@ -211,10 +211,16 @@ def honest_sentences(summary: dict[str, dict[str, Any]]) -> list[str]:
 
 
 def _phases(outcomes: dict[str, TickerOutcome]) -> dict[str, float]:
-    """Median seconds a freshly fitted ticker spent loading, training, evaluating, reporting."""
+    """Seconds freshly fitted tickers spent loading, training, evaluating, reporting and
+    writing: the median ticker's, and the total over tickers (what the workers' CPUs did)."""
     fresh = [o.seconds for o in outcomes.values() if o.ok and not o.resumed and o.seconds]
-    names = ("load", "train", "evaluate", "report", "write")
-    return {f"median_{n}": float(np.median([s.get(n, 0.0) for s in fresh])) for n in names if fresh}
+    if not fresh:
+        return {}
+    out: dict[str, float] = {}
+    for name in ("load", "train", "evaluate", "report", "write"):
+        seconds = [s.get(name, 0.0) for s in fresh]
+        out[f"median_{name}"], out[f"total_{name}"] = float(np.median(seconds)), sum(seconds)
+    return out
 
 
 def write_universe_files(result: UniverseResult) -> None:
