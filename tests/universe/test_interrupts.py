@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -118,9 +119,14 @@ def test_kill_then_resume_with_real_processes(
 
 
 def test_ctrl_c_stops_promptly_says_what_finished_and_exits_130(tmp_path: Path) -> None:
-    # A fourth ticker, free here (nothing is resumed): under heavy load the test process
-    # could once be starved long enough for a three-ticker run to finish before its Ctrl-C.
+    # Copies under other names, free here (the run stops at its first ticker and nothing is
+    # resumed): in a loaded suite this test once noticed the first folder only ~5 s after it
+    # appeared, when a four-ticker run (0.6 s a ticker) was already exiting with 0.
     folder = _folder(tmp_path, (*TICKERS, "GOOG"), broken=False, start=START)
+    for copy in range(2, 5):
+        for file in sorted(folder.glob("*.csv")):
+            if file.stem.isalpha():
+                shutil.copy(file, folder / f"{file.stem}{copy}.csv")
     out = tmp_path / "out"
     proc = _start(folder, out)
     _wait_for_a_ticker(out, proc)
