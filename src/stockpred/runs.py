@@ -154,6 +154,7 @@ def run_pipeline(
                 "validation span ends": fc.meta_["val_end_date"],
                 "network": f"{config.layers}×LSTM({config.hidden}), window {config.window}, target {config.target}",
                 "epochs run / best": f"{len(fc.train_result_.history)} / {fc.train_result_.best_epoch}",
+                "training windows": _training_windows(fc, history),
                 "interval": f"{config.interval:.0%} {config.interval_method}, calibrated on "
                 "the validation span",
                 "verdict loss": f"{config.loss.upper()} (DM test and quoted numbers)",
@@ -346,3 +347,12 @@ def tuning_run(
     page = render_tuning_page(result, test, importance, facts)
     write_tuning(out, result, test, page, (ray_log,))
     return TuningRun(out, result, test, test_verdict(test)[0])
+
+
+def _training_windows(fc: Forecaster, history: PriceHistory) -> str:
+    """How many windows the network learned from, and whether ``train_windows`` cut them."""
+    cfg, used = fc.config, fc.train_result_.n_train
+    every = len(history.observed_targets(fc.split_.train_origins(cfg), cfg.horizon))
+    if used < every:
+        return f"{used:,} of {every:,}: the most recent (train_windows)"
+    return f"{used:,}: every one of the training span"
