@@ -54,7 +54,7 @@ def _fold_error_plot(metrics: pd.DataFrame) -> str:
     ax.set_xticks(np.arange(len(table)) + 0.4 - width / 2, [f"fold {f}" for f in table.index])
     ax.set_ylabel("one-step MAE")
     ax.set_title("Error per fold")
-    ax.legend(loc="upper left", ncols=len(models), fontsize="small")
+    ax.legend(loc="upper left", ncols=(len(models) + 1) // 2, fontsize="small")  # two rows fit
     ax.grid(alpha=0.3, axis="y")
     return png(fig)
 

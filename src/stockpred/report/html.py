@@ -37,18 +37,30 @@ HEAD = (
 )
 
 
-def figure(width: float = 10, height: float = 4) -> Figure:
-    """A matplotlib Figure not tied to pyplot's global state (safe in threads and tests)."""
+def figure(width: float = 10, height: float = 4, *, left: float = 0.9) -> Figure:
+    """A matplotlib Figure not tied to pyplot's global state (safe in threads and tests).
+
+    Its margins are fixed, in inches (``left`` for the y tick labels and label; room below
+    for dates or an x label, above for a title): matplotlib's constrained layout lays every
+    figure out twice and cost 55 % of a figure's time (measured: 228 ms a test-span plot
+    against 97 ms with fixed margins and fast compression), and a universe draws hundreds.
+    """
     from matplotlib.figure import Figure
 
-    fig = Figure(figsize=(width, height), dpi=100, layout="constrained")
+    fig = Figure(figsize=(width, height), dpi=100)
+    fig.subplots_adjust(
+        left=left / width, right=1 - 0.25 / width, bottom=0.6 / height, top=1 - 0.4 / height
+    )
     return fig
 
 
 def png(fig: Figure) -> str:
-    """The figure as base64 PNG, for an ``<img src="data:...">`` with no file beside it."""
+    """The figure as base64 PNG, for an ``<img src="data:...">`` with no file beside it.
+
+    zlib level 1: a tenth larger than the default level 6, and 45 ms less a figure.
+    """
     buf = io.BytesIO()
-    fig.savefig(buf, format="png")
+    fig.savefig(buf, format="png", pil_kwargs={"compress_level": 1})
     return base64.b64encode(buf.getvalue()).decode("ascii")
 
 

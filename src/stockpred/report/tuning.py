@@ -51,7 +51,7 @@ def _history_plot(trials: pd.DataFrame) -> str:
 
 
 def _importance_plot(importance: dict[str, float]) -> str:
-    fig = figure(height=0.5 + 0.4 * len(importance))
+    fig = figure(height=1.2 + 0.4 * len(importance), left=1.6)  # room for parameter names
     ax = fig.add_subplot()
     names = list(importance)[::-1]
     ax.barh(names, [importance[n] for n in names], color="#1f77b4")
