@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 from pathlib import Path
 from typing import Any
 
@@ -64,7 +65,10 @@ def test_tune_on_ray_writes_the_same_folder(
     space = SearchSpace(
         {"hidden": Param(low=4, high=8), "learning_rate": Param(low=1e-3, high=1e-2)}
     )
+    handlers = signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)
     run = tuning_run([history], base, space, tmp_path / "t", trials=3, backend="ray")
+    # Ray Tune's own SIGINT handler is gone: Ctrl-C raises KeyboardInterrupt here again.
+    assert (signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)) == handlers
     trials = pd.read_csv(tmp_path / "t" / "trials.csv")
     assert len(trials) == 3
     assert set(trials["state"]) <= {"complete", "pruned"}
@@ -112,3 +116,30 @@ def test_without_ray_the_backend_says_how_to_install(monkeypatch: pytest.MonkeyP
     monkeypatch.setitem(sys.modules, "ray", None)  # import ray now raises ImportError
     with pytest.raises(ConfigError, match=r"pip install 'stockpred\[ray\]'"):
         import_ray()
+
+
+def test_a_ray_session_leaves_the_signal_handlers_as_it_found_them(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """As ray.init (SIGTERM) and Ray Tune (SIGINT) do: handlers set inside are taken away."""
+    from stockpred.cluster import session
+
+    class FakeRay:
+        up = False
+
+        def is_initialized(self) -> bool:
+            return self.up
+
+        def init(self, **options: object) -> None:
+            self.up = True
+            signal.signal(signal.SIGTERM, lambda *_: None)
+
+        def shutdown(self) -> None:
+            self.up = False
+
+    before = signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)
+    monkeypatch.setattr(session, "import_ray", FakeRay)
+    with session.ray_session(None):
+        signal.signal(signal.SIGINT, lambda *_: None)
+        assert signal.getsignal(signal.SIGTERM) != before[1]  # the fake's init set one
+    assert (signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)) == before

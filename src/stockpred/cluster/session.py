@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager, redirect_stderr, redirect_stdout
 from pathlib import Path
@@ -35,11 +37,39 @@ def import_ray() -> Any:
 
 @contextmanager
 def ray_session(address: str | None, log_file: Path | None = None) -> Iterator[Any]:
-    """Ray, initialised for the block and shut down after it (unless it was already up)."""
+    """Ray, initialised for the block and shut down after it (unless it was already up);
+    the process's Ctrl-C and SIGTERM handlers are as they were afterwards."""
     ray = import_ray()
-    if ray.is_initialized():
-        yield ray
+    with signal_handlers_kept():
+        if ray.is_initialized():
+            yield ray
+            return
+        yield from _started_session(ray, address, log_file)
+
+
+@contextmanager
+def signal_handlers_kept() -> Iterator[None]:
+    """Put SIGINT's and SIGTERM's handlers back after the block.
+
+    ``ray.init`` installs a SIGTERM handler and Ray Tune a SIGINT one that only flags its
+    run to stop, and neither is removed when they are done: in a notebook or any process
+    that goes on, Ctrl-C would no longer raise KeyboardInterrupt after a tuning run on Ray.
+    Off the main thread, handlers cannot change, and nothing is done.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
         return
+    kept = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for sig, handler in kept.items():
+            if handler is not None:  # None: set outside Python, so not ours to put back
+                signal.signal(sig, handler)
+
+
+def _started_session(ray: Any, address: str | None, log_file: Path | None) -> Iterator[Any]:
+    """Start Ray here (or join ``address``) quietly, yield it, and always shut it down."""
     options: dict[str, Any] = {
         "include_dashboard": False,
         "log_to_driver": False,  # workers' stdout/stderr stay in Ray's session log folder
