@@ -146,25 +146,3 @@ def test_a_global_universe_scored_in_two_workers_equals_the_in_process_model(
         np.testing.assert_allclose(got["arima"], expected["arima"], rtol=1e-9)
     reloaded = GlobalForecaster.load(tmp_path / "out" / "global_lstm" / "model")
     assert reloaded.for_ticker("IBM").gate_ == here.for_ticker("IBM").gate_
-
-
-@pytest.mark.parametrize(("asked", "trained"), [(1, 2), (3, 3), (0, 0)])
-def test_the_pooled_fit_trains_on_two_threads_at_least(
-    histories: dict[str, PriceHistory], monkeypatch: pytest.MonkeyPatch, asked: int, trained: int
-) -> None:
-    """It runs alone; 0 (torch's default) is left as asked. The config itself is unchanged."""
-    from stockpred.training import loop
-
-    seen: list[int] = []
-
-    def spy(net, data, cfg, **kwargs):  # type: ignore[no-untyped-def]
-        seen.append(cfg.threads)
-        return real(net, data, cfg.model_copy(update={"epochs": 1}), **kwargs)
-
-    real = loop.train_network
-    monkeypatch.setattr(loop, "train_network", spy)
-    model = GlobalForecaster(ForecastConfig(**{**TINY, "threads": asked}), 0).fit(
-        histories, calibrate=False
-    )
-    assert seen == [trained]
-    assert model.config.threads == asked

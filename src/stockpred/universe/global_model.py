@@ -40,11 +40,6 @@ KIND = "global"
 # the cap makes it 50k, 2.7 s an epoch on a quiet core (README, universe figures). None:
 # every window that the config's own ``train_windows`` (a per-ticker model's cap) leaves.
 RECENT_WINDOWS = 1000
-# The pooled fit runs alone (a universe's workers wait for it), so it trains on two CPU
-# threads, not the per-ticker models' one: 50 tickers × 6 epochs took 13.7 s instead of
-# 21.7 s on this project's 2-core machine. The thread count is fixed, not the machine's,
-# because it moves the weights in their last digits: same seed, same weights anywhere.
-FIT_THREADS = 2
 
 
 class TickerView(Forecaster):
@@ -114,9 +109,7 @@ class GlobalForecaster:
         self.train_result_: TrainResult = train_network(
             net,
             (x_train, y_train, x_val, y_val),
-            cfg.model_copy(update={"threads": max(cfg.threads, FIT_THREADS)})
-            if cfg.threads
-            else cfg,
+            cfg,
             device=resolve_device(cfg.device),
             progress=progress,
         )
