@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import subprocess
 import sys
 from contextlib import redirect_stderr, redirect_stdout
@@ -112,6 +113,8 @@ def test_run_writes_the_contract(run_dir: Path) -> None:
     report = (run_dir / "report.html").read_text()
     assert report.count("data:image/png;base64,") == 4
     assert "naive forecast" in report
+    # a short history: the network learned from every window (train_windows did not cut)
+    assert re.search(r"<dt>training windows</dt><dd>[\d,]+: every one of the training span", report)
     assert {p.name for p in (run_dir / "model").iterdir()} >= {
         "weights.safetensors",
         "config.json",
