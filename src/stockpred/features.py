@@ -129,6 +129,13 @@ def _safe(std: np.ndarray) -> np.ndarray:
     return np.where(np.isfinite(std) & (std > 0), std, 1.0)
 
 
+def training_origins(history: PriceHistory, cfg: ForecastConfig, split: Split) -> np.ndarray:
+    """Every training window's origin whose targets are real prices, before ``train_windows``
+    keeps the most recent: filled sessions are inputs, never targets (a copied price is no
+    move to learn)."""
+    return history.observed_targets(split.train_origins(cfg), cfg.horizon)
+
+
 @dataclass(frozen=True)
 class Dataset:
     """What training reads, built once from a history: scaled windows and targets of a split."""
@@ -148,8 +155,7 @@ class Dataset:
             check_market_covers(history, split.train_end, cfg.market)
         signals = input_signals(history.frame, history.price_column, cfg)
         prices = history.prices
-        # Filled sessions are inputs, never targets: a copied price is no move to learn.
-        train_o = history.observed_targets(split.train_origins(cfg), cfg.horizon)
+        train_o = training_origins(history, cfg, split)
         val_o = history.observed_targets(split.val_origins(cfg), cfg.horizon)
         scaler = Scaler.fit(signals, target_matrix(prices, train_o, cfg), split)
         scaled = scaler.scale_x(signals)

@@ -18,6 +18,7 @@ from stockpred.config import ForecastConfig
 from stockpred.data.history import PriceHistory
 from stockpred.evaluation.level_range import level_range_warning
 from stockpred.evaluation.metrics import Evaluation
+from stockpred.features import training_origins
 from stockpred.models.forecaster import Forecaster
 from stockpred.run_folder import output_folder
 from stockpred.tuning.space import DEFAULT_SPACE, SearchSpace
@@ -352,7 +353,7 @@ def tuning_run(
 def _training_windows(fc: Forecaster, history: PriceHistory) -> str:
     """How many windows the network learned from, and whether ``train_windows`` cut them."""
     cfg, used = fc.config, fc.train_result_.n_train
-    every = len(history.observed_targets(fc.split_.train_origins(cfg), cfg.horizon))
+    every = len(training_origins(history, cfg, fc.split_))
     if used < every:
         return f"{used:,} of {every:,}: the most recent (train_windows)"
     return f"{used:,}: every one of the training span"
