@@ -37,6 +37,7 @@ from typing import Any
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "us-daily"
 STOCKPRED = [sys.executable, "-m", "stockpred"]
+PHASES = ("load", "train", "evaluate", "report", "write")  # a ticker's time, in order
 
 
 def reference_loop(folder: Path, out: Path) -> None:
@@ -69,9 +70,6 @@ def reference_loop(folder: Path, out: Path) -> None:
     medians = {n: statistics.median(p.get(n, 0.0) for p in phases) for n in PHASES if phases}
     totals = {n: sum(p.get(n, 0.0) for p in phases) for n in PHASES}
     print(json.dumps({"done": len(phases), "failed": failed, "phases": medians, "totals": totals}))
-
-
-PHASES = ("load", "train", "evaluate", "report", "write")
 
 
 def _tree_rss(root: int) -> tuple[int, int]:
