@@ -243,11 +243,11 @@ def book_sentences(sections: dict[str, dict[str, Any]]) -> list[str]:
     for model, label in LABELS.items():
         if model not in sections:
             continue
-        s, name = sections[model], f"{label[0].upper()}{label[1:]}"
+        s = sections[model]
         if not s["dates_traded"]:
             out.append(
-                f"{name} never had a view (a forecast other than no change) on {MIN_VIEWS} "
-                "tickers on one date: its long/short book made no trade."
+                f"{label[0].upper()}{label[1:]} never had a view (a forecast other than no "
+                f"change) on {MIN_VIEWS} tickers on one date: its long/short book made no trade."
             )
             continue
         p = s["placebo"]
@@ -257,7 +257,7 @@ def book_sentences(sections: dict[str, dict[str, Any]]) -> list[str]:
             "inside": "within that range: no better than luck",
         }[p["book_is"]]
         out.append(
-            f"{name}'s long/short book traded on {s['dates_traded']} of {s['dates_in_span']} "
+            f"The long/short book of {label} traded on {s['dates_traded']} of {s['dates_in_span']} "
             f"dates and made {p['gross_cumulative_return']:+.1%} before costs; the same book "
             f"on its forecasts shuffled across tickers made {p['p05']:+.1%} to {p['p95']:+.1%} "
             f"(5–95 %, {p['draws']} draws), so it lies {where}."
