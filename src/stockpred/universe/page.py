@@ -11,8 +11,7 @@ import pandas as pd
 from stockpred.report.html import STYLE, figure, png
 from stockpred.runs import REPORT
 from stockpred.universe.book import MIN_VIEWS, QUANTILE
-from stockpred.universe.runner import LABELS
-from stockpred.universe.scores import LOSS_WORDS
+from stockpred.universe.scores import LABELS, LOSS_WORDS
 
 if TYPE_CHECKING:
     from stockpred.universe.runner import UniverseResult

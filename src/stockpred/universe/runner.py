@@ -30,21 +30,21 @@ from stockpred.universe.inputs import TickerSource, universe_market
 from stockpred.universe.job import TickerJob, TickerOutcome, run_ticker
 from stockpred.universe.options import UniverseOptions
 from stockpred.universe.progress import stream
-from stockpred.universe.scores import LOSS_WORDS, leaderboard, model_summary, ticker_rows
+from stockpred.universe.scores import (
+    GLOBAL_RAW,
+    LABELS,
+    LOSS_WORDS,
+    leaderboard,
+    model_summary,
+    ticker_rows,
+)
 
 LEADERBOARD = "leaderboard.csv"
 UNIVERSE = "universe.json"
 FAILED = "failed.csv"
 INDEX = "index.html"
 # Each learned model by its own name: the global network's ungated forecasts are not lstm_raw.
-GLOBAL_RAW = f"{GLOBAL}_raw"
 GLOBAL_NAMES = {LSTM: GLOBAL, LSTM_RAW: GLOBAL_RAW}
-LABELS = {
-    LSTM: "the per-ticker LSTM",
-    LSTM_RAW: "the per-ticker LSTM ungated",
-    GLOBAL: "the global LSTM",
-    GLOBAL_RAW: "the global LSTM ungated",
-}
 
 
 @dataclass

@@ -16,6 +16,8 @@ import pandas as pd
 
 from stockpred.evaluation.metrics import DM_LOSS
 from stockpred.evaluation.stats import ALPHA, diebold_mariano
+from stockpred.models.base import LSTM, LSTM_RAW
+from stockpred.universe.global_model import NAME as GLOBAL
 
 LEADERBOARD_COLUMNS = (
     "ticker",
@@ -31,6 +33,13 @@ LEADERBOARD_COLUMNS = (
 )
 # The words a sentence uses for each verdict loss (``ForecastConfig.loss``).
 LOSS_WORDS = {"mae": "absolute error", "mse": "squared error"}
+GLOBAL_RAW = f"{GLOBAL}_raw"  # the global network before its gate: not the per-ticker lstm_raw
+LABELS = {  # the learned models the sentences speak of, in their order
+    LSTM: "the per-ticker LSTM",
+    LSTM_RAW: "the per-ticker LSTM ungated",
+    GLOBAL: "the global LSTM",
+    GLOBAL_RAW: "the global LSTM ungated",
+}
 
 
 def benjamini_hochberg(p: np.ndarray) -> np.ndarray:
