@@ -120,7 +120,7 @@ def long_short(panel: Panel, cost_bps: float) -> pd.DataFrame:
 
 
 def placebo(panel: Panel, draws: int = PLACEBO_DRAWS, seed: int = PLACEBO_SEED) -> np.ndarray:
-    """Gross cumulative returns of the same book on forecasts shuffled across tickers.
+    """Daily gross returns (draw × date) of the same book on forecasts shuffled across tickers.
 
     Shuffling the forecasts among a date's views shuffles the book's weights among them,
     so each draw pairs the weights with a permutation of the views' returns (the order of
@@ -140,12 +140,18 @@ def placebo(panel: Panel, draws: int = PLACEBO_DRAWS, seed: int = PLACEBO_SEED) 
             keys = rng.random((stop - start, *r.shape))
             shuffled = np.take_along_axis(r[None], np.argsort(keys, axis=2), axis=2)
             daily[start:stop, rows] = (w * shuffled).sum(axis=2)
-    return np.prod(1.0 + daily, axis=1) - 1.0
+    return daily
 
 
-def placebo_summary(gross: float | None, draws: np.ndarray) -> dict[str, Any]:
+def placebo_band(daily: np.ndarray) -> np.ndarray:
+    """The shuffled books' growth of 1 at each date: its 5 % and 95 % points (2 × date)."""
+    return np.quantile(np.cumprod(1.0 + daily, axis=1), [0.05, 0.95], axis=0)
+
+
+def placebo_summary(gross: float | None, daily: np.ndarray) -> dict[str, Any]:
     """Where the book's gross return lies among the shuffled books' (5–95 % range); all
     None for a book that never traded."""
+    draws = np.prod(1.0 + daily, axis=1) - 1.0
     out: dict[str, Any] = {"draws": len(draws), "seed": PLACEBO_SEED}
     if gross is None:
         keys = ("gross_cumulative_return", "p05", "p95", "share_at_or_above_book", "book_is")
@@ -179,13 +185,15 @@ def cross_section(
     predictions: dict[str, pd.DataFrame], model: str, cost_bps: float
 ) -> tuple[dict[str, Any], pd.DataFrame]:
     """Rank-IC statistics, the book, its placebo and equal weight for one model; the daily
-    series too (book, gross, equal weight, turnover, rank IC)."""
+    series too (book, gross, equal weight, turnover, rank IC, the placebo's growth band)."""
     panel = return_panel(predictions, model)
     ic, book = rank_ic(panel), long_short(panel, cost_bps)
     traded = int(panel.traded.sum())
     n = len(ic)
     sd = float(ic.std()) if n > 1 else 0.0
     gross = performance(book["gross"], traded > 0)["cumulative_return"]
+    shuffled = placebo(panel)
+    band = placebo_band(shuffled)
     summary = {
         "dates": n,
         "dates_traded": traded,
@@ -198,6 +206,6 @@ def cross_section(
         "equal_weight": performance(book["equal_weight"], traded > 0),
         "mean_daily_turnover": float(book["turnover"].mean()) if traded else None,
         "cost_bps": cost_bps,
-        "placebo": placebo_summary(gross, placebo(panel)),
+        "placebo": placebo_summary(gross, shuffled),
     }
-    return summary, book.assign(rank_ic=ic)
+    return summary, book.assign(rank_ic=ic, placebo_p05=band[0], placebo_p95=band[1])

@@ -98,7 +98,8 @@ def _ratio_plot(board: pd.DataFrame) -> str:
 
 
 def _series_plot(series: dict[str, pd.DataFrame], learned: list[str]) -> tuple[str, str]:
-    """Rank-IC over time (20-day mean) and the long/short book against equal weight."""
+    """Rank-IC over time (20-day mean); each long/short book before and after costs, with the
+    band its shuffled-forecast placebo spans (5–95 %), beside equal weight."""
     ic_fig, book_fig = figure(height=3.2), figure(height=3.6)
     ic_ax, book_ax = ic_fig.add_subplot(), book_fig.add_subplot()
     for model in learned:
@@ -106,15 +107,23 @@ def _series_plot(series: dict[str, pd.DataFrame], learned: list[str]) -> tuple[s
         if frame is None or frame.empty:
             continue
         ic_ax.plot(frame.index, frame["rank_ic"].rolling(20, min_periods=5).mean(), label=model)
-        book_ax.plot(frame.index, (1 + frame["long_short"]).cumprod(), label=f"{model} long/short")
-    first = next((series[m] for m in learned if m in series and not series[m].empty), None)
-    if first is not None:
-        book_ax.plot(
-            first.index, (1 + first["equal_weight"]).cumprod(), label="equal weight", color="black"
+        (line,) = book_ax.plot(frame.index, (1 + frame["gross"]).cumprod(), label=model)
+        colour = line.get_color()
+        book_ax.plot(frame.index, (1 + frame["long_short"]).cumprod(), color=colour, ls="--")
+        book_ax.fill_between(
+            frame.index, frame["placebo_p05"], frame["placebo_p95"], color=colour, alpha=0.15
         )
+    first = next((m for m in learned if m in series and not series[m].empty), None)
+    if first is not None:
+        growth = (1 + series[first]["equal_weight"]).cumprod()
+        book_ax.plot(growth.index, growth, label=f"equal weight ({first}'s dates)", color="black")
     ic_ax.axhline(0.0, color="grey")
     ic_ax.set_title("Daily cross-sectional rank IC, 20-session mean")
-    book_ax.set_title("Long top / short bottom 20 % by predicted return, net of costs")
+    book_ax.set_title(
+        "Long top / short bottom 20 % by predicted return: before costs (solid), net (dashed);\n"
+        "shaded: the same book on forecasts shuffled across tickers, 5–95 %",
+        fontsize="medium",
+    )
     book_ax.set_ylabel("growth of 1")
     for ax in (ic_ax, book_ax):
         ax.grid(alpha=0.3)
