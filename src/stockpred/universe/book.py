@@ -22,7 +22,9 @@ import pandas as pd
 MIN_VIEWS = 5
 QUANTILE = 0.2  # long the top and short the bottom fifth of the views
 TRADING_DAYS = 252
-PLACEBO_DRAWS = 200  # the 5 % and 95 % points of 200 draws move by about 1 point of return
+# 200 draws: on 50 tickers × 1,500 dates (a weak signal) the 5–95 % range was −47 % to +71 %
+# and moved by a standard deviation of 3 and 9 points across ten seeds; 0.8 s a model at load 16.
+PLACEBO_DRAWS = 200
 PLACEBO_SEED = 0
 PLACEBO_CELLS = 2_000_000  # shuffled returns held at once (draws × dates × tickers), 16 MB
 
