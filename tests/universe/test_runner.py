@@ -8,10 +8,12 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
 from stockpred.data.loading import load_prices
+from stockpred.evaluation.stats import Loss, diebold_mariano
 
 from ..cli.test_cli import TINY_ARGS, run_cli, run_cli_for_fixture
 from ..conftest import CHROMIUM, chromium_flags, yahoo_frame
@@ -75,20 +77,87 @@ def test_universe_json_counts_and_says_it_honestly(universe: tuple[Path, Path]) 
     _, out = universe
     doc = json.loads((out / "universe.json").read_text())
     assert doc["tickers"] == {"asked": 5, "done": 3, "failed": 2, "resumed": 0}
+    assert doc["loss"] == "mae"  # the default verdict loss, named
     lstm = doc["models"]["lstm"]
     board = pd.read_csv(out / "leaderboard.csv")
     ratios = board.loc[board["model"] == "lstm", "mae_vs_naive"]
-    assert lstm["median_mae_vs_naive"] == pytest.approx(ratios.median())
+    assert lstm["median_loss_vs_naive"] == pytest.approx(ratios.median())
     assert lstm["beats_naive_p05"] == int(
         (board.loc[board["model"] == "lstm", "dm_p"] < 0.05).sum()
     )
     assert doc["sentences"][0].startswith(
-        "The per-ticker LSTM beat the naive forecast significantly on"
+        "The per-ticker LSTM beat the naive forecast significantly under absolute error on"
     )
     assert "before correcting for 3 tests" in doc["sentences"][0]
     seconds = doc["seconds"]  # the 3 fitted tickers: each phase's median and total
     for phase in ("load", "train", "evaluate", "report", "write"):
         assert 0 < seconds[f"median_{phase}"] < seconds[f"total_{phase}"] < seconds["wall"] * 4
+
+
+def _dm_p_from_predictions(out: Path, board: pd.DataFrame, loss: Loss) -> pd.Series:
+    """Each leaderboard row's DM p recomputed from the predictions.csv the run wrote:
+    TICKER/predictions.csv, and global_lstm/predictions.csv for the global network (whose
+    file, written by global_run, may still call its ungated column lstm_raw)."""
+    frames = {t: pd.read_csv(out / t / "predictions.csv") for t in board["ticker"].unique()}
+    pooled = out / "global_lstm" / "predictions.csv"
+    pooled_frame = (
+        pd.read_csv(pooled).rename(columns={"lstm_raw": "global_lstm_raw"})
+        if pooled.is_file()
+        else None
+    )
+    p = {}
+    for row in board[board["model"] != "naive"].itertuples():
+        model, frame = str(row.model), frames[str(row.ticker)]
+        if model.startswith("global_"):
+            assert pooled_frame is not None
+            frame = pooled_frame[pooled_frame["ticker"] == row.ticker]
+        errors = frame[model] - frame["actual"]
+        p[row.Index] = diebold_mariano(errors, frame["naive"] - frame["actual"], loss=loss).p_better
+    return pd.Series(p)
+
+
+def test_dm_p_is_the_verdicts_test_under_absolute_error(universe: tuple[Path, Path]) -> None:
+    _, out = universe
+    board = pd.read_csv(out / "leaderboard.csv")
+    expected = _dm_p_from_predictions(out, board, "absolute")
+    np.testing.assert_allclose(board.loc[expected.index, "dm_p"], expected, rtol=1e-5)
+    words = " ".join((out / "index.html").read_text().split())
+    assert "beats naive under absolute error (the verdict's loss, --loss mae)" in words
+
+
+@pytest.fixture(scope="module")
+def both_mse(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Both networks on the good tickers, the verdict under squared error."""
+    root = tmp_path_factory.mktemp("both")
+    folder = _folder(root, broken=False)
+    out = root / "out"
+    argv = ["run", "--csv", str(folder), "--out", str(out), "--model", "both", "--days", "2"]
+    code, _, err = run_cli_for_fixture([*argv, "--loss", "mse", "--workers", "1", *TINY_ARGS])
+    assert code == 0, err
+    return out
+
+
+def test_each_network_keeps_its_own_name_and_numbers(both_mse: Path) -> None:
+    board = pd.read_csv(both_mse / "leaderboard.csv")
+    learned = board[board["model"].isin(["lstm", "lstm_raw", "global_lstm", "global_lstm_raw"])]
+    assert set(learned["model"]) == {"lstm", "lstm_raw", "global_lstm", "global_lstm_raw"}
+    assert len(learned) == 4 * len(GOOD)
+    raw = learned.pivot(index="ticker", columns="model", values="mae")
+    assert (raw["lstm_raw"] != raw["global_lstm_raw"]).all()
+    doc = json.loads((both_mse / "universe.json").read_text())
+    assert {"global_lstm_raw", "lstm_raw"} <= set(doc["models"]) & set(doc["cross_section"])
+    assert "The global LSTM ungated beat" in " ".join(doc["sentences"])
+    assert ">global_lstm_raw<" in (both_mse / "index.html").read_text()
+
+
+def test_dm_p_is_the_verdicts_test_under_squared_error(both_mse: Path) -> None:
+    board = pd.read_csv(both_mse / "leaderboard.csv")
+    expected = _dm_p_from_predictions(both_mse, board, "squared")
+    assert expected.index.size == (board["model"] != "naive").sum()
+    np.testing.assert_allclose(board.loc[expected.index, "dm_p"], expected, rtol=1e-5)
+    doc = json.loads((both_mse / "universe.json").read_text())
+    assert doc["loss"] == "mse"
+    assert "significantly under squared error on" in doc["sentences"][0]
 
 
 def test_index_page_links_reports_and_lists_failures(universe: tuple[Path, Path]) -> None:

@@ -10,6 +10,8 @@ import pandas as pd
 
 from stockpred.report.html import STYLE, figure, png
 from stockpred.runs import REPORT
+from stockpred.universe.book import MIN_VIEWS, QUANTILE
+from stockpred.universe.scores import LABELS, LOSS_WORDS
 
 if TYPE_CHECKING:
     from stockpred.universe.runner import UniverseResult
@@ -79,7 +81,7 @@ def _ratio_plot(board: pd.DataFrame) -> str:
     """MAE ÷ naive per ticker for each model, with the line at 1 (below it beats naive)."""
     fig = figure(height=3.6)
     ax = fig.add_subplot()
-    models = [m for m in dict.fromkeys(board["model"]) if m != "naive"]
+    models = sorted(set(board["model"]) - {"naive"})
     rng = np.random.default_rng(0)  # jitter only spreads the dots sideways
     for i, model in enumerate(models):
         ratios = board.loc[board["model"] == model, "mae_vs_naive"].to_numpy(float)
@@ -96,7 +98,8 @@ def _ratio_plot(board: pd.DataFrame) -> str:
 
 
 def _series_plot(series: dict[str, pd.DataFrame], learned: list[str]) -> tuple[str, str]:
-    """Rank-IC over time (20-day mean) and the long/short book against equal weight."""
+    """Rank-IC over time (20-day mean); each long/short book before and after costs, with the
+    band its shuffled-forecast placebo spans (5–95 %), beside equal weight."""
     ic_fig, book_fig = figure(height=3.2), figure(height=3.6)
     ic_ax, book_ax = ic_fig.add_subplot(), book_fig.add_subplot()
     for model in learned:
@@ -104,15 +107,23 @@ def _series_plot(series: dict[str, pd.DataFrame], learned: list[str]) -> tuple[s
         if frame is None or frame.empty:
             continue
         ic_ax.plot(frame.index, frame["rank_ic"].rolling(20, min_periods=5).mean(), label=model)
-        book_ax.plot(frame.index, (1 + frame["long_short"]).cumprod(), label=f"{model} long/short")
-    first = next((series[m] for m in learned if m in series and not series[m].empty), None)
-    if first is not None:
-        book_ax.plot(
-            first.index, (1 + first["equal_weight"]).cumprod(), label="equal weight", color="black"
+        (line,) = book_ax.plot(frame.index, (1 + frame["gross"]).cumprod(), label=model)
+        colour = line.get_color()
+        book_ax.plot(frame.index, (1 + frame["long_short"]).cumprod(), color=colour, ls="--")
+        book_ax.fill_between(
+            frame.index, frame["placebo_p05"], frame["placebo_p95"], color=colour, alpha=0.15
         )
+    first = next((m for m in learned if m in series and not series[m].empty), None)
+    if first is not None:
+        growth = (1 + series[first]["equal_weight"]).cumprod()
+        book_ax.plot(growth.index, growth, label=f"equal weight ({first}'s dates)", color="black")
     ic_ax.axhline(0.0, color="grey")
     ic_ax.set_title("Daily cross-sectional rank IC, 20-session mean")
-    book_ax.set_title("Long top / short bottom 20 % by predicted return, net of costs")
+    book_ax.set_title(
+        "Long top / short bottom 20 % by predicted return: before costs (solid), net (dashed);\n"
+        "shaded: the same book on forecasts shuffled across tickers, 5–95 %",
+        fontsize="medium",
+    )
     book_ax.set_ylabel("growth of 1")
     for ax in (ic_ax, book_ax):
         ax.grid(alpha=0.3)
@@ -131,12 +142,17 @@ def _failed_table(failed: dict[str, str]) -> str:
     return f'<table class="table" id="failed"><tr><th>ticker</th><th>error</th></tr>{rows}</table>'
 
 
+def _placebo_range(placebo: dict[str, Any]) -> str:
+    return f"{_cell(placebo['p05'])} to {_cell(placebo['p95'])}"
+
+
 def _cross_section_table(sections: dict[str, dict[str, Any]]) -> str:
     rows = []
     for model, s in sections.items():
-        ls, ew = s["long_short"], s["equal_weight"]
+        ls, ew, pl = s["long_short"], s["equal_weight"], s["placebo"]
         cells = [
             model,
+            f"{s['dates_traded']} of {s['dates_in_span']}",
             s["dates"],
             s["rank_ic_mean"],
             s["rank_ic_t"],
@@ -144,24 +160,27 @@ def _cross_section_table(sections: dict[str, dict[str, Any]]) -> str:
             ls["cumulative_return"],
             ls["sharpe"],
             ls["max_drawdown"],
+            pl["gross_cumulative_return"],
+            _placebo_range(pl) if s["dates_traded"] else None,
             ew["cumulative_return"],
             ew["sharpe"],
             ew["max_drawdown"],
         ]
         rows.append("<tr>" + "".join(f"<td>{_cell(c)}</td>" for c in cells) + "</tr>")
     head = (
-        "<tr><th>model</th><th>dates</th><th>rank IC mean</th><th>t</th><th>share &gt; 0</th>"
-        "<th>L/S return</th><th>L/S Sharpe</th><th>L/S drawdown</th>"
+        "<tr><th>model</th><th>dates traded</th><th>IC dates</th><th>rank IC mean</th><th>t</th>"
+        "<th>share &gt; 0</th><th>L/S return</th><th>L/S Sharpe</th><th>L/S drawdown</th>"
+        "<th>L/S before costs</th><th>placebo 5–95 %</th>"
         "<th>EW return</th><th>EW Sharpe</th><th>EW drawdown</th></tr>"
     )
-    return f'<table class="table">{head}{"".join(rows)}</table>'
+    return f'<table class="table" id="cross-section">{head}{"".join(rows)}</table>'
 
 
 def render_index(result: UniverseResult) -> str:
     """The universe's page: counts, honest sentences, leaderboard, plots, failures."""
     summary = result.summary
     counts = summary["tickers"]
-    learned = [m for m in ("lstm", "global_lstm") if m in summary["models"]]
+    learned = [m for m in LABELS if m in summary["models"]]
     reports = {t for t in result.outcomes if (result.out / t / REPORT).is_file()}
     ratio = _ratio_plot(result.board) if not result.board.empty else None
     ic_png, book_png = _series_plot(result.series, learned)
@@ -176,11 +195,13 @@ def render_index(result: UniverseResult) -> str:
     body = f"""<h1>stockpred universe: {counts["done"]} of {counts["asked"]} tickers</h1>
 <p>{counts["done"]} done ({counts["resumed"]} reused from an earlier run), {counts["failed"]} failed.</p>
 {sentences}
-<h2>Cross-section (dates shared by at least 5 tickers; costs {_cell(_cost(summary))} bps a unit of turnover)</h2>
+<h2>Cross-section</h2>
+<p>{_CROSS_SECTION_NOTE.format(views=MIN_VIEWS, leg=f"{QUANTILE:.0%}", cost=_cell(_cost(summary)))}</p>
 {_cross_section_table(summary["cross_section"])}
 {images}
 <h2>Leaderboard (click a header to sort)</h2>
-<p>dm_p: one-sided Diebold–Mariano p-value that the model beats naive (squared error);
+<p>dm_p: one-sided Diebold–Mariano p-value that the model beats naive under
+{LOSS_WORDS[summary["loss"]]} (the verdict's loss, --loss {summary["loss"]});
 dm_q: Benjamini–Hochberg adjusted across this universe's tickers, per model.</p>
 {leaderboard_table(result.board, reports)}
 <h2>Failed tickers</h2>
@@ -190,6 +211,17 @@ dm_q: Benjamini–Hochberg adjusted across this universe's tickers, per model.</
         '<!doctype html>\n<html lang="en"><head><meta charset="utf-8">'
         f"<title>stockpred universe</title>{style}</head><body>{body}{SORT_SCRIPT}</body></html>\n"
     )
+
+
+_CROSS_SECTION_NOTE = (
+    "A model's view on a ticker is a forecast other than no change (a shut gate has none). "
+    "On each date with at least {views} views, the book goes long the top {leg} and short "
+    "the bottom {leg} of them (tied forecasts share a rank), and the rank IC correlates them "
+    "with what happened; other dates are not traded. Costs: {cost} bps a unit of turnover. "
+    "Placebo: the same book, before costs, on the model's forecasts shuffled across tickers "
+    "within each date (the 5–95 % range of its return over the draws): a book inside it did "
+    "no better than luck. Equal weight holds the same tickers on the dates the book trades."
+)
 
 
 def _cost(summary: dict[str, Any]) -> float | None:

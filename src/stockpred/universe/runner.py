@@ -21,19 +21,30 @@ import numpy as np
 import pandas as pd
 
 from stockpred.artifacts import write_text_atomic
+from stockpred.models.base import LSTM, LSTM_RAW
 from stockpred.universe.backend import Backend
+from stockpred.universe.book import MIN_VIEWS, cross_section
 from stockpred.universe.folder import locked_out
+from stockpred.universe.global_model import NAME as GLOBAL
 from stockpred.universe.inputs import TickerSource, universe_market
 from stockpred.universe.job import TickerJob, TickerOutcome, run_ticker
 from stockpred.universe.options import UniverseOptions
 from stockpred.universe.progress import stream
-from stockpred.universe.scores import cross_section, leaderboard, model_summary, ticker_rows
+from stockpred.universe.scores import (
+    GLOBAL_RAW,
+    LABELS,
+    LOSS_WORDS,
+    leaderboard,
+    model_summary,
+    ticker_rows,
+)
 
 LEADERBOARD = "leaderboard.csv"
 UNIVERSE = "universe.json"
 FAILED = "failed.csv"
 INDEX = "index.html"
-LABELS = {"lstm": "the per-ticker LSTM", "global_lstm": "the global LSTM"}
+# Each learned model by its own name: the global network's ungated forecasts are not lstm_raw.
+GLOBAL_NAMES = {LSTM: GLOBAL, LSTM_RAW: GLOBAL_RAW}
 
 
 @dataclass
@@ -96,6 +107,7 @@ def run_universe(
                 sources, options, backend, record["config_sha"], progress, market
             )
             g_done, g_failed = _split(glob, "global" if options.model == "both" else "")
+            g_done = {t: _global_names(o) for t, o in g_done.items()}
             outcomes = _merge(outcomes, g_done)
             failed.update({t: e for t, e in g_failed.items() if t not in failed})
         result = _finish(sources, options, outcomes, failed)
@@ -136,11 +148,22 @@ def _split(
     return done, failed
 
 
+def _global_names(outcome: TickerOutcome) -> TickerOutcome:
+    """The global network's columns under its own names (global_lstm, global_lstm_raw)."""
+    if outcome.table is not None:
+        outcome.table = outcome.table.rename(index=GLOBAL_NAMES)
+    if outcome.predictions is not None:
+        outcome.predictions = outcome.predictions.rename(columns=GLOBAL_NAMES)
+    return outcome
+
+
 def _merge(
     per: dict[str, TickerOutcome], glob: dict[str, TickerOutcome]
 ) -> dict[str, TickerOutcome]:
-    """Per-ticker and global results of the same ticker in one table (same test sessions)."""
+    """Per-ticker and global results of the same ticker in one table (same test sessions):
+    the global network's gated and ungated forecasts beside the per-ticker ones."""
     merged = dict(per)
+    own = [GLOBAL, GLOBAL_RAW]
     for ticker, g in glob.items():
         p = merged.get(ticker)
         if p is None or p.table is None or p.predictions is None:
@@ -150,8 +173,9 @@ def _merge(
         assert g.predictions is not None
         if not p.predictions.index.equals(g.predictions.index):
             raise AssertionError(f"{ticker}: global and per-ticker test sessions differ")
-        p.table = pd.concat([p.table, g.table.loc[["global_lstm"]]])
-        p.predictions = p.predictions.assign(global_lstm=g.predictions["global_lstm"])
+        mine = [m for m in own if m in g.table.index]
+        p.table = pd.concat([p.table, g.table.loc[mine]])
+        p.predictions = p.predictions.assign(**{m: g.predictions[m] for m in mine})
     return merged
 
 
@@ -164,28 +188,29 @@ def _finish(
     """Leaderboard and universe.json figures from every finished ticker."""
     order = [s.ticker for s in sources]
     done = {t: outcomes[t] for t in order if t in outcomes}
+    loss = options.config.loss
     rows = [
         row
         for t, o in done.items()
         if o.table is not None and o.predictions is not None
-        for row in ticker_rows(t, o.table, o.predictions)
+        for row in ticker_rows(t, o.table, o.predictions, loss)
     ]
     board = leaderboard(rows)
+    summary = model_summary(board, loss)
     predictions = {t: o.predictions for t, o in done.items() if o.predictions is not None}
-    models = [m for m in dict.fromkeys(board["model"]) if m != "naive"]
     sections, series = {}, {}
-    for model in models:
+    for model in summary:  # by name: the first ticker's order would be the tickers' names
         sections[model], series[model] = cross_section(predictions, model, options.cost_bps)
     result = UniverseResult(options.out, len(sources), done, failed, board, series=series)
-    summary = model_summary(board)
     result.summary = {
+        "loss": loss,
         "tickers": {
             "asked": len(sources),
             "done": len(done),
             "failed": len(failed),
             "resumed": sum(o.resumed for o in done.values()),
         },
-        "sentences": honest_sentences(summary),
+        "sentences": honest_sentences(summary, loss) + book_sentences(sections),
         "models": summary,
         "cross_section": sections,
         "settings": options.record()["settings"],
@@ -193,20 +218,50 @@ def _finish(
     return result
 
 
-def honest_sentences(summary: dict[str, dict[str, Any]]) -> list[str]:
-    """One sentence a learned model: significant wins over naive before and after FDR."""
+def honest_sentences(summary: dict[str, dict[str, Any]], loss: str) -> list[str]:
+    """One sentence a learned model: significant wins over naive before and after FDR,
+    under the verdict's loss, named."""
     out = []
     for model, label in LABELS.items():
         if model in summary:
             s = summary[model]
             n = s["tickers"]
             out.append(
-                f"{label[0].upper()}{label[1:]} beat the naive forecast significantly on "
-                f"{s['beats_naive_p05']} of {n} tickers before correcting for {n} tests, and on "
-                f"{s['beats_naive_after_fdr']} after (median MAE ÷ naive "
-                f"{s['median_mae_vs_naive']:.4f}; at or below naive on "
+                f"{label[0].upper()}{label[1:]} beat the naive forecast significantly under "
+                f"{LOSS_WORDS[loss]} on {s['beats_naive_p05']} of {n} tickers before "
+                f"correcting for {n} tests, and on {s['beats_naive_after_fdr']} after (median "
+                f"{loss.upper()} ÷ naive {s['median_loss_vs_naive']:.4f}; at or below naive on "
                 f"{s['share_at_or_below_naive']:.0%})."
             )
+    return out
+
+
+def book_sentences(sections: dict[str, dict[str, Any]]) -> list[str]:
+    """One sentence a learned model: on how many dates its book traded, and whether its
+    return before costs beat the same book on shuffled forecasts."""
+    out = []
+    for model, label in LABELS.items():
+        if model not in sections:
+            continue
+        s = sections[model]
+        if not s["dates_traded"]:
+            out.append(
+                f"{label[0].upper()}{label[1:]} never had a view (a forecast other than no "
+                f"change) on {MIN_VIEWS} tickers on one date: its long/short book made no trade."
+            )
+            continue
+        p = s["placebo"]
+        where = {
+            "above": "above the 95th percentile: better than luck",
+            "below": "below the 5th percentile: worse than luck",
+            "inside": "within that range: no better than luck",
+        }[p["book_is"]]
+        out.append(
+            f"The long/short book of {label} traded on {s['dates_traded']} of {s['dates_in_span']} "
+            f"dates and made {p['gross_cumulative_return']:+.1%} before costs; the same book "
+            f"on its forecasts shuffled across tickers made {p['p05']:+.1%} to {p['p95']:+.1%} "
+            f"(5–95 %, {p['draws']} draws), so it lies {where}."
+        )
     return out
 
 
