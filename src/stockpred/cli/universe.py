@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Literal
 
@@ -88,11 +86,7 @@ def run_universe_command(
             interrupted = exc
     if interrupted is not None:
         Console(stderr=True, highlight=False).print(f"[red]{interrupted}[/]", soft_wrap=True)
-        # Every file is in place and the kernel drops the lock; waiting for the process
-        # pool's bookkeeping threads after its workers were killed can only delay the exit.
-        sys.stdout.flush()
-        sys.stderr.flush()
-        os._exit(130)
+        raise typer.Exit(130)
     say_universe(console, result)
     if as_json:
         typer.echo(json.dumps(result.summary, indent=2))
