@@ -238,8 +238,7 @@ def backtest(
             address=ray_address(address),
         )
     console.print(pooled_table(summary))
-    colour = "green" if summary.beats_naive else "red"
-    console.print(f"[{colour}]{summary.verdict}[/]")
+    console.print(summary.verdict, style="green" if summary.beats_naive else "red")
     console.print(summary.lag_sentence)
     trading = summary.signal_backtest
     console.print(

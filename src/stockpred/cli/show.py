@@ -18,17 +18,25 @@ if TYPE_CHECKING:
     from stockpred.evaluation.summary import BacktestSummary
 
 
-def make_console(as_json: bool) -> Console:
-    """Human output goes to stderr when stdout is reserved for JSON."""
+def make_console(as_json: bool = False) -> Console:
+    """Human output, on stderr when stdout is reserved for JSON. Markup is off: a ticker, a
+    path or a library message is printed as it is, brackets and all (``stockpred[ray]``,
+    ``arch[old]/prices.csv``); our own colours are given as styles, never in the text."""
     from rich.console import Console
 
-    return Console(stderr=as_json, highlight=False)
+    return Console(stderr=as_json, highlight=False, markup=False)
 
 
 def say_data(console: Console, history: PriceHistory) -> None:
+    from rich.text import Text
+
     console.print(
-        f"[bold]{history.ticker}[/]: {len(history)} sessions {history.dates[0].date()} to "
-        f"{history.dates[-1].date()} from {history.path or history.source}; modelling [bold]{history.price_column}[/]"
+        Text.assemble(
+            (history.ticker, "bold"),
+            f": {len(history)} sessions {history.dates[0].date()} to "
+            f"{history.dates[-1].date()} from {history.path or history.source}; modelling ",
+            (history.price_column, "bold"),
+        )
     )
     for note in history.cleaning.messages() if history.cleaning else []:
         console.print(f"  cleaning: {note}")
@@ -97,8 +105,7 @@ def say_verdict(
     console: Console, evaluation: Evaluation, notes: list[str], ctx: typer.Context
 ) -> None:
     """The verdict and what backs it; the library's notes in the words of ``ctx``'s options."""
-    colour = "green" if evaluation.beats_naive() else "red"
-    console.print(f"[{colour}]{evaluation.verdict()}[/]")
+    console.print(evaluation.verdict(), style="green" if evaluation.beats_naive() else "red")
     if evaluation.gate is not None:
         console.print(f"Validation gate: {evaluation.gate.sentence()}.")
     if evaluation.intervals is not None:
@@ -112,9 +119,19 @@ def say_verdict(
 
 def warn_line(message: str) -> None:
     """A warning as the README promises it: one line on stderr, ``warning: …``."""
-    from rich.console import Console
+    stderr_line("warning:", "yellow", message)
 
-    Console(stderr=True, highlight=False).print(f"[yellow]warning:[/] {message}", soft_wrap=True)
+
+def stderr_line(label: str, style: str, message: str) -> None:
+    """``label message`` on stderr, unwrapped, the label in ``style`` and the message as it is."""
+    make_console(True).print(labelled(label, style, message), soft_wrap=True)
+
+
+def labelled(label: str, style: str, message: str) -> Any:
+    """``label message`` with only the label styled: the message is never read as markup."""
+    from rich.text import Text
+
+    return Text.assemble((label, style), " ", message)
 
 
 def forecast_table(forecast: Any, title: str) -> Any:

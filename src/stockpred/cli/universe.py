@@ -6,9 +6,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Literal
 
 import typer
-from rich.console import Console
+
+from stockpred.cli.show import make_console, stderr_line
 
 if TYPE_CHECKING:
+    from rich.console import Console
+
     from stockpred.data.loading import PriceHistory
     from stockpred.models.forecaster import Forecaster
     from stockpred.universe.inputs import TickerSource
@@ -75,7 +78,7 @@ def run_universe_command(
     from stockpred.universe.progress import Interrupted
     from stockpred.universe.runner import run_universe
 
-    console = Console(stderr=as_json, highlight=False)
+    console = make_console(as_json)
     interrupted: Interrupted | None = None
     device = options.config.device
     with universe_backend(backend, workers, address, options.out, device) as chosen:
@@ -85,21 +88,21 @@ def run_universe_command(
         except Interrupted as exc:  # the Ray session (if any) ends before the exit below
             interrupted = exc
     if interrupted is not None:
-        Console(stderr=True, highlight=False).print(f"[red]{interrupted}[/]", soft_wrap=True)
+        make_console(True).print(str(interrupted), style="red", soft_wrap=True)
         raise typer.Exit(130)
     say_universe(console, result)
     if as_json:
         typer.echo(json.dumps(result.summary, indent=2))
     if result.exit_code == 3:
-        Console(stderr=True, highlight=False).print(
-            f"[red]{len(result.failed)} of {result.asked} tickers failed; "
-            f"see {result.out / 'failed.csv'}[/]",
+        make_console(True).print(
+            f"{len(result.failed)} of {result.asked} tickers failed; "
+            f"see {result.out / 'failed.csv'}",
+            style="red",
             soft_wrap=True,
         )
     elif result.exit_code == 1:
-        Console(stderr=True, highlight=False).print(
-            f"[red]error:[/] all {result.asked} tickers failed; see {result.out / 'failed.csv'}",
-            soft_wrap=True,
+        stderr_line(
+            "error:", "red", f"all {result.asked} tickers failed; see {result.out / 'failed.csv'}"
         )
     if result.exit_code:
         raise typer.Exit(result.exit_code)
