@@ -28,6 +28,20 @@ def make_console(as_json: bool = False) -> Console:
     return Console(stderr=as_json, highlight=False, markup=False)
 
 
+def show_progress(quiet: bool, as_json: bool) -> bool:
+    """Progress bars only where someone watches them: on a terminal (piped, each bar left a
+    blank line), not with --quiet, not while stdout carries JSON."""
+    return not quiet and not as_json and make_console(True).is_terminal
+
+
+def refuse(message: str) -> None:
+    """A usage mistake: one line on stderr, exit code 2 (click's own mistakes end so too)."""
+    import typer
+
+    stderr_line("error:", "red", message)
+    raise typer.Exit(2)
+
+
 def say_data(console: Console, history: PriceHistory) -> None:
     from rich.text import Text
 
