@@ -327,13 +327,14 @@ def predict(
     RUN_DIR may also be a universe's global_lstm/ folder: name the tickers with --ticker;
     its forecast.csv then has a ticker column.
     """
-    from stockpred.cli.universe import global_views, is_global, refuse_universe_folder
+    from stockpred.cli.universe import global_views, refuse_universe_folder
     from stockpred.exceptions import ConfigError
     from stockpred.runs import FORECAST, write_forecast
 
     console = make_console(as_json)
     refuse_universe_folder(run_dir)
     views = global_views(run_dir, tickers or [], csv)
+    by_ticker = views is not None  # a global model's forecast.csv names its tickers
     if views is None:
         fc = _load_run(run_dir)
         if tickers and {t.upper() for t in tickers} != {fc.meta_["ticker"]}:
@@ -347,7 +348,7 @@ def predict(
             history = _load(fc.meta_["ticker"], args, fc.config.market)
         views = {fc.meta_["ticker"]: (fc, history)}
     forecasts = {name: fc.predict(history, days=days) for name, (fc, history) in views.items()}
-    forecast = _one_forecast(forecasts, by_ticker=is_global(run_dir))
+    forecast = _one_forecast(forecasts, by_ticker)
     target = out or run_dir / FORECAST
     write_forecast(target, forecast)
     for name, one in forecasts.items():
