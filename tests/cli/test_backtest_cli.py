@@ -20,8 +20,10 @@ pytestmark = pytest.mark.xdist_group("cli-backtest")
 def backtest_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("bt") / "msft"
     argv = ["backtest", "MSFT", "--start", "2010-08-01", "--folds", "2", "--horizon", "2"]
-    code, _, err = run_cli_for_fixture([*argv, "--out", str(out), *TINY_ARGS])
+    loud = [a for a in TINY_ARGS if a != "--quiet"]  # progress asked for, but not a terminal
+    code, _, err = run_cli_for_fixture([*argv, "--out", str(out), *loud])
     assert code == 0, err
+    assert "" not in err.splitlines(), "a progress bar left a blank line where no one sees it"
     return out
 
 

@@ -144,6 +144,16 @@ def test_predict_and_evaluate_reload_the_run(
     code, out, _ = run_cli(["evaluate", str(run_dir), "--json"], capsys, monkeypatch)
     assert code == 0
     assert json.loads(out)["models"] == before
+    # --ticker names the model's own ticker, or is refused: it is for a global model.
+    argv = ["predict", str(run_dir), "--days", "2", "--out", str(target)]
+    code, _, err = run_cli([*argv, "--ticker", "msft"], capsys, monkeypatch)
+    assert code == 0, err
+    code, _, err = run_cli([*argv, "--ticker", "AAPL"], capsys, monkeypatch)
+    assert code == 1
+    assert err.strip() == (
+        f"error: {run_dir} is a model of MSFT alone; --ticker is for a universe's "
+        "global_lstm folder"
+    )
 
 
 def test_run_from_csv_models_close_when_no_adj_close(

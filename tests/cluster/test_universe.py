@@ -31,7 +31,7 @@ pytestmark = pytest.mark.xdist_group("ray")
 def _ctrl_c_after_the_first_finished(enabled: bool, total: int, what: str) -> Iterator[Any]:
     """The progress bar's place in the stream: Ctrl-C as the first ticker finishes."""
 
-    def advance(ok: bool) -> None:
+    def advance(ok: bool, fresh: bool) -> None:
         if ok:
             raise KeyboardInterrupt
 

@@ -115,6 +115,35 @@ def test_predict_command_forecasts_a_seen_and_an_unseen_ticker(
     assert missing.exit_code == 1
 
 
+def test_predict_several_tickers_writes_one_forecast_with_a_ticker_column(
+    fitted: GlobalForecaster, tmp_path: Path
+) -> None:
+    """Was: one forecast.csv without a ticker column, each ticker overwriting the last."""
+    import pandas as pd
+    from typer.testing import CliRunner
+
+    from stockpred.cli.app import app
+
+    fitted.save(tmp_path / "g" / "model")
+    argv = ["predict", str(tmp_path / "g"), "--ticker", "ibm", "--ticker", "MSFT", "--days", "2"]
+    done = CliRunner().invoke(app, argv)
+    assert done.exit_code == 0, done.output
+    assert "IBM: next 2 sessions" in done.output
+    assert "MSFT: next 2 sessions" in done.output
+    written = pd.read_csv(tmp_path / "g" / "forecast.csv")
+    assert list(written.columns) == ["ticker", "date", "forecast", "lower", "upper"]
+    assert list(written["ticker"]) == ["IBM", "IBM", "MSFT", "MSFT"]
+    for ticker in ("IBM", "MSFT"):
+        alone = fitted.for_ticker(ticker).predict(days=2)
+        got = written[written["ticker"] == ticker]
+        np.testing.assert_allclose(got["forecast"], alone["forecast"], rtol=1e-6)
+    # Written whole: no temporary left beside it.
+    assert {p.name for p in (tmp_path / "g").iterdir()} == {"model", "forecast.csv"}
+    both = CliRunner().invoke(app, [*argv, "--csv", str(tmp_path / "any.csv")])
+    assert both.exit_code == 1
+    assert "give at most one --ticker with it" in str(both.exception)
+
+
 def test_a_global_universe_scored_in_two_workers_equals_the_in_process_model(
     histories: dict[str, PriceHistory], tmp_path: Path
 ) -> None:

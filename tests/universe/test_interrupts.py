@@ -142,6 +142,8 @@ def test_ctrl_c_stops_promptly_says_what_finished_and_exits_130(tmp_path: Path) 
     assert _all_gone(proc.pid)
     err = _stderr(proc)
     assert "interrupted:" in err
+    for noise in ("Exception in thread", "InvalidStateError", "leaked semaphore", "Traceback"):
+        assert noise not in err, err  # one line says what finished, and nothing else
     assert "tickers finished and are complete in" in err.replace("\n", " ")
     for p in out.iterdir():
         if p.is_dir() and not p.name.startswith("."):

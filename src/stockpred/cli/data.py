@@ -65,9 +65,9 @@ def fetch(
     ] = None,
 ) -> None:
     """Fetch daily prices into the local store; a second run fetches only new sessions."""
-    from rich.console import Console
     from rich.table import Table
 
+    from stockpred.cli.show import labelled, make_console
     from stockpred.data.store import PriceStore
     from stockpred.data.sync import update_first
     from stockpred.exceptions import DataError, ProviderError
@@ -75,7 +75,7 @@ def fetch(
     names = read_tickers(tickers or [], tickers_file)
     providers = _providers(source)
     price_store = PriceStore(store)
-    console = Console()
+    console = make_console()
     table = Table(
         "ticker", "source", "action", "rows written", "stored", title=str(price_store.path)
     )
@@ -87,7 +87,7 @@ def fetch(
             if len(names) == 1:
                 raise  # the CLI prints it as the one error line
             failed.append(exc)
-            console.print(f"[red]{name}[/red]: {exc}", soft_wrap=True)
+            console.print(labelled(f"{name}:", "red", str(exc)), soft_wrap=True)
             continue
         held = price_store.ranges(name, result.source)[0]
         span = f"{held.first.date()}..{held.last.date()} ({held.rows} rows)"
@@ -113,16 +113,16 @@ def import_files(
 
     Afterwards ``stockpred run TICKER --source store`` reads them without any network.
     """
-    from rich.console import Console
     from rich.table import Table
 
+    from stockpred.cli.show import labelled, make_console
     from stockpred.data.store import PriceStore
     from stockpred.data.tickers import check_ticker
     from stockpred.exceptions import DataError, ValidationError
     from stockpred.universe.inputs import universe_sources
 
     price_store = PriceStore(store)
-    console = Console()
+    console = make_console()
     table = Table("ticker", "file", "rows", "span", title=str(price_store.path))
     args = {"exchange": exchange, "strict": strict, "max_gap": max_gap}
     failed = 0
@@ -133,7 +133,7 @@ def import_files(
             price_store.write(check_ticker(history.ticker), "import", history.frame, replace=True)
         except DataError as exc:
             failed += 1
-            console.print(f"[red]{source.ticker}[/red]: {exc}", soft_wrap=True)
+            console.print(labelled(f"{source.ticker}:", "red", str(exc)), soft_wrap=True)
             continue
         span = f"{history.dates[0].date()}..{history.dates[-1].date()}"
         table.add_row(history.ticker, str(source.path), str(len(history)), span)
@@ -145,15 +145,15 @@ def import_files(
 
 def list_stored(store: StoreOption = None) -> None:
     """List stored tickers with their date ranges, row counts and staleness."""
-    from rich.console import Console
     from rich.table import Table
 
+    from stockpred.cli.show import make_console
     from stockpred.data.store import PriceStore
     from stockpred.data.sync import sessions_behind
 
     price_store = PriceStore(store)
     ranges = price_store.ranges()
-    console = Console()
+    console = make_console()
     if not ranges:
         console.print(f"{price_store.path} holds no prices yet; try: stockpred fetch MSFT")
         return
@@ -191,8 +191,7 @@ def export(
     store: StoreOption = None,
 ) -> None:
     """Export one stored ticker as CSV or Parquet (written whole or not at all)."""
-    from rich.console import Console
-
+    from stockpred.cli.show import make_console
     from stockpred.data.files import write_price_file
     from stockpred.data.store import PriceStore
     from stockpred.exceptions import TickerNotFound
@@ -205,7 +204,7 @@ def export(
             f"`stockpred fetch {ticker.upper()}` first"
         )
     path = write_price_file(frame, out or Path(f"{ticker.upper()}.{fmt}"), fmt)
-    Console().print(f"wrote {len(frame)} rows of {ticker.upper()} to {path}")
+    make_console().print(f"wrote {len(frame)} rows of {ticker.upper()} to {path}")
 
 
 def _providers(source: str) -> list[Provider]:

@@ -44,11 +44,9 @@ def main() -> None:
         try:
             app()
         except StockpredError as exc:
-            from rich.console import Console
+            from stockpred.cli.show import stderr_line
 
-            Console(stderr=True, highlight=False).print(
-                f"[red]error:[/] {in_option_words(str(exc))}", soft_wrap=True
-            )
+            stderr_line("error:", "red", in_option_words(str(exc)))
             sys.exit(1)
 
 

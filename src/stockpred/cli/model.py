@@ -33,10 +33,19 @@ from stockpred.cli.show import (
     make_console,
     metrics_table,
     pooled_table,
+    refuse,
     say_data,
     say_verdict,
+    show_progress,
 )
-from stockpred.cli.universe import CostBps, Embed, ModelOpt, Resume, Workers
+from stockpred.cli.universe import (
+    CostBps,
+    Embed,
+    ModelOpt,
+    Resume,
+    Workers,
+    refuse_universe_options,
+)
 from stockpred.config import ForecastConfig
 
 if TYPE_CHECKING:
@@ -110,6 +119,8 @@ def run(
 
     console = make_console(as_json)
     csv = Path(loading["csv"]) if loading["csv"] else None
+    if not tickers and csv is None:
+        refuse("name a ticker, e.g. `stockpred run MSFT` (the bundled sample), or --csv FILE")
     sources = universe_sources(tickers, csv, model)
     if sources is not None:
         if model != "per-ticker" and config.ensemble > 1:
@@ -131,10 +142,11 @@ def run(
             sources, universe, backend, workers, ray_address(address), as_json=as_json, quiet=quiet
         )
         return
+    refuse_universe_options(ctx)
     history = _load(_ticker_list(tickers, csv)[0], loading, config.market)
     folder = out or Path("runs") / history.ticker
     say_data(console, history)
-    forecaster = Forecaster(config, progress=not quiet and not as_json)
+    forecaster = Forecaster(config, progress=show_progress(quiet, as_json))
     with reserve(folder, "run", force=force):  # checked and locked before any training
         result = run_pipeline(
             forecaster, history, folder, days=days, data_args=loading, force=force
@@ -169,7 +181,7 @@ def train(
     say_data(console, history)
     folder = out or Path("runs") / history.ticker
     with reserve(folder, "train", force=force):  # checked and locked before training
-        model = Forecaster(config, progress=not quiet)
+        model = Forecaster(config, progress=show_progress(quiet, False))
         fc = train_only(model, history, folder, loading, force=force)
     result = fc.train_result_
     console.print(
@@ -232,14 +244,13 @@ def backtest(
             mode=mode,
             refit=refit,
             rule=TradingRule(threshold, cost_bps, short),
-            progress=not quiet and not as_json,
+            progress=show_progress(quiet, as_json),
             force=force,
             backend=backend,
             address=ray_address(address),
         )
     console.print(pooled_table(summary))
-    colour = "green" if summary.beats_naive else "red"
-    console.print(f"[{colour}]{summary.verdict}[/]")
+    console.print(summary.verdict, style="green" if summary.beats_naive else "red")
     console.print(summary.lag_sentence)
     trading = summary.signal_backtest
     console.print(
@@ -301,35 +312,56 @@ def predict(
     out: Annotated[
         Path | None, typer.Option("--out", help="CSV to write (default: RUN_DIR/forecast.csv).")
     ] = None,
-    ticker: Annotated[
-        str | None,
+    tickers: Annotated[
+        list[str] | None,
         typer.Option(
-            "--ticker", help="Global model: which ticker (any, with --csv, even one it never saw)."
+            "--ticker",
+            help="Global model: which ticker (repeat for several; any, with --csv, even one it "
+            "never saw).",
         ),
     ] = None,
     as_json: AsJson = False,
 ) -> None:
     """Forecast the next trading sessions from a saved model (reloaded safely, no pickle).
 
-    RUN_DIR may also be a universe's global_lstm/ folder: name the ticker with --ticker.
+    RUN_DIR may also be a universe's global_lstm/ folder: name the tickers with --ticker;
+    its forecast.csv then has a ticker column.
     """
-    from stockpred.cli.universe import global_view
+    from stockpred.cli.universe import global_views, refuse_universe_folder
+    from stockpred.exceptions import ConfigError
     from stockpred.runs import FORECAST, write_forecast
 
     console = make_console(as_json)
-    found = global_view(run_dir, ticker, csv)
-    if found is not None:
-        fc, history = found
-    else:
+    refuse_universe_folder(run_dir)
+    views = global_views(run_dir, tickers or [], csv)
+    by_ticker = views is not None  # a global model's forecast.csv names its tickers
+    if views is None:
         fc = _load_run(run_dir)
+        if tickers and {t.upper() for t in tickers} != {fc.meta_["ticker"]}:
+            raise ConfigError(
+                f"{run_dir} is a model of {fc.meta_['ticker']} alone; --ticker is for a "
+                "universe's global_lstm folder"
+            )
         history = None
         if csv is not None:
             args = {"csv": str(csv), "exchange": fc.meta_["exchange"]}
             history = _load(fc.meta_["ticker"], args, fc.config.market)
-    forecast = fc.predict(history, days=days)
+        views = {fc.meta_["ticker"]: (fc, history)}
+    forecasts = {name: fc.predict(history, days=days) for name, (fc, history) in views.items()}
+    forecast = _one_forecast(forecasts, by_ticker)
     target = out or run_dir / FORECAST
     write_forecast(target, forecast)
-    console.print(forecast_table(forecast, f"{fc.meta_['ticker']}: next {days} sessions"))
+    for name, one in forecasts.items():
+        console.print(forecast_table(one, f"{name}: next {days} sessions"))
     console.print(f"wrote {target}")
     if as_json:
         typer.echo(forecast.reset_index().to_json(orient="records", date_format="iso", indent=2))
+
+
+def _one_forecast(forecasts: dict[str, Any], by_ticker: bool) -> Any:
+    """The forecasts as one table; a global model's carries a ticker column (first)."""
+    import pandas as pd
+
+    if not by_ticker:
+        return next(iter(forecasts.values()))
+    return pd.concat(forecasts, names=["ticker"])

@@ -5,6 +5,7 @@ rich and the models (numpy) are imported when something is printed, not for ``--
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from stockpred.cli.words import in_option_words
@@ -18,87 +19,102 @@ if TYPE_CHECKING:
     from stockpred.evaluation.summary import BacktestSummary
 
 
-def make_console(as_json: bool) -> Console:
-    """Human output goes to stderr when stdout is reserved for JSON."""
+def make_console(as_json: bool = False) -> Console:
+    """Human output, on stderr when stdout is reserved for JSON. Markup is off: a ticker, a
+    path or a library message is printed as it is, brackets and all (``stockpred[ray]``,
+    ``arch[old]/prices.csv``); our own colours are given as styles, never in the text."""
     from rich.console import Console
 
-    return Console(stderr=as_json, highlight=False)
+    return Console(stderr=as_json, highlight=False, markup=False)
+
+
+def show_progress(quiet: bool, as_json: bool) -> bool:
+    """Progress bars only where someone watches them: on a terminal (piped, each bar left a
+    blank line), not with --quiet, not while stdout carries JSON."""
+    return not quiet and not as_json and make_console(True).is_terminal
+
+
+def refuse(message: str) -> None:
+    """A usage mistake: one line on stderr, exit code 2 (click's own mistakes end so too)."""
+    import typer
+
+    stderr_line("error:", "red", message)
+    raise typer.Exit(2)
 
 
 def say_data(console: Console, history: PriceHistory) -> None:
+    from rich.text import Text
+
     console.print(
-        f"[bold]{history.ticker}[/]: {len(history)} sessions {history.dates[0].date()} to "
-        f"{history.dates[-1].date()} from {history.path or history.source}; modelling [bold]{history.price_column}[/]"
+        Text.assemble(
+            (history.ticker, "bold"),
+            f": {len(history)} sessions {history.dates[0].date()} to "
+            f"{history.dates[-1].date()} from {history.path or history.source}; modelling ",
+            (history.price_column, "bold"),
+        )
     )
     for note in history.cleaning.messages() if history.cleaning else []:
         console.print(f"  cleaning: {note}")
 
 
 def metrics_table(evaluation: Evaluation) -> Any:
-    from rich.table import Table
-
     from stockpred.models.base import LSTM
 
-    table = Table(
-        title=f"{evaluation.ticker}: one-step forecasts, {evaluation.test_start} to {evaluation.test_end} ({len(evaluation.predictions)} sessions)"
+    rows = [
+        (
+            [str(name)] + [f"{v:.4g}" if v == v and v is not None else "–" for v in row.to_numpy()],
+            "bold" if name == LSTM else None,
+        )
+        for name, row in evaluation.table.iterrows()
+    ]
+    title = (
+        f"{evaluation.ticker}: one-step forecasts, {evaluation.test_start} to "
+        f"{evaluation.test_end} ({len(evaluation.predictions)} sessions)"
     )
-    table.add_column("model")
-    for col in ("MSE", "RMSE", "MAE", "MAPE %", "MASE", "dir. acc."):
-        table.add_column(col, justify="right")
-    for name, row in evaluation.table.iterrows():
-        cells = [
-            f"{row[m]:.4g}" if row[m] == row[m] and row[m] is not None else "–" for m in row.index
-        ]
-        table.add_row(str(name), *cells, style="bold" if name == LSTM else None)
-    return table
+    return NumberTable(title, ["model", *METRICS], rows)
+
+
+METRICS = ("MSE", "RMSE", "MAE", "MAPE %", "MASE", "dir. acc.")
 
 
 def pooled_table(summary: BacktestSummary) -> Any:
-    from rich.table import Table
-
     from stockpred.models.base import LSTM
 
-    first, last = summary.first_test_date, summary.last_test_date
-    table = Table(
-        title=f"{summary.ticker}: one-step forecasts over {len(summary.folds)} folds, {first} to {last}"
-    )
-    table.add_column("model")
-    dm_column = f"DM p vs LSTM ({summary.loss.upper()})"
-    for col in ("MSE", "RMSE", "MAE", "MAPE %", "MASE", "dir. acc.", dm_column):
-        table.add_column(col, justify="right")
+    rows = []
     for name, row in summary.models.items():
         cells = ["–" if v is None else f"{v:.4g}" for v in row.values()]
         dm = summary.diebold_mariano.get(name)
         p = f"{dm[0]['pooled'][summary.dm_loss]['p_better']:.3g}" if dm else ""
-        table.add_row(name, *cells, p, style="bold" if name == LSTM else None)
-    return table
+        rows.append(([name, *cells, p], "bold" if name == LSTM else None))
+    first, last = summary.first_test_date, summary.last_test_date
+    title = (
+        f"{summary.ticker}: one-step forecasts over {len(summary.folds)} folds, {first} to {last}"
+    )
+    dm_column = f"DM p vs LSTM ({summary.loss.upper()})"
+    return NumberTable(title, ["model", *METRICS, dm_column], rows)
 
 
 def interval_table(methods: dict[str, Any], level: float, default: str) -> Any:
     """Every interval method on the same test days: coverage by volatility third, width, Winkler."""
-    from rich.table import Table
-
     from stockpred.evaluation.intervals import interval_frame
 
     frame = interval_frame(methods)
-    table = Table(
-        title=f"{level:.0%} intervals on the same test days "
+    title = (
+        f"{level:.0%} intervals on the same test days "
         f"(thirds of 20-session realised volatility; the forecast's: {default})"
     )
-    table.add_column("interval", no_wrap=True)
-    for col in frame.columns:
-        table.add_column(col, justify="right")
-    for name, row in frame.iterrows():
-        table.add_row(str(name), *("–" if v != v else f"{v:.1f}" for v in row))
-    return table
+    rows = [
+        ([str(name), *("–" if v != v else f"{v:.1f}" for v in row)], None)
+        for name, row in frame.iterrows()
+    ]
+    return NumberTable(title, ["interval", *frame.columns], rows)
 
 
 def say_verdict(
     console: Console, evaluation: Evaluation, notes: list[str], ctx: typer.Context
 ) -> None:
     """The verdict and what backs it; the library's notes in the words of ``ctx``'s options."""
-    colour = "green" if evaluation.beats_naive() else "red"
-    console.print(f"[{colour}]{evaluation.verdict()}[/]")
+    console.print(evaluation.verdict(), style="green" if evaluation.beats_naive() else "red")
     if evaluation.gate is not None:
         console.print(f"Validation gate: {evaluation.gate.sentence()}.")
     if evaluation.intervals is not None:
@@ -112,19 +128,87 @@ def say_verdict(
 
 def warn_line(message: str) -> None:
     """A warning as the README promises it: one line on stderr, ``warning: …``."""
-    from rich.console import Console
+    stderr_line("warning:", "yellow", message)
 
-    Console(stderr=True, highlight=False).print(f"[yellow]warning:[/] {message}", soft_wrap=True)
+
+def stderr_line(label: str, style: str, message: str) -> None:
+    """``label message`` on stderr, unwrapped, the label in ``style`` and the message as it is."""
+    make_console(True).print(labelled(label, style, message), soft_wrap=True)
+
+
+def labelled(label: str, style: str, message: str) -> Any:
+    """``label message`` with only the label styled: the message is never read as markup."""
+    from rich.text import Text
+
+    return Text.assemble((label, style), " ", message)
 
 
 def forecast_table(forecast: Any, title: str) -> Any:
-    from rich.table import Table
-
-    table = Table(title=title)
-    for col in ("date", "forecast", "lower", "upper"):
-        table.add_column(col, justify="right")
-    for date, row in forecast.iterrows():
-        table.add_row(
-            str(date.date()), f"{row['forecast']:.2f}", f"{row['lower']:.2f}", f"{row['upper']:.2f}"
+    rows = [
+        (
+            [str(date.date()), *(f"{row[c]:.2f}" for c in ("forecast", "lower", "upper"))],
+            None,
         )
-    return table
+        for date, row in forecast.iterrows()
+    ]
+    return NumberTable(title, ["date", "forecast", "lower", "upper"], rows, names=0)
+
+
+class NumberTable:
+    """A rich table of named rows of numbers that never cuts a number, whatever the width.
+
+    Each number column is as wide as its widest number; its header wraps at spaces, and
+    long names fold, where the width asks for it. Where the borders would leave no room
+    for the numbers they are dropped, and where even that is not enough a number folds
+    onto a second line rather than end in "…" (which read 4.79e-158 as 0.479).
+    """
+
+    NAME_ROOM = 12  # a name column gets up to this much room before the borders go
+
+    def __init__(
+        self,
+        title: str,
+        headers: Sequence[str],
+        rows: Sequence[tuple[list[str], str | None]],
+        names: int = 1,
+    ) -> None:
+        self.title, self.headers, self.rows, self.names = title, headers, rows, names
+
+    def __rich_console__(self, console: Console, options: Any) -> Any:
+        """The roomiest layout that fits: borders and whole headers if they fit, else less."""
+        count = len(self.headers)
+        name_room = sum(
+            min(self.NAME_ROOM, max(len(cells[i]) for cells, _ in self.rows) if self.rows else 0)
+            for i in range(self.names)
+        )
+        layouts = [(True, True), (True, False), (False, True), (False, False)]
+        for boxed, whole in layouts:
+            widths = self._widths(whole)
+            chrome = 3 * count + 1 if boxed else count - 1
+            if sum(widths) + name_room + chrome <= options.max_width:
+                break
+        yield self._table(widths, boxed)
+
+    def _widths(self, whole_headers: bool) -> list[int]:
+        """Each number column's width: its widest number, and its header whole or its
+        header's longest word."""
+        out = []
+        for i, header in enumerate(self.headers[self.names :], self.names):
+            words = [header] if whole_headers else header.split()
+            out.append(max([len(cells[i]) for cells, _ in self.rows] + [len(w) for w in words]))
+        return out
+
+    def _table(self, widths: list[int], boxed: bool) -> Any:
+        from rich.table import Table
+
+        table = Table(title=self.title)
+        if not boxed:
+            table.box, table.show_edge, table.pad_edge = None, False, False
+            table.collapse_padding = True
+        for header in self.headers[: self.names]:
+            table.add_column(header, overflow="fold")
+        for header, width in zip(self.headers[self.names :], widths, strict=True):
+            table.add_column(header, justify="right", width=width, overflow="fold")
+        for cells, style in self.rows:
+            table.add_row(*cells, style=style)
+        return table

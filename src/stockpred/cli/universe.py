@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-import os
-import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Literal
 
 import typer
-from rich.console import Console
+
+from stockpred.cli.show import make_console, refuse, show_progress, stderr_line
 
 if TYPE_CHECKING:
+    from rich.console import Console
+
     from stockpred.data.loading import PriceHistory
     from stockpred.models.forecaster import Forecaster
     from stockpred.universe.inputs import TickerSource
@@ -49,9 +50,27 @@ def universe_sources(names: list[str], csv: Path | None, model: str) -> list[Tic
     folder_or_panel = csv is not None and (csv.is_dir() or _is_panel(csv))
     if not folder_or_panel and len(names) <= 1 and model == "per-ticker":
         return None
-    if not names and csv is None:
-        names = ["MSFT"]
     return sources_for(names, csv)
+
+
+# The options of run that only a universe uses.
+UNIVERSE_ONLY = ("workers", "backend", "address", "embed", "resume", "cost_bps")
+
+
+def refuse_universe_options(ctx: typer.Context) -> None:
+    """A single ticker given an option only a universe uses: one line naming it, exit 2."""
+    given = [
+        param.opts[0]
+        for param in ctx.command.params
+        if param.name in UNIVERSE_ONLY and _typed(ctx, param.name)
+    ]
+    if given:
+        refuse(
+            f"{' and '.join(given)} {'applies' if len(given) == 1 else 'apply'} to a universe "
+            "(several tickers, a folder or a panel file, or --model global/both); "
+            "one ticker runs here alone: drop "
+            f"{'it' if len(given) == 1 else 'them'}, or name more tickers"
+        )
 
 
 def _is_panel(csv: Path) -> bool:
@@ -77,62 +96,95 @@ def run_universe_command(
     from stockpred.universe.progress import Interrupted
     from stockpred.universe.runner import run_universe
 
-    console = Console(stderr=as_json, highlight=False)
+    console = make_console(as_json)
     interrupted: Interrupted | None = None
     device = options.config.device
     with universe_backend(backend, workers, address, options.out, device) as chosen:
         console.print(f"{len(sources)} tickers, model {options.model}, {chosen} → {options.out}")
         try:
-            result = run_universe(sources, options, chosen, progress=not quiet and not as_json)
+            result = run_universe(sources, options, chosen, progress=show_progress(quiet, as_json))
         except Interrupted as exc:  # the Ray session (if any) ends before the exit below
             interrupted = exc
     if interrupted is not None:
-        Console(stderr=True, highlight=False).print(f"[red]{interrupted}[/]", soft_wrap=True)
-        # Every file is in place and the kernel drops the lock; waiting for the process
-        # pool's bookkeeping threads after its workers were killed can only delay the exit.
-        sys.stdout.flush()
-        sys.stderr.flush()
-        os._exit(130)
+        make_console(True).print(str(interrupted), style="red", soft_wrap=True)
+        raise typer.Exit(130)
     say_universe(console, result)
     if as_json:
         typer.echo(json.dumps(result.summary, indent=2))
     if result.exit_code == 3:
-        Console(stderr=True, highlight=False).print(
-            f"[red]{len(result.failed)} of {result.asked} tickers failed; "
-            f"see {result.out / 'failed.csv'}[/]",
+        make_console(True).print(
+            f"{len(result.failed)} of {result.asked} tickers failed; "
+            f"see {result.out / 'failed.csv'}",
+            style="red",
             soft_wrap=True,
         )
     elif result.exit_code == 1:
-        Console(stderr=True, highlight=False).print(
-            f"[red]error:[/] all {result.asked} tickers failed; see {result.out / 'failed.csv'}",
-            soft_wrap=True,
+        stderr_line(
+            "error:", "red", f"all {result.asked} tickers failed; see {result.out / 'failed.csv'}"
         )
     if result.exit_code:
         raise typer.Exit(result.exit_code)
 
 
-def global_view(
-    run_dir: Path, ticker: str | None, csv: Path | None
-) -> tuple[Forecaster, PriceHistory | None] | None:
-    """A global model's view of one ticker (and its newer prices), or None for other folders."""
+def _typed(ctx: typer.Context, name: str) -> bool:
+    """True when the user gave option ``name`` on the command line (typer's own click, so
+    its ParameterSource enum, is not the click package's: compared by name)."""
+    source = ctx.get_parameter_source(name)
+    return source is not None and source.name == "COMMANDLINE"
+
+
+def is_global(run_dir: Path) -> bool:
+    """True for a universe's global model folder (its model/ is a global model)."""
+    from stockpred.runs import MODEL_DIR
+    from stockpred.universe.global_model import is_global_model
+
+    return is_global_model(run_dir / MODEL_DIR)
+
+
+def global_views(
+    run_dir: Path, tickers: list[str], csv: Path | None
+) -> dict[str, tuple[Forecaster, PriceHistory | None]] | None:
+    """A global model's view of each ticker asked, or of --csv's prices (with their newer
+    prices), by ticker; None for other folders."""
     from stockpred.data.loading import load_prices
     from stockpred.exceptions import ConfigError
     from stockpred.runs import MODEL_DIR
-    from stockpred.universe.global_model import GlobalForecaster, is_global_model
+    from stockpred.universe.global_model import GlobalForecaster
 
-    if not is_global_model(run_dir / MODEL_DIR):
+    if not is_global(run_dir):
         return None
     model = GlobalForecaster.load(run_dir / MODEL_DIR)
-    name = ticker.upper() if ticker else None
-    if name is None and csv is None:
-        raise ConfigError(
-            f"{run_dir} is a global model of {len(model.tickers_)} tickers; name one with "
-            "--ticker, or give any ticker's prices with --csv"
-        )
-    history = None if csv is None else load_prices(name, csv=csv)
-    if history is not None and history.ticker not in model.tickers_:
-        return model.for_history(history), history
-    return model.for_ticker(name or (history.ticker if history else "")), history
+    names = list(dict.fromkeys(t.upper() for t in tickers))
+    if csv is None:
+        if not names:
+            raise ConfigError(
+                f"{run_dir} is a global model of {len(model.tickers_)} tickers; name them with "
+                "--ticker, or give any ticker's prices with --csv"
+            )
+        return {name: (model.for_ticker(name), None) for name in names}
+    if len(names) > 1:
+        raise ConfigError("--csv holds one ticker's prices: give at most one --ticker with it")
+    history = load_prices(names[0] if names else None, csv=csv)
+    if history.ticker in model.tickers_:
+        return {history.ticker: (model.for_ticker(history.ticker), history)}
+    return {history.ticker: (model.for_history(history), history)}
+
+
+def refuse_universe_folder(run_dir: Path) -> None:
+    """A universe's folder given to predict: one line naming a ticker folder and global_lstm."""
+    from stockpred.exceptions import ConfigError
+    from stockpred.runs import MODEL_DIR
+    from stockpred.universe.global_model import NAME
+    from stockpred.universe.runner import UNIVERSE
+
+    if not (run_dir / UNIVERSE).is_file():
+        return
+    folders = sorted(p.name for p in run_dir.iterdir() if (p / MODEL_DIR).is_dir())
+    ticker = next((name for name in folders if name != NAME), "AAPL")
+    options = [f"one ticker's folder ({run_dir / ticker})"]
+    if NAME in folders:
+        options.append(f"its global model ({run_dir / NAME} --ticker {ticker})")
+    raise ConfigError(f"{run_dir} is a universe's folder; pass {' or '.join(options)}")
 
 
 def say_universe(console: Console, result: UniverseResult) -> None:

@@ -111,11 +111,12 @@ class LocalBackend:
             finished = True
         finally:
             if not finished:  # interrupted: stop the workers now, not after their ticker
-                for future in futures:
-                    future.cancel()
                 _terminate(pool)
                 _stop_fork_server()
-            pool.shutdown(wait=finished, cancel_futures=True)
+            # Waited for even when interrupted: the pool's thread fails what is left (a future
+            # cancelled from here races it, and it prints InvalidStateError) and releases its
+            # queues, whose semaphores the resource tracker would otherwise report as leaked.
+            pool.shutdown(wait=True, cancel_futures=True)
         left = sorted(unfinished)
         return [i for i in left if started[i]], [i for i in left if not started[i]]
 

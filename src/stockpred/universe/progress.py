@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import closing, contextmanager
+from datetime import timedelta
 from pathlib import Path
 from typing import Protocol, TypeVar
 
@@ -65,7 +66,7 @@ def stream(
         try:
             for outcome in it:
                 outcomes[outcome.ticker] = outcome
-                advance(outcome.ok)
+                advance(outcome.ok, not getattr(outcome, "resumed", False))
         except KeyboardInterrupt:
             it.close()
             done = sum(o.ok for o in outcomes.values())
@@ -74,20 +75,18 @@ def stream(
 
 
 @contextmanager
-def _bar(enabled: bool, total: int, what: str) -> Iterator[Callable[[bool], None]]:
-    """A rich bar: done / total, failed so far, ETA; or a no-op."""
+def _bar(enabled: bool, total: int, what: str) -> Iterator[Callable[[bool, bool], None]]:
+    """A rich bar: done / total, failed so far, ETA; or a no-op.
+
+    ``advance(ok, fresh)`` counts one outcome; the ETA is at the pace of the ``fresh`` ones,
+    run in this process: tickers reused by --resume finish at once, and counted in the
+    pace they made 95 of 341 look a minute from the end with three minutes to go.
+    """
     if not enabled:
-        yield lambda ok: None
+        yield lambda ok, fresh: None
         return
     from rich.console import Console
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TextColumn,
-        TimeElapsedColumn,
-        TimeRemainingColumn,
-    )
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     bar = Progress(
         TextColumn(what),
@@ -95,17 +94,26 @@ def _bar(enabled: bool, total: int, what: str) -> Iterator[Callable[[bool], None
         BarColumn(),
         TextColumn("failed {task.fields[failed]}"),
         TimeElapsedColumn(),
-        TextColumn("ETA"),
-        TimeRemainingColumn(),
+        TextColumn("ETA {task.fields[eta]}", style="progress.remaining"),
         console=Console(stderr=True),
     )
-    task = bar.add_task(what, total=total, failed=0)
-    failed = 0
+    task = bar.add_task(what, total=total, failed=0, eta=eta(total, 0, 0.0))
+    failed = done = ran = 0
 
-    def advance(ok: bool) -> None:
-        nonlocal failed
-        failed += not ok
-        bar.update(task, advance=1, failed=failed)
+    def advance(ok: bool, fresh: bool) -> None:
+        nonlocal failed, done, ran
+        failed, done, ran = failed + (not ok), done + 1, ran + fresh
+        elapsed = bar.tasks[0].elapsed or 0.0
+        bar.update(task, advance=1, failed=failed, eta=eta(total - done, ran, elapsed))
 
     with bar:
         yield advance
+
+
+def eta(left: int, ran: int, elapsed: float) -> str:
+    """Time to do ``left`` more at the pace of the ``ran`` done in ``elapsed`` seconds."""
+    if left == 0:
+        return "0:00:00"
+    if ran == 0:
+        return "-:--:--"
+    return str(timedelta(seconds=round(left * elapsed / ran)))

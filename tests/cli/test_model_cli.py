@@ -1,0 +1,89 @@
+"""The model commands' small promises: run asks for a ticker, refuses options it would
+ignore, and predict points a universe's folder to what it can forecast."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from .test_cli import TINY_ARGS, run_cli
+
+
+def _usage_line(code: int, out: str, err: str, message: str) -> None:
+    assert code == 2
+    assert "Traceback" not in out + err
+    assert err.strip() == f"error: {message}", err
+
+
+def test_run_without_a_ticker_asks_for_one(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Was: ran MSFT without a word."""
+    code, out, err = run_cli(["run", "--out", str(tmp_path / "o"), *TINY_ARGS], capsys, monkeypatch)
+    message = "name a ticker, e.g. `stockpred run MSFT` (the bundled sample), or --csv FILE"
+    _usage_line(code, out, err, message)
+    assert not (tmp_path / "o").exists()
+
+
+@pytest.mark.parametrize(
+    "option",
+    [
+        ["--workers", "2"],
+        ["--backend", "local"],
+        ["--address", "ray://x:10001"],
+        ["--embed", "4"],
+        ["--resume"],
+        ["--cost-bps", "10"],
+    ],
+)
+def test_one_ticker_refuses_a_universe_option(
+    option: list[str],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Was: silently ignored (issue 22)."""
+    argv = ["run", "MSFT", *option, "--out", str(tmp_path / "o"), *TINY_ARGS]
+    code, out, err = run_cli(argv, capsys, monkeypatch)
+    message = (
+        f"{option[0]} applies to a universe (several tickers, a folder or a panel file, or "
+        "--model global/both); one ticker runs here alone: drop it, or name more tickers"
+    )
+    _usage_line(code, out, err, message)
+    assert not (tmp_path / "o").exists()
+
+
+def test_several_universe_options_are_named_together(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    csv = tmp_path / "ko.csv"
+    csv.write_text("date,close\n")  # never read: the refusal comes first
+    argv = ["run", "--csv", str(csv), "--resume", "--workers", "3", *TINY_ARGS]
+    code, _out, err = run_cli(argv, capsys, monkeypatch)
+    assert code == 2
+    assert "--workers and --resume apply to a universe" in err
+    assert "drop them" in err
+
+
+@pytest.mark.parametrize("with_global", [True, False])
+def test_predict_on_a_universe_folder_points_to_a_ticker_or_global_lstm(
+    with_global: bool,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Was: 'no model folder' without a word of global_lstm."""
+    universe = tmp_path / "u"
+    for name in ("IBM", "AAPL", *(["global_lstm"] if with_global else [])):
+        (universe / name / "model").mkdir(parents=True)
+    (universe / "universe.json").write_text("{}")
+    code, out, err = run_cli(["predict", str(universe)], capsys, monkeypatch)
+    assert code == 1
+    assert "Traceback" not in out + err
+    expected = (
+        f"error: {universe} is a universe's folder; pass one ticker's folder ({universe}/AAPL)"
+    )
+    if with_global:
+        expected += f" or its global model ({universe}/global_lstm --ticker AAPL)"
+    assert err.strip() == expected
