@@ -13,8 +13,7 @@ from typing import Any
 
 import pandas as pd
 
-from stockpred.data.loading import PriceHistory, load_prices
-from stockpred.data.schema import clean_prices
+from stockpred.data.loading import PriceHistory, clean_history, load_prices
 from stockpred.data.tickers import check_ticker
 from stockpred.exceptions import ConfigError, ValidationError
 
@@ -45,18 +44,7 @@ class TickerSource:
         """Read and clean this ticker's prices exactly as a single run would."""
         args = {k: v for k, v in data_args.items() if k not in ("csv", "source")}
         if self.rows is not None:
-            frame, report = clean_prices(
-                self.rows,
-                exchange=args.get("exchange", "XNYS"),
-                strict=args.get("strict", False),
-                max_gap=args.get("max_gap", 5),
-                start=args.get("start"),
-                end=args.get("end"),
-            )
-            exchange = args.get("exchange", "XNYS")
-            return PriceHistory(
-                frame, self.ticker, "csv", report.price_column, exchange, report, self.path
-            )
+            return clean_history(self.rows, self.ticker, "csv", path=self.path, **args)
         if self.path is not None:
             return load_prices(self.ticker, csv=self.path, **args)
         return load_prices(self.ticker, source=data_args.get("source"), **args)
