@@ -14,7 +14,7 @@ from stockpred.data.history import PriceHistory
 from stockpred.data.providers import NETWORK_SOURCES, Provider, Retry, get_provider, provider_order
 from stockpred.data.samples import DEFAULT_TICKER, sample_tickers
 from stockpred.data.schema import DEFAULT_MAX_FILLED, DEFAULT_MAX_GAP, clean_prices
-from stockpred.data.tickers import check_ticker, ticker_from_file_name
+from stockpred.data.tickers import check_ticker, ticker_from_path
 from stockpred.exceptions import (
     ConfigError,
     InsufficientHistory,
@@ -114,7 +114,7 @@ def load_prices(
     if chosen in ("sample", "csv"):
         provider = get_provider(chosen, path=csv)
         raw = provider.fetch_raw(ticker, None, None)
-        name = ticker.upper() if csv is None else _file_ticker(given, csv)
+        name = ticker.upper() if csv is None else given or ticker_from_path(csv)
         path = None if csv is None else str(Path(csv).resolve())
         return clean_history(raw, name, chosen, path=path, **cleaning)
     if chosen == "store":
@@ -186,11 +186,6 @@ def _store_holds(store: str | Path | PriceStore | None, ticker: str) -> bool:
 
     price_store = store if isinstance(store, PriceStore) else PriceStore(store)
     return price_store.path.is_file() and bool(price_store.ranges(ticker.upper()))
-
-
-def _file_ticker(ticker: str | None, csv: str | Path) -> str:
-    """The name a file's prices go by: the ticker given, else the file's stem."""
-    return ticker.upper() if ticker else ticker_from_file_name(Path(csv).name.split(".")[0])
 
 
 def _stored(
