@@ -147,9 +147,10 @@ class PriceStore:
         replace: bool = False,
         now: pd.Timestamp | None = None,
     ) -> int:
-        """Upsert a PriceFrame in one transaction; ``replace`` drops the old rows first.
+        """Upsert rows in one transaction; ``replace`` drops the old rows first.
 
-        Returns how many rows were new or changed (0 when the same bars are written again).
+        Give it :func:`observed_rows` of a cleaned frame: what is written is read back as
+        observed prices. Returns how many rows were new or changed (0 when the same bars are written again).
         """
         key = ticker.upper()
         stamp = now or pd.Timestamp.now(tz="UTC").tz_localize(None)
