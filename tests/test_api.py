@@ -26,7 +26,8 @@ def test_every_exception_class_is_exported() -> None:
         for name, obj in vars(exceptions).items()
         if inspect.isclass(obj) and issubclass(obj, (exceptions.StockpredError, Warning))
     }
-    assert len(defined) == 15  # StockpredWarning (issue 8), WorkerLost (a pool worker died)
+    assert len(defined) == 16  # StockpredWarning (issue 8), WorkerLost (a pool worker died),
+    # InvalidConfig (a config value refused: a ConfigError that is still pydantic's error)
     assert defined <= set(stockpred.__all__)
     for name in defined:
         assert getattr(stockpred, name) is getattr(exceptions, name)

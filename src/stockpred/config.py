@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import difflib
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 from pydantic import (
     BaseModel,
@@ -13,13 +14,14 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+from pydantic_core import ErrorDetails
 
 try:
     import tomllib
 except ModuleNotFoundError:  # Python 3.10: the same parser, from PyPI (a conditional dependency)
     import tomli as tomllib  # type: ignore[no-redef]
 
-from stockpred.exceptions import ConfigError
+from stockpred.exceptions import ConfigError, InvalidConfig
 
 Target = Literal["return", "price"]
 Feature = Literal["volume", "range", "rsi", "macd", "bollinger", "atr", "market"]
@@ -35,6 +37,13 @@ class ForecastConfig(BaseModel):
     """Everything that decides what is trained and how; saved as the model's config.json."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
+
+    def __init__(self, /, **values: Any) -> None:
+        """Validate; refused values raise ``InvalidConfig`` (a StockpredError), one line."""
+        try:
+            super().__init__(**values)
+        except ValidationError as exc:
+            raise invalid_config(exc) from None
 
     # Data and features
     # Defaults chosen by measurement (benchmarks/train_speed.py; figures in the README's
@@ -171,17 +180,44 @@ class ForecastConfig(BaseModel):
 
 
 def make_config(overrides: dict[str, Any], toml_path: Path | None = None) -> ForecastConfig:
-    """Config from a TOML file (optional) with explicit overrides on top; errors are one line."""
-    values: dict[str, Any] = {}
+    """Config from a TOML file (optional) with explicit overrides on top; errors are one line
+    that names the file when a value from it was refused."""
+    from_file: dict[str, Any] = {}
     if toml_path is not None:
         try:
-            values.update(tomllib.loads(Path(toml_path).read_text()))
+            from_file = tomllib.loads(Path(toml_path).read_text())
         except (OSError, tomllib.TOMLDecodeError) as exc:
             raise ConfigError(f"cannot read config {toml_path}: {exc}") from exc
-    values.update({k: v for k, v in overrides.items() if v is not None})
+    given = {k: v for k, v in overrides.items() if v is not None}
     try:
-        return ForecastConfig(**values)
-    except ValidationError as exc:
-        err = exc.errors()[0]
-        where = ".".join(str(p) for p in err["loc"]) or "config"
-        raise ConfigError(f"invalid {where}: {err['msg']}") from exc
+        return ForecastConfig(**{**from_file, **given})
+    except InvalidConfig as exc:
+        in_file = {str(err["loc"][0]) for err in exc.errors() if err["loc"]} - set(given)
+        if toml_path is not None and in_file:
+            said = (
+                _say(err, toml=bool(err["loc"]) and err["loc"][0] in in_file)
+                for err in exc.errors()
+            )
+            exc.message = f"{toml_path}: {'; '.join(said)}"
+        raise
+
+
+def invalid_config(exc: ValidationError) -> InvalidConfig:
+    """pydantic's error as ours: every refused value in one line, a typo with the key meant."""
+    error = InvalidConfig.from_exception_data(exc.title, cast(Any, exc.errors()))
+    error.message = "; ".join(_say(err) for err in exc.errors())
+    return error
+
+
+def _say(err: ErrorDetails, *, toml: bool = False) -> str:
+    """One refused value in words, as it was written: ``window=1`` in Python (the CLI shows
+    ``--window 1``), ``window = 1`` in a TOML file; an unknown key with the one likely meant."""
+    name = ".".join(str(p) for p in err["loc"])
+    if err["type"] == "extra_forbidden":
+        close = difflib.get_close_matches(name, list(ForecastConfig.model_fields), n=1)
+        hint = f"; did you mean {close[0]}?" if close else ""
+        return f"unknown setting {name}{hint}"
+    message = err["msg"].removeprefix("Value error, ")
+    if not name:
+        return f"invalid config: {message}"
+    return f"invalid {name}{' = ' if toml else '='}{err['input']!r}: {message}"

@@ -13,6 +13,8 @@ anything else is a bug and may show a traceback::
     │   │   └── ProviderUnavailable  no answer (timeout, network down, 5xx): worth a retry
     │   └── StoreError            the local price store is corrupt or locked
     ├── ConfigError               an option or config file value is invalid
+    │   └── InvalidConfig         a ForecastConfig value pydantic refused (also pydantic's
+    │                             ValidationError and a ValueError, as before)
     ├── NotFittedError            predict/evaluate/save before fit
     ├── ArtifactError             a model folder is missing, incomplete or tampered with
     └── WorkerLost                a worker process died (killed, out of memory) on a job
@@ -23,6 +25,8 @@ were used because no provider answered, and how old they are.
 """
 
 from __future__ import annotations
+
+from pydantic_core import ValidationError as PydanticValidationError
 
 
 class StockpredError(Exception):
@@ -63,6 +67,20 @@ class StoreError(DataError):
 
 class ConfigError(StockpredError):
     """A configuration value is invalid."""
+
+
+class InvalidConfig(ConfigError, PydanticValidationError):
+    """Invalid ``ForecastConfig`` values, said in one line (``message``).
+
+    Still a pydantic ``ValidationError`` (so a ``ValueError``) with its ``errors()``: code
+    that caught what ``ForecastConfig`` raised before keeps working. Built with
+    ``from_exception_data``, as pydantic's own is.
+    """
+
+    message = "invalid configuration"
+
+    def __str__(self) -> str:
+        return self.message
 
 
 class NotFittedError(StockpredError):

@@ -76,3 +76,70 @@ def test_data_import_puts_files_in_the_store(tmp_path: Path) -> None:
     history = load_prices("AAA", source="store", store=store)
     assert len(history) == 40
     assert history.source == "import"
+
+
+@pytest.mark.parametrize(
+    ("file_name", "ticker"),
+    [
+        ("MY STOCK.csv", "MY_STOCK"),
+        ("Ölpreis März.csv.gz", "OLPREIS_MARZ"),
+        ("BRK.B.csv", "BRK.B"),
+        ("aapl.us.txt", "AAPL.US"),
+        ("Café (EUR).parquet", "CAFE_EUR"),
+    ],
+)
+def test_a_file_is_the_same_ticker_alone_and_in_a_folder(
+    tmp_path: Path, file_name: str, ticker: str
+) -> None:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    raw = yahoo_frame(n=30)
+    for where in (tmp_path, folder):
+        if file_name.endswith(".parquet"):
+            raw.to_parquet(where / file_name, index=False)
+        else:
+            raw.to_csv(where / file_name, index=False)
+    assert load_prices(csv=tmp_path / file_name).ticker == ticker
+    (source,) = universe_sources([], tmp_path / file_name)
+    assert source.ticker == ticker
+    if file_name.endswith((".csv", ".csv.gz", ".parquet")):  # a folder takes price files only
+        (source,) = universe_sources([], folder)
+        assert (source.ticker, source.load({}).ticker) == (ticker, ticker)
+
+
+def test_two_files_with_one_ticker_name_are_refused_naming_both(tmp_path: Path) -> None:
+    yahoo_frame(n=30).to_csv(tmp_path / "my stock.csv", index=False)
+    yahoo_frame(n=30).to_csv(tmp_path / "MY_STOCK.csv.gz", index=False)
+    with pytest.raises(
+        StockpredError, match=r"MY_STOCK\.csv\.gz and my stock\.csv both name ticker MY_STOCK"
+    ):
+        universe_sources([], tmp_path)
+
+
+def three_ticker_panel(tmp_path: Path) -> Path:
+    path = tmp_path / "panel.csv"
+    parts = [yahoo_frame(n=30).assign(Ticker=name) for name in ("ACME", "BETA", "GAMMA")]
+    pd.concat(parts).to_csv(path, index=False)
+    return path
+
+
+def test_tickers_given_with_a_panel_or_folder_run_those_only(tmp_path: Path) -> None:
+    from stockpred.cli.universe import universe_sources as cli_sources
+
+    panel = three_ticker_panel(tmp_path)
+    assert [s.ticker for s in cli_sources(["beta"], panel, "per-ticker") or []] == ["BETA"]
+    assert [s.ticker for s in universe_sources(["GAMMA", "acme"], panel)] == ["GAMMA", "ACME"]
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for name in ("aaa", "bbb"):
+        yahoo_frame(n=30).to_csv(folder / f"{name}.csv", index=False)
+    assert [s.ticker for s in universe_sources(["bbb"], folder)] == ["BBB"]
+
+
+def test_a_ticker_the_panel_lacks_is_refused_listing_some_it_holds(tmp_path: Path) -> None:
+    with pytest.raises(StockpredError) as caught:
+        universe_sources(["KO", "BETA"], three_ticker_panel(tmp_path))
+    message = str(caught.value)
+    assert "\n" not in message
+    assert message.startswith("KO is not in ")
+    assert "which holds ACME, BETA, GAMMA" in message

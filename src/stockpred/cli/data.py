@@ -108,15 +108,23 @@ def import_files(
     exchange: Annotated[str, typer.Option(help="exchange_calendars code.")] = "XNYS",
     strict: Annotated[bool, typer.Option("--strict", help="Refuse instead of cleaning.")] = False,
     max_gap: Annotated[int, typer.Option("--max-gap", help="Longest gap to fill.")] = 5,
+    max_filled: Annotated[
+        float,
+        typer.Option("--max-filled", min=0.0, max=100.0, help="Most sessions filled, in %."),
+    ] = 2.0,
+    date_format: Annotated[
+        str | None, typer.Option("--date-format", help="Date layout: %d/%m/%Y, epoch, ...")
+    ] = None,
 ) -> None:
     """Put files of prices into the store under their tickers, cleaned as a run cleans them.
 
-    Afterwards ``stockpred run TICKER --source store`` reads them without any network.
+    Only observed sessions are stored (cleaning's forward-filled ones are not prices), so
+    ``stockpred run TICKER --source store`` then models exactly what the file gives, offline.
     """
     from rich.table import Table
 
     from stockpred.cli.show import labelled, make_console
-    from stockpred.data.store import PriceStore
+    from stockpred.data.store import PriceStore, observed_rows
     from stockpred.data.tickers import check_ticker
     from stockpred.exceptions import DataError, ValidationError
     from stockpred.universe.inputs import universe_sources
@@ -124,19 +132,26 @@ def import_files(
     price_store = PriceStore(store)
     console = make_console()
     table = Table("ticker", "file", "rows", "span", title=str(price_store.path))
-    args = {"exchange": exchange, "strict": strict, "max_gap": max_gap}
+    args = {
+        "exchange": exchange,
+        "strict": strict,
+        "max_gap": max_gap,
+        "max_filled": max_filled / 100.0,
+        "date_format": date_format,
+    }
     failed = 0
     sources = [source for path in paths for source in universe_sources([], path)]
     for source in sources:
         try:
             history = source.load(args)
-            price_store.write(check_ticker(history.ticker), "import", history.frame, replace=True)
+            rows = observed_rows(history.frame, history.cleaning)
+            price_store.write(check_ticker(history.ticker), "import", rows, replace=True)
         except DataError as exc:
             failed += 1
             console.print(labelled(f"{source.ticker}:", "red", str(exc)), soft_wrap=True)
             continue
         span = f"{history.dates[0].date()}..{history.dates[-1].date()}"
-        table.add_row(history.ticker, str(source.path), str(len(history)), span)
+        table.add_row(history.ticker, str(source.path), str(len(rows)), span)
     if table.row_count:
         console.print(table)
     if failed:

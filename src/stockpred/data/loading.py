@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import inspect
 import warnings
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypedDict, overload
 
@@ -12,8 +13,8 @@ import pandas as pd
 from stockpred.data.history import PriceHistory
 from stockpred.data.providers import NETWORK_SOURCES, Provider, Retry, get_provider, provider_order
 from stockpred.data.samples import DEFAULT_TICKER, sample_tickers
-from stockpred.data.schema import DEFAULT_MAX_FILLED, DEFAULT_MAX_GAP, CleaningReport, clean_prices
-from stockpred.data.tickers import check_ticker, ticker_from_file_name
+from stockpred.data.schema import DEFAULT_MAX_FILLED, DEFAULT_MAX_GAP, clean_prices
+from stockpred.data.tickers import check_ticker, ticker_from_path
 from stockpred.exceptions import (
     ConfigError,
     InsufficientHistory,
@@ -91,11 +92,13 @@ def load_prices(
     given = check_ticker(ticker) if isinstance(ticker, str) else None
     if ticker is None:
         ticker = DEFAULT_TICKER
-    # What cleaning a file or the sample takes, and fetching into the store too.
+    # What cleaning takes, on every path: a file, the sample, the store, a provider.
     cleaning: dict[str, Any] = {
         "exchange": exchange,
         "strict": strict,
         "max_gap": max_gap,
+        "max_filled": max_filled,
+        "date_format": date_format,
         "start": start,
         "end": end,
     }
@@ -103,9 +106,7 @@ def load_prices(
         if csv is not None:
             raise ConfigError("a price file holds one ticker: pass a single ticker with csv=")
         histories = [
-            load_prices(
-                name, source=source, store=store, retry=retry, max_filled=max_filled, **cleaning
-            )
+            load_prices(name, source=source, store=store, retry=retry, **cleaning)
             for name in dict.fromkeys(check_ticker(t) for t in ticker)
         ]
         return _panel(histories)
@@ -113,14 +114,11 @@ def load_prices(
     if chosen in ("sample", "csv"):
         provider = get_provider(chosen, path=csv)
         raw = provider.fetch_raw(ticker, None, None)
-        frame, report = clean_prices(
-            raw, date_format=date_format, max_filled=max_filled, **cleaning
-        )
-        name = ticker.upper() if csv is None else _file_ticker(given, csv)
+        name = ticker.upper() if csv is None else given or ticker_from_path(csv)
         path = None if csv is None else str(Path(csv).resolve())
-        return PriceHistory(frame, name, chosen, report.price_column, exchange, report, path)
+        return clean_history(raw, name, chosen, path=path, **cleaning)
     if chosen == "store":
-        return _stored(ticker.upper(), store, exchange=exchange, start=start, end=end)
+        return _stored(ticker.upper(), store, cleaning)
     providers = (
         [chosen]
         if not isinstance(chosen, str)
@@ -129,7 +127,25 @@ def load_prices(
     from stockpred.data.store import PriceStore  # duckdb only when the store is used
 
     price_store = store if isinstance(store, PriceStore) else PriceStore(store)
-    return _from_store(ticker.upper(), providers, price_store, retry=retry, **cleaning)
+    return _from_store(ticker.upper(), providers, price_store, retry, cleaning)
+
+
+def clean_history(
+    raw: pd.DataFrame, ticker: str, source: str, *, path: str | None = None, **options: Any
+) -> PriceHistory:
+    """One ticker's raw rows, cleaned into the history that is modelled: every path (file,
+    folder, panel, sample, store, provider) comes through here, so the same rows with the
+    same options give the same history, modelled column and filled sessions."""
+    frame, report = clean_prices(raw, **cleaning_options(options))
+    exchange = options.get("exchange", "XNYS")
+    return PriceHistory(frame, ticker, source, report.price_column, exchange, report, path)
+
+
+def cleaning_options(options: Mapping[str, Any]) -> dict[str, Any]:
+    """The loading options that cleaning takes (``clean_prices``'s keywords), from any mapping."""
+    keywords = inspect.signature(clean_prices).parameters.values()
+    names = {p.name for p in keywords if p.kind is inspect.Parameter.KEYWORD_ONLY}
+    return {k: v for k, v in options.items() if k in names}
 
 
 def _resolve_source(
@@ -172,18 +188,8 @@ def _store_holds(store: str | Path | PriceStore | None, ticker: str) -> bool:
     return price_store.path.is_file() and bool(price_store.ranges(ticker.upper()))
 
 
-def _file_ticker(ticker: str | None, csv: str | Path) -> str:
-    """The name a file's prices go by: the ticker given, else the file's stem."""
-    return ticker.upper() if ticker else ticker_from_file_name(Path(csv).name.split(".")[0])
-
-
 def _stored(
-    ticker: str,
-    store: str | Path | PriceStore | None,
-    *,
-    exchange: str,
-    start: str | None,
-    end: str | None,
+    ticker: str, store: str | Path | PriceStore | None, cleaning: dict[str, Any]
 ) -> PriceHistory:
     """The store's best copy of ``ticker`` (e.g. imported files), asking no provider."""
     from stockpred.data.store import PriceStore
@@ -195,59 +201,49 @@ def _stored(
             f"{ticker} is not in the store {price_store.path}; put it there with "
             "'stockpred data import FILE' or 'stockpred fetch'"
         )
-    frame = price_store.read(ticker, source=held[0].source, start=start, end=end)
-    report = CleaningReport(rows_in=len(frame), price_column="adj_close")
-    return PriceHistory(frame, ticker, held[0].source, "adj_close", exchange, report, None)
+    return _read_stored(price_store, ticker, held[0].source, cleaning)
+
+
+def _read_stored(
+    store: PriceStore, ticker: str, source: str, cleaning: dict[str, Any]
+) -> PriceHistory:
+    """The stored observed rows, cleaned as a file of them would be."""
+    start, end = cleaning["start"], cleaning["end"]
+    rows = store.read(ticker, source=source, start=start, end=end)
+    if len(rows) < 2:
+        raise InsufficientHistory(
+            f"the store holds {len(rows)} {ticker} session(s) from {source} between "
+            f"{start or 'the start'} and {end or 'today'}; widen start= and end="
+        )
+    return clean_history(rows, ticker, source, **cleaning)
 
 
 def _from_store(
     ticker: str,
     providers: Sequence[Provider],
     store: PriceStore,
-    *,
-    exchange: str,
-    strict: bool,
-    max_gap: int,
-    start: str | None,
-    end: str | None,
     retry: Retry | None,
+    cleaning: dict[str, Any],
 ) -> PriceHistory:
     """Fetch what the store lacks, then read it; stale stored prices beat no prices."""
     from stockpred.data.sync import sessions_behind, update_first
 
+    fetching = {k: v for k, v in cleaning.items() if k != "date_format"}
     try:
-        result = update_first(
-            store,
-            ticker,
-            providers,
-            start=start,
-            end=end,
-            exchange=exchange,
-            strict=strict,
-            max_gap=max_gap,
-            retry=retry,
-        )
-        source, report = result.source, result.cleaning
+        source = update_first(store, ticker, providers, retry=retry, **fetching).source
     except ProviderError as exc:
         held = store.ranges(ticker)
         if not held:
             raise type(exc)(f"{exc}; and nothing is stored for {ticker} in {store.path}") from exc
-        source, report = held[0].source, None
-        behind = sessions_behind(held[0].last, exchange)
+        source = held[0].source
+        behind = sessions_behind(held[0].last, cleaning["exchange"])
         warnings.warn(
             f"{exc}; using stored {source} prices for {ticker} up to {held[0].last.date()}, "
             f"{behind} trading session(s) old",
             StaleDataWarning,
             stacklevel=3,
         )
-    frame = store.read(ticker, source=source, start=start, end=end)
-    if len(frame) < 2:
-        raise InsufficientHistory(
-            f"the store holds {len(frame)} {ticker} session(s) from {source} between "
-            f"{start or 'the start'} and {end or 'today'}; widen start= and end="
-        )
-    report = report or CleaningReport(rows_in=len(frame), price_column="adj_close")
-    return PriceHistory(frame, ticker, source, "adj_close", exchange, report, None)
+    return _read_stored(store, ticker, source, cleaning)
 
 
 def _panel(histories: list[PriceHistory]) -> pd.DataFrame:

@@ -1,5 +1,10 @@
 """The local price store: one DuckDB file keyed by (ticker, date, source), safe across processes.
 
+The store holds what a source said and nothing else: the observed sessions, cleaned of bad
+rows but never forward-filled, and no ``adj_close`` where the source had none. Every read is
+cleaned again with the caller's options (``data.loading``), so a stored ticker becomes the
+same history, with the same filled sessions and the same modelled column, as its file.
+
 DuckDB lets one process at a time open a file for writing. Every operation here opens the
 file, does its work in one transaction and closes it again; a process that finds the file
 locked waits with backoff up to ``lock_timeout`` seconds and then raises ``StoreError``.
@@ -20,7 +25,7 @@ from typing import TypeVar
 import duckdb
 import pandas as pd
 
-from stockpred.data.schema import PRICE_COLUMNS
+from stockpred.data.schema import PRICE_COLUMNS, CleaningReport
 from stockpred.exceptions import StoreError
 
 T = TypeVar("T")
@@ -30,8 +35,13 @@ STORE_ENV = "STOCKPRED_STORE"
 DEFAULT_FILE = "prices.duckdb"
 LOCK_TIMEOUT = 30.0
 PANEL_COLUMNS = ("ticker", "date", *PRICE_COLUMNS)
+# Version 2 keeps observed sessions only; version 1 (no store_format table) stored
+# forward-filled sessions as ordinary rows, which can no longer be told apart.
+FORMAT_VERSION = 2
 
-_SCHEMA = """
+_SCHEMA = f"""
+CREATE TABLE IF NOT EXISTS store_format (version INTEGER NOT NULL);
+INSERT INTO store_format SELECT {FORMAT_VERSION} WHERE NOT EXISTS (SELECT * FROM store_format);
 CREATE TABLE IF NOT EXISTS prices (
     ticker VARCHAR NOT NULL,
     date DATE NOT NULL,
@@ -137,9 +147,10 @@ class PriceStore:
         replace: bool = False,
         now: pd.Timestamp | None = None,
     ) -> int:
-        """Upsert a PriceFrame in one transaction; ``replace`` drops the old rows first.
+        """Upsert rows in one transaction; ``replace`` drops the old rows first.
 
-        Returns how many rows were new or changed (0 when the same bars are written again).
+        Give it :func:`observed_rows` of a cleaned frame: what is written is read back as
+        observed prices. Returns how many rows were new or changed (0 when the same bars are written again).
         """
         key = ticker.upper()
         stamp = now or pd.Timestamp.now(tz="UTC").tz_localize(None)
@@ -215,9 +226,11 @@ class PriceStore:
         start: str | pd.Timestamp | None = None,
         end: str | pd.Timestamp | None = None,
     ) -> pd.DataFrame:
-        """One ticker as a PriceFrame (empty when nothing is stored)."""
+        """One ticker's observed rows (empty when nothing is stored); a column the source did
+        not have (``adj_close``, ``volume``) is left out, as it was absent from its file."""
         panel = self.read_panel([ticker], source=source, start=start, end=end)
-        return panel.drop(columns="ticker").set_index("date")
+        frame = panel.drop(columns="ticker").set_index("date")
+        return frame if frame.empty else frame.dropna(axis=1, how="all")
 
     def _query(self, sql: str, params: Mapping[str, object], read: Callable[[Result], T]) -> T:
         """Run a read-only query; a store that does not exist yet reads as empty."""
@@ -237,6 +250,7 @@ class PriceStore:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         con = self._open(write)
         try:
+            self._check_format(con)
             if write:
                 con.execute(_SCHEMA)
             yield con
@@ -247,6 +261,19 @@ class PriceStore:
             ) from exc
         finally:
             con.close()
+
+    def _check_format(self, con: duckdb.DuckDBPyConnection) -> None:
+        """Refuse a store written before filled sessions were kept out of it."""
+        tables = {
+            row[0] for row in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()
+        }
+        if "prices" in tables and "store_format" not in tables:
+            raise StoreError(
+                f"the price store {self.path} was written by an older stockpred that stored "
+                f"forward-filled sessions as real prices; move it aside (mv {self.path} "
+                f"{self.path}.old) and fill a new one with 'stockpred data import' or "
+                "'stockpred fetch'"
+            )
 
     def _open(self, write: bool) -> duckdb.DuckDBPyConnection:
         """Connect, waiting with backoff while another process holds the file."""
@@ -272,8 +299,18 @@ class PriceStore:
             delay = min(delay * 2, 0.25)
 
 
+def observed_rows(frame: pd.DataFrame, report: CleaningReport | None) -> pd.DataFrame:
+    """What the store keeps of a cleaned frame: no forward-filled session, and no
+    ``adj_close`` the cleaning copied from ``close`` (no report: nothing was changed)."""
+    if report is None:
+        return frame
+    dropped = ["adj_close"] if report.price_column == "close" else []
+    return frame.drop(index=pd.DatetimeIndex(report.filled_dates), columns=dropped)
+
+
 def _rows(key: str, source: str, frame: pd.DataFrame, now: pd.Timestamp) -> pd.DataFrame:
-    rows = frame[list(PRICE_COLUMNS)].astype("float64").rename_axis("date").reset_index()
+    rows = frame.reindex(columns=list(PRICE_COLUMNS)).astype("float64")
+    rows = rows.rename_axis("date").reset_index()
     rows.insert(0, "ticker", key)
     rows.insert(2, "source", source)
     rows["date"] = pd.to_datetime(rows["date"]).dt.normalize()

@@ -12,8 +12,8 @@ import pandas as pd
 from stockpred.data import clock
 from stockpred.data.calendar import sessions_between
 from stockpred.data.providers.base import Provider, Retry
-from stockpred.data.schema import DEFAULT_MAX_GAP, CleaningReport, clean_prices
-from stockpred.data.store import PriceStore, StoredRange
+from stockpred.data.schema import DEFAULT_MAX_FILLED, DEFAULT_MAX_GAP, CleaningReport, clean_prices
+from stockpred.data.store import PriceStore, StoredRange, observed_rows
 from stockpred.exceptions import (
     DataError,
     ProviderError,
@@ -70,6 +70,7 @@ def update(
     exchange: str = "XNYS",
     strict: bool = False,
     max_gap: int = DEFAULT_MAX_GAP,
+    max_filled: float = DEFAULT_MAX_FILLED,
     retry: Retry | None = None,
     now: pd.Timestamp | None = None,
 ) -> UpdateResult:
@@ -79,8 +80,11 @@ def update(
     (or ``end``). Otherwise only sessions after the last stored one are asked for, plus
     ``OVERLAP_SESSIONS`` to compare; if those disagree with what is stored (a split or
     dividend re-adjusted the history) the whole history is fetched again and replaces it.
+    Only observed sessions are stored: a session cleaning forward-filled is not a price.
     """
-    job = _Job(store, ticker.upper(), provider, exchange, strict, max_gap, retry or Retry())
+    job = _Job(
+        store, ticker.upper(), provider, exchange, strict, max_gap, max_filled, retry or Retry()
+    )
     first = None if start is None else pd.Timestamp(start)
     target = last_closed_session(exchange, now, None if end is None else pd.Timestamp(end))
     held = next(iter(store.ranges(job.ticker, provider.name)), None)
@@ -119,16 +123,23 @@ class _Job:
     exchange: str
     strict: bool
     max_gap: int
+    max_filled: float
     retry: Retry
 
     def fetch(self, start: pd.Timestamp | None) -> tuple[pd.DataFrame, CleaningReport]:
+        """The provider's rows from ``start`` on, observed sessions only, and what cleaning did."""
         raw = self.retry.call(lambda: self.provider.fetch_raw(self.ticker, start, None))
         try:
-            return clean_prices(
-                raw, exchange=self.exchange, strict=self.strict, max_gap=self.max_gap
+            frame, report = clean_prices(
+                raw,
+                exchange=self.exchange,
+                strict=self.strict,
+                max_gap=self.max_gap,
+                max_filled=self.max_filled,
             )
         except ValidationError as exc:
             raise ValidationError(f"{self.provider.name} data for {self.ticker}: {exc}") from exc
+        return observed_rows(frame, report), report
 
     def full(self, since: pd.Timestamp | None, action: str) -> UpdateResult:
         frame, report = self.fetch(since)
@@ -163,6 +174,9 @@ def _agrees(stored: pd.DataFrame, fresh: pd.DataFrame) -> bool:
     if len(common) < len(stored):
         return False
     cols = ["close", "adj_close"]
+    if [c in stored for c in cols] != [c in fresh for c in cols]:
+        return False  # the source started or stopped giving adjusted prices
+    cols = [c for c in cols if c in stored]
     return bool(
         np.allclose(
             stored.loc[common, cols].to_numpy(),

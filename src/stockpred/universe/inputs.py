@@ -13,13 +13,10 @@ from typing import Any
 
 import pandas as pd
 
-from stockpred.data.loading import PriceHistory, load_prices
-from stockpred.data.schema import clean_prices
-from stockpred.data.tickers import check_ticker
+from stockpred.data.loading import PriceHistory, clean_history, load_prices
+from stockpred.data.tickers import PRICE_SUFFIXES, check_ticker, ticker_from_path
 from stockpred.exceptions import ConfigError, ValidationError
 
-# Longest first: "x.csv.gz" is ticker "x", not "x.csv".
-PRICE_SUFFIXES = (".csv.gz", ".csv", ".parquet", ".pq")
 PANEL_KEYS = ("ticker", "symbol")
 
 
@@ -45,18 +42,7 @@ class TickerSource:
         """Read and clean this ticker's prices exactly as a single run would."""
         args = {k: v for k, v in data_args.items() if k not in ("csv", "source")}
         if self.rows is not None:
-            frame, report = clean_prices(
-                self.rows,
-                exchange=args.get("exchange", "XNYS"),
-                strict=args.get("strict", False),
-                max_gap=args.get("max_gap", 5),
-                start=args.get("start"),
-                end=args.get("end"),
-            )
-            exchange = args.get("exchange", "XNYS")
-            return PriceHistory(
-                frame, self.ticker, "csv", report.price_column, exchange, report, self.path
-            )
+            return clean_history(self.rows, self.ticker, "csv", path=self.path, **args)
         if self.path is not None:
             return load_prices(self.ticker, csv=self.path, **args)
         return load_prices(self.ticker, source=data_args.get("source"), **args)
@@ -89,27 +75,39 @@ def with_universe_market(history: PriceHistory, market: PriceHistory | None) -> 
     return history if market is None else with_market(history, market)
 
 
-def file_ticker(path: Path) -> str:
-    """The ticker a file stands for: its name without the price-file extensions."""
-    name = path.name
-    for suffix in PRICE_SUFFIXES:
-        if name.lower().endswith(suffix):
-            return name[: -len(suffix)]
-    return path.stem
-
-
 def universe_sources(tickers: Sequence[str], csv: Path | None) -> list[TickerSource]:
     """One source per ticker: from a folder, a panel file, one file, or ticker names."""
     if csv is None:
         return [TickerSource(t.upper()) for t in dict.fromkeys(tickers)]
-    if tickers and (csv.is_dir() or len(tickers) > 1):
-        raise ConfigError("--csv with a folder or panel names its tickers itself; drop them")
     if csv.is_dir():
-        return folder_sources(csv)
+        return only(tickers, folder_sources(csv), csv)
     key = panel_key(csv)
-    if key is None:
-        return [TickerSource((tickers[0] if tickers else file_ticker(csv)).upper(), str(csv))]
-    return panel_sources(csv, key)
+    if key is not None:
+        return only(tickers, panel_sources(csv, key), csv)
+    if len(tickers) > 1:
+        raise ConfigError(
+            f"{csv} holds one ticker: give at most one ticker name with it, or point --csv at "
+            "a folder of files or a panel file with a ticker column"
+        )
+    return [TickerSource((tickers[0] if tickers else ticker_from_path(csv)).upper(), str(csv))]
+
+
+def only(tickers: Sequence[str], sources: list[TickerSource], where: Path) -> list[TickerSource]:
+    """The sources of the tickers asked for, in that order (every one when none is): a name the
+    folder or panel does not hold is refused, with a few it does."""
+    if not tickers:
+        return sources
+    held = {source.ticker: source for source in sources}
+    asked = list(dict.fromkeys(t.upper() for t in tickers))
+    missing = [t for t in asked if t not in held]
+    if missing:
+        names = sorted(held)
+        some = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
+        raise ConfigError(
+            f"{', '.join(missing)} {'is' if len(missing) == 1 else 'are'} not in {where}, "
+            f"which holds {some}; check the name(s), or drop them to run every ticker"
+        )
+    return [held[t] for t in asked]
 
 
 def folder_sources(folder: Path) -> list[TickerSource]:
@@ -125,10 +123,11 @@ def folder_sources(folder: Path) -> list[TickerSource]:
         )
     seen: dict[str, Path] = {}
     for file in files:
-        ticker = file_ticker(file).upper()
+        ticker = ticker_from_path(file)
         if ticker in seen:
             raise ValidationError(
-                f"{seen[ticker].name} and {file.name} are both ticker {ticker}; keep one"
+                f"{seen[ticker].name} and {file.name} both name ticker {ticker}; rename or move "
+                "one of them"
             )
         seen[ticker] = file
     return [TickerSource(t, str(seen[t])) for t in sorted(seen)]
