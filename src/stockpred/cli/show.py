@@ -43,7 +43,7 @@ def metrics_table(evaluation: Evaluation) -> Any:
         title=f"{evaluation.ticker}: one-step forecasts, {evaluation.test_start} to {evaluation.test_end} ({len(evaluation.predictions)} sessions)"
     )
     table.add_column("model")
-    for col in ("MSE", "RMSE", "MAE", "MAPE %", "MASE", "dir. acc."):
+    for col in ("MSE", "RMSE", "MAE", "MAPE %", "MASE", "dir. acc.", "moved"):
         table.add_column(col, justify="right")
     for name, row in evaluation.table.iterrows():
         cells = [
@@ -64,7 +64,7 @@ def pooled_table(summary: BacktestSummary) -> Any:
     )
     table.add_column("model")
     dm_column = f"DM p vs LSTM ({summary.loss.upper()})"
-    for col in ("MSE", "RMSE", "MAE", "MAPE %", "MASE", "dir. acc.", dm_column):
+    for col in ("MSE", "RMSE", "MAE", "MAPE %", "MASE", "dir. acc.", "moved", dm_column):
         table.add_column(col, justify="right")
     for name, row in summary.models.items():
         cells = ["–" if v is None else f"{v:.4g}" for v in row.values()]

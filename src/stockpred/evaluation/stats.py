@@ -80,8 +80,14 @@ def dm_verdict(ticker: str, dm: DMResult, model: str = LSTM, against: str = "nai
     return f"{name} does not beat the {against} forecast on {ticker} (DM p = {dm.p_better:.2g})"
 
 
-def _moves(actual: np.ndarray, pred: np.ndarray, prev: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Actual and predicted up-moves on sessions where both moved (flat days carry no sign)."""
+def directions(
+    actual: np.ndarray, pred: np.ndarray, prev: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Actual and predicted up-moves on sessions where both moved (flat days carry no sign).
+
+    The one set of sessions every directional figure reads: the directional accuracy of the
+    tables (``metrics.directional_accuracy``) and the binomial and Pesaran–Timmermann tests.
+    """
     up_actual, up_pred = actual - prev, pred - prev
     keep = (up_actual != 0) & (up_pred != 0)
     return up_actual[keep] > 0, up_pred[keep] > 0
@@ -91,7 +97,7 @@ def direction_binomial(actual: np.ndarray, pred: np.ndarray, prev: np.ndarray) -
     """Binomial test of directional accuracy against a coin (one-sided: better than 50%)."""
     from scipy import stats  # lazily: importing scipy.stats costs ~1 s
 
-    up_actual, up_pred = _moves(actual, pred, prev)
+    up_actual, up_pred = directions(actual, pred, prev)
     n, hits = len(up_actual), int(np.sum(up_actual == up_pred))
     if n == 0:
         return {"n": 0, "hits": 0, "accuracy": None, "p_value": None}
@@ -107,7 +113,7 @@ def pesaran_timmermann(actual: np.ndarray, pred: np.ndarray, prev: np.ndarray) -
     """
     from scipy import stats  # lazily: importing scipy.stats costs ~1 s
 
-    up_actual, up_pred = _moves(actual, pred, prev)
+    up_actual, up_pred = directions(actual, pred, prev)
     n = len(up_actual)
     if n == 0:
         return {"n": 0, "statistic": None, "p_value": None}
