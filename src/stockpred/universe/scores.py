@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from stockpred.evaluation.stats import ALPHA, diebold_mariano
+from stockpred.evaluation.trading import max_drawdown
 
 LEADERBOARD_COLUMNS = (
     "ticker",
@@ -156,7 +157,7 @@ def performance(returns: pd.Series) -> dict[str, float | None]:
     return {
         "cumulative_return": float(curve.iloc[-1] - 1.0),
         "sharpe": float(returns.mean() / std * np.sqrt(TRADING_DAYS)) if std > 0 else None,
-        "max_drawdown": float((curve / curve.cummax() - 1.0).min()),
+        "max_drawdown": max_drawdown(returns.to_numpy()),
     }
 
 
