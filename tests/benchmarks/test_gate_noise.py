@@ -30,8 +30,8 @@ def test_clopper_pearson_is_the_exact_binomial_interval() -> None:
     assert high == pytest.approx(1.0 - 0.025 ** (1 / 10))  # P(0 of 10) = 2.5 % at the bound
     low, high = clopper_pearson(7, 150)
     assert low < 7 / 150 < high
-    assert summarise([{"open": k < 7} for k in range(150)])["ok"]
-    assert not summarise([{"open": k < 30} for k in range(150)])["ok"]
+    assert summarise([{"open": k < 7, "p_value": k / 150} for k in range(150)])["ok"]
+    assert not summarise([{"open": k < 30, "p_value": k / 150} for k in range(150)])["ok"]
 
 
 def test_each_walk_fits_and_decides_a_gate() -> None:
@@ -45,6 +45,14 @@ def test_each_walk_fits_and_decides_a_gate() -> None:
         {**r, "seconds": s["seconds"]}
         for r, s in zip(run(2, 1, TINY, 1, sessions=400, sd=0.015, drift=0.0005), rows, strict=True)
     ]  # seeded: the same gates again
+
+
+def test_the_separated_remedy_gates_on_the_second_half_of_validation_only() -> None:
+    plain, separate = (
+        run(1, 0, TINY, 1, sessions=400, sd=0.015, drift=0.0, separate=flag)[0]
+        for flag in (False, True)
+    )
+    assert separate["n"] == pytest.approx(plain["n"] / 2, abs=1)
 
 
 def test_the_script_prints_the_rate_and_writes_the_raw_json(

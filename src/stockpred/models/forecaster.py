@@ -86,7 +86,8 @@ class Forecaster(Estimator):
         split = split or chronological_split(history.dates, self.config)
         with blas_threads(self.config.threads):
             self._fit_network(history, split, False)
-            return self._validation_gate(history, split)[0]
+            self.gate_ = self._validation_gate(history, split)[0]
+        return self.gate_
 
     def _fit_network(self, history: PriceHistory, split: Split, show: bool) -> None:
         """The network's weights, trained on the training span, early-stopped on validation."""
@@ -117,8 +118,7 @@ class Forecaster(Estimator):
     def _validation_gate(
         self, history: PriceHistory, split: Split
     ) -> tuple[Gate, np.ndarray, np.ndarray, np.ndarray]:
-        """The gate, with the validation origins, raw forecasts ``[n, 1]`` and last prices
-        ``[n, 1]`` it tested: one network pass serves the gate and the intervals."""
+        """The gate and the validation origins, raw forecasts and last prices it tested."""
         origins = np.arange(max(split.train_end - 1, self.config.window), split.val_end - 1)
         raw = self.predict_origins(history, origins, 1, raw=True)
         last = history.prices[origins][:, None]
