@@ -99,7 +99,9 @@ def test_run_writes_the_contract(run_dir: Path) -> None:
     assert 0 <= metrics["dm_vs_naive"]["squared"]["p_better"] <= 1
     assert "(DM p = " in metrics["verdict"]
     for model in metrics["models"].values():
-        assert set(model) == {"mse", "rmse", "mae", "mape", "mase", "directional_accuracy"}
+        assert set(model) == {
+            *("mse", "rmse", "mae", "mape", "mase", "directional_accuracy", "moved_share")
+        }
     assert metrics["models"]["naive"]["directional_accuracy"] is None
     assert (
         pd.Timestamp(metrics["test_start"])

@@ -10,6 +10,8 @@ from stockpred.evaluation.metrics import (
     naive_scale,
     point_metrics,
 )
+from stockpred.evaluation.stats import direction_binomial, pesaran_timmermann
+from stockpred.evaluation.walkforward import WalkForward
 
 
 def test_point_metrics_by_hand() -> None:
@@ -32,6 +34,54 @@ def test_directional_accuracy_none_for_no_move_and_skips_flat_days() -> None:
     assert got == pytest.approx(0.5)
 
 
+def _shut_folds(seed: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Five folds of 100 sessions; folds 2 and 4 forecast no move (a shut gate), the rest
+    call 60 % of directions right."""
+    rng = np.random.default_rng(seed)
+    prev = 100.0 + rng.normal(0.0, 1.0, 500)
+    move = rng.choice([-1.0, 1.0], 500) * rng.uniform(0.5, 2.0, 500)
+    right = rng.random(500) < 0.6
+    pred = prev + np.where(right, 1.0, -1.0) * np.sign(move) * 0.3
+    shut = np.isin(np.arange(500) // 100, [1, 3])
+    pred[shut] = prev[shut]
+    return prev + move, pred, prev
+
+
+def test_directional_accuracy_leaves_out_sessions_with_no_predicted_move() -> None:
+    """The table's accuracy is the binomial and PT tests' accuracy, on the same sessions; a
+    forecast of no move was counted as a miss (0.36 here against the tests' 0.6)."""
+    actual, pred, prev = _shut_folds()
+    scores = point_metrics(actual, pred, prev, 1.0)
+    binomial = direction_binomial(actual, pred, prev)
+    assert scores["directional_accuracy"] == binomial["accuracy"]
+    assert 0.55 < binomial["accuracy"] < 0.65
+    assert scores["moved_share"] == pytest.approx(0.6)
+    assert pesaran_timmermann(actual, pred, prev)["n"] == binomial["n"] == 300
+
+
+def test_pooled_walk_forward_accuracy_is_the_tests_accuracy() -> None:
+    """The pooled backtest row over two shut folds of five reads the tests' sessions."""
+    actual, pred, prev = _shut_folds(1)
+    forecasts = pd.DataFrame(
+        {
+            "fold": np.arange(500) // 100 + 1,
+            "step": 1,
+            "actual": actual,
+            "previous": prev,
+            "scale": 1.0,
+            "lstm": pred,
+        }
+    )
+    wf = WalkForward("T", "expanding", "each", [], ["lstm"], 1, 0.8, "ewma", forecasts)
+    table = wf.metrics().set_index(["fold", "metric"])["value"]
+    assert (
+        table[("all", "directional_accuracy")] == direction_binomial(actual, pred, prev)["accuracy"]
+    )
+    assert table[("all", "moved_share")] == pytest.approx(0.6)
+    assert np.isnan(table[(2, "directional_accuracy")])  # a shut fold has no direction
+    assert table[(2, "moved_share")] == 0.0
+
+
 def test_naive_scale_is_training_span_only() -> None:
     prices = np.array([1.0, 2.0, 4.0, 100.0])
     assert naive_scale(prices, 3) == pytest.approx(1.5)
@@ -52,6 +102,8 @@ def test_evaluation_contract_and_verdict() -> None:
     assert doc["test_end"] == str(dates[60].date())
     assert doc["n_test"] == 30
     assert doc["models"]["naive"]["directional_accuracy"] is None
+    assert doc["models"]["naive"]["moved_share"] == 0.0
+    assert doc["models"]["lstm"]["moved_share"] == 1.0
     assert doc["dm_vs_naive"]["squared"]["p_better"] < 0.05
     assert ev.beats_naive()
     assert ev.verdict().startswith("LSTM beats the naive forecast on T (DM p = ")

@@ -145,3 +145,46 @@ def test_pesaran_timmermann_matches_the_worked_value() -> None:
     assert out["statistic"] == pytest.approx(expected, rel=1e-12)
     assert out["p_value"] == pytest.approx(0.5 * math.erfc(expected / math.sqrt(2)), rel=1e-12)
     assert out["p_value"] == pytest.approx(0.02592, abs=1e-5)
+
+
+def _negative_long_run_variance() -> tuple[np.ndarray, np.ndarray]:
+    """Errors whose absolute-loss differential repeats [+2, −1, −1] around a mean of 0.3:
+    γ1 = γ2 ≈ −γ0/2, so γ0 + 2γ1 + 2γ2 < 0 at h = 3; model A's MAE is ~30 % above B's."""
+    rng = np.random.default_rng(11)
+    n = 300
+    b = 1.0 + rng.exponential(0.5, n)  # |b| ≥ 1, so |a| = |b| + d stays positive
+    pattern = np.tile([2.0, -1.0, -1.0], n // 3) * 0.3
+    d = 0.3 * b.mean() + pattern + rng.normal(0.0, 0.02, n)
+    return (b + d) * rng.choice([-1.0, 1.0], n), b * rng.choice([-1.0, 1.0], n)
+
+
+def test_dm_with_a_negative_long_run_variance_falls_back_to_one_step_as_r_does() -> None:
+    """R's forecast::dm.test warns "Variance is negative ... Proceeding with horizon h=1" and
+    returns the h = 1 test; stockpred said "no test, p = 1" both ways."""
+    a, b = _negative_long_run_variance()
+    d = np.abs(a) - np.abs(b)
+    c = d - d.mean()
+    gammas = [float(c[k:] @ c[: len(c) - k]) / len(c) for k in range(3)]
+    assert gammas[0] + 2 * gammas[1] + 2 * gammas[2] < 0  # the case, checked independently
+    assert np.abs(a).mean() / np.abs(b).mean() > 1.25
+    statistic, p_better = dm_written_out(a, b, 1, "absolute")
+    dm = diebold_mariano(a, b, horizon=3, loss="absolute")
+    assert dm.statistic == pytest.approx(statistic, rel=1e-9)
+    assert dm.p_better == pytest.approx(p_better, rel=1e-9)
+    assert dm.p_worse == pytest.approx(stats.t.sf(statistic, df=len(a) - 1), rel=1e-9)
+    assert dm.p_worse < 1e-8  # A is worse, and the test says so
+    assert dm.note is not None
+    assert "h = 1" in dm.note
+    assert "forecast::dm.test" in dm.note
+    assert dm.to_dict()["note"] == dm.note
+    assert diebold_mariano(a, b, horizon=1, loss="absolute").note is None
+
+
+@pytest.mark.parametrize("where", ["a", "b"])
+def test_a_nan_loss_is_refused_not_read_as_no_difference(where: str) -> None:
+    a, b = np.array([1.0, 2.0, -1.0, 0.5]), np.array([0.5, 1.0, 1.0, 2.0])
+    (a if where == "a" else b)[2] = np.nan
+    with pytest.raises(
+        ValueError, match=r"1 NaN or infinite forecast error\(s\) \(first at session 2 of 4\)"
+    ):
+        diebold_mariano(a, b)

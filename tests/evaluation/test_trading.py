@@ -3,9 +3,17 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 
-from stockpred.evaluation.trading import TradingRule, positions, signal_backtest, strategy_returns
+from stockpred.evaluation.trading import (
+    TradingRule,
+    max_drawdown,
+    performance,
+    positions,
+    signal_backtest,
+    strategy_returns,
+)
 
 RNG = np.random.default_rng(0)
 CLOSES = 100 * np.exp(np.cumsum(RNG.normal(0, 0.01, 201)))
@@ -53,3 +61,19 @@ def test_summary_beside_buy_and_hold() -> None:
     assert strat["sharpe"] > hold["sharpe"]
     assert hold["turnover"] == pytest.approx(1 / 200)
     assert -1.0 <= hold["max_drawdown"] < 0.0
+
+
+def test_drawdown_counts_from_the_starting_capital() -> None:
+    """−5 % then −3 %: the curve falls from 1.0 to 0.9215, a 7.85 % drawdown; measured from
+    the first day's close it read −3.0 %."""
+    daily = np.array([-0.05, -0.03, 0.02])
+    assert max_drawdown(daily) == pytest.approx(0.95 * 0.97 - 1.0)
+    assert max_drawdown(np.array([0.01, 0.02])) == 0.0
+    assert performance(daily, np.ones(3), daily)["max_drawdown"] == max_drawdown(daily)
+
+
+def test_the_universe_book_drawdown_counts_from_the_starting_capital() -> None:
+    from stockpred.universe.scores import performance as book_performance
+
+    daily = pd.Series([-0.05, -0.03, 0.02], index=pd.bdate_range("2024-01-02", periods=3))
+    assert book_performance(daily)["max_drawdown"] == pytest.approx(-0.0785)

@@ -35,7 +35,9 @@ def test_conformal_factor_is_the_finite_sample_quantile_of_the_stretches() -> No
     errors = np.array([0.005, -0.01, 0.02, -0.04, 0.0, 0.01, -0.03, 0.03, -0.002])
     # stretches: 0.5, 0.5, 2, 2, 0, 1, 1.5, 3, 0.1; ⌈10 × 0.8⌉ = 8th smallest of 9
     assert conformal_factor(errors, band, 0.8) == 2.0
-    assert conformal_factor(errors, band, 0.95) == 3.0  # rank capped at n
+    # ⌈10 × 0.95⌉ = 10 > 9: no stretch of the nine carries a 95 % guarantee, so the band is
+    # infinite (it was capped at the largest, 3, which holds only 9/10 of new sessions)
+    assert conformal_factor(errors, band, 0.95) == np.inf
 
 
 @pytest.fixture(scope="module")

@@ -60,7 +60,8 @@ def test_a_broken_and_a_short_file_fail_alone(universe: tuple[Path, Path]) -> No
     assert "too short" in failed["SHORT"]
     board = pd.read_csv(out / "leaderboard.csv")
     assert set(board["ticker"]) == set(GOOD)
-    contract = "ticker, model, n_test, mae, rmse, mase, directional_accuracy, mae_vs_naive"
+    contract = "ticker, model, n_test, mae, rmse, mase, directional_accuracy, moved_share"
+    contract += ", mae_vs_naive"
     assert list(board.columns) == [*contract.split(", "), "dm_p", "dm_q"]
     assert set(board["model"]) == {
         *("lstm", "lstm_raw", "naive", "drift", "moving_average", "linear_ar"),

@@ -74,7 +74,7 @@ def metrics_table(evaluation: Evaluation) -> Any:
     return NumberTable(title, ["model", *METRICS], rows)
 
 
-METRICS = ("MSE", "RMSE", "MAE", "MAPE %", "MASE", "dir. acc.")
+METRICS = ("MSE", "RMSE", "MAE", "MAPE %", "MASE", "dir. acc.", "moved")
 
 
 def pooled_table(summary: BacktestSummary) -> Any:

@@ -9,7 +9,14 @@ import numpy as np
 import pandas as pd
 
 from stockpred.evaluation.lag import lag_check
-from stockpred.evaluation.stats import ALPHA, DMResult, Loss, diebold_mariano, dm_verdict
+from stockpred.evaluation.stats import (
+    ALPHA,
+    DMResult,
+    Loss,
+    diebold_mariano,
+    directions,
+    dm_verdict,
+)
 from stockpred.models.base import LSTM, LSTM_RAW
 
 if TYPE_CHECKING:
@@ -17,7 +24,7 @@ if TYPE_CHECKING:
 # The config's loss names (what the sentence quotes) and the DM test's names for them.
 DM_LOSS: dict[str, Loss] = {"mae": "absolute", "mse": "squared"}
 
-METRICS = ("mse", "rmse", "mae", "mape", "mase", "directional_accuracy")
+METRICS = ("mse", "rmse", "mae", "mape", "mase", "directional_accuracy", "moved_share")
 
 
 def naive_scale(prices: np.ndarray, train_end: int) -> float:
@@ -26,23 +33,27 @@ def naive_scale(prices: np.ndarray, train_end: int) -> float:
 
 
 def directional_accuracy(actual: np.ndarray, pred: np.ndarray, prev: np.ndarray) -> float | None:
-    """Share of sessions where the predicted move from yesterday's price has the right sign.
+    """Share of right signs over the sessions where the forecast moved (and the price did).
 
-    Sessions with no actual move are left out; a model that never predicts a move (the
-    naive forecast) has no direction, so ``None``.
+    A forecast of no move (a shut gate, the naive forecast) has no direction: it is neither
+    a hit nor a miss, as in the binomial and Pesaran–Timmermann tests, which read the same
+    sessions (``stats.directions``); :func:`moved_share` says how often it moved. ``None``
+    when it never did.
     """
-    predicted_move = np.sign(pred - prev)
-    if not predicted_move.any():
-        return None
-    actual_move = np.sign(actual - prev)
-    moved = actual_move != 0
-    return float(np.mean(predicted_move[moved] == actual_move[moved])) if moved.any() else None
+    up_actual, up_pred = directions(actual, pred, prev)
+    return float(np.mean(up_actual == up_pred)) if len(up_actual) else None
+
+
+def moved_share(pred: np.ndarray, prev: np.ndarray) -> float | None:
+    """Share of sessions whose forecast moved from the previous price: the sessions
+    directional accuracy is measured on (besides flat price days)."""
+    return float(np.mean(pred != prev)) if len(pred) else None
 
 
 def point_metrics(
     actual: np.ndarray, pred: np.ndarray, prev: np.ndarray, scale: float | np.ndarray
 ) -> dict[str, float | None]:
-    """MSE, RMSE, MAE, MAPE (percent), MASE and directional accuracy of one forecast.
+    """MSE, RMSE, MAE, MAPE (percent), MASE, directional accuracy and moved share of one forecast.
 
     ``scale`` may vary by session (pooled backtest folds each have their own training span).
     """
@@ -56,6 +67,7 @@ def point_metrics(
         "mape": float(np.mean(np.abs(err / actual)) * 100.0),
         "mase": float(np.mean(np.abs(err) / scale)) if np.all(scale > 0) else None,
         "directional_accuracy": directional_accuracy(actual, pred, prev),
+        "moved_share": moved_share(pred, prev),
     }
 
 

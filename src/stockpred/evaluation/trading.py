@@ -42,10 +42,16 @@ def strategy_returns(
     return pos * market - traded * cost_bps / 1e4
 
 
+def max_drawdown(daily: np.ndarray) -> float:
+    """The worst fall from a peak of the equity curve that starts at 1.0 before the first
+    return: a loss on day one is a drawdown from the starting capital, not a new peak."""
+    equity = np.cumprod(np.concatenate([[1.0], 1.0 + np.asarray(daily, float)]))
+    return float(np.min(equity / np.maximum.accumulate(equity) - 1.0))
+
+
 def performance(daily: np.ndarray, pos: np.ndarray, market: np.ndarray) -> dict[str, Any]:
     """Cumulative and annualised return, volatility, Sharpe (no risk-free), drawdown, hit rate."""
     equity = np.cumprod(1.0 + daily)
-    peak = np.maximum.accumulate(np.concatenate([[1.0], equity]))[1:]
     sd = float(daily.std(ddof=1)) if len(daily) > 1 else 0.0
     held = pos != 0
     return {
@@ -53,7 +59,7 @@ def performance(daily: np.ndarray, pos: np.ndarray, market: np.ndarray) -> dict[
         "annualised_return": float(equity[-1] ** (TRADING_DAYS / len(daily)) - 1.0),
         "annualised_volatility": sd * np.sqrt(TRADING_DAYS),
         "sharpe": float(daily.mean() / sd * np.sqrt(TRADING_DAYS)) if sd > 0 else None,
-        "max_drawdown": float(np.min(equity / peak - 1.0)),
+        "max_drawdown": max_drawdown(daily),
         "hit_rate": float(np.mean(pos[held] * market[held] > 0)) if held.any() else None,
         "turnover": float(np.mean(np.abs(np.diff(pos, prepend=0.0)))),
         "days_in_market": float(np.mean(held)),

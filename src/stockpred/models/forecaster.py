@@ -73,18 +73,29 @@ class Forecaster(Estimator):
         The data flows one way: history → dataset (scaled windows of the split) → training →
         numpy weights; the validation errors of those weights then set the interval.
         """
-        from stockpred.training.loop import fit_weights  # only training needs torch
-
-        cfg = self.config
         history = as_history(prices)
-        split = split or chronological_split(history.dates, cfg)
-        data = Dataset.build(history, cfg, split)
-        show = self.progress if progress is None else progress
-        with blas_threads(cfg.threads):
-            self.weights_, self.train_result_ = fit_weights(data, cfg, progress=show)
-            self.scaler_ = data.scaler
+        split = split or chronological_split(history.dates, self.config)
+        with blas_threads(self.config.threads):
+            self._fit_network(history, split, self.progress if progress is None else progress)
             self._calibrate(history, split)
         return self
+
+    def fit_gate(self, prices: PriceHistory | pd.DataFrame, split: Split | None = None) -> Gate:
+        """Train, then decide the gate and nothing else: what benchmarks/gate_noise.py measures."""
+        history = as_history(prices)
+        split = split or chronological_split(history.dates, self.config)
+        with blas_threads(self.config.threads):
+            self._fit_network(history, split, False)
+            self.gate_ = self._validation_gate(history, split)[0]
+        return self.gate_
+
+    def _fit_network(self, history: PriceHistory, split: Split, show: bool) -> None:
+        """The network's weights, trained on the training span, early-stopped on validation."""
+        from stockpred.training.loop import fit_weights  # only training needs torch
+
+        data = Dataset.build(history, self.config, split)
+        self.weights_, self.train_result_ = fit_weights(data, self.config, progress=show)
+        self.scaler_ = data.scaler
 
     def _calibrate(self, history: PriceHistory, split: Split) -> None:
         """What is fitted after the weights, from the validation span: gate, intervals, context.
@@ -93,13 +104,7 @@ class Forecaster(Estimator):
         """
         self.split_ = split
         self.meta_ = describe(history, split)
-        # One network pass over the validation span serves the gate and the intervals.
-        origins = np.arange(max(split.train_end - 1, self.config.window), split.val_end - 1)
-        raw = self.predict_origins(history, origins, 1, raw=True)
-        last = history.prices[origins][:, None]
-        self.gate_ = fit_gate(
-            raw[:, 0], last[:, 0], history.prices[origins + 1], self.config.dm_loss
-        )
+        self.gate_, origins, raw, last = self._validation_gate(history, split)
         point = self.gate_.apply(raw, last)[:, 0]
         self.intervals_ = self._fit_intervals(history, split, origins, point)
         self.context_ = context_of(history, self.config.window)
@@ -109,6 +114,16 @@ class Forecaster(Estimator):
         self.context_start_ = self.intervals_.start_at(history.prices, first)
         # Filled by save(), not here: a backtest fits many times and predicts from none of them.
         self.future_sessions_: pd.DatetimeIndex | None = None
+
+    def _validation_gate(
+        self, history: PriceHistory, split: Split
+    ) -> tuple[Gate, np.ndarray, np.ndarray, np.ndarray]:
+        """The gate and the validation origins, raw forecasts and last prices it tested."""
+        origins = np.arange(max(split.train_end - 1, self.config.window), split.val_end - 1)
+        raw = self.predict_origins(history, origins, 1, raw=True)
+        last = history.prices[origins][:, None]
+        gate = fit_gate(raw[:, 0], last[:, 0], history.prices[origins + 1], self.config.dm_loss)
+        return gate, origins, raw, last
 
     def calibration_to_dict(self) -> dict[str, Any]:
         """The calibrated state (split, intervals, gate, context) as JSON, for state.json;

@@ -17,6 +17,8 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
+from stockpred.models.conformal import conformal_quantile
+
 # Inputs are returns in units of the current volatility; a crash can be 20 of them, which a
 # 16-unit network fitted on ordinary days would extrapolate wildly. Clipped at 10.
 CLIP = 10.0
@@ -89,5 +91,4 @@ def conformal_factor(errors: np.ndarray, quantiles: np.ndarray, level: float) ->
     split-conformal quantile, valid for a new exchangeable session whatever the head learned.
     """
     scores = np.maximum(errors / quantiles[:, 1], errors / quantiles[:, 0])
-    rank = min(int(np.ceil((len(scores) + 1) * level)), len(scores))
-    return float(np.sort(scores)[rank - 1])
+    return float(conformal_quantile(scores, level))

@@ -15,6 +15,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from stockpred.config import IntervalMethod
+from stockpred.models.conformal import conformal_tails
 from stockpred.models.quantile import QuantileHead, conformal_factor, head_inputs
 
 # arch fits percent returns far more reliably than raw ones (its own advice).
@@ -303,9 +304,9 @@ class IntervalModel:
 
 
 def _tails(values: np.ndarray, level: float) -> tuple[float, float]:
-    """The ``(1 ∓ level) / 2`` quantiles of ``values``: a split-conformal band."""
-    tail = (1.0 - level) / 2.0
-    return float(np.quantile(values, tail)), float(np.quantile(values, 1.0 - tail))
+    """The split-conformal band of ``values``: each tail at the finite-sample rank."""
+    low, high = conformal_tails(values, level)
+    return float(low), float(high)
 
 
 def _pair(values: list[Any]) -> tuple[float, float]:

@@ -98,8 +98,10 @@ PAGE = (
 <h2>Test span: one-step forecasts</h2>
 {metrics}
 <p>MAPE in percent; MASE is MAE over the in-sample naive MAE of the training span;
-directional accuracy is the share of sessions whose move from the previous price was
-predicted with the right sign (none for the naive forecast, which predicts no move).</p>
+directional accuracy is the share of right signs over the sessions where the forecast moved
+from the previous price (and the price moved): a forecast of no move is neither a hit nor a
+miss, so a shut gate has none, like the naive forecast; moved is the share of sessions where
+the forecast moved.</p>
 {img_test}
 {img_zoom}
 <h2>Prediction intervals on the test span</h2>

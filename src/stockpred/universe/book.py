@@ -17,6 +17,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from stockpred.evaluation.trading import max_drawdown
+
 # Real views a date needs before it is traded or counted in the rank IC: with 5 the 20 %
 # legs hold one ticker each, and a rank correlation of fewer than 5 pairs says little.
 MIN_VIEWS = 5
@@ -173,13 +175,11 @@ def performance(returns: pd.Series, active: bool) -> dict[str, float | None]:
     the starting capital (a book that only falls has drawn down from its first 1)."""
     if not active or returns.empty:
         return {"cumulative_return": None, "sharpe": None, "max_drawdown": None}
-    curve = (1.0 + returns.to_numpy()).cumprod()
-    peak = np.maximum.accumulate(np.concatenate([[1.0], curve]))[1:]
     std = float(returns.std())
     return {
-        "cumulative_return": float(curve[-1] - 1.0),
+        "cumulative_return": float(np.prod(1.0 + returns.to_numpy()) - 1.0),
         "sharpe": float(returns.mean() / std * np.sqrt(TRADING_DAYS)) if std > 0 else None,
-        "max_drawdown": float(np.min(curve / peak - 1.0)),
+        "max_drawdown": max_drawdown(returns.to_numpy()),
     }
 
 

@@ -47,6 +47,7 @@ COLUMNS = (
     "mae",
     "mase",
     "directional_accuracy",
+    "moved_share",
     "mae_vs_naive",
     "dm_p",
     "dm_q",

@@ -27,6 +27,7 @@ LEADERBOARD_COLUMNS = (
     "rmse",
     "mase",
     "directional_accuracy",
+    "moved_share",
     "mae_vs_naive",
     "dm_p",
     "dm_q",
@@ -76,7 +77,10 @@ def ticker_rows(
                 "ticker": ticker,
                 "model": model,
                 "n_test": len(predictions),
-                **{m: metrics[m] for m in ("mae", "rmse", "mase", "directional_accuracy")},
+                **{
+                    m: metrics[m]
+                    for m in ("mae", "rmse", "mase", "directional_accuracy", "moved_share")
+                },
                 "mae_vs_naive": metrics["mae"] / naive_mae,
                 "dm_p": p,
             }
