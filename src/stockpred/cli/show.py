@@ -186,8 +186,31 @@ class NumberTable:
             widths = self._widths(whole)
             chrome = 3 * count + 1 if boxed else count - 1
             if sum(widths) + name_room + chrome <= options.max_width:
-                break
-        yield self._table(widths, boxed)
+                yield self._table(widths, boxed)
+                return
+        # Too many columns even without borders: the columns in parts, as pandas prints a
+        # wide frame, so that a number still never folds.
+        for part in self._parts(widths, options.max_width - name_room - self.names):
+            yield self._part(part, widths)
+
+    def _parts(self, widths: list[int], room: int) -> list[list[int]]:
+        """Consecutive number columns grouped so that each group fits in ``room``."""
+        parts: list[list[int]] = [[]]
+        used = 0
+        for i, width in enumerate(widths):
+            if parts[-1] and used + width + 1 > room:
+                parts.append([])
+                used = 0
+            parts[-1].append(i)
+            used += width + 1
+        return parts
+
+    def _part(self, columns: list[int], widths: list[int]) -> Any:
+        """The name columns and ``columns`` of the numbers, without borders."""
+        keep = [*range(self.names), *(self.names + i for i in columns)]
+        rows = [([cells[i] for i in keep], style) for cells, style in self.rows]
+        part = NumberTable(self.title, [self.headers[i] for i in keep], rows, self.names)
+        return part._table([widths[i] for i in columns], boxed=False)
 
     def _widths(self, whole_headers: bool) -> list[int]:
         """Each number column's width: its widest number, and its header whole or its
