@@ -15,19 +15,12 @@ from stockpred.run_folder import output_folder
 from stockpred.runs import REPORT, backtest_run, run_pipeline, train_only
 
 from .conftest import TINY
+from .folder_checks import snapshot
 
 # Under xdist (`make test`) one worker runs this module: its tests share `previous`.
 pytestmark = pytest.mark.xdist_group("atomic-writes")
 
 CFG = ForecastConfig(**{**TINY, "epochs": 1})
-
-
-def snapshot(folder: Path) -> dict[str, bytes | None]:
-    """Every entry below ``folder`` (hidden ones and empty folders too), files with their bytes."""
-    return {
-        str(p.relative_to(folder)): p.read_bytes() if p.is_file() else None
-        for p in folder.rglob("*")
-    }
 
 
 class DiskFull(OSError):
@@ -68,9 +61,10 @@ def test_output_folder_leaves_nothing_when_a_new_folder_fails(tmp_path: Path) ->
 
 def test_output_folder_leaves_an_existing_folder_byte_identical(tmp_path: Path) -> None:
     target = tmp_path / "run"
-    (target / "model").mkdir(parents=True)
-    (target / "metrics.json").write_text('{"mae": 1.0}')
-    (target / "model" / "weights.safetensors").write_bytes(b"\x00\x01weights")
+    with output_folder(target, "run") as tmp:
+        (tmp / "model").mkdir()
+        (tmp / "metrics.json").write_text('{"mae": 1.0}')
+        (tmp / "model" / "weights.safetensors").write_bytes(b"\x00\x01weights")
     before = snapshot(tmp_path)
     with pytest.raises(KeyboardInterrupt):  # an interrupted run too
         write_then_fail(target, KeyboardInterrupt())

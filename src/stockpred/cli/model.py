@@ -314,9 +314,12 @@ def predict(
     RUN_DIR may also be a universe's global_lstm/ folder: name the ticker with --ticker.
     """
     from stockpred.cli.universe import global_view
+    from stockpred.run_folder import check_output_file
     from stockpred.runs import FORECAST, write_forecast
 
     console = make_console(as_json)
+    target = out or run_dir / FORECAST
+    check_output_file(target)  # before the model is loaded, not after
     found = global_view(run_dir, ticker, csv)
     if found is not None:
         fc, history = found
@@ -327,7 +330,6 @@ def predict(
             args = {"csv": str(csv), "exchange": fc.meta_["exchange"]}
             history = _load(fc.meta_["ticker"], args, fc.config.market)
     forecast = fc.predict(history, days=days)
-    target = out or run_dir / FORECAST
     write_forecast(target, forecast)
     console.print(forecast_table(forecast, f"{fc.meta_['ticker']}: next {days} sessions"))
     console.print(f"wrote {target}")
