@@ -20,6 +20,7 @@ COMMANDS = {
     "universe": ["run", "--csv", "{ROOT}/prices", "--out", "{RO}"],
     "tune": ["tune", "--csv", "{ROOT}/KO.csv", "--out", "{RO}", "--trials", "1"],
     "predict": ["predict", "{ROOT}/no-run-needed", "--out", "{RO}/forecast.csv"],
+    "evaluate": ["evaluate", "{RO}"],
     "data-export": ["data", "export", "KO", "--out", "{RO}/KO.csv", "--store", "{ROOT}/s.db"],
 }
 
@@ -41,7 +42,7 @@ def test_an_unwritable_out_is_refused_in_one_line_before_any_work(
         ro = root / "ro"
         ro.mkdir()
         argv = [a.replace("{ROOT}", str(root)).replace("{RO}", str(ro)) for a in COMMANDS[command]]
-        tiny = [] if argv[0] in ("predict", "data") else TINY_ARGS
+        tiny = [] if argv[0] in ("predict", "evaluate", "data") else TINY_ARGS
         before = snapshot(root)
         with unwritable(ro):
             code, out, err = run_cli([*argv, *tiny], capsys, monkeypatch)

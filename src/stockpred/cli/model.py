@@ -267,9 +267,11 @@ def _load_run(run_dir: Path) -> Forecaster:
 def evaluate(ctx: typer.Context, run_dir: RunDir, csv: Csv = None, as_json: AsJson = False) -> None:
     """Score a saved model on its test span beside the baselines; rewrites metrics.json."""
     from stockpred.exceptions import DataError
-    from stockpred.runs import read_data_args, run_warnings, write_metrics
+    from stockpred.run_folder import check_output_file
+    from stockpred.runs import METRICS, read_data_args, run_warnings, write_metrics
 
     console = make_console(as_json)
+    check_output_file(run_dir / METRICS)  # before the model is scored, not after
     fc = _load_run(run_dir)
     loading = read_data_args(run_dir) or {"exchange": fc.meta_["exchange"]}
     if csv is not None:
