@@ -242,3 +242,19 @@ def test_a_failed_job_removes_every_folder_it_made(tmp_path: Path) -> None:
     with pytest.raises(RuntimeError), reserve(tmp_path / "a" / "b" / "c", "run"):
         raise RuntimeError("training failed")
     assert list(tmp_path.iterdir()) == []
+
+
+def _fail_beside_another_job(runs: Path) -> None:
+    with reserve(runs / "deep" / "A", "run"):
+        with output_folder(runs / "deep" / "B", "run") as tmp:  # another job, done meanwhile
+            _write(tmp, {"data.json": "{}"})
+        raise RuntimeError("job A failed")
+
+
+def test_a_failed_job_keeps_a_parent_it_made_once_another_job_wrote_there(
+    tmp_path: Path,
+) -> None:
+    with pytest.raises(RuntimeError):
+        _fail_beside_another_job(tmp_path / "runs")
+    assert sorted(p.name for p in (tmp_path / "runs" / "deep").iterdir()) == ["B"]
+    assert (tmp_path / "runs" / "deep" / "B" / "data.json").read_text() == "{}"

@@ -134,7 +134,7 @@ BUGS = [
     Bug(
         "a failed job leaving behind the output folder it created",
         "run_folder.py",
-        "            shutil.rmtree(made, ignore_errors=True)",
+        "            _unmake(target.absolute(), made)",
         "            pass",
         ("tests/test_atomic_writes.py", "tests/test_run_folder.py"),
     ),

@@ -213,11 +213,24 @@ _HELD: dict[str, int] = {}
 def _first_missing(target: Path) -> Path | None:
     """The outermost folder that ``mkdir(parents=True)`` of ``target`` would make."""
     missing = None
-    for path in (target, *target.absolute().parents):
+    for path in (target, *target.parents):
         if path.exists():
             return missing
         missing = path
     return missing
+
+
+def _unmake(target: Path, made: Path) -> None:
+    """Remove the folder made for a failed job, then each parent made for it while empty
+    (another job may have put its own folder there meanwhile)."""
+    shutil.rmtree(target, ignore_errors=True)
+    for parent in target.parents:
+        if not parent.is_relative_to(made):
+            return
+        try:
+            parent.rmdir()
+        except OSError:
+            return
 
 
 def _keep_nothing(folder: Path) -> bool:
@@ -241,7 +254,7 @@ def reserve(
     """
     target = Path(target)
     check_output(target, kind, force=force)
-    made = _first_missing(target)
+    made = _first_missing(target.absolute())
     target.mkdir(parents=True, exist_ok=True)
     key = os.path.realpath(target)
     fd: int | None = None
@@ -254,7 +267,7 @@ def reserve(
         yield target
     except BaseException:
         if made is not None and not keep(target):
-            shutil.rmtree(made, ignore_errors=True)
+            _unmake(target.absolute(), made)
         raise
     finally:
         if fd is not None:
