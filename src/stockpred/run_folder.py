@@ -151,9 +151,10 @@ def check_output(target: Path, kind: Kind, *, force: bool = False) -> None:
             "choose an empty or new folder"
         )
     if _family(str(marker["kind"])) != _family(kind) and not force:
+        hint = f" (or pass force=True to replace its stockpred files with the {kind} files)"
         raise ConfigError(
-            f"out={target} holds a stockpred {marker['kind']} folder; choose a new folder "
-            f"(or pass force=True to replace its stockpred files with the {kind} files)"
+            f"out={target} holds a stockpred {marker['kind']} folder; choose a new folder"
+            + ("" if kind == "universe" else hint)  # a universe run has no force
         )
     _refuse_clashes(target, KNOWN_ENTRIES.get(_family(kind), frozenset()), marker)
 

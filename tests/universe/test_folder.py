@@ -177,3 +177,15 @@ def test_the_universe_files_are_all_made_before_any_is_written(
     with pytest.raises(OSError, match="No space"):
         write_universe_files(result)
     assert snapshot(tmp_path) == before
+
+
+def test_a_universe_onto_a_run_folder_is_refused_without_advice_it_cannot_follow(
+    tmp_path: Path,
+) -> None:
+    with output_folder(tmp_path / "run", "run") as tmp:
+        plant(tmp, {"metrics.json": b"{}"})
+    before = snapshot(tmp_path)
+    with pytest.raises(ConfigError, match="holds a stockpred run folder") as refused:
+        check_output(tmp_path / "run", "universe")
+    assert "force" not in str(refused.value)
+    assert snapshot(tmp_path) == before
