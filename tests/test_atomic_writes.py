@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pandas as pd
@@ -16,7 +17,15 @@ from stockpred import ForecastConfig, Forecaster
 from stockpred.data.files import write_price_file
 from stockpred.data.history import PriceHistory
 from stockpred.run_folder import output_folder
-from stockpred.runs import FORECAST, REPORT, backtest_run, run_pipeline, train_only, write_forecast
+from stockpred.runs import (
+    FORECAST,
+    REPORT,
+    backtest_run,
+    run_pipeline,
+    train_only,
+    tuning_run,
+    write_forecast,
+)
 from stockpred.tuning.outputs import write_tuning
 from stockpred.tuning.space import SearchSpace
 from stockpred.tuning.study import TrialRecord, TuneResult
@@ -199,3 +208,38 @@ def test_data_export_failing_leaves_the_folder_as_it_was(
     with pytest.raises(DiskFull):
         write_price_file(msft.frame.iloc[:20], tmp_path / "MSFT.csv", "csv")
     assert snapshot(tmp_path) == before
+
+
+@contextmanager
+def ray_writing_its_log(
+    backend: str, address: object, log_file: Path, device: str
+) -> Iterator[None]:
+    """What a Ray session does around a backtest's folds: write its log (the folds run here)."""
+    log_file.write_text("ray: started\n")
+    yield None
+
+
+def test_a_backtest_on_ray_moves_its_log_in_and_leaves_none_beside_the_folder(
+    msft: PriceHistory, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    plain_report(monkeypatch)
+    monkeypatch.setattr("stockpred.runs.fold_mapper", ray_writing_its_log)
+    backtest_run(msft, CFG, tmp_path / "done", folds=2, backend="ray")
+    assert (tmp_path / "done" / "ray.log").read_text() == "ray: started\n"
+    fail_writing(monkeypatch, REPORT)
+    with pytest.raises(DiskFull):
+        backtest_run(msft, CFG, tmp_path / "failed", folds=2, backend="ray")
+    assert [p.name for p in tmp_path.iterdir()] == ["done"]
+
+
+def test_a_failing_tuning_run_on_ray_leaves_no_log_beside_its_folder(
+    msft: PriceHistory, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def search_writing_its_log(*args: object, ray_options: dict[str, Path], **kw: object) -> None:
+        ray_options["log_file"].write_text("ray: started\n")
+        raise DiskFull(28, "No space left on device")
+
+    monkeypatch.setattr("stockpred.tuning.search.tune", search_writing_its_log)
+    with pytest.raises(DiskFull):
+        tuning_run([msft], CFG, SearchSpace({}), tmp_path / "tune", trials=1, backend="ray")
+    assert list(tmp_path.iterdir()) == []

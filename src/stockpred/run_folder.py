@@ -63,7 +63,7 @@ KNOWN_ENTRIES: dict[str, frozenset[str]] = {
             "manifest.json",
         }
     ),
-    "tune": frozenset({"best.toml", "trials.csv", "test.csv", "tuning.html"}),
+    "tune": frozenset({"best.toml", "trials.csv", "test.csv", "tuning.html", "ray.log"}),
     "universe": frozenset(
         {
             LEGACY_UNIVERSE_RECORD,
@@ -285,6 +285,18 @@ def remove_stale_temporaries(folder: Path) -> None:
             shutil.rmtree(path, ignore_errors=True)
         elif path.name != LEGACY_LOCK or path.stat().st_size == 0:
             path.unlink(missing_ok=True)
+
+
+@contextmanager
+def side_file(out: Path, name: str) -> Iterator[Path]:
+    """Where a file the job writes before its folder (Ray's log) waits beside ``out``, named
+    as stockpred's temporary; the job moves it in, and it is removed if the job fails."""
+    out = Path(out).absolute()
+    path = out.parent / f"{TMP_PREFIX}{out.name}.{name}"
+    try:
+        yield path
+    finally:
+        path.unlink(missing_ok=True)
 
 
 @contextmanager
