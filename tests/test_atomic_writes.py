@@ -207,6 +207,8 @@ def test_data_export_failing_leaves_the_folder_as_it_was(
     _disk_full_on_replace(monkeypatch)
     with pytest.raises(DiskFull):
         write_price_file(msft.frame.iloc[:20], tmp_path / "MSFT.csv", "csv")
+    with pytest.raises(DiskFull):
+        write_price_file(msft.frame.iloc[:20], tmp_path / "new" / "dir" / "MSFT.csv", "csv")
     assert snapshot(tmp_path) == before
 
 

@@ -225,13 +225,33 @@ def _unmake(target: Path, made: Path) -> None:
     """Remove the folder made for a failed job, then each parent made for it while empty
     (another job may have put its own folder there meanwhile)."""
     shutil.rmtree(target, ignore_errors=True)
-    for parent in target.parents:
-        if not parent.is_relative_to(made):
+    _remove_empty(target.parent, made)
+
+
+def _remove_empty(folder: Path, made: Path) -> None:
+    """``folder`` and its parents up to ``made``, each only while empty."""
+    for path in (folder, *folder.parents):
+        if not path.is_relative_to(made):
             return
         try:
-            parent.rmdir()
+            path.rmdir()
         except OSError:
             return
+
+
+@contextmanager
+def made_folder(folder: Path) -> Iterator[Path]:
+    """``folder`` made with its parents for a file written into it; the folders made here
+    are removed again, while empty, if the block fails."""
+    folder = Path(folder).absolute()
+    made = _first_missing(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        yield folder
+    except BaseException:
+        if made is not None:
+            _remove_empty(folder, made)
+        raise
 
 
 def _keep_nothing(folder: Path) -> bool:
