@@ -37,7 +37,7 @@ MARKER = ".stockpred.json"
 TMP_PREFIX = ".stockpred-tmp-"
 OLD_PREFIX = ".stockpred-old-"
 LEGACY_LOCK = ".stockpred.lock"  # the (empty) lock file universe runs kept until 0.1.0
-LEGACY_UNIVERSE_RECORD = "universe-run.json"
+UNIVERSE_RECORD = "universe-run.json"  # a universe's config; alone, the marker of older ones
 
 # The names each kind of job may write: checked against the folder before any work.
 KNOWN_ENTRIES: dict[str, frozenset[str]] = {
@@ -66,7 +66,7 @@ KNOWN_ENTRIES: dict[str, frozenset[str]] = {
     "tune": frozenset({"best.toml", "trials.csv", "test.csv", "tuning.html", "ray.log"}),
     "universe": frozenset(
         {
-            LEGACY_UNIVERSE_RECORD,
+            UNIVERSE_RECORD,
             "leaderboard.csv",
             "universe.json",
             "failed.csv",
@@ -92,7 +92,7 @@ def read_marker(folder: Path) -> dict[str, object] | None:
 def _legacy_universe_marker(folder: Path) -> dict[str, object] | None:
     """A universe folder written before it had a marker: its record stood for one."""
     try:
-        record = json.loads((folder / LEGACY_UNIVERSE_RECORD).read_text())
+        record = json.loads((folder / UNIVERSE_RECORD).read_text())
     except (OSError, ValueError):
         return None
     if not isinstance(record, dict) or "config_sha" not in record:

@@ -17,15 +17,15 @@ from stockpred.cluster.session import RAY_LOG
 from stockpred.exceptions import ConfigError
 from stockpred.run_folder import (
     KNOWN_ENTRIES,
-    LEGACY_UNIVERSE_RECORD,
     MARKER,
+    UNIVERSE_RECORD,
     is_temporary,
     remove_stale_temporaries,
     reserve,
     write_marker,
 )
 
-RUN_RECORD = LEGACY_UNIVERSE_RECORD
+RUN_RECORD = UNIVERSE_RECORD
 _BOOKKEEPING = frozenset({MARKER, RUN_RECORD, RAY_LOG})
 
 
