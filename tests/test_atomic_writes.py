@@ -1,33 +1,42 @@
-"""Writes under failure: a step that fails inside a run leaves no folder, no temporary folder,
-and an earlier run folder at the same path byte for byte as it was."""
+"""Writes under failure: a step that fails inside any writer (run, train, backtest, predict,
+tune, data export) leaves no folder, no temporary file or folder, and what was there before
+byte for byte (and mode for mode) as it was."""
 
 from __future__ import annotations
 
+import os
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from stockpred import ForecastConfig, Forecaster
+from stockpred.data.files import write_price_file
 from stockpred.data.history import PriceHistory
 from stockpred.run_folder import output_folder
-from stockpred.runs import REPORT, backtest_run, run_pipeline, train_only
+from stockpred.runs import (
+    FORECAST,
+    REPORT,
+    backtest_run,
+    run_pipeline,
+    train_only,
+    tuning_run,
+    write_forecast,
+)
+from stockpred.tuning.outputs import write_tuning
+from stockpred.tuning.space import SearchSpace
+from stockpred.tuning.study import TrialRecord, TuneResult
 
 from .conftest import TINY
+from .folder_checks import snapshot
 
 # Under xdist (`make test`) one worker runs this module: its tests share `previous`.
 pytestmark = pytest.mark.xdist_group("atomic-writes")
 
 CFG = ForecastConfig(**{**TINY, "epochs": 1})
-
-
-def snapshot(folder: Path) -> dict[str, bytes | None]:
-    """Every entry below ``folder`` (hidden ones and empty folders too), files with their bytes."""
-    return {
-        str(p.relative_to(folder)): p.read_bytes() if p.is_file() else None
-        for p in folder.rglob("*")
-    }
 
 
 class DiskFull(OSError):
@@ -68,9 +77,10 @@ def test_output_folder_leaves_nothing_when_a_new_folder_fails(tmp_path: Path) ->
 
 def test_output_folder_leaves_an_existing_folder_byte_identical(tmp_path: Path) -> None:
     target = tmp_path / "run"
-    (target / "model").mkdir(parents=True)
-    (target / "metrics.json").write_text('{"mae": 1.0}')
-    (target / "model" / "weights.safetensors").write_bytes(b"\x00\x01weights")
+    with output_folder(target, "run") as tmp:
+        (tmp / "model").mkdir()
+        (tmp / "metrics.json").write_text('{"mae": 1.0}')
+        (tmp / "model" / "weights.safetensors").write_bytes(b"\x00\x01weights")
     before = snapshot(tmp_path)
     with pytest.raises(KeyboardInterrupt):  # an interrupted run too
         write_then_fail(target, KeyboardInterrupt())
@@ -149,3 +159,89 @@ def test_a_failing_step_leaves_the_previous_run_byte_identical(
         STEPS[step](msft, out)
     assert snapshot(tmp_path) == before
     assert [p.name for p in tmp_path.iterdir()] == ["out"]
+
+
+def _disk_full_on_replace(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The last step of an atomic write fails: the temporary file is whole, the rename is not."""
+
+    def replace(*args: object, **kwargs: object) -> None:
+        raise DiskFull(28, "No space left on device")
+
+    monkeypatch.setattr(os, "replace", replace)
+
+
+def test_predict_failing_to_write_its_forecast_leaves_the_folder_as_it_was(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / FORECAST).write_text("date,forecast\n2025-06-03,1.0\n")
+    before = snapshot(tmp_path)
+    forecast = pd.DataFrame({"forecast": [2.0]}, index=pd.DatetimeIndex(["2025-06-04"]))
+    _disk_full_on_replace(monkeypatch)
+    with pytest.raises(DiskFull):
+        write_forecast(tmp_path / FORECAST, forecast.rename_axis("date"))
+    assert snapshot(tmp_path) == before
+
+
+def test_tune_failing_to_write_its_folder_leaves_the_earlier_one_as_it_was(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = tmp_path / "tune"
+    with output_folder(out, "tune") as tmp:
+        (tmp / "best.toml").write_text("hidden = 8\n")
+        (tmp / "trials.csv").write_text("trial\n0\n")
+    before = snapshot(tmp_path)
+    trial = TrialRecord(0, {"hidden": 16}, 0.5, 2, 0.1, "complete")
+    result = TuneResult(CFG, SearchSpace({}), [trial], "local")
+    test = pd.DataFrame({"model": ["tuned"], "mae_vs_naive": [0.9]})
+    fail_writing(monkeypatch, "tuning.html")  # after best.toml, trials.csv and test.csv
+    with pytest.raises(DiskFull):
+        write_tuning(out, result, test, "<html/>")
+    assert snapshot(tmp_path) == before
+
+
+def test_data_export_failing_leaves_the_folder_as_it_was(
+    msft: PriceHistory, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "MSFT.csv").write_text("an earlier export\n")
+    before = snapshot(tmp_path)
+    _disk_full_on_replace(monkeypatch)
+    with pytest.raises(DiskFull):
+        write_price_file(msft.frame.iloc[:20], tmp_path / "MSFT.csv", "csv")
+    with pytest.raises(DiskFull):
+        write_price_file(msft.frame.iloc[:20], tmp_path / "new" / "dir" / "MSFT.csv", "csv")
+    assert snapshot(tmp_path) == before
+
+
+@contextmanager
+def ray_writing_its_log(
+    backend: str, address: object, log_file: Path, device: str
+) -> Iterator[None]:
+    """What a Ray session does around a backtest's folds: write its log (the folds run here)."""
+    log_file.write_text("ray: started\n")
+    yield None
+
+
+def test_a_backtest_on_ray_moves_its_log_in_and_leaves_none_beside_the_folder(
+    msft: PriceHistory, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    plain_report(monkeypatch)
+    monkeypatch.setattr("stockpred.runs.fold_mapper", ray_writing_its_log)
+    backtest_run(msft, CFG, tmp_path / "done", folds=2, backend="ray")
+    assert (tmp_path / "done" / "ray.log").read_text() == "ray: started\n"
+    fail_writing(monkeypatch, REPORT)
+    with pytest.raises(DiskFull):
+        backtest_run(msft, CFG, tmp_path / "failed", folds=2, backend="ray")
+    assert [p.name for p in tmp_path.iterdir()] == ["done"]
+
+
+def test_a_failing_tuning_run_on_ray_leaves_no_log_beside_its_folder(
+    msft: PriceHistory, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def search_writing_its_log(*args: object, ray_options: dict[str, Path], **kw: object) -> None:
+        ray_options["log_file"].write_text("ray: started\n")
+        raise DiskFull(28, "No space left on device")
+
+    monkeypatch.setattr("stockpred.tuning.search.tune", search_writing_its_log)
+    with pytest.raises(DiskFull):
+        tuning_run([msft], CFG, SearchSpace({}), tmp_path / "tune", trials=1, backend="ray")
+    assert list(tmp_path.iterdir()) == []

@@ -12,7 +12,9 @@ from pathlib import Path
 import pytest
 
 from stockpred.exceptions import ConfigError
-from stockpred.run_folder import MARKER, check_output, output_folder, reserve
+from stockpred.run_folder import MARKER, Kind, check_output, output_folder, reserve
+
+from .folder_checks import USER_HIDDEN, open_tmp, plant, snapshot, unwritable
 
 
 def _write(tmp: Path, names: dict[str, str]) -> None:
@@ -66,15 +68,23 @@ def test_a_file_is_refused_and_no_old_copy_is_left(tmp_path: Path) -> None:
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
 
 
-def test_force_replaces_only_stockpreds_files(tmp_path: Path) -> None:
+def test_force_replaces_a_marked_folder_of_another_job_and_keeps_the_users(
+    tmp_path: Path,
+) -> None:
     target = tmp_path / "mixed"
-    target.mkdir()
-    _write(target, {"notes.txt": "mine", "report.html": "old report"})
+    with output_folder(target, "run") as tmp:
+        _write(tmp, {"report.html": "old report", "metrics.json": "{}"})
+    _write(target, {"notes.txt": "mine"})
     with output_folder(target, "backtest", force=True) as tmp:
         _write(tmp, {"report.html": "new report", "summary.json": "{}"})
     assert (target / "notes.txt").read_text() == "mine"
     assert (target / "report.html").read_text() == "new report"
-    assert _hidden(target) == []
+    assert sorted(p.name for p in target.iterdir()) == [
+        MARKER,
+        "notes.txt",
+        "report.html",
+        "summary.json",
+    ]
 
 
 def test_same_job_replaces_its_own_files_and_keeps_the_users(tmp_path: Path) -> None:
@@ -158,3 +168,93 @@ def test_a_job_keeps_its_folder_reserved_and_cleans_up_if_it_fails(tmp_path: Pat
     with pytest.raises(RuntimeError):
         _job_that_fails_after_writing(target)
     assert not target.exists()  # made for the job, so removed with it
+
+
+@pytest.mark.parametrize("force", [False, True])
+@pytest.mark.parametrize(
+    ("kind", "files"),
+    [
+        ("run", {"report.html": b"my report", "model/keras.h5": b"my weights"}),
+        ("backtest", {"report.html": b"my report"}),
+    ],
+)
+def test_an_unmarked_folder_of_names_stockpred_uses_is_refused_and_left_byte_identical(
+    tmp_path: Path, kind: Kind, files: dict[str, bytes], force: bool
+) -> None:
+    target = tmp_path / "userdir"
+    plant(target, files)
+    before = snapshot(tmp_path)
+    with (
+        pytest.raises(ConfigError, match=r"stockpred did not write.*choose an empty or new"),
+        output_folder(target, kind, force=force) as tmp,
+    ):
+        _write(tmp, {"report.html": "stockpred's report"})
+    assert snapshot(tmp_path) == before
+
+
+def test_a_users_file_named_as_stockpred_writes_is_refused_in_a_marked_folder(
+    tmp_path: Path,
+) -> None:
+    target = tmp_path / "trained"
+    with output_folder(target, "train") as tmp:
+        _write(tmp, {"data.json": "{}"})
+    _write(target, {"report.html": "the user's own report"})
+    before = snapshot(tmp_path)
+    with pytest.raises(ConfigError, match=r"holds report\.html, which stockpred did not write"):
+        check_output(target, "run")
+    with (
+        pytest.raises(ConfigError, match=r"report\.html"),
+        output_folder(target, "run", force=True) as tmp,
+    ):
+        _write(tmp, {"report.html": "stockpred's report"})
+    assert snapshot(tmp_path) == before
+
+
+def test_a_marked_folder_keeps_hidden_user_files_and_loses_only_stale_temporaries(
+    tmp_path: Path,
+) -> None:
+    target = tmp_path / "bt"
+    with output_folder(target, "backtest") as tmp:
+        _write(tmp, {"summary.json": "1"})
+    plant(target, {**USER_HIDDEN, ".stockpred-tmp-killed/summary.json": b"half"})
+    with output_folder(target, "backtest") as tmp:
+        _write(tmp, {"summary.json": "2"})
+    after = snapshot(target)
+    assert {name: after[name][1] for name in USER_HIDDEN} == USER_HIDDEN
+    assert _hidden(target) == [".bashrc", ".env", ".git", ".ssh"]
+    assert (target / "summary.json").read_text() == "2"
+
+
+def test_a_folder_that_cannot_be_written_is_refused_before_any_work() -> None:
+    with open_tmp() as root:
+        existing, parent = root / "existing", root / "parent"
+        existing.mkdir()
+        parent.mkdir()
+        before = snapshot(root)
+        with unwritable(existing), pytest.raises(ConfigError, match="cannot be written"):
+            check_output(existing, "run")
+        with unwritable(parent), pytest.raises(ConfigError, match="cannot be written"):
+            check_output(parent / "new" / "run", "run")
+        assert snapshot(root) == before
+
+
+def test_a_failed_job_removes_every_folder_it_made(tmp_path: Path) -> None:
+    with pytest.raises(RuntimeError), reserve(tmp_path / "a" / "b" / "c", "run"):
+        raise RuntimeError("training failed")
+    assert list(tmp_path.iterdir()) == []
+
+
+def _fail_beside_another_job(runs: Path) -> None:
+    with reserve(runs / "deep" / "A", "run"):
+        with output_folder(runs / "deep" / "B", "run") as tmp:  # another job, done meanwhile
+            _write(tmp, {"data.json": "{}"})
+        raise RuntimeError("job A failed")
+
+
+def test_a_failed_job_keeps_a_parent_it_made_once_another_job_wrote_there(
+    tmp_path: Path,
+) -> None:
+    with pytest.raises(RuntimeError):
+        _fail_beside_another_job(tmp_path / "runs")
+    assert sorted(p.name for p in (tmp_path / "runs" / "deep").iterdir()) == ["B"]
+    assert (tmp_path / "runs" / "deep" / "B" / "data.json").read_text() == "{}"

@@ -134,9 +134,30 @@ BUGS = [
     Bug(
         "a failed job leaving behind the output folder it created",
         "run_folder.py",
-        "        if created:\n            shutil.rmtree(target, ignore_errors=True)",
-        "        if created:\n            pass",
-        ("tests/test_atomic_writes.py",),
+        "            _unmake(target.absolute(), made)",
+        "            pass",
+        ("tests/test_atomic_writes.py", "tests/test_run_folder.py"),
+    ),
+    Bug(
+        "the universe job leaving its hidden temporary folder behind when it fails",
+        "universe/job.py",
+        "    except BaseException:\n        shutil.rmtree(tmp, ignore_errors=True)\n        raise",
+        "    except BaseException:\n        raise",
+        ("tests/universe/test_folder.py",),
+    ),
+    Bug(
+        "every hidden entry taken for one of stockpred's temporaries (and deleted)",
+        "run_folder.py",
+        "return name.startswith((TMP_PREFIX, OLD_PREFIX)) or name == LEGACY_LOCK",
+        'return name.startswith(".") and name != MARKER',
+        ("tests/test_run_folder.py", "tests/universe/test_folder.py"),
+    ),
+    Bug(
+        "the output folder checked for its marker but not for being writable",
+        "run_folder.py",
+        "    check_writable(target)\n    if not target.exists()",
+        "    if not target.exists()",
+        ("tests/test_run_folder.py", "tests/cli/test_out_folder_cli.py"),
     ),
 ]
 

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from stockpred.exceptions import ArtifactError
+from stockpred.run_folder import TMP_PREFIX, umask
 
 WEIGHTS = "weights.safetensors"
 JSON_FILES = ("config.json", "scaler.json", "fingerprint.json", "state.json")
@@ -31,10 +32,8 @@ def _sha256(path: Path) -> str:
 def write_text_atomic(path: Path, text: str) -> None:
     """Write a file via a temp file and rename, so readers never see half of it."""
     path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    mask = os.umask(0)
-    os.umask(mask)
-    os.fchmod(fd, 0o666 & ~mask)  # mkstemp makes 0600; the result should look like any file
+    fd, tmp = tempfile.mkstemp(prefix=f"{TMP_PREFIX}{path.name}.", dir=path.parent)
+    os.fchmod(fd, 0o666 & ~umask())  # mkstemp makes 0600; the result should look like any file
     try:
         with os.fdopen(fd, "w") as handle:
             handle.write(text)
@@ -49,6 +48,7 @@ def save_model(directory: Path, tensors: dict[str, np.ndarray], documents: dict[
     from safetensors.numpy import save_file
 
     save_file({k: np.ascontiguousarray(v) for k, v in tensors.items()}, str(directory / WEIGHTS))
+    (directory / WEIGHTS).chmod(0o666 & ~umask())  # safetensors writes 0600; follow the umask
     for name in JSON_FILES:
         (directory / name).write_text(json.dumps(documents[name], indent=2, sort_keys=True))
     manifest = {name: _sha256(directory / name) for name in (WEIGHTS, *JSON_FILES)}

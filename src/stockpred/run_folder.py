@@ -1,14 +1,21 @@
-"""Output folders stockpred may write: new ones, or ones it wrote itself for the same job.
+"""Output folders: the one policy every writer follows (runs, backtests, models, tuning, universes).
 
-A folder stockpred writes holds a marker file (``.stockpred.json``) naming the job kind and
-the entries it wrote. Writing into an existing folder is allowed only when it is empty or its
-marker names the same kind; anything else is refused unless ``force``, and even then only the
-entries stockpred writes are replaced: nothing stockpred did not write is ever deleted.
+A folder is stockpred's only if it carries stockpred's marker file (``.stockpred.json``),
+which names the job kind and the entries stockpred wrote there; a universe folder from before
+universes had that marker is known by its ``universe-run.json`` record. Hence:
 
-Files are built in a hidden temporary folder inside the target and moved into place at the
-end, so a failed or interrupted job leaves the folder as it was. A job holds an exclusive
-lock on the target from before its work until the move (:func:`reserve`), so a second
-process writing the same folder is refused at once and two jobs never mix.
+- the folder is checked before any work: it must be new, or empty, or marked, and writable;
+- a folder holding anything without the marker is refused, even with ``force``;
+- a marked folder of the same kind of job is written again, replacing only the entries its
+  marker lists; ``force`` lets a job replace a marked folder of another kind the same way;
+- an entry the job would write that is there but not listed is the user's: refused;
+- stockpred's temporaries are named ``.stockpred-tmp-*`` / ``.stockpred-old-*``; no other
+  hidden entry is ever touched.
+
+Files are built in a temporary folder inside the target and moved into place at the end, so a
+failed or interrupted job leaves the folder as it was. A job holds an exclusive lock on the
+target (``flock`` on the folder itself, so nothing is written for it) from before its work
+until the move (:func:`reserve`): a second process writing the same folder is refused at once.
 """
 
 from __future__ import annotations
@@ -18,23 +25,34 @@ import json
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Literal
 
 from stockpred.exceptions import ConfigError
 
-Kind = Literal["run", "train", "backtest", "leaderboard", "model", "tune"]
+Kind = Literal["run", "train", "backtest", "model", "tune", "universe"]
 MARKER = ".stockpred.json"
-_TMP_PREFIX = ".stockpred-tmp-"
-_OLD_PREFIX = ".stockpred-old-"
+TMP_PREFIX = ".stockpred-tmp-"
+OLD_PREFIX = ".stockpred-old-"
+LEGACY_LOCK = ".stockpred.lock"  # the (empty) lock file universe runs kept until 0.1.0
+UNIVERSE_RECORD = "universe-run.json"  # a universe's config; alone, the marker of older ones
 
-# What each job writes; a folder of these names and nothing else, written before markers
-# existed, is recognised as stockpred's own.
+# The names each kind of job may write: checked against the folder before any work.
 KNOWN_ENTRIES: dict[str, frozenset[str]] = {
-    "run": frozenset({"model", "metrics.json", "forecast.csv", "report.html", "data.json"}),
-    "backtest": frozenset({"backtest.csv", "summary.json", "report.html"}),
+    "run": frozenset(
+        {
+            "model",
+            "metrics.json",
+            "forecast.csv",
+            "predictions.csv",
+            "report.html",
+            "data.json",
+            "stamp.json",
+        }
+    ),
+    "backtest": frozenset({"backtest.csv", "summary.json", "report.html", "ray.log"}),
     "model": frozenset(
         {
             "weights.safetensors",
@@ -45,41 +63,72 @@ KNOWN_ENTRIES: dict[str, frozenset[str]] = {
             "manifest.json",
         }
     ),
+    "tune": frozenset({"best.toml", "trials.csv", "test.csv", "tuning.html", "ray.log"}),
+    "universe": frozenset(
+        {
+            UNIVERSE_RECORD,
+            "leaderboard.csv",
+            "universe.json",
+            "failed.csv",
+            "index.html",
+            "ray.log",
+            "global_lstm",
+        }
+    ),
 }
 
 
 def read_marker(folder: Path) -> dict[str, object] | None:
     """The marker of a folder stockpred wrote, or None."""
     try:
-        data = json.loads((folder / MARKER).read_text())
+        data = json.loads((Path(folder) / MARKER).read_text())
+    except FileNotFoundError:
+        data = _legacy_universe_marker(Path(folder))
     except (OSError, ValueError):
         return None
     return data if isinstance(data, dict) and "kind" in data else None
 
 
-def _user_entries(folder: Path) -> set[str]:
-    """Entries of an existing folder, leaving out stockpred's own bookkeeping."""
-    return {
-        p.name
-        for p in folder.iterdir()
-        if p.name != MARKER and not p.name.startswith((_TMP_PREFIX, _OLD_PREFIX))
-    }
+def _legacy_universe_marker(folder: Path) -> dict[str, object] | None:
+    """A universe folder written before it had a marker: its record stood for one."""
+    try:
+        record = json.loads((folder / UNIVERSE_RECORD).read_text())
+    except (OSError, ValueError):
+        return None
+    if not isinstance(record, dict) or "config_sha" not in record:
+        return None
+    return {"kind": "universe", "files": sorted(KNOWN_ENTRIES["universe"])}
 
 
-def _owned_entries(folder: Path, kind: Kind) -> set[str] | None:
-    """Entries stockpred wrote there for ``kind``; None when the folder is not such a folder."""
-    entries = _user_entries(folder)
-    if not entries:
-        return set()
-    marker = read_marker(folder)
-    known = KNOWN_ENTRIES.get(_family(kind), frozenset())
-    if marker is not None:
-        if _family(str(marker["kind"])) != _family(kind):
-            return None
-        files = marker.get("files")
-        listed = {str(f) for f in files} if isinstance(files, list) else set()
-        return (listed | known) & entries
-    return entries if entries <= known else None
+def write_marker(folder: Path, kind: Kind, files: Iterable[str]) -> None:
+    """Mark ``folder`` as stockpred's, listing the entries stockpred wrote (atomically)."""
+    text = json.dumps({"kind": kind, "files": sorted(files)}, indent=2)
+    fd, tmp = tempfile.mkstemp(prefix=TMP_PREFIX, dir=folder)
+    os.fchmod(fd, 0o666 & ~umask())
+    try:
+        with os.fdopen(fd, "w") as handle:
+            handle.write(text)
+        os.replace(tmp, folder / MARKER)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def is_temporary(name: str) -> bool:
+    """An entry only stockpred names so: a job's temporary, or an old universe lock."""
+    return name.startswith((TMP_PREFIX, OLD_PREFIX)) or name == LEGACY_LOCK
+
+
+def _entries(folder: Path) -> set[str]:
+    """Entries of an existing folder, leaving out stockpred's marker and temporaries."""
+    return {p.name for p in folder.iterdir() if p.name != MARKER and not is_temporary(p.name)}
+
+
+def _owned(folder: Path, marker: dict[str, object] | None) -> set[str]:
+    """The entries there that the marker lists: the only ones a job may replace."""
+    files = marker.get("files") if marker else None
+    listed = {str(f) for f in files} if isinstance(files, list) else set()
+    return listed & _entries(folder)
 
 
 def _family(kind: str) -> str:
@@ -88,19 +137,59 @@ def _family(kind: str) -> str:
 
 
 def check_output(target: Path, kind: Kind, *, force: bool = False) -> None:
-    """Refuse, before any work, an output path stockpred may not write (one line)."""
+    """Refuse, before any work, an output folder stockpred may not write (one line)."""
     target = Path(target)
     if target.exists() and not target.is_dir():
         raise ConfigError(f"out={target} is a file, not a folder; choose a folder to write")
-    if not target.exists() or force:
+    check_writable(target)
+    if not target.exists() or not _entries(target):
         return
-    if _owned_entries(target, kind) is None:
-        marker = read_marker(target)
-        what = f"a stockpred {marker['kind']} folder" if marker else "files stockpred did not write"
+    marker = read_marker(target)
+    if marker is None:
         raise ConfigError(
-            f"out={target} holds {what}; choose a new folder (or pass force=True to write "
-            f"stockpred's {kind} files into it, keeping everything else)"
+            f"out={target} already holds files stockpred did not write (it has no {MARKER}); "
+            "choose an empty or new folder"
         )
+    if _family(str(marker["kind"])) != _family(kind) and not force:
+        hint = f" (or pass force=True to replace its stockpred files with the {kind} files)"
+        raise ConfigError(
+            f"out={target} holds a stockpred {marker['kind']} folder; choose a new folder"
+            + ("" if kind == "universe" else hint)  # a universe run has no force
+        )
+    _refuse_clashes(target, KNOWN_ENTRIES.get(_family(kind), frozenset()), marker)
+
+
+def _refuse_clashes(target: Path, names: Iterable[str], marker: dict[str, object] | None) -> None:
+    """Entries the job would write that are there but not stockpred's: the user's own."""
+    clashes = (set(names) & _entries(target)) - _owned(target, marker)
+    if clashes:
+        raise ConfigError(
+            f"out={target} holds {', '.join(sorted(clashes))}, which stockpred did not write; "
+            "move it elsewhere or choose an empty or new folder"
+        )
+
+
+def check_writable(target: Path) -> None:
+    """Refuse now, not after the work, a path whose folder this process cannot write."""
+    target = Path(target)
+    existing = next(p for p in (target, *target.absolute().parents) if p.exists())
+    if not existing.is_dir():
+        raise ConfigError(f"{target} cannot be made: {existing} is a file, not a folder")
+    if not os.access(
+        existing, os.W_OK | os.X_OK, effective_ids=os.access in os.supports_effective_ids
+    ):
+        raise ConfigError(
+            f"{existing} cannot be written (permission denied or read-only); "
+            "choose a folder you can write"
+        )
+
+
+def check_output_file(path: Path) -> None:
+    """Refuse, before any work, an output file that cannot be written (one line)."""
+    path = Path(path)
+    if path.is_dir():
+        raise ConfigError(f"out={path} is a folder; name the file to write")
+    check_writable(path.parent)
 
 
 def _lock(folder: Path) -> int:
@@ -122,26 +211,84 @@ def _lock(folder: Path) -> int:
 _HELD: dict[str, int] = {}
 
 
+def _first_missing(target: Path) -> Path | None:
+    """The outermost folder that ``mkdir(parents=True)`` of ``target`` would make."""
+    missing = None
+    for path in (target, *target.parents):
+        if path.exists():
+            return missing
+        missing = path
+    return missing
+
+
+def _unmake(target: Path, made: Path) -> None:
+    """Remove the folder made for a failed job, then each parent made for it while empty
+    (another job may have put its own folder there meanwhile)."""
+    shutil.rmtree(target, ignore_errors=True)
+    _remove_empty(target.parent, made)
+
+
+def _remove_empty(folder: Path, made: Path) -> None:
+    """``folder`` and its parents up to ``made``, each only while empty."""
+    for path in (folder, *folder.parents):
+        if not path.is_relative_to(made):
+            return
+        try:
+            path.rmdir()
+        except OSError:
+            return
+
+
 @contextmanager
-def reserve(target: Path, kind: Kind, *, force: bool = False) -> Iterator[Path]:
+def made_folder(folder: Path) -> Iterator[Path]:
+    """``folder`` made with its parents for a file written into it; the folders made here
+    are removed again, while empty, if the block fails."""
+    folder = Path(folder).absolute()
+    made = _first_missing(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        yield folder
+    except BaseException:
+        if made is not None:
+            _remove_empty(folder, made)
+        raise
+
+
+def _keep_nothing(folder: Path) -> bool:
+    """A failed single job leaves no trace: all of it or nothing."""
+    return False
+
+
+@contextmanager
+def reserve(
+    target: Path,
+    kind: Kind,
+    *,
+    force: bool = False,
+    keep: Callable[[Path], bool] = _keep_nothing,
+) -> Iterator[Path]:
     """Check and lock ``target`` for the whole job, so a second writer is refused at once.
 
-    A folder made here is removed again if the job fails or is interrupted.
+    The folders made here are removed again if the job fails or is interrupted, unless
+    ``keep(target)`` says what is there by then is worth keeping (a universe's finished
+    tickers). A first holder removes the temporaries a killed job left.
     """
     target = Path(target)
     check_output(target, kind, force=force)
-    created = not target.exists()
+    made = _first_missing(target.absolute())
     target.mkdir(parents=True, exist_ok=True)
     key = os.path.realpath(target)
-    fd = None if key in _HELD else _lock(target)
-    if fd is not None:
-        _HELD[key] = fd
+    fd: int | None = None
     try:
+        if key not in _HELD:
+            fd = _HELD[key] = _lock(target)
         check_output(target, kind, force=force)  # another process may have written it meanwhile
+        if fd is not None:
+            remove_stale_temporaries(target)
         yield target
     except BaseException:
-        if created:
-            shutil.rmtree(target, ignore_errors=True)
+        if made is not None and not keep(target):
+            _unmake(target.absolute(), made)
         raise
     finally:
         if fd is not None:
@@ -149,34 +296,58 @@ def reserve(target: Path, kind: Kind, *, force: bool = False) -> Iterator[Path]:
             os.close(fd)
 
 
+def remove_stale_temporaries(folder: Path) -> None:
+    """Temporaries a killed job left in a folder this process holds; nothing else."""
+    for path in Path(folder).iterdir():
+        if not is_temporary(path.name):
+            continue
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path, ignore_errors=True)
+        elif path.name != LEGACY_LOCK or path.stat().st_size == 0:
+            path.unlink(missing_ok=True)
+
+
+@contextmanager
+def side_file(out: Path, name: str) -> Iterator[Path]:
+    """Where a file the job writes before its folder (Ray's log) waits beside ``out``, named
+    as stockpred's temporary; the job moves it in, and it is removed if the job fails."""
+    out = Path(out).absolute()
+    path = out.parent / f"{TMP_PREFIX}{out.name}.{name}"
+    try:
+        yield path
+    finally:
+        path.unlink(missing_ok=True)
+
+
 @contextmanager
 def output_folder(target: Path, kind: Kind, *, force: bool = False) -> Iterator[Path]:
     """Yield an empty temporary folder; on success its entries replace stockpred's in ``target``."""
     with reserve(target, kind, force=force) as folder:
-        tmp = Path(tempfile.mkdtemp(prefix=_TMP_PREFIX, dir=folder))
+        tmp = Path(tempfile.mkdtemp(prefix=TMP_PREFIX, dir=folder))
         try:
-            tmp.chmod(0o777 & ~_umask())  # mkdtemp makes 0700; outputs should look like any other
+            tmp.chmod(0o777 & ~umask())  # mkdtemp makes 0700; outputs should look like any other
             yield tmp
-            _commit(folder, tmp, kind, _owned_entries(folder, kind) or set())
+            _commit(folder, tmp, kind)
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
 
 
-def _commit(target: Path, tmp: Path, kind: Kind, previous: set[str]) -> None:
-    """Move the new entries into place; stockpred's previous entries go, nothing else does."""
+def _commit(target: Path, tmp: Path, kind: Kind) -> None:
+    """Move the new entries into place; the marker's previous entries go, nothing else does."""
     new = {p.name for p in tmp.iterdir()}
-    old = Path(tempfile.mkdtemp(prefix=_OLD_PREFIX, dir=target))
+    marker = read_marker(target)
+    _refuse_clashes(target, new, marker)
+    previous = _owned(target, marker)
+    old = Path(tempfile.mkdtemp(prefix=OLD_PREFIX, dir=target))
     moved: list[str] = []
     try:
-        for name in sorted(previous | (new & _user_entries(target))):
+        for name in sorted(previous):
             with suppress(FileNotFoundError):
                 (target / name).rename(old / name)
         for name in sorted(new):
             (tmp / name).rename(target / name)
             moved.append(name)
-        marker = {"kind": kind, "files": sorted(new)}
-        (tmp / MARKER).write_text(json.dumps(marker, indent=2))
-        os.replace(tmp / MARKER, target / MARKER)
+        write_marker(target, kind, new)
     except BaseException:
         for name in moved:  # half a commit is worse than none: take the new entries out again
             (target / name).rename(tmp / name)
@@ -193,7 +364,8 @@ def _restore(target: Path, old: Path) -> None:
             entry.rename(target / entry.name)
 
 
-def _umask() -> int:
+def umask() -> int:
+    """The process's umask, which the files stockpred writes follow."""
     mask = os.umask(0)
     os.umask(mask)
     return mask

@@ -20,7 +20,7 @@ from stockpred.evaluation.level_range import level_range_warning
 from stockpred.evaluation.metrics import Evaluation
 from stockpred.features import training_origins
 from stockpred.models.forecaster import Forecaster
-from stockpred.run_folder import output_folder
+from stockpred.run_folder import output_folder, side_file
 from stockpred.tuning.space import DEFAULT_SPACE, SearchSpace
 
 if TYPE_CHECKING:
@@ -255,26 +255,26 @@ def backtest_run(
     from stockpred.evaluation.summary import summarise
     from stockpred.report.backtest import render_backtest_report
 
-    ray_log = out.parent / f".{out.name}.{RAY_LOG}"
-    with fold_mapper(backend, address, ray_log, config.device) as map_folds:
-        wf = walk_forward(
-            history,
-            config,
-            folds=folds,
-            mode=mode,
-            refit=refit,
-            horizon=horizon,
-            progress=progress and backend == "local",
-            map_folds=map_folds,
-        )
-    summary = summarise(wf, history, rule)
-    page = render_backtest_report(wf, summary, history)
-    with output_folder(out, "backtest", force=force) as tmp:
-        wf.metrics().to_csv(tmp / BACKTEST, index=False, float_format="%.6g")
-        (tmp / SUMMARY).write_text(json.dumps(summary.to_dict(), indent=2))
-        (tmp / REPORT).write_text(page)
-        if ray_log.is_file():
-            ray_log.rename(tmp / RAY_LOG)
+    with side_file(out, RAY_LOG) as ray_log:  # Ray's log, moved into the folder at the end
+        with fold_mapper(backend, address, ray_log, config.device) as map_folds:
+            wf = walk_forward(
+                history,
+                config,
+                folds=folds,
+                mode=mode,
+                refit=refit,
+                horizon=horizon,
+                progress=progress and backend == "local",
+                map_folds=map_folds,
+            )
+        summary = summarise(wf, history, rule)
+        page = render_backtest_report(wf, summary, history)
+        with output_folder(out, "backtest", force=force) as tmp:
+            wf.metrics().to_csv(tmp / BACKTEST, index=False, float_format="%.6g")
+            (tmp / SUMMARY).write_text(json.dumps(summary.to_dict(), indent=2))
+            (tmp / REPORT).write_text(page)
+            if ray_log.is_file():
+                ray_log.rename(tmp / RAY_LOG)
     return summary
 
 
@@ -321,32 +321,32 @@ def tuning_run(
     from stockpred.tuning.study import parameter_importance
 
     data = [TuningSeries.cut(h, base) for h in histories]
-    ray_log = out.parent / f".{out.name}.{RAY_LOG}"  # moved into the folder with the rest
-    result = tune(
-        data,
-        base,
-        space,
-        trials=trials,
-        seed=base.seed,
-        backend=backend,
-        ray_options={"address": address, "log_file": ray_log},
-        on_trial=on_trial,
-    )
-    test = compare_on_test(histories, result.best_config, base)
-    importance = parameter_importance(result, base.seed)
-    facts = {
-        "tickers": ", ".join(h.ticker for h in histories),
-        "trials": str(len(result.trials)),
-        "backend": backend,
-        "seed": str(base.seed),
-        "searched": ", ".join(space.params) or "nothing",
-        "held fixed": ", ".join(sorted(set(DEFAULT_SPACE) - set(space.params))) or "nothing",
-        "validation spans end": ", ".join(
-            f"{d.past.ticker} {d.past.dates[-1].date()}" for d in data
-        ),
-    }
-    page = render_tuning_page(result, test, importance, facts)
-    write_tuning(out, result, test, page, (ray_log,))
+    with side_file(out, RAY_LOG) as ray_log:  # Ray's log, moved into the folder at the end
+        result = tune(
+            data,
+            base,
+            space,
+            trials=trials,
+            seed=base.seed,
+            backend=backend,
+            ray_options={"address": address, "log_file": ray_log},
+            on_trial=on_trial,
+        )
+        test = compare_on_test(histories, result.best_config, base)
+        importance = parameter_importance(result, base.seed)
+        facts = {
+            "tickers": ", ".join(h.ticker for h in histories),
+            "trials": str(len(result.trials)),
+            "backend": backend,
+            "seed": str(base.seed),
+            "searched": ", ".join(space.params) or "nothing",
+            "held fixed": ", ".join(sorted(set(DEFAULT_SPACE) - set(space.params))) or "nothing",
+            "validation spans end": ", ".join(
+                f"{d.past.ticker} {d.past.dates[-1].date()}" for d in data
+            ),
+        }
+        page = render_tuning_page(result, test, importance, facts)
+        write_tuning(out, result, test, page, ray_log)
     return TuningRun(out, result, test, test_verdict(test)[0])
 
 

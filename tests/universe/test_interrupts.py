@@ -124,7 +124,7 @@ def test_kill_then_resume_with_real_processes(
     doc = json.loads((out / "universe.json").read_text())
     assert doc["tickers"]["done"] == len(TICKERS)
     assert doc["tickers"]["resumed"] >= len(finished)
-    assert not [p for p in out.iterdir() if p.name.startswith(".") and p.name != ".stockpred.lock"]
+    assert [p.name for p in out.iterdir() if p.name.startswith(".")] == [".stockpred.json"]
 
 
 def test_ctrl_c_stops_promptly_says_what_finished_and_exits_130(tmp_path: Path) -> None:

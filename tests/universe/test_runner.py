@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import fcntl
 import json
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -222,13 +223,16 @@ def test_a_second_run_on_a_locked_out_is_refused(
     folder, out = universe
     copy = tmp_path / "out"
     shutil.copytree(out, copy)
-    with (copy / ".stockpred.lock").open("a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    fd = os.open(copy, os.O_RDONLY)  # as another process holding the folder does
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         code, _, err = run_cli(
             ["run", "--csv", str(folder), "--out", str(copy), *TINY_ARGS], capsys, monkeypatch
         )
+    finally:
+        os.close(fd)
     assert code == 1
-    assert "another stockpred run is writing to" in err
+    assert "is being written by another stockpred process" in err
     assert (copy / "universe.json").read_text() == (out / "universe.json").read_text()
 
 

@@ -210,7 +210,10 @@ def export(
     from stockpred.data.files import write_price_file
     from stockpred.data.store import PriceStore
     from stockpred.exceptions import TickerNotFound
+    from stockpred.run_folder import check_output_file
 
+    target = out or Path(f"{ticker.upper()}.{fmt}")
+    check_output_file(target)  # before the store is read, not after
     price_store = PriceStore(store)
     frame = price_store.read(ticker, source=source)
     if frame.empty:
@@ -218,7 +221,7 @@ def export(
             f"nothing stored for {ticker.upper()} in {price_store.path}; run "
             f"`stockpred fetch {ticker.upper()}` first"
         )
-    path = write_price_file(frame, out or Path(f"{ticker.upper()}.{fmt}"), fmt)
+    path = write_price_file(frame, target, fmt)
     make_console().print(f"wrote {len(frame)} rows of {ticker.upper()} to {path}")
 
 

@@ -278,9 +278,11 @@ def _load_run(run_dir: Path) -> Forecaster:
 def evaluate(ctx: typer.Context, run_dir: RunDir, csv: Csv = None, as_json: AsJson = False) -> None:
     """Score a saved model on its test span beside the baselines; rewrites metrics.json."""
     from stockpred.exceptions import DataError
-    from stockpred.runs import read_data_args, run_warnings, write_metrics
+    from stockpred.run_folder import check_output_file
+    from stockpred.runs import METRICS, read_data_args, run_warnings, write_metrics
 
     console = make_console(as_json)
+    check_output_file(run_dir / METRICS)  # before the model is scored, not after
     fc = _load_run(run_dir)
     loading = read_data_args(run_dir) or {"exchange": fc.meta_["exchange"]}
     if csv is not None:
@@ -329,9 +331,12 @@ def predict(
     """
     from stockpred.cli.universe import global_views, refuse_universe_folder
     from stockpred.exceptions import ConfigError
+    from stockpred.run_folder import check_output_file
     from stockpred.runs import FORECAST, write_forecast
 
     console = make_console(as_json)
+    target = out or run_dir / FORECAST
+    check_output_file(target)  # before the model is loaded, not after
     refuse_universe_folder(run_dir)
     views = global_views(run_dir, tickers or [], csv)
     by_ticker = views is not None  # a global model's forecast.csv names its tickers
@@ -349,7 +354,6 @@ def predict(
         views = {fc.meta_["ticker"]: (fc, history)}
     forecasts = {name: fc.predict(history, days=days) for name, (fc, history) in views.items()}
     forecast = _one_forecast(forecasts, by_ticker)
-    target = out or run_dir / FORECAST
     write_forecast(target, forecast)
     for name, one in forecasts.items():
         console.print(forecast_table(one, f"{name}: next {days} sessions"))

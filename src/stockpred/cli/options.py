@@ -91,7 +91,8 @@ Force = Annotated[
     bool,
     typer.Option(
         "--force",
-        help="Write into a folder stockpred did not write; only its own files are replaced.",
+        help="Replace a stockpred folder of another job (a run folder by a backtest); "
+        "a folder without stockpred's marker is refused even so.",
     ),
 ]
 Start = Annotated[str | None, typer.Option(help="Ignore prices before this date.")]

@@ -52,6 +52,7 @@ def tune(
     scored once, after the search) and OUT/tuning.html.
     """
     from stockpred.cli.model import _load, _ticker_list
+    from stockpred.run_folder import reserve
     from stockpred.runs import tuning_run
     from stockpred.tuning.space import SearchSpace
 
@@ -71,16 +72,17 @@ def tune(
                 f"({record.epochs} epochs, {record.seconds:.1f}s) {record.params}"
             )
 
-    run = tuning_run(
-        histories,
-        config,
-        search,
-        out,
-        trials=trials,
-        backend=backend,
-        address=ray_address(address),
-        on_trial=say,
-    )
+    with reserve(out, "tune"):  # checked and locked before the search, not after it
+        run = tuning_run(
+            histories,
+            config,
+            search,
+            out,
+            trials=trials,
+            backend=backend,
+            address=ray_address(address),
+            on_trial=say,
+        )
     best = run.tuning.best
     console.print(f"best: trial {best.number}, val loss {best.val_loss:.4f}, {best.params}")
     console.print(run.test.to_string(index=False, float_format=lambda v: f"{v:.4g}"))

@@ -93,13 +93,18 @@ def run_universe_command(
     import json
 
     from stockpred.cluster.backend import universe_backend
+    from stockpred.universe.folder import locked_out
     from stockpred.universe.progress import Interrupted
     from stockpred.universe.runner import run_universe
 
     console = make_console(as_json)
     interrupted: Interrupted | None = None
     device = options.config.device
-    with universe_backend(backend, workers, address, options.out, device) as chosen:
+    # The folder is checked and held before Ray starts writing its log into it.
+    with (
+        locked_out(options.out, options.record()),
+        universe_backend(backend, workers, address, options.out, device) as chosen,
+    ):
         console.print(f"{len(sources)} tickers, model {options.model}, {chosen} → {options.out}")
         try:
             result = run_universe(sources, options, chosen, progress=show_progress(quiet, as_json))

@@ -12,6 +12,7 @@ from typing import Any
 import pandas as pd
 
 from stockpred.exceptions import ValidationError
+from stockpred.run_folder import TMP_PREFIX, made_folder
 
 
 def read_price_file(path: str | Path) -> pd.DataFrame:
@@ -67,15 +68,15 @@ def write_price_file(frame: pd.DataFrame, path: str | Path, fmt: str) -> Path:
     if fmt not in ("csv", "parquet"):
         raise ValidationError(f"unknown export format {fmt!r}; use csv or parquet")
     file = Path(path)
-    file.parent.mkdir(parents=True, exist_ok=True)
-    tmp = file.with_name(f".{file.name}.{os.getpid()}.tmp")
+    tmp = file.with_name(f"{TMP_PREFIX}{file.name}.{os.getpid()}")
     table = frame.rename_axis("date").reset_index()
-    try:
-        if fmt == "csv":
-            table.to_csv(tmp, index=False, date_format="%Y-%m-%d")
-        else:
-            table.to_parquet(tmp, index=False)
-        os.replace(tmp, file)
-    finally:
-        tmp.unlink(missing_ok=True)
+    with made_folder(file.parent):  # a failure leaves no folder made for the file either
+        try:
+            if fmt == "csv":
+                table.to_csv(tmp, index=False, date_format="%Y-%m-%d")
+            else:
+                table.to_parquet(tmp, index=False)
+            os.replace(tmp, file)
+        finally:
+            tmp.unlink(missing_ok=True)
     return file

@@ -14,6 +14,7 @@ from typing import Any
 
 import pandas as pd
 
+from stockpred.cluster.session import RAY_LOG
 from stockpred.config import ForecastConfig
 from stockpred.data.history import PriceHistory
 from stockpred.run_folder import output_folder
@@ -80,13 +81,12 @@ def test_verdict(test: pd.DataFrame) -> tuple[str, bool]:
 
 
 def write_tuning(
-    out: Path, result: TuneResult, test: pd.DataFrame, page: str, logs: tuple[Path, ...] = ()
+    out: Path, result: TuneResult, test: pd.DataFrame, page: str, ray_log: Path | None = None
 ) -> None:
-    """Write the tuning folder atomically: all of it or nothing (``logs`` are moved in)."""
+    """Write the tuning folder atomically: all of it or nothing (Ray's log is moved in)."""
     with output_folder(out, "tune") as tmp:
-        for log in logs:
-            if log.is_file():
-                shutil.move(log, tmp / log.name.lstrip("."))
+        if ray_log is not None and ray_log.is_file():
+            shutil.move(ray_log, tmp / RAY_LOG)
         (tmp / BEST).write_text(config_toml(result.best_config))
         trials_table(result).to_csv(tmp / TRIALS, index=False, float_format="%.6g")
         test.to_csv(tmp / TEST, index=False, float_format="%.6g")

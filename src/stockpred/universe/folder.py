@@ -1,10 +1,12 @@
-"""The universe's --out folder: one writer at a time, one config per folder, no stale temps."""
+"""The universe's --out folder, under the one folder policy of :mod:`stockpred.run_folder`.
+
+A universe folder is marked (kind ``universe``) when the run takes it, before any ticker is
+written, so an interrupted run can be resumed; one config per folder (``universe-run.json``).
+"""
 
 from __future__ import annotations
 
-import fcntl
 import json
-import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -13,49 +15,45 @@ from typing import Any
 from stockpred.artifacts import write_text_atomic
 from stockpred.cluster.session import RAY_LOG
 from stockpred.exceptions import ConfigError
+from stockpred.run_folder import (
+    KNOWN_ENTRIES,
+    MARKER,
+    UNIVERSE_RECORD,
+    is_temporary,
+    remove_stale_temporaries,
+    reserve,
+    write_marker,
+)
 
-LOCK = ".stockpred.lock"
-RUN_RECORD = "universe-run.json"
+RUN_RECORD = UNIVERSE_RECORD
+_BOOKKEEPING = frozenset({MARKER, RUN_RECORD, RAY_LOG})
 
 
 @contextmanager
 def locked_out(out: Path, record: dict[str, Any]) -> Iterator[Path]:
     """Hold ``out`` for this run: refuse a second writer and a folder from another config.
 
-    The lock is an advisory ``flock`` on a file inside ``out``: the kernel drops it when
-    the process dies, however it dies, so a killed run never leaves ``out`` locked.
+    The lock is an advisory ``flock`` on the folder: the kernel drops it when the process
+    dies, however it dies, so a killed run never leaves ``out`` locked. A folder made here
+    that holds no result when the run fails is removed again.
     """
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
-    handle = (out / LOCK).open("a+")
-    try:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise ConfigError(
-                f"another stockpred run is writing to {out}; wait for it to finish or "
-                "choose another --out"
-            ) from None
-        _refuse_other_config(out, record)
-        remove_stale_temporaries(out)
-        write_text_atomic(out / RUN_RECORD, json.dumps(record, indent=2, sort_keys=True))
-        yield out
-        remove_stale_temporaries(out)  # a worker killed mid-ticker could not remove its own
-    finally:
-        handle.close()
+    with reserve(out, "universe", keep=has_results) as folder:
+        _refuse_other_config(folder, record)
+        write_marker(folder, "universe", KNOWN_ENTRIES["universe"])
+        write_text_atomic(folder / RUN_RECORD, json.dumps(record, indent=2, sort_keys=True))
+        yield folder
+        remove_stale_temporaries(folder)  # a worker killed mid-ticker could not remove its own
+
+
+def has_results(out: Path) -> bool:
+    """Whether a universe folder holds anything but its own bookkeeping (a ticker, a file)."""
+    return any(p.name not in _BOOKKEEPING and not is_temporary(p.name) for p in out.iterdir())
 
 
 def _refuse_other_config(out: Path, record: dict[str, Any]) -> None:
     """A folder holding another run's results would mix two experiments in one leaderboard."""
     existing = out / RUN_RECORD
-    # Ray's log may be there first: --backend ray starts Ray before the run takes the folder.
-    visible = [p for p in out.iterdir() if not p.name.startswith(".") and p.name != RAY_LOG]
     if not existing.is_file():
-        if visible:
-            raise ConfigError(
-                f"{out} already holds files that are not a stockpred universe run; "
-                "choose an empty or new --out"
-            )
         return
     try:
         before = json.loads(existing.read_text())
@@ -71,12 +69,3 @@ def _refuse_other_config(out: Path, record: dict[str, Any]) -> None:
             f"{out} holds a universe run with another config (differs in "
             f"{', '.join(changed[:6]) or 'its record'}); use another --out or delete that folder"
         )
-
-
-def remove_stale_temporaries(out: Path) -> None:
-    """Hidden half-written folders a killed run left behind (never a complete ticker)."""
-    for path in out.iterdir():
-        if path.name.startswith(".") and path.name != LOCK and path.is_dir():
-            shutil.rmtree(path, ignore_errors=True)
-        elif path.name.startswith(".") and path.name != LOCK and path.is_file():
-            path.unlink(missing_ok=True)

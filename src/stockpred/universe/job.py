@@ -22,8 +22,9 @@ import pandas as pd
 from stockpred.config import ForecastConfig
 from stockpred.data.history import PriceHistory
 from stockpred.evaluation.metrics import METRICS as EVAL_METRICS
-from stockpred.exceptions import StockpredError
+from stockpred.exceptions import ConfigError, StockpredError
 from stockpred.models.forecaster import Forecaster
+from stockpred.run_folder import OLD_PREFIX, TMP_PREFIX, read_marker, umask
 from stockpred.runs import METRICS, PREDICTIONS, read_predictions, run_pipeline
 from stockpred.universe.inputs import (
     TickerSource,
@@ -124,18 +125,34 @@ def completed(folder: Path, stamp: dict[str, str]) -> tuple[pd.DataFrame, pd.Dat
 
 
 def whole_folder(folder: Path, write: Callable[[Path], T]) -> T:
-    """Build a ticker's folder beside it under a hidden name, then rename it into place: a
-    ticker folder exists only once complete, whatever kills the run and whenever."""
-    tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
+    """Build a ticker's folder beside it under a temporary name, then rename it into place: a
+    ticker folder exists only once complete, whatever kills the run and whenever. An existing
+    folder there is replaced only if it carries stockpred's marker."""
+    if folder.exists() and read_marker(folder) is None:
+        raise ConfigError(
+            f"{folder} holds files stockpred did not write; move them out of "
+            f"{folder.parent} or choose another --out"
+        )
+    tmp = Path(tempfile.mkdtemp(prefix=f"{TMP_PREFIX}{folder.name}.", dir=folder.parent))
     try:
-        tmp.chmod(0o755)
+        tmp.chmod(0o777 & ~umask())
         result = write(tmp)
-        old = folder.with_name(f".{folder.name}.old-{os.getpid()}")
-        if folder.exists():
-            folder.rename(old)
-        tmp.rename(folder)
-        shutil.rmtree(old, ignore_errors=True)
+        _swap_in(tmp, folder)
         return result
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+
+
+def _swap_in(tmp: Path, folder: Path) -> None:
+    """Rename ``tmp`` to ``folder``; the folder it replaces comes back if that fails."""
+    old = folder.with_name(f"{OLD_PREFIX}{folder.name}.{os.getpid()}")
+    if folder.exists():
+        folder.rename(old)
+    try:
+        tmp.rename(folder)
+    except BaseException:
+        if old.exists():
+            old.rename(folder)
+        raise
+    shutil.rmtree(old, ignore_errors=True)

@@ -279,12 +279,16 @@ def _phases(outcomes: dict[str, TickerOutcome]) -> dict[str, float]:
 
 
 def write_universe_files(result: UniverseResult) -> None:
-    """leaderboard.csv, universe.json, failed.csv and index.html, each written atomically."""
+    """leaderboard.csv, universe.json, failed.csv and index.html, each written atomically,
+    all made first: a failure in making one leaves the earlier four as they were."""
     from stockpred.universe.page import render_index
 
-    out = result.out
-    write_text_atomic(out / LEADERBOARD, result.board.to_csv(index=False, float_format="%.6g"))
-    write_text_atomic(out / UNIVERSE, json.dumps(result.summary, indent=2))
     failed = pd.DataFrame(sorted(result.failed.items()), columns=["ticker", "error"])
-    write_text_atomic(out / FAILED, failed.to_csv(index=False))
-    write_text_atomic(out / INDEX, render_index(result))
+    texts = {
+        LEADERBOARD: result.board.to_csv(index=False, float_format="%.6g"),
+        UNIVERSE: json.dumps(result.summary, indent=2),
+        FAILED: failed.to_csv(index=False),
+        INDEX: render_index(result),
+    }
+    for name, text in texts.items():
+        write_text_atomic(result.out / name, text)
