@@ -12,7 +12,7 @@ import signal
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -22,6 +22,7 @@ import pandas as pd
 
 from stockpred.artifacts import write_text_atomic
 from stockpred.universe.backend import Backend
+from stockpred.universe.calendar import calendar_config
 from stockpred.universe.folder import locked_out
 from stockpred.universe.inputs import TickerSource, universe_market
 from stockpred.universe.job import TickerJob, TickerOutcome, run_ticker
@@ -72,13 +73,17 @@ def run_universe(
         per: dict[str, TickerOutcome] = {}
         global_seconds: dict[str, float] = {}
         market = universe_market(options.config.market, sources, options.data_args)
+        # One calendar for every model and ticker; its dates are in the config, so in the
+        # hash that a resumed ticker's folder must match.
+        options = replace(options, config=calendar_config(sources, options, backend, progress))
+        config_sha = options.record()["config_sha"]
         if options.model in ("per-ticker", "both"):
             job = TickerJob(
                 options.config,
                 str(options.out),
                 options.days,
                 options.data_args,
-                record["config_sha"],
+                config_sha,
                 options.resume,
                 market,
             )
@@ -93,7 +98,7 @@ def run_universe(
         outcomes, failed = _split(per, "per-ticker" if options.model == "both" else "")
         if options.model in ("global", "both"):
             glob, global_seconds = run_global(
-                sources, options, backend, record["config_sha"], progress, market
+                sources, options, backend, config_sha, progress, market
             )
             g_done, g_failed = _split(glob, "global" if options.model == "both" else "")
             outcomes = _merge(outcomes, g_done)
