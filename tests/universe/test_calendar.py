@@ -9,6 +9,7 @@ another ticker's test sessions.
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -220,3 +221,29 @@ def test_tripling_every_price_after_the_validation_cutoff_changes_no_training_fi
 def _learned(model: object) -> dict[str, Any]:
     """A fitted model's learned state (a statsmodels result by its parameters)."""
     return {k: getattr(v, "params", v) for k, v in vars(model).items() if k.endswith("_")}
+
+
+def test_a_resumed_universe_whose_calendar_moved_refits_every_ticker(tmp_path: Path) -> None:
+    """A folder fitted at other cutoffs is not this universe's: a new ticker that moves the
+    calendar refits the others rather than mixing two calendars in one leaderboard."""
+    folder = tmp_path / "prices"
+    folder.mkdir()
+    for ticker, start in (("IBM", "2009-06-01"), ("MSFT", "2010-06-01")):
+        frame = load_prices(ticker, start=start).frame.reset_index()
+        frame.to_csv(folder / f"{ticker.lower()}.csv", index=False)
+    out = tmp_path / "out"
+    options = UniverseOptions(ForecastConfig(**TINY), out, {}, days=2)
+    run_universe(folder_sources(folder), options, LocalBackend(2), progress=False)
+    before = _cutoffs(out)
+    frame = load_prices("AAPL", start="2011-06-01").frame.reset_index()
+    frame.to_csv(folder / "aapl.csv", index=False)
+    resumed = replace(options, resume=True)
+    result = run_universe(folder_sources(folder), resumed, LocalBackend(2), progress=False)
+    after = _cutoffs(out)
+    assert after != before
+    assert result.summary["tickers"]["resumed"] == 0
+    assert result.summary["seconds"]["calendar"] > 0
+    for ticker in ("IBM", "MSFT"):
+        sessions = load_prices(ticker, csv=folder / f"{ticker.lower()}.csv").dates
+        last_training = sessions[sessions.searchsorted(after[0]) - 1]
+        assert _fingerprint(out, ticker)["train_end_date"] == str(last_training.date())

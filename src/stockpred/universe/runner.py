@@ -75,7 +75,9 @@ def run_universe(
         market = universe_market(options.config.market, sources, options.data_args)
         # One calendar for every model and ticker; its dates are in the config, so in the
         # hash that a resumed ticker's folder must match.
+        before_calendar = time.perf_counter()
         options = replace(options, config=calendar_config(sources, options, backend, progress))
+        calendar_seconds = time.perf_counter() - before_calendar
         config_sha = options.record()["config_sha"]
         if options.model in ("per-ticker", "both"):
             job = TickerJob(
@@ -104,7 +106,11 @@ def run_universe(
             outcomes = _merge(outcomes, g_done)
             failed.update({t: e for t, e in g_failed.items() if t not in failed})
         result = _finish(sources, options, outcomes, failed)
-        result.summary["seconds"] = {"wall": time.perf_counter() - started, **_phases(per)}
+        result.summary["seconds"] = {
+            "wall": time.perf_counter() - started,
+            "calendar": calendar_seconds,  # reading every ticker's sessions for the cutoffs
+            **_phases(per),
+        }
         if options.model != "per-ticker":
             result.summary["seconds"]["global"] = global_seconds
         write_universe_files(result)
