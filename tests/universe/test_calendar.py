@@ -247,3 +247,21 @@ def test_a_resumed_universe_whose_calendar_moved_refits_every_ticker(tmp_path: P
         sessions = load_prices(ticker, csv=folder / f"{ticker.lower()}.csv").dates
         last_training = sessions[sessions.searchsorted(after[0]) - 1]
         assert _fingerprint(out, ticker)["train_end_date"] == str(last_training.date())
+
+
+def test_a_global_model_fitted_directly_splits_every_ticker_at_one_calendar() -> None:
+    """The library call, without a universe run, keeps the same promise and saves the dates."""
+    histories = {
+        t: load_prices(t, start=s) for t, s in (("IBM", "2009-06-01"), ("MSFT", "2011-06-01"))
+    }
+    model = GlobalForecaster(ForecastConfig(**TINY)).fit(histories)
+    splits = {t: model.for_ticker(t).split_ for t in histories}
+    firsts = {
+        (h.dates[splits[t].train_end], h.dates[splits[t].val_end]) for t, h in histories.items()
+    }
+    assert len(firsts) == 1  # the same first validation and first test session
+    assert model.config.val_start is not None
+    assert model.config.test_start is not None
+    ((first_validation, first_test),) = firsts
+    assert first_validation >= pd.Timestamp(model.config.val_start)
+    assert first_test == pd.Timestamp(model.config.test_start)
