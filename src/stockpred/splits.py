@@ -3,6 +3,10 @@
 A model is fitted on ``[0, train_end)``, early-stopped or tuned on ``[train_end, val_end)``
 and tested on ``[val_end, test_end)``; a walk-forward backtest repeats that on consecutive
 test windows, each fitted on a history that ends before it.
+
+The spans end at dates, one calendar for every ticker of a universe (a single ticker is a
+universe of one): markets move together, so no ticker may learn from or stop early on dates
+that another ticker is tested on.
 """
 
 from __future__ import annotations
