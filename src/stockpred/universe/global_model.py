@@ -4,9 +4,9 @@ Every ticker is split at the same dates, the universe's calendar (``splits.unive
 a per-ticker model of the same universe splits there too, so both are tested on exactly the
 same days): no ticker's validation or test date is another's training date. Each ticker's
 inputs and targets are standardised with statistics of its own training span only. A
-window never crosses a split boundary or another ticker, because windows are cut per ticker before they are pooled; shuffled
-batches then mix tickers. An optional learned ticker embedding (``embed`` > 0) is
-appended to every time step's inputs.
+window never crosses a split boundary or another ticker, because windows are cut per ticker
+before they are pooled; shuffled batches then mix tickers. An optional learned ticker
+embedding (``embed`` > 0) is appended to every time step's inputs.
 
 For prediction, :meth:`GlobalForecaster.for_ticker` returns an ordinary fitted
 ``Forecaster`` view of one ticker, so forecasts, intervals and evaluation are the
