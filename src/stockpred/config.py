@@ -11,6 +11,7 @@ from pydantic import (
     ConfigDict,
     Field,
     ValidationError,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -111,6 +112,9 @@ class ForecastConfig(BaseModel):
     test_start: str | None = Field(
         None, description="First test date (YYYY-MM-DD); overrides test_fraction."
     )
+    val_start: str | None = Field(
+        None, description="First validation date (YYYY-MM-DD); overrides val_fraction."
+    )
     # Baselines and uncertainty
     ma_window: int = Field(
         20, ge=1, description="Sessions averaged by the moving-average baseline."
@@ -121,13 +125,13 @@ class ForecastConfig(BaseModel):
         "mae", description="Loss the verdict tests and quotes: absolute (mae) or squared (mse)."
     )
 
-    @field_validator("test_start")
+    @field_validator("test_start", "val_start")
     @classmethod
-    def _test_start_is_a_date(cls, value: str | None) -> str | None:
+    def _cutoff_is_a_date(cls, value: str | None, info: ValidationInfo) -> str | None:
         """A ConfigError (not pydantic's) so the message names the parameter."""
         from stockpred.data.dates import check_date
 
-        stamp = check_date("test_start", value)
+        stamp = check_date(str(info.field_name), value)
         return None if stamp is None else str(stamp.date())
 
     @field_validator("precision", mode="before")
@@ -166,6 +170,16 @@ class ForecastConfig(BaseModel):
         elif "market" in features and not values.get("market"):
             raise ValueError("the 'market' feature needs an index: market=TICKER")
         return values
+
+    @model_validator(mode="after")
+    def _validation_before_test(self) -> ForecastConfig:
+        """Validation sessions come before the test's: a split cannot run backwards."""
+        if self.val_start and self.test_start and self.val_start >= self.test_start:
+            raise ConfigError(
+                f"val_start={self.val_start} is not before test_start={self.test_start}; "
+                "the validation span must come first"
+            )
+        return self
 
     @model_validator(mode="after")
     def _price_target_has_no_extras(self) -> ForecastConfig:

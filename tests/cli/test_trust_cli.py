@@ -138,6 +138,11 @@ def test_a_ticker_name_cannot_leave_the_runs_folder(
             ["--test-start", "2030-01-01"],
             "--test-start 2030-01-01 is after the last session, 2013-03-01",
         ),
+        (
+            ["--val-start", "2012-06-01", "--test-start", "2012-01-03"],
+            "--val-start 2012-06-01 is not before --test-start 2012-01-03",
+        ),
+        (["--val-start", "2013-02-01"], "--val-start 2013-02-01 is not before the test start"),
     ],
 )
 def test_date_options_are_one_line(

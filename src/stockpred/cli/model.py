@@ -190,7 +190,7 @@ def train(
     )
 
 
-@config_options(exclude=("test_start",))
+@config_options(exclude=("test_start", "val_start"))
 @loading_options
 def backtest(
     config: ForecastConfig,

@@ -185,7 +185,7 @@ def _check_dates(options: dict[str, Any]) -> None:
     """Every date option the command was given, all at once: one line names each bad one."""
     from stockpred.data.dates import check_date_options  # pandas: not for --help
 
-    check_date_options(**{k: options.get(k) for k in ("start", "end", "test_start")})
+    check_date_options(**{k: options.get(k) for k in ("start", "end", "val_start", "test_start")})
 
 
 def _make_config(config_file: Path | None, **overrides: Any) -> ForecastConfig:

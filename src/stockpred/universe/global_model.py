@@ -1,11 +1,12 @@
 """One LSTM for a whole universe: windows pooled from every ticker, each on its own scale.
 
-Each ticker is split by its own sessions (the same 70/15/15 split a per-ticker model uses,
-so both are tested on exactly the same days), and its inputs and targets are standardised
-with statistics of its own training span only. A window never crosses a split boundary
-or another ticker, because windows are cut per ticker before they are pooled; shuffled
-batches then mix tickers. An optional learned ticker embedding (``embed`` > 0) is
-appended to every time step's inputs.
+Every ticker is split at the same dates, the universe's calendar (``splits.universe_calendar``;
+a per-ticker model of the same universe splits there too, so both are tested on exactly the
+same days): no ticker's validation or test date is another's training date. Each ticker's
+inputs and targets are standardised with statistics of its own training span only. A
+window never crosses a split boundary or another ticker, because windows are cut per ticker
+before they are pooled; shuffled batches then mix tickers. An optional learned ticker
+embedding (``embed`` > 0) is appended to every time step's inputs.
 
 For prediction, :meth:`GlobalForecaster.for_ticker` returns an ordinary fitted
 ``Forecaster`` view of one ticker, so forecasts, intervals and evaluation are the
@@ -30,7 +31,7 @@ from stockpred.models.forecaster import Forecaster
 from stockpred.models.numpy_lstm import Weights, lstm_forward
 from stockpred.models.volatility import HEAD_PREFIX
 from stockpred.run_folder import output_folder
-from stockpred.splits import chronological_split
+from stockpred.splits import chronological_split, universe_calendar
 from stockpred.training.result import TrainResult
 
 NAME = "global_lstm"
@@ -100,6 +101,10 @@ class GlobalForecaster:
                 f"the global model trains one network; ensemble={cfg.ensemble} is for "
                 "per-ticker models"
             )
+        # The universe's cutoffs, fixed into the config it saves (a no-op when a universe run
+        # chose them already): one network must not early-stop on another ticker's test dates.
+        calendar = universe_calendar([h.dates for h in histories.values()], cfg)
+        cfg = self.config = calendar.config(cfg)
         self.tickers_ = list(histories)
         prepared = [self._scaled_view(histories[t]) for t in self.tickers_]
         parts = [self._ticker_windows(i, data) for i, (_, data) in enumerate(prepared)]

@@ -12,7 +12,7 @@ import signal
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -24,6 +24,7 @@ from stockpred.artifacts import write_text_atomic
 from stockpred.models.base import LSTM, LSTM_RAW
 from stockpred.universe.backend import Backend
 from stockpred.universe.book import MIN_VIEWS, cross_section
+from stockpred.universe.calendar import calendar_config
 from stockpred.universe.folder import locked_out
 from stockpred.universe.global_model import NAME as GLOBAL
 from stockpred.universe.inputs import TickerSource, universe_market
@@ -83,13 +84,19 @@ def run_universe(
         per: dict[str, TickerOutcome] = {}
         global_seconds: dict[str, float] = {}
         market = universe_market(options.config.market, sources, options.data_args)
+        # One calendar for every model and ticker; its dates are in the config, so in the
+        # hash that a resumed ticker's folder must match.
+        before_calendar = time.perf_counter()
+        options = replace(options, config=calendar_config(sources, options, backend, progress))
+        calendar_seconds = time.perf_counter() - before_calendar
+        config_sha = options.record()["config_sha"]
         if options.model in ("per-ticker", "both"):
             job = TickerJob(
                 options.config,
                 str(options.out),
                 options.days,
                 options.data_args,
-                record["config_sha"],
+                config_sha,
                 options.resume,
                 market,
             )
@@ -104,14 +111,18 @@ def run_universe(
         outcomes, failed = _split(per, "per-ticker" if options.model == "both" else "")
         if options.model in ("global", "both"):
             glob, global_seconds = run_global(
-                sources, options, backend, record["config_sha"], progress, market
+                sources, options, backend, config_sha, progress, market
             )
             g_done, g_failed = _split(glob, "global" if options.model == "both" else "")
             g_done = {t: _global_names(o) for t, o in g_done.items()}
             outcomes = _merge(outcomes, g_done)
             failed.update({t: e for t, e in g_failed.items() if t not in failed})
         result = _finish(sources, options, outcomes, failed)
-        result.summary["seconds"] = {"wall": time.perf_counter() - started, **_phases(per)}
+        result.summary["seconds"] = {
+            "wall": time.perf_counter() - started,
+            "calendar": calendar_seconds,  # reading every ticker's sessions for the cutoffs
+            **_phases(per),
+        }
         if options.model != "per-ticker":
             result.summary["seconds"]["global"] = global_seconds
         write_universe_files(result)

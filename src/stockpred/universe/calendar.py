@@ -1,0 +1,76 @@
+"""One calendar for a universe: every ticker split at the same dates.
+
+Markets move together, so a network early-stopped on one ticker's validation windows must
+not read dates that are another ticker's test sessions. The cutoffs are chosen once from
+every ticker's sessions (``splits.universe_calendar``) and written into the config that
+every per-ticker model, the global model and every baseline are fitted from.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import partial
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from stockpred.config import ForecastConfig
+from stockpred.exceptions import StockpredError
+from stockpred.splits import universe_calendar
+from stockpred.universe.inputs import TickerSource
+from stockpred.universe.progress import stream
+
+if TYPE_CHECKING:
+    from stockpred.universe.backend import Backend
+    from stockpred.universe.options import UniverseOptions
+
+
+@dataclass
+class Sessions:
+    """A ticker's session dates, or why it could not be loaded (its own job says so again)."""
+
+    ticker: str
+    dates: pd.DatetimeIndex | None = None
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        """True when loaded."""
+        return self.error is None
+
+
+def load_sessions(data_args: dict[str, Any], source: TickerSource) -> Sessions:
+    """In a worker: the dates of one ticker's cleaned history, as its own job will load it."""
+    try:
+        return Sessions(source.ticker, source.load(data_args).dates)
+    except StockpredError as exc:
+        return Sessions(source.ticker, error=str(exc))
+    except Exception as exc:
+        return Sessions(source.ticker, error=f"unexpected {type(exc).__name__}: {exc}")
+
+
+def calendar_config(
+    sources: Sequence[TickerSource],
+    options: UniverseOptions,
+    backend: Backend,
+    progress: bool,
+) -> ForecastConfig:
+    """``options.config`` with the universe's validation and test cutoffs both set: read
+    from every ticker's sessions unless the options name both (then nothing is loaded)."""
+    config = options.config
+    if config.val_start and config.test_start:
+        return config
+    loaded = stream(
+        backend,
+        partial(load_sessions, options.data_args),
+        sources,
+        options.out,
+        progress,
+        "calendar",
+        failed=Sessions,
+    )
+    dates = [s.dates for s in loaded.values() if s.dates is not None]
+    if not dates:  # nothing loads: each ticker's own job reports why
+        return config
+    return universe_calendar(dates, config).config(config)
