@@ -9,7 +9,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Literal
 
+import click
 import typer
+
+from stockpred.cli.cleaning import DateFormat, Duplicates, End, MaxFilled, Start, file_cleaning
 
 if TYPE_CHECKING:
     from stockpred.data.providers import Provider
@@ -108,6 +111,11 @@ def import_files(
     exchange: Annotated[str, typer.Option(help="exchange_calendars code.")] = "XNYS",
     strict: Annotated[bool, typer.Option("--strict", help="Refuse instead of cleaning.")] = False,
     max_gap: Annotated[int, typer.Option("--max-gap", help="Longest gap to fill.")] = 5,
+    max_filled: MaxFilled = 2.0,
+    date_format: DateFormat = None,
+    duplicates: Duplicates = None,
+    start: Start = None,
+    end: End = None,
 ) -> None:
     """Put files of prices into the store under their tickers, cleaned as a run cleans them.
 
@@ -116,6 +124,7 @@ def import_files(
     from rich.console import Console
     from rich.table import Table
 
+    from stockpred.cli.words import in_option_words
     from stockpred.data.store import PriceStore
     from stockpred.data.tickers import check_ticker
     from stockpred.exceptions import DataError, ValidationError
@@ -124,7 +133,12 @@ def import_files(
     price_store = PriceStore(store)
     console = Console()
     table = Table("ticker", "file", "rows", "span", title=str(price_store.path))
-    args = {"exchange": exchange, "strict": strict, "max_gap": max_gap}
+    args = {
+        "exchange": exchange,
+        "strict": strict,
+        "max_gap": max_gap,
+        **file_cleaning(max_filled, date_format, duplicates, start, end),
+    }
     failed = 0
     sources = [source for path in paths for source in universe_sources([], path)]
     for source in sources:
@@ -133,7 +147,8 @@ def import_files(
             price_store.write(check_ticker(history.ticker), "import", history.frame, replace=True)
         except DataError as exc:
             failed += 1
-            console.print(f"[red]{source.ticker}[/red]: {exc}", soft_wrap=True)
+            why = in_option_words(str(exc), click.get_current_context().find_root().command)
+            console.print(f"[red]{source.ticker}[/red]: {why}", soft_wrap=True)
             continue
         span = f"{history.dates[0].date()}..{history.dates[-1].date()}"
         table.add_row(history.ticker, str(source.path), str(len(history)), span)

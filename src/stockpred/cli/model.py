@@ -282,7 +282,7 @@ def evaluate(ctx: typer.Context, run_dir: RunDir, csv: Csv = None, as_json: AsJs
     history = _load(fc.meta_["ticker"], loading, fc.config.market)
     evaluation = fc.evaluate(history)
     notes = run_warnings(fc, history)
-    metrics = write_metrics(run_dir, fc, evaluation, notes)
+    metrics = write_metrics(run_dir, fc, evaluation, notes, history.cleaning)
     console.print(metrics_table(evaluation))
     say_verdict(console, evaluation, notes, ctx)
     if as_json:

@@ -13,6 +13,7 @@ from stockpred.data.history import PriceHistory
 from stockpred.data.providers import NETWORK_SOURCES, Provider, Retry, get_provider, provider_order
 from stockpred.data.samples import DEFAULT_TICKER, sample_tickers
 from stockpred.data.schema import DEFAULT_MAX_FILLED, DEFAULT_MAX_GAP, CleaningReport, clean_prices
+from stockpred.data.soundness import Keep
 from stockpred.data.tickers import check_ticker, ticker_from_file_name
 from stockpred.exceptions import (
     ConfigError,
@@ -39,6 +40,7 @@ class LoadOptions(TypedDict, total=False):
     max_gap: int
     max_filled: float
     date_format: str | None
+    duplicates: Keep | None
     start: str | None
     end: str | None
     retry: Retry | None
@@ -69,6 +71,7 @@ def load_prices(
     max_gap: int = DEFAULT_MAX_GAP,
     max_filled: float = DEFAULT_MAX_FILLED,
     date_format: str | None = None,
+    duplicates: Keep | None = None,
     start: str | None = None,
     end: str | None = None,
     retry: Retry | None = None,
@@ -86,7 +89,9 @@ def load_prices(
     An explicit ``store`` holding the ticker is read before the bundled sample.
 
     ``max_filled`` caps the share of sessions cleaning may forward-fill; ``date_format``
-    (strftime, or ``epoch``) reads a date column whose layout is ambiguous.
+    (strftime, or ``epoch``) reads a date column whose layout is ambiguous; ``duplicates``
+    (``first``/``last``) keeps that row of a date a file gives twice with different prices,
+    which is refused otherwise.
     """
     given = check_ticker(ticker) if isinstance(ticker, str) else None
     if ticker is None:
@@ -104,7 +109,13 @@ def load_prices(
             raise ConfigError("a price file holds one ticker: pass a single ticker with csv=")
         histories = [
             load_prices(
-                name, source=source, store=store, retry=retry, max_filled=max_filled, **cleaning
+                name,
+                source=source,
+                store=store,
+                retry=retry,
+                max_filled=max_filled,
+                duplicates=duplicates,
+                **cleaning,
             )
             for name in dict.fromkeys(check_ticker(t) for t in ticker)
         ]
@@ -114,7 +125,7 @@ def load_prices(
         provider = get_provider(chosen, path=csv)
         raw = provider.fetch_raw(ticker, None, None)
         frame, report = clean_prices(
-            raw, date_format=date_format, max_filled=max_filled, **cleaning
+            raw, date_format=date_format, max_filled=max_filled, duplicates=duplicates, **cleaning
         )
         name = ticker.upper() if csv is None else _file_ticker(given, csv)
         path = None if csv is None else str(Path(csv).resolve())

@@ -13,6 +13,7 @@ from typing import Any
 
 import pandas as pd
 
+from stockpred.data.files import refuse_excel
 from stockpred.data.loading import PriceHistory, load_prices
 from stockpred.data.schema import clean_prices
 from stockpred.data.tickers import check_ticker
@@ -45,13 +46,11 @@ class TickerSource:
         """Read and clean this ticker's prices exactly as a single run would."""
         args = {k: v for k, v in data_args.items() if k not in ("csv", "source")}
         if self.rows is not None:
+            kept = ("strict", "max_gap", "max_filled", "date_format", "duplicates", "start", "end")
             frame, report = clean_prices(
                 self.rows,
                 exchange=args.get("exchange", "XNYS"),
-                strict=args.get("strict", False),
-                max_gap=args.get("max_gap", 5),
-                start=args.get("start"),
-                end=args.get("end"),
+                **{k: args[k] for k in kept if k in args},
             )
             exchange = args.get("exchange", "XNYS")
             return PriceHistory(
@@ -138,6 +137,7 @@ def panel_key(path: Path) -> str | None:
     """The ticker column of a long panel file (``ticker`` or ``symbol``), or None."""
     if not path.is_file():
         raise ValidationError(f"no such file or folder: {path}; check the path given to --csv")
+    refuse_excel(path)
     try:
         if path.name.lower().endswith((".parquet", ".pq")):
             import pyarrow.parquet as pq
