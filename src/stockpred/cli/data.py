@@ -9,7 +9,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Literal
 
-import click
 import typer
 
 from stockpred.cli.cleaning import DateFormat, Duplicates, End, MaxFilled, Start, file_cleaning
@@ -104,6 +103,7 @@ def fetch(
 
 
 def import_files(
+    ctx: typer.Context,
     paths: Annotated[
         list[Path], typer.Argument(help="Price files, folders of them, or long panel files.")
     ],
@@ -147,7 +147,7 @@ def import_files(
             price_store.write(check_ticker(history.ticker), "import", history.frame, replace=True)
         except DataError as exc:
             failed += 1
-            why = in_option_words(str(exc), click.get_current_context().find_root().command)
+            why = in_option_words(str(exc), ctx.find_root().command)
             console.print(f"[red]{source.ticker}[/red]: {why}", soft_wrap=True)
             continue
         span = f"{history.dates[0].date()}..{history.dates[-1].date()}"

@@ -6,6 +6,7 @@ Heavy modules (torch, pandas, matplotlib) are imported inside the commands, so
 
 from __future__ import annotations
 
+import functools
 import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal
@@ -37,6 +38,7 @@ from stockpred.cli.show import (
     say_verdict,
 )
 from stockpred.cli.universe import CostBps, Embed, ModelOpt, Resume, Workers
+from stockpred.cli.words import in_option_words
 from stockpred.config import ForecastConfig
 
 if TYPE_CHECKING:
@@ -126,6 +128,7 @@ def run(
             embed=embed,
             resume=resume,
             cost_bps=cost_bps,
+            option_words=functools.partial(in_option_words, group=ctx.find_root().command),
         )
         run_universe_command(
             sources, universe, backend, workers, ray_address(address), as_json=as_json, quiet=quiet
