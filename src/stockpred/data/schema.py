@@ -284,8 +284,8 @@ def clean_prices(
         raise ValidationError("fewer than two usable rows of prices remain after cleaning")
 
     frame, off_dates, outside, span = _on_calendar(frame, exchange)
+    refuse_flat(frame[price_column], price_column)  # real rows only: a filled one never moves
     frame, filled = _fill_sessions(frame, exchange, max_gap, max_filled)
-    refuse_flat(frame[price_column], price_column)
     repaired = _repair_high_low(frame)
     frame = frame[list(PRICE_COLUMNS)].astype("float64")
     frame.index.name = "date"
