@@ -109,7 +109,11 @@ def test_dates_after_today_are_one_line_naming_the_first_and_the_way_out(
     file = _write(raw, tmp_path / "FUT.csv")
     code, out, err = run_cli(["run", "--csv", str(file)], capsys, monkeypatch)
     _one_line(
-        code, out, err, "dated after today (2025-06-02), the first 2025-06-03;", "--end 2025-06-02"
+        code,
+        out,
+        err,
+        "dated in the future (after 2025-06-03; today is 2025-06-02), the first 2025-06-04;",
+        "--end 2025-06-02",
     )
 
 

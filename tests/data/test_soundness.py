@@ -58,13 +58,15 @@ def test_a_flat_tail_one_session_shorter_is_accepted() -> None:
 
 def test_dates_after_today_are_refused_naming_the_first() -> None:
     raw = raw_table(40, start=str((FIXED_TODAY - pd.Timedelta(days=30)).date()))
-    future = raw["Date"][pd.to_datetime(raw["Date"]) > FIXED_TODAY].iloc[0]
+    tomorrow = FIXED_TODAY + pd.Timedelta(days=1)  # already today on an exchange further east
+    future = raw["Date"][pd.to_datetime(raw["Date"]) > tomorrow].iloc[0]
     with pytest.raises(
-        ValidationError, match=f"dated after today \\(2025-06-02\\), the first {future}; .*end="
+        ValidationError,
+        match=f"in the future \\(after 2025-06-03; today is 2025-06-02\\), the first {future}; .*end=2025-06-02",
     ):
         clean_prices(raw)
-    frame, _ = clean_prices(raw, end=str(FIXED_TODAY.date()))
-    assert frame.index[-1] <= FIXED_TODAY
+    frame, _ = clean_prices(raw, end=str(tomorrow.date()))
+    assert frame.index[-1] == tomorrow
 
 
 def test_rows_before_the_calendar_are_reported_as_outside_it() -> None:

@@ -60,12 +60,15 @@ def drop_duplicates(
 
 
 def refuse_future(index: pd.DatetimeIndex) -> None:
-    """Prices dated after today are a mistake in the file (or its date layout), never data."""
+    """Prices dated after today are a mistake in the file (or its date layout), never data;
+    tomorrow is let through, as an exchange east of this machine may already be there."""
     today = clock.today()
-    future = index[index > today]
+    tomorrow = today + pd.Timedelta(days=1)
+    future = index[index > tomorrow]
     if len(future):
         raise ValidationError(
-            f"{len(future)} row(s) are dated after today ({today.date()}), the first "
+            f"{len(future)} row(s) are dated in the future (after {tomorrow.date()}; today is "
+            f"{today.date()}), the first "
             f"{future.min().date()}; check the file's dates, or cut them off with "
             f"end={today.date()}"
         )
