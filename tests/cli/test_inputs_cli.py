@@ -166,7 +166,9 @@ def test_a_universe_says_its_failed_rows_in_option_words(
     _gappy(folder, "B.csv")
     out = tmp_path / "u"
     code, _, _ = run_cli(
-        ["run", "--csv", str(folder), "--out", str(out), *TINY_ARGS], capsys, monkeypatch
+        ["run", "--csv", str(folder), "--out", str(out), "--workers", "1", *TINY_ARGS],
+        capsys,
+        monkeypatch,
     )
     assert code == 1
     failed = pd.read_csv(out / "failed.csv")["error"]
