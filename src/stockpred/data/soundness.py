@@ -68,9 +68,8 @@ def refuse_future(index: pd.DatetimeIndex) -> None:
     if len(future):
         raise ValidationError(
             f"{len(future)} row(s) are dated in the future (after {tomorrow.date()}; today is "
-            f"{today.date()}), the first "
-            f"{future.min().date()}; check the file's dates, or cut them off with "
-            f"end={today.date()}"
+            f"{today.date()}), the first {future.min().date()}; check the file's dates, or "
+            f"cut them off with end={today.date()}"
         )
 
 
