@@ -108,14 +108,15 @@ def test_cleaning_never_reorders_or_invents_a_real_price(
     if len(kept) < 2:
         return
     close = data.draw(price_series(min_size=len(kept), max_size=len(kept)))
+    close *= 1.0 + 1e-6 * np.arange(len(close))  # moving on every session: flat ones are refused
     raw = pd.DataFrame({"Date": kept, "Close": close})
-    # Duplicated dates whose earlier copy carries a wrong price: the last one must win.
+    # Duplicated dates whose earlier copy carries a wrong price: the last one wins, as asked.
     dup = raw.sample(n=min(duplicates, len(raw)), random_state=0).assign(Close=-1.0)
     shuffled = pd.concat([dup, raw]).reset_index(drop=True)
     shuffled = shuffled.iloc[order.sample(range(len(shuffled)), len(shuffled))]  # type: ignore[attr-defined]
     shuffled = pd.concat([shuffled[shuffled.Close < 0], shuffled[shuffled.Close > 0]])
 
-    frame, report = clean_prices(shuffled, max_gap=len(POOL), max_filled=1.0)
+    frame, report = clean_prices(shuffled, max_gap=len(POOL), max_filled=1.0, duplicates="last")
 
     assert frame.index.is_monotonic_increasing
     assert frame.index.is_unique

@@ -24,6 +24,7 @@ from stockpred.run_folder import output_folder, side_file
 from stockpred.tuning.space import DEFAULT_SPACE, SearchSpace
 
 if TYPE_CHECKING:
+    from stockpred.data.schema import CleaningReport
     from stockpred.evaluation.summary import BacktestSummary
     from stockpred.evaluation.trading import TradingRule
     from stockpred.evaluation.walkforward import FoldMapper, Refit
@@ -67,12 +68,17 @@ def run_warnings(
 
 
 def metrics_document(
-    fc: Forecaster, evaluation: Evaluation, warnings: list[str] | None = None
+    fc: Forecaster,
+    evaluation: Evaluation,
+    warnings: list[str] | None = None,
+    cleaning: CleaningReport | None = None,
 ) -> dict[str, Any]:
-    """metrics.json: the contract fields first, then what explains them."""
+    """metrics.json: the contract fields first, then what explains them (cleaning included:
+    the numbers are only as good as the rows they were computed on)."""
     return {
         **evaluation.to_dict(),
         "warnings": warnings or [],
+        "cleaning": None if cleaning is None else cleaning.to_dict(),
         "price_column": fc.meta_["price_column"],
         "source": fc.meta_["source"],
         "train_span": [fc.meta_["first_date"], fc.meta_["train_end_date"]],
@@ -134,7 +140,7 @@ def run_pipeline(
     evaluation = fc.evaluate(history)
     forecast = fc.predict(history, days=days)
     warnings = run_warnings(fc, history, forecast)
-    metrics = metrics_document(fc, evaluation, warnings)
+    metrics = metrics_document(fc, evaluation, warnings, history.cleaning)
     notes = [*(f"warning: {w}" for w in warnings)]
     notes += history.cleaning.messages() if history.cleaning else []
     clock.lap("evaluate")
@@ -218,10 +224,14 @@ def read_data_args(run_dir: Path) -> dict[str, Any]:
 
 
 def write_metrics(
-    run_dir: Path, fc: Forecaster, evaluation: Evaluation, warnings: list[str]
+    run_dir: Path,
+    fc: Forecaster,
+    evaluation: Evaluation,
+    warnings: list[str],
+    cleaning: CleaningReport | None = None,
 ) -> dict[str, Any]:
     """Replace metrics.json in an existing run folder."""
-    metrics = metrics_document(fc, evaluation, warnings)
+    metrics = metrics_document(fc, evaluation, warnings, cleaning)
     write_text_atomic(Path(run_dir) / METRICS, json.dumps(metrics, indent=2))
     return metrics
 

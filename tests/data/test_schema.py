@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Literal
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -53,15 +55,38 @@ def test_unparseable_dates() -> None:
         clean_prices(raw)
 
 
-def test_duplicates_keep_last_and_unsorted_rows_are_sorted() -> None:
+def test_conflicting_duplicates_are_refused_naming_the_dates() -> None:
+    raw = yahoo_frame()
+    dup = raw.iloc[[5, 8]].assign(**{"Adj Close": 999.0})
+    with pytest.raises(
+        ValidationError,
+        match=r"2 date\(s\) .* different prices: 2021-01-11, "
+        r"2021-01-14; .*duplicates=first or duplicates=last",
+    ):
+        clean_prices(pd.concat([raw, dup]))
+
+
+@pytest.mark.parametrize(("keep", "price"), [("last", 999.0), ("first", None)])
+def test_duplicates_keep_the_row_asked_for_and_unsorted_rows_are_sorted(
+    keep: Literal["first", "last"], price: float | None
+) -> None:
     raw = yahoo_frame()
     dup = raw.iloc[[5]].assign(**{"Adj Close": 999.0})
     unsorted = pd.concat([raw.sample(frac=1.0, random_state=1), dup])  # the duplicate comes last
-    frame, report = clean_prices(unsorted)
+    frame, report = clean_prices(unsorted, duplicates=keep)
     assert report.duplicates_dropped == 1
-    assert frame["adj_close"].iloc[5] == 999.0
+    assert frame["adj_close"].iloc[5] == (price or raw["Adj Close"].iloc[5])
     assert frame.index.is_monotonic_increasing
     assert frame.index.is_unique
+    assert f"kept the {keep} row of each as asked" in " ".join(report.messages())
+
+
+def test_identical_duplicates_are_dropped_and_said() -> None:
+    raw = yahoo_frame()
+    frame, report = clean_prices(pd.concat([raw, raw.iloc[[3, 4]]]))
+    assert len(frame) == len(raw)
+    assert report.identical_dropped == 2
+    assert report.messages() == ["dropped 2 row(s) repeating an earlier row exactly"]
 
 
 def test_strict_refuses_duplicates_and_bad_prices() -> None:

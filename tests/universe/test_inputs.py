@@ -36,6 +36,21 @@ def test_a_long_panel_is_split_by_its_symbol_column(tmp_path: Path) -> None:
     assert len(sources[0].load({})) == 30
 
 
+def test_a_panels_tickers_are_cleaned_with_every_loading_option(tmp_path: Path) -> None:
+    raw = yahoo_frame(n=60)
+    sparse = raw.iloc[::2].assign(
+        Date=pd.to_datetime(raw["Date"].iloc[::2]).dt.strftime("%d/%m/%Y")
+    )
+    pd.concat([sparse.assign(symbol="S"), raw.assign(symbol="F")]).to_csv(
+        tmp_path / "p.csv", index=False
+    )
+    sparse_source = universe_sources([], tmp_path / "p.csv")[0]
+    args = {"exchange": "XNYS", "max_gap": 1, "max_filled": 0.6, "date_format": "%d/%m/%Y"}
+    assert len(sparse_source.load(args)) == 59  # half its sessions filled, as max_filled allows
+    with pytest.raises(StockpredError, match="max_filled="):
+        sparse_source.load({**args, "max_filled": 0.02})
+
+
 def test_one_plain_file_is_one_source(tmp_path: Path) -> None:
     path = tmp_path / "prices.csv"
     yahoo_frame(n=30).to_csv(path, index=False)

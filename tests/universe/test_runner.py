@@ -75,6 +75,15 @@ def test_a_broken_and_a_short_file_fail_alone(universe: tuple[Path, Path]) -> No
         assert (out / ticker / "model" / "manifest.json").is_file()
 
 
+def test_ticker_folders_say_what_cleaning_did_in_metrics_json(universe: tuple[Path, Path]) -> None:
+    folder, out = universe
+    for ticker in GOOD:
+        cleaning = json.loads((out / ticker / "metrics.json").read_text())["cleaning"]
+        assert cleaning["rows_in"] == len(pd.read_csv(folder / f"{ticker.lower()}.csv"))
+        assert cleaning["price_column"] == "adj_close"
+        assert cleaning["messages"] == []
+
+
 def test_universe_json_counts_and_says_it_honestly(universe: tuple[Path, Path]) -> None:
     _, out = universe
     doc = json.loads((out / "universe.json").read_text())

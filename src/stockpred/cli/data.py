@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING, Annotated, Literal
 
 import typer
 
+from stockpred.cli.cleaning import DateFormat, Duplicates, End, MaxFilled, Start, file_cleaning
+
 if TYPE_CHECKING:
     from stockpred.data.providers import Provider
 
@@ -101,6 +103,7 @@ def fetch(
 
 
 def import_files(
+    ctx: typer.Context,
     paths: Annotated[
         list[Path], typer.Argument(help="Price files, folders of them, or long panel files.")
     ],
@@ -108,13 +111,11 @@ def import_files(
     exchange: Annotated[str, typer.Option(help="exchange_calendars code.")] = "XNYS",
     strict: Annotated[bool, typer.Option("--strict", help="Refuse instead of cleaning.")] = False,
     max_gap: Annotated[int, typer.Option("--max-gap", help="Longest gap to fill.")] = 5,
-    max_filled: Annotated[
-        float,
-        typer.Option("--max-filled", min=0.0, max=100.0, help="Most sessions filled, in %."),
-    ] = 2.0,
-    date_format: Annotated[
-        str | None, typer.Option("--date-format", help="Date layout: %d/%m/%Y, epoch, ...")
-    ] = None,
+    max_filled: MaxFilled = 2.0,
+    date_format: DateFormat = None,
+    duplicates: Duplicates = None,
+    start: Start = None,
+    end: End = None,
 ) -> None:
     """Put files of prices into the store under their tickers, cleaned as a run cleans them.
 
@@ -124,6 +125,7 @@ def import_files(
     from rich.table import Table
 
     from stockpred.cli.show import labelled, make_console
+    from stockpred.cli.words import in_option_words
     from stockpred.data.store import PriceStore, observed_rows
     from stockpred.data.tickers import check_ticker
     from stockpred.exceptions import DataError, ValidationError
@@ -136,8 +138,7 @@ def import_files(
         "exchange": exchange,
         "strict": strict,
         "max_gap": max_gap,
-        "max_filled": max_filled / 100.0,
-        "date_format": date_format,
+        **file_cleaning(max_filled, date_format, duplicates, start, end),
     }
     failed = 0
     sources = [source for path in paths for source in universe_sources([], path)]
@@ -148,7 +149,8 @@ def import_files(
             price_store.write(check_ticker(history.ticker), "import", rows, replace=True)
         except DataError as exc:
             failed += 1
-            console.print(labelled(f"{source.ticker}:", "red", str(exc)), soft_wrap=True)
+            why = in_option_words(str(exc), ctx.find_root().command)
+            console.print(labelled(f"{source.ticker}:", "red", why), soft_wrap=True)
             continue
         span = f"{history.dates[0].date()}..{history.dates[-1].date()}"
         table.add_row(history.ticker, str(source.path), str(len(rows)), span)

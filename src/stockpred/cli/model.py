@@ -6,6 +6,7 @@ Heavy modules (torch, pandas, matplotlib) are imported inside the commands, so
 
 from __future__ import annotations
 
+import functools
 import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal
@@ -46,6 +47,7 @@ from stockpred.cli.universe import (
     Workers,
     refuse_universe_options,
 )
+from stockpred.cli.words import in_option_words
 from stockpred.config import ForecastConfig
 
 if TYPE_CHECKING:
@@ -137,6 +139,7 @@ def run(
             embed=embed,
             resume=resume,
             cost_bps=cost_bps,
+            option_words=functools.partial(in_option_words, group=ctx.find_root().command),
         )
         run_universe_command(
             sources, universe, backend, workers, ray_address(address), as_json=as_json, quiet=quiet
@@ -295,7 +298,7 @@ def evaluate(ctx: typer.Context, run_dir: RunDir, csv: Csv = None, as_json: AsJs
     history = _load(fc.meta_["ticker"], loading, fc.config.market)
     evaluation = fc.evaluate(history)
     notes = run_warnings(fc, history)
-    metrics = write_metrics(run_dir, fc, evaluation, notes)
+    metrics = write_metrics(run_dir, fc, evaluation, notes, history.cleaning)
     console.print(metrics_table(evaluation))
     say_verdict(console, evaluation, notes, ctx)
     if as_json:

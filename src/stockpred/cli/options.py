@@ -18,6 +18,7 @@ from typing import Annotated, Any, Literal, TypeVar, get_args, get_origin
 
 import typer
 
+from stockpred.cli.cleaning import DateFormat, Duplicates, End, MaxFilled, Start, file_cleaning
 from stockpred.config import ForecastConfig, make_config
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -71,22 +72,6 @@ Strict = Annotated[
 MaxGap = Annotated[
     int, typer.Option("--max-gap", help="Longest run of missing sessions to forward-fill.")
 ]
-MaxFilled = Annotated[
-    float,
-    typer.Option(
-        "--max-filled",
-        min=0.0,
-        max=100.0,
-        help="Most sessions cleaning may forward-fill, in percent of the history.",
-    ),
-]
-DateFormat = Annotated[
-    str | None,
-    typer.Option(
-        "--date-format",
-        help="Layout of the file's dates where it cannot be told: %d/%m/%Y, %m/%d/%Y, epoch, ...",
-    ),
-]
 Force = Annotated[
     bool,
     typer.Option(
@@ -95,8 +80,6 @@ Force = Annotated[
         "a folder without stockpred's marker is refused even so.",
     ),
 ]
-Start = Annotated[str | None, typer.Option(help="Ignore prices before this date.")]
-End = Annotated[str | None, typer.Option(help="Ignore prices after this date.")]
 Days = Annotated[int, typer.Option(min=1, max=250, help="Trading sessions to forecast.")]
 AsJson = Annotated[bool, typer.Option("--json", help="Print the metrics as JSON on stdout.")]
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")]
@@ -218,6 +201,7 @@ LOADING = [
     _keyword("max_gap", MaxGap, 5),
     _keyword("max_filled", MaxFilled, 2.0),
     _keyword("date_format", DateFormat),
+    _keyword("duplicates", Duplicates),
     _keyword("start", Start),
     _keyword("end", End),
 ]
@@ -260,6 +244,7 @@ def data_args(
     max_gap: int,
     max_filled: float = 2.0,
     date_format: str | None = None,
+    duplicates: str | None = None,
     start: str | None,
     end: str | None,
 ) -> dict[str, Any]:
@@ -275,8 +260,5 @@ def data_args(
         "exchange": exchange,
         "strict": strict,
         "max_gap": max_gap,
-        "max_filled": max_filled / 100.0,
-        "date_format": date_format,
-        "start": start,
-        "end": end,
+        **file_cleaning(max_filled, date_format, duplicates, start, end),
     }

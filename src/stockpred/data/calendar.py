@@ -20,14 +20,19 @@ def _calendar(exchange: str, start_year: int, end: str) -> exchange_calendars.Ex
     import exchange_calendars as xcals
 
     try:
-        # get_calendar() alone covers only the last 20 years; real histories go back further.
-        # The end is exchange_calendars' own default (a year after today), from our clock.
-        return xcals.get_calendar(exchange, start=f"{start_year}-01-01", end=end)
+        # exchange_calendars keeps this default one; it knows how far back the exchange goes.
+        bound = xcals.get_calendar(exchange).bound_min()
     except xcals.errors.InvalidCalendarName as exc:
         raise ConfigError(
             f"unknown exchange {exchange!r}; use an exchange_calendars code such as XNYS, "
             "XNAS, XLON or XTKS"
         ) from exc
+    start = pd.Timestamp(f"{start_year}-01-01")
+    # get_calendar() alone covers only the last 20 years; real histories go back further,
+    # as far as the exchange's calendar can (XTKS: 1997). The end is exchange_calendars' own
+    # default (a year after today), from our clock.
+    start = start if bound is None else max(start, pd.Timestamp(bound))
+    return xcals.get_calendar(exchange, start=str(start.date()), end=end)
 
 
 def calendar_for(exchange: str, first: pd.Timestamp) -> exchange_calendars.ExchangeCalendar:
@@ -37,6 +42,16 @@ def calendar_for(exchange: str, first: pd.Timestamp) -> exchange_calendars.Excha
     # By decade: a universe's tickers start in many years and would each build their own.
     year = min(pd.Timestamp(first).year, today.year - 1)
     return _calendar(exchange, year - year % 10, end)
+
+
+def calendar_range(exchange: str, first: pd.Timestamp) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """The first and last session the exchange's calendar knows, reaching back to ``first``."""
+    cal = calendar_for(exchange, first)
+    return _naive(cal.first_session), _naive(cal.last_session)
+
+
+def _naive(stamp: pd.Timestamp) -> pd.Timestamp:
+    return stamp.tz_localize(None) if stamp.tz is not None else stamp
 
 
 def sessions_between(exchange: str, first: pd.Timestamp, last: pd.Timestamp) -> pd.DatetimeIndex:

@@ -6,6 +6,7 @@ import csv
 import gzip
 import os
 import re
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,7 @@ def read_price_file(path: str | Path) -> pd.DataFrame:
     file = Path(path)
     if not file.is_file():
         raise ValidationError(f"no such file: {file}; check the path given as csv=")
+    refuse_excel(file)
     try:
         if file.suffix.lower() in {".parquet", ".pq"}:
             return pd.read_parquet(file)
@@ -29,6 +31,30 @@ def read_price_file(path: str | Path) -> pd.DataFrame:
         raise ValidationError(f"cannot read {file} as a price table: {first_line}") from exc
     except (ValueError, ImportError) as exc:  # pyarrow's errors for a non-Parquet file
         raise ValidationError(f"cannot read {file} as Parquet: {exc}") from exc
+
+
+_OLE2 = bytes.fromhex("D0CF11E0A1B11AE1")  # .xls (and other old Office files)
+_ZIP = b"PK\x03\x04"  # .xlsx is a zip holding xl/workbook.xml
+
+
+def refuse_excel(file: Path) -> None:
+    """An Excel workbook, whatever its name, is named as one with how to export it as CSV."""
+    try:
+        with file.open("rb") as handle:
+            magic = handle.read(8)
+        workbook = magic == _OLE2 or (magic.startswith(_ZIP) and _zip_holds_workbook(file))
+    except (OSError, zipfile.BadZipFile):
+        return  # not a workbook: reading it gives its own one-line error
+    if workbook or file.suffix.lower() in {".xlsx", ".xls", ".xlsm"}:
+        raise ValidationError(
+            f"{file} is an Excel workbook, not a CSV file; open it in Excel or LibreOffice, "
+            "save the sheet as CSV (File > Save As > CSV) and pass that file"
+        )
+
+
+def _zip_holds_workbook(file: Path) -> bool:
+    with zipfile.ZipFile(file) as archive:
+        return "xl/workbook.xml" in archive.namelist()
 
 
 _DELIMITERS = (",", ";", "\t")

@@ -14,6 +14,7 @@ from stockpred.data.history import PriceHistory
 from stockpred.data.providers import NETWORK_SOURCES, Provider, Retry, get_provider, provider_order
 from stockpred.data.samples import DEFAULT_TICKER, sample_tickers
 from stockpred.data.schema import DEFAULT_MAX_FILLED, DEFAULT_MAX_GAP, clean_prices
+from stockpred.data.soundness import Keep
 from stockpred.data.tickers import check_ticker, ticker_from_path
 from stockpred.exceptions import (
     ConfigError,
@@ -40,6 +41,7 @@ class LoadOptions(TypedDict, total=False):
     max_gap: int
     max_filled: float
     date_format: str | None
+    duplicates: Keep | None
     start: str | None
     end: str | None
     retry: Retry | None
@@ -70,6 +72,7 @@ def load_prices(
     max_gap: int = DEFAULT_MAX_GAP,
     max_filled: float = DEFAULT_MAX_FILLED,
     date_format: str | None = None,
+    duplicates: Keep | None = None,
     start: str | None = None,
     end: str | None = None,
     retry: Retry | None = None,
@@ -87,7 +90,9 @@ def load_prices(
     An explicit ``store`` holding the ticker is read before the bundled sample.
 
     ``max_filled`` caps the share of sessions cleaning may forward-fill; ``date_format``
-    (strftime, or ``epoch``) reads a date column whose layout is ambiguous.
+    (strftime, or ``epoch``) reads a date column whose layout is ambiguous; ``duplicates``
+    (``first``/``last``) keeps that row of a date a file gives twice with different prices,
+    which is refused otherwise.
     """
     given = check_ticker(ticker) if isinstance(ticker, str) else None
     if ticker is None:
@@ -99,6 +104,7 @@ def load_prices(
         "max_gap": max_gap,
         "max_filled": max_filled,
         "date_format": date_format,
+        "duplicates": duplicates,
         "start": start,
         "end": end,
     }

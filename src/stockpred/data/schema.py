@@ -14,8 +14,17 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from stockpred.data.calendar import sessions_between
+from stockpred.data.calendar import calendar_range, sessions_between
 from stockpred.data.dates import check_date, parse_dates
+from stockpred.data.soundness import (
+    Keep,
+    check_gaps,
+    drop_duplicates,
+    few,
+    gaps,
+    refuse_flat,
+    refuse_future,
+)
 from stockpred.exceptions import ValidationError
 
 PRICE_COLUMNS: tuple[str, ...] = ("open", "high", "low", "close", "adj_close", "volume")
@@ -35,6 +44,7 @@ _ALIASES: dict[str, str] = {
     "close": "close",
     "last": "close",
     "price": "close",
+    "closelast": "close",  # Nasdaq.com's "Close/Last"
     "adjclose": "adj_close",
     "adjustedclose": "adj_close",
     "closeadj": "adj_close",
@@ -58,9 +68,13 @@ class CleaningReport:
 
     rows_in: int
     price_column: str
-    duplicates_dropped: int = 0
+    duplicates_dropped: int = 0  # conflicting rows dropped, keeping ``duplicates_kept``'s
+    duplicates_kept: str = "last"
+    identical_dropped: int = 0
     bad_rows_dropped: tuple[str, ...] = ()
     off_calendar_dropped: tuple[str, ...] = ()
+    outside_calendar_dropped: tuple[str, ...] = ()
+    calendar_span: str = ""
     sessions_filled: int = 0
     filled_dates: tuple[str, ...] = ()
     high_low_repaired: int = 0
@@ -69,17 +83,27 @@ class CleaningReport:
     def messages(self) -> list[str]:
         """One human sentence per change, empty when the input was clean."""
         out: list[str] = []
+        if self.identical_dropped:
+            out.append(f"dropped {self.identical_dropped} row(s) repeating an earlier row exactly")
         if self.duplicates_dropped:
-            out.append(f"dropped {self.duplicates_dropped} duplicate date(s), kept the last")
+            out.append(
+                f"dropped {self.duplicates_dropped} row(s) of dates given twice with different "
+                f"prices, kept the {self.duplicates_kept} row of each as asked"
+            )
         if self.bad_rows_dropped:
             out.append(
                 f"dropped {len(self.bad_rows_dropped)} row(s) with non-positive or missing "
-                f"prices: {_few(self.bad_rows_dropped)}"
+                f"prices: {few(self.bad_rows_dropped)}"
             )
         if self.off_calendar_dropped:
             out.append(
                 f"dropped {len(self.off_calendar_dropped)} row(s) on days the exchange was "
-                f"closed: {_few(self.off_calendar_dropped)}"
+                f"closed: {few(self.off_calendar_dropped)}"
+            )
+        if self.outside_calendar_dropped:
+            out.append(
+                f"dropped {len(self.outside_calendar_dropped)} row(s) outside the exchange "
+                f"calendar's range ({self.calendar_span}): {few(self.outside_calendar_dropped)}"
             )
         if self.sessions_filled:
             out.append(f"forward-filled {self.sessions_filled} missing trading session(s)")
@@ -97,16 +121,15 @@ class CleaningReport:
             "rows_in": self.rows_in,
             "price_column": self.price_column,
             "duplicates_dropped": self.duplicates_dropped,
+            "duplicates_kept": self.duplicates_kept,
+            "identical_dropped": self.identical_dropped,
             "bad_rows_dropped": list(self.bad_rows_dropped),
             "off_calendar_dropped": list(self.off_calendar_dropped),
+            "outside_calendar_dropped": list(self.outside_calendar_dropped),
             "sessions_filled": self.sessions_filled,
             "high_low_repaired": self.high_low_repaired,
+            "messages": self.messages(),
         }
-
-
-def _few(dates: tuple[str, ...], limit: int = 5) -> str:
-    shown = ", ".join(dates[:limit])
-    return shown + (f" and {len(dates) - limit} more" if len(dates) > limit else "")
 
 
 def _squash(name: object) -> str:
@@ -135,9 +158,24 @@ def normalise_columns(raw: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
+_THOUSANDS = r"-?\d{1,3}(,\d{3})+(\.\d+)?"
+
+
+def _without_dollar(values: pd.Series) -> pd.Series:
+    """Nasdaq.com's prices, ``$123.45`` and ``$1,234.50``, as plain numbers' text."""
+    text = values.astype("string").str.strip()
+    dollar = text.str.startswith("$", na=False)
+    text = text.str.replace(r"^\$\s*", "", regex=True)
+    grouped = dollar & text.str.fullmatch(_THOUSANDS, na=False)
+    return text.where(~grouped, text.str.replace(",", "", regex=False))
+
+
 def _to_float(frame: pd.DataFrame) -> pd.DataFrame:
     for col in frame.columns:
-        frame[col] = pd.to_numeric(frame[col], errors="coerce").astype("float64")
+        values = frame[col]
+        if not pd.api.types.is_numeric_dtype(values):
+            values = _without_dollar(values)
+        frame[col] = pd.to_numeric(values, errors="coerce").astype("float64")
     return frame
 
 
@@ -162,40 +200,6 @@ def _check_bad_rows(n_bad: int, n_rows: int, *, strict: bool, example: str) -> N
         )
 
 
-def _gaps(sessions: pd.DatetimeIndex, missing: np.ndarray) -> list[tuple[str, str, int]]:
-    """Runs of missing sessions as (first, last, length), in date order."""
-    run_id = np.cumsum(~missing)
-    gaps = []
-    for _, where in pd.Series(np.flatnonzero(missing)).groupby(run_id[missing]):
-        first, last = sessions[where.iloc[0]], sessions[where.iloc[-1]]
-        gaps.append((str(first.date()), str(last.date()), len(where)))
-    return gaps
-
-
-def _check_gaps(
-    gaps: list[tuple[str, str, int]], n_sessions: int, max_gap: int, max_filled: float
-) -> None:
-    """Refuse gaps longer than ``max_gap`` or filling over ``max_filled``: every gap at once."""
-    long = [g for g in gaps if g[2] > max_gap]
-    filled = sum(g[2] for g in gaps)
-    if not long and filled <= max(max_filled * n_sessions, MAX_FILLED_ALWAYS):
-        return
-    shown = long or sorted(gaps, key=lambda g: -g[2])
-    listed = ", ".join(f"{a}..{b} ({n})" for a, b, n in shown[:20])
-    more = f" and {len(shown) - 20} more" if len(shown) > 20 else ""
-    if long:
-        raise ValidationError(
-            f"consecutive trading sessions are missing in {len(long)} gap(s) longer than the "
-            f"{max_gap} cleaning fills: {listed}{more}; pass start= after {long[-1][1]} or "
-            f"raise max_gap= ({filled} sessions missing in all)"
-        )
-    raise ValidationError(
-        f"{filled} of {n_sessions} trading sessions ({filled / n_sessions:.1%}) are missing, "
-        f"more than the {max_filled:.0%} cleaning fills (max_filled=); largest gaps: "
-        f"{listed}{more}; pass start= after the gappy years, raise max_filled=, or use a more complete file"
-    )
-
-
 def _fill_sessions(
     frame: pd.DataFrame, exchange: str, max_gap: int, max_filled: float
 ) -> tuple[pd.DataFrame, tuple[str, ...]]:
@@ -205,7 +209,7 @@ def _fill_sessions(
     missing = full["close"].isna().to_numpy()
     if not missing.any():
         return full, ()
-    _check_gaps(_gaps(sessions, missing), len(sessions), max_gap, max_filled)
+    check_gaps(gaps(sessions, missing), sessions, max_gap, max_filled, MAX_FILLED_ALWAYS)
     prev_close = full["close"].ffill()
     for col in ("open", "high", "low", "close"):
         full[col] = full[col].fillna(prev_close)
@@ -233,8 +237,13 @@ def clean_prices(
     start: str | pd.Timestamp | None = None,
     end: str | pd.Timestamp | None = None,
     date_format: str | None = None,
+    duplicates: Keep | None = None,
 ) -> tuple[pd.DataFrame, CleaningReport]:
-    """Turn a raw daily price table into a PriceFrame and say what was changed."""
+    """Turn a raw daily price table into a PriceFrame and say what was changed.
+
+    A date given twice with the same prices keeps one row; with different prices it is
+    refused unless ``duplicates`` says which row of the file to keep (``first``/``last``).
+    """
     frame = normalise_columns(raw)
     if frame.empty:
         raise ValidationError("the price table has no rows")
@@ -249,6 +258,7 @@ def clean_prices(
         frame = frame[frame.index >= first]
     if last is not None:
         frame = frame[frame.index <= last]
+    refuse_future(frame.index)
     notes: list[str] = []
     if "close" not in frame.columns:
         frame["close"] = frame["adj_close"]
@@ -262,14 +272,7 @@ def clean_prices(
         frame["volume"] = np.nan
         notes.append("no 'volume' column: volume features are unavailable")
 
-    if strict and frame.index.has_duplicates:
-        raise ValidationError(
-            f"{int(frame.index.duplicated().sum())} duplicate date(s), first "
-            f"{frame.index[frame.index.duplicated()][0].date()}; drop strict=True to keep the last"
-        )
-    frame = frame.sort_index(kind="stable")
-    dup = frame.index.duplicated(keep="last")
-    frame = frame[~dup]
+    frame, identical, conflicting = drop_duplicates(frame, duplicates, strict=strict)
 
     bad = _bad_price_rows(frame)
     bad_dates = tuple(str(d.date()) for d in frame.index[bad])
@@ -280,10 +283,8 @@ def clean_prices(
     if len(frame) < 2:
         raise ValidationError("fewer than two usable rows of prices remain after cleaning")
 
-    sessions = sessions_between(exchange, frame.index[0], frame.index[-1])
-    off = ~frame.index.isin(sessions)
-    off_dates = tuple(str(d.date()) for d in frame.index[off])
-    frame = frame[~off]
+    frame, off_dates, outside, span = _on_calendar(frame, exchange)
+    refuse_flat(frame[price_column], price_column)  # real rows only: a filled one never moves
     frame, filled = _fill_sessions(frame, exchange, max_gap, max_filled)
     repaired = _repair_high_low(frame)
     frame = frame[list(PRICE_COLUMNS)].astype("float64")
@@ -292,15 +293,33 @@ def clean_prices(
     report = CleaningReport(
         rows_in=rows_in,
         price_column=price_column,
-        duplicates_dropped=int(dup.sum()),
+        duplicates_dropped=conflicting,
+        duplicates_kept=duplicates or "last",
+        identical_dropped=identical,
         bad_rows_dropped=bad_dates,
         off_calendar_dropped=off_dates,
+        outside_calendar_dropped=outside,
+        calendar_span=span,
         sessions_filled=len(filled),
         filled_dates=filled,
         high_low_repaired=repaired,
         notes=tuple(notes),
     )
     return frame, report
+
+
+def _on_calendar(
+    frame: pd.DataFrame, exchange: str
+) -> tuple[pd.DataFrame, tuple[str, ...], tuple[str, ...], str]:
+    """Rows on the exchange's sessions, and the dates dropped: on days it was closed, and
+    outside the range its calendar knows (with that range)."""
+    sessions = sessions_between(exchange, frame.index[0], frame.index[-1])  # none inside: refused
+    lo, hi = calendar_range(exchange, frame.index[0])
+    outside = (frame.index < lo) | (frame.index > hi)
+    closed = ~frame.index.isin(sessions) & ~outside
+    listed = [tuple(str(d.date()) for d in frame.index[mask]) for mask in (closed, outside)]
+    span = f"{exchange} {lo.date()}..{hi.date()}" if outside.any() else ""
+    return frame[~(closed | outside)], listed[0], listed[1], span
 
 
 def _text(value: str | pd.Timestamp | None) -> str | None:

@@ -13,6 +13,7 @@ from stockpred.data import clock
 from stockpred.data.calendar import sessions_between
 from stockpred.data.providers.base import Provider, Retry
 from stockpred.data.schema import DEFAULT_MAX_FILLED, DEFAULT_MAX_GAP, CleaningReport, clean_prices
+from stockpred.data.soundness import Keep
 from stockpred.data.store import PriceStore, StoredRange, observed_rows
 from stockpred.exceptions import (
     DataError,
@@ -71,6 +72,7 @@ def update(
     strict: bool = False,
     max_gap: int = DEFAULT_MAX_GAP,
     max_filled: float = DEFAULT_MAX_FILLED,
+    duplicates: Keep | None = None,
     retry: Retry | None = None,
     now: pd.Timestamp | None = None,
 ) -> UpdateResult:
@@ -83,7 +85,15 @@ def update(
     Only observed sessions are stored: a session cleaning forward-filled is not a price.
     """
     job = _Job(
-        store, ticker.upper(), provider, exchange, strict, max_gap, max_filled, retry or Retry()
+        store,
+        ticker.upper(),
+        provider,
+        exchange,
+        strict,
+        max_gap,
+        max_filled,
+        duplicates,
+        retry or Retry(),
     )
     first = None if start is None else pd.Timestamp(start)
     target = last_closed_session(exchange, now, None if end is None else pd.Timestamp(end))
@@ -124,6 +134,7 @@ class _Job:
     strict: bool
     max_gap: int
     max_filled: float
+    duplicates: Keep | None
     retry: Retry
 
     def fetch(self, start: pd.Timestamp | None) -> tuple[pd.DataFrame, CleaningReport]:
@@ -136,6 +147,7 @@ class _Job:
                 strict=self.strict,
                 max_gap=self.max_gap,
                 max_filled=self.max_filled,
+                duplicates=self.duplicates,
             )
         except ValidationError as exc:
             raise ValidationError(f"{self.provider.name} data for {self.ticker}: {exc}") from exc

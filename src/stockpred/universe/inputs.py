@@ -13,6 +13,7 @@ from typing import Any
 
 import pandas as pd
 
+from stockpred.data.files import refuse_excel
 from stockpred.data.loading import PriceHistory, clean_history, load_prices
 from stockpred.data.tickers import PRICE_SUFFIXES, check_ticker, ticker_from_path
 from stockpred.exceptions import ConfigError, ValidationError
@@ -137,6 +138,7 @@ def panel_key(path: Path) -> str | None:
     """The ticker column of a long panel file (``ticker`` or ``symbol``), or None."""
     if not path.is_file():
         raise ValidationError(f"no such file or folder: {path}; check the path given to --csv")
+    refuse_excel(path)
     try:
         if path.name.lower().endswith((".parquet", ".pq")):
             import pyarrow.parquet as pq

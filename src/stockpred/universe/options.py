@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -25,6 +26,9 @@ class UniverseOptions:
     embed: int = 0
     resume: bool = False
     cost_bps: float = 5.0
+    # How a failed ticker's error names the options: the CLI gives its flags (--max-gap),
+    # the API keeps its keywords (max_gap=). No part of the record.
+    option_words: Callable[[str], str] | None = None
 
     def record(self) -> dict[str, Any]:
         """The settings that make two runs comparable, and their sha256."""

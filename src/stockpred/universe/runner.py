@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import signal
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from functools import partial
@@ -108,12 +108,16 @@ def run_universe(
                 progress,
                 failed=TickerOutcome,
             )
-        outcomes, failed = _split(per, "per-ticker" if options.model == "both" else "")
+        outcomes, failed = _split(
+            per, "per-ticker" if options.model == "both" else "", options.option_words
+        )
         if options.model in ("global", "both"):
             glob, global_seconds = run_global(
                 sources, options, backend, config_sha, progress, market
             )
-            g_done, g_failed = _split(glob, "global" if options.model == "both" else "")
+            g_done, g_failed = _split(
+                glob, "global" if options.model == "both" else "", options.option_words
+            )
             g_done = {t: _global_names(o) for t, o in g_done.items()}
             outcomes = _merge(outcomes, g_done)
             failed.update({t: e for t, e in g_failed.items() if t not in failed})
@@ -148,11 +152,12 @@ def _sigterm_as_interrupt() -> Iterator[None]:
 
 
 def _split(
-    outcomes: dict[str, TickerOutcome], prefix: str
+    outcomes: dict[str, TickerOutcome], prefix: str, words: Callable[[str], str] | None
 ) -> tuple[dict[str, TickerOutcome], dict[str, str]]:
     done = {t: o for t, o in outcomes.items() if o.ok}
+    say = words or str
     failed = {
-        t: f"{prefix}: {o.error}" if prefix else str(o.error)
+        t: f"{prefix}: {say(str(o.error))}" if prefix else say(str(o.error))
         for t, o in outcomes.items()
         if not o.ok
     }
