@@ -169,5 +169,8 @@ def test_real_messy_files_are_cleaned_and_reported(ticker: str) -> None:
 @pytest.mark.parametrize("ticker", ["BCOM", "PTX", "SPTL"])
 def test_real_files_with_long_gaps_are_refused_with_a_way_out(ticker: str) -> None:
     raw = pd.read_csv(shared_file("messy", ticker))
-    with pytest.raises(ValidationError, match=r"pass start= after .* or raise max_gap="):
+    with pytest.raises(
+        ValidationError,
+        match=r"pass start=\S+ .*\(the longest stretch without one, \d+ sessions\) or raise max_gap=",
+    ):
         clean_prices(raw)
