@@ -41,7 +41,7 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix src tests benchmarks tools
 
 bench: $(STAMP)
-	$(BIN)/python benchmarks/train_speed.py
+	$(BIN)/python benchmarks/train_speed/train_speed.py
 
 # The peers (Darts, NeuralForecast) bring their own pins (Lightning, Ray, pandas < 3), so they
 # get their own venv, never the project's; the constraints file keeps the CPU torch wheel.

@@ -86,7 +86,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
     if torch.cuda.is_available():
         return
-    skip = pytest.mark.skip(reason="no CUDA GPU here (benchmarks/gpu.sh runs these on one)")
+    skip = pytest.mark.skip(reason="no CUDA GPU here (benchmarks/gpu/gpu.sh runs these on one)")
     for item in items:
         if item.get_closest_marker("cuda"):
             item.add_marker(skip)

@@ -1,8 +1,8 @@
 """Is stockpred's forecast ever worse than the random walk? Point forecasts over 50+1 tickers.
 
-Usage: python benchmarks/accuracy.py [--tickers N] [--start DATE] [--end DATE] [--out rows.jsonl]
-       python benchmarks/accuracy.py --features [--market SPY_FILE] (the input ablation)
-       python benchmarks/accuracy.py --ensemble 1,3,5 (seed ensembles: accuracy and cost)
+Usage: python benchmarks/accuracy/accuracy.py [--tickers N] [--start DATE] [--end DATE] [--out rows.jsonl]
+       python benchmarks/accuracy/accuracy.py --features [--market SPY_FILE] (the input ablation)
+       python benchmarks/accuracy/accuracy.py --ensemble 1,3,5 (seed ensembles: accuracy and cost)
 
 The first N tickers (alphabetical) of ../shared/data/us-daily and the bundled MSFT sample
 are each fitted with the default config and evaluated on their own test span. For every
@@ -35,7 +35,7 @@ from stockpred.models.base import all_forecasts
 from stockpred.models.baselines import default_baselines
 from stockpred.models.forecaster import Forecaster
 
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "data" / "us-daily"
+SHARED = Path(__file__).resolve().parents[3] / "shared" / "data" / "us-daily"
 
 
 def histories(

@@ -1,6 +1,6 @@
 """Time a 5-fold expanding walk-forward backtest and print an honest results table.
 
-Usage: python benchmarks/backtest_speed.py [--epochs N] [--data-dir DIR] [--start DATE]
+Usage: python benchmarks/backtest/backtest_speed.py [--epochs N] [--data-dir DIR] [--start DATE]
 
 The bundled MSFT sample and three tickers of the shared daily data are backtested and timed
 (seconds, seconds per fold). Each row gives pooled one-step MAE over naive's for the LSTM and
@@ -21,7 +21,7 @@ from stockpred.data.loading import load_prices
 from stockpred.evaluation.backtest import walk_forward
 from stockpred.evaluation.summary import summarise
 
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "data" / "us-daily"
+SHARED = Path(__file__).resolve().parents[3] / "shared" / "data" / "us-daily"
 
 
 def _row(history: PriceHistory, cfg: ForecastConfig, folds: int) -> str:

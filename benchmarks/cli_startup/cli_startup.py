@@ -4,7 +4,7 @@ Each command runs in a fresh process, rounds alternating between the contenders 
 hit them alike; the medians of wall and CPU time (user + system of the child, from
 ``os.wait4``) are printed with the load average and the ratio to the plain interpreter.
 
-    PYTHONPATH=src python benchmarks/cli_startup.py [--rounds 7]
+    PYTHONPATH=src python benchmarks/cli_startup/cli_startup.py [--rounds 7]
 """
 
 from __future__ import annotations

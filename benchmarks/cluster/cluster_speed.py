@@ -1,6 +1,6 @@
 """What Ray costs and carries on this machine, and a tuning run local vs Ray.
 
-Usage: python benchmarks/cluster_speed.py [--trials 20] [--epochs 10] [--tickers 8]
+Usage: python benchmarks/cluster/cluster_speed.py [--trials 20] [--epochs 10] [--tickers 8]
 
 Prints, with the load average beside every figure:
 1. Ray's start-up: ``ray.init`` until the cluster answers, and the first task round trip
@@ -38,7 +38,7 @@ from stockpred.tuning.objective import TuningSeries
 from stockpred.tuning.search import tune
 from stockpred.tuning.space import SearchSpace
 
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "data" / "us-daily"
+SHARED = Path(__file__).resolve().parents[3] / "shared" / "data" / "us-daily"
 
 
 def load() -> str:

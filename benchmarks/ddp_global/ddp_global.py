@@ -1,6 +1,6 @@
 """Can data-parallel training (DDP) pay for the global model on this machine?
 
-Usage: python benchmarks/ddp_global.py [--tickers 20] [--epochs 3] [--workers 2]
+Usage: python benchmarks/ddp_global/ddp_global.py [--tickers 20] [--epochs 3] [--workers 2]
 
 The global model's training set is every ticker's training windows pooled. This times the
 same epochs of the default LSTM on those pooled windows in one process (one thread, as the
@@ -31,7 +31,7 @@ from stockpred.models.lstm import LSTMNet
 from stockpred.splits import chronological_split
 from stockpred.training.loop import Adam
 
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "data" / "us-daily"
+SHARED = Path(__file__).resolve().parents[3] / "shared" / "data" / "us-daily"
 
 
 def pooled(n: int, cfg: ForecastConfig, start: str) -> tuple[np.ndarray, np.ndarray]:

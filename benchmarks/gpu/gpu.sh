@@ -1,19 +1,19 @@
 #!/usr/bin/env bash
 # Issue 13 on a GPU, in one short run (under 5 minutes on a bare machine with an NVIDIA GPU):
 # install what the image lacks, run the CUDA-marked tests, then measure training throughput
-# on the GPU and on the same machine's CPU (benchmarks/gpu_speed.py). Results go to $OUT
-# (or benchmarks/gpu-out): gpu-results.{json,jsonl,md}, cuda-tests.txt, nvidia-smi.txt.
+# on the GPU and on the same machine's CPU (benchmarks/gpu/gpu_speed.py). Results go to $OUT
+# (or benchmarks/gpu/out): gpu-results.{json,jsonl,md}, cuda-tests.txt, nvidia-smi.txt.
 #
-#   bash benchmarks/gpu.sh             # on the GPU machine
-#   bash benchmarks/gpu.sh --dry-run   # anywhere: tiny and CPU-only, checks the script itself
+#   bash benchmarks/gpu/gpu.sh             # on the GPU machine
+#   bash benchmarks/gpu/gpu.sh --dry-run   # anywhere: tiny and CPU-only, checks the script itself
 #
 # The GPU machine is offline: what its Python lacks comes as wheels in .whl/ (how to make
-# that folder: benchmarks/README.md), installed into a side folder that goes first on
+# that folder: benchmarks/gpu/README.md), installed into a side folder that goes first on
 # PYTHONPATH, never over the image's own packages. stockpred itself runs from src/.
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
 PY=${PYTHON:-python3}
-OUT=${OUT:-benchmarks/gpu-out}
+OUT=${OUT:-benchmarks/gpu/out}
 DRY=()
 [[ ${1:-} == --dry-run ]] && DRY=(--dry-run)
 mkdir -p "$OUT"
@@ -38,7 +38,7 @@ timeout 120 "$PY" -m pytest -p no:cacheprovider -rs -k "cuda or bf16" tests/trai
     tee "$OUT/cuda-tests.txt"
 tests=${PIPESTATUS[0]}
 echo "== throughput"
-timeout 260 "$PY" benchmarks/gpu_speed.py --out "$OUT" "${DATA[@]}" "${DRY[@]}"
+timeout 260 "$PY" benchmarks/gpu/gpu_speed.py --out "$OUT" "${DATA[@]}" "${DRY[@]}"
 bench=$?
 echo "== tests exit $tests, benchmark exit $bench"
 [[ $tests == 0 && $bench == 0 ]]

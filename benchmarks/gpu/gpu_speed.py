@@ -1,6 +1,6 @@
 """Training throughput of stockpred's loop on a CUDA GPU against the CPU of the same machine.
 
-Issue 13, "On a GPU". Run by ``benchmarks/gpu.sh`` on a machine with an NVIDIA GPU; on a
+Issue 13, "On a GPU". Run by ``benchmarks/gpu/gpu.sh`` on a machine with an NVIDIA GPU; on a
 CPU-only machine ``--dry-run`` runs every code path tiny (the "GPU" rows on the CPU) so the
 one GPU run works first time. Writes ``gpu-results.jsonl`` (one JSON object a row, written
 as it goes, so a run cut short keeps what it measured), ``gpu-results.json`` and
@@ -44,7 +44,7 @@ from typing import Any
 import numpy as np
 import torch
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "train_speed"))
 
 from stockpred.config import ForecastConfig
 from stockpred.data.loading import PriceHistory, load_prices
@@ -53,7 +53,7 @@ from stockpred.models.lstm import LSTMNet
 from stockpred.training.loop import train_network
 from train_speed import REF_NET, StockpredData
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 US_DAILY = REPO.parent / "shared" / "data" / "us-daily"
 SEED_NET = {k: v for k, v in REF_NET.items() if k != "batch_size"}
 Arrays = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
@@ -351,7 +351,7 @@ def _fmt(row: dict | None, key: str, spec: str = ",.0f") -> str:
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=REPO / "benchmarks" / "gpu-out")
+    parser.add_argument("--out", type=Path, default=REPO / "benchmarks" / "gpu" / "out")
     parser.add_argument("--ticker-file", type=Path, default=US_DAILY / "MSFT.csv.gz")
     parser.add_argument("--pool-dir", type=Path, default=US_DAILY)
     parser.add_argument("--pool", type=int, default=50, help="tickers pooled")

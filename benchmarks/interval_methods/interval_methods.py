@@ -1,6 +1,6 @@
 """Which prediction interval is honest: split-conformal (shipped) or Monte-Carlo dropout?
 
-Usage: python benchmarks/interval_methods.py [--epochs N] [--samples N]
+Usage: python benchmarks/interval_methods/interval_methods.py [--epochs N] [--samples N]
 
 Fits the default LSTM on the bundled MSFT sample (70/15/15 split) and measures, on the
 one-step forecasts of the test span, the empirical coverage and pinball loss of the 80%

@@ -4,7 +4,7 @@ Loads N tickers x ~20 years (1997-11-10..2017-11-10, real data from ../shared/da
 into a long panel, in one run, alternating the methods; prints one JSON line per method
 (median of the repeats) and a markdown table.
 
-    python benchmarks/store_read.py --tickers 50 --repeats 7
+    python benchmarks/store_read/store_read.py --tickers 50 --repeats 7
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ import pandas as pd
 from stockpred.data.schema import clean_prices
 from stockpred.data.store import PriceStore
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "us-daily"
+SHARED = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "us-daily"
 START, END = "1997-11-10", "2017-11-10"
 
 

@@ -4,12 +4,12 @@ Everything is measured in ONE process, contenders alternated round by round, med
 timing noise on a shared 2-core machine is large (±30 % between identical passes), so the
 ratios matter more than the absolute figures. Prints JSON lines, then a markdown table.
 
-    PYTHONPATH=src python benchmarks/train_speed.py            # MSFT sample + real files
-    PYTHONPATH=src python benchmarks/train_speed.py --quick    # smoke run, about a minute
+    PYTHONPATH=src python benchmarks/train_speed/train_speed.py            # MSFT sample + real files
+    PYTHONPATH=src python benchmarks/train_speed/train_speed.py --quick    # smoke run, about a minute
 
 Contenders (same data, same chronological split, same test days):
 
-* ``reference``: ``benchmarks/reference_loop.py`` — 2×64 LSTM, dropout 0.2, window 60,
+* ``reference``: ``benchmarks/train_speed/reference_loop.py`` — 2×64 LSTM, dropout 0.2, window 60,
   batch 64, Adam 1e-3, min-max scaling of the price level, no stockpred code;
 * ``stockpred @ reference net``: stockpred's training loop on exactly that network and batch
   (its own target: standardised log-returns) — isolates the loop from the defaults;
@@ -45,8 +45,9 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import stockpred.training.loop as training_module
 from reference_loop import Reference
+
+import stockpred.training.loop as training_module
 from stockpred.config import ForecastConfig
 from stockpred.data.history import PriceHistory
 from stockpred.data.loading import load_prices
@@ -56,7 +57,7 @@ from stockpred.models.lstm import LSTMNet
 from stockpred.splits import chronological_split
 from stockpred.training.loop import EpochLog, train_network
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 SHARED = REPO.parent / "shared" / "data" / "us-daily"
 REF_NET = {"window": 60, "hidden": 64, "layers": 2, "dropout": 0.2, "batch_size": 64}
 REF_LR = 1e-3

@@ -18,7 +18,7 @@ largest single process), the load average before and after, and where a ticker's
 goes (median seconds loading, training, evaluating, reporting, writing, and their total over
 all tickers: the CPU seconds the workers spent inside tickers). JSON lines too.
 
-    python benchmarks/universe_speed.py [--tickers 50] [--rounds 1] [--only a,b,c,d]
+    python benchmarks/universe/universe_speed.py [--tickers 50] [--rounds 1] [--only a,b,c,d]
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "us-daily"
+DATA = Path(__file__).resolve().parents[3] / "shared" / "data" / "us-daily"
 STOCKPRED = [sys.executable, "-m", "stockpred"]
 PHASES = ("load", "train", "evaluate", "report", "write")  # a ticker's time, in order
 

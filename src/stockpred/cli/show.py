@@ -111,7 +111,7 @@ def say_verdict(
 
 
 def warn_line(message: str) -> None:
-    """A warning as the README promises it: one line on stderr, ``warning: …``."""
+    """A warning as docs/errors.md promises it: one line on stderr, ``warning: …``."""
     from rich.console import Console
 
     Console(stderr=True, highlight=False).print(f"[yellow]warning:[/] {message}", soft_wrap=True)

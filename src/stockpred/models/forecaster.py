@@ -349,7 +349,7 @@ class Forecaster(Estimator):
                 "stockpred_version": __version__,
                 **self.calibration_to_dict(),
                 "train": self.train_result_.to_dict(),
-                # so `stockpred predict` needs no exchange calendar (README, "Performance")
+                # so `stockpred predict` needs no exchange calendar (benchmarks/train_speed/README.md)
                 "future_sessions": [str(d.date()) for d in self._saved_sessions()],
             },
         }
