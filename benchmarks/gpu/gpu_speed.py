@@ -1,6 +1,6 @@
 """Training throughput of stockpred's loop on a CUDA GPU against the CPU of the same machine.
 
-Issue 13, "On a GPU". Run by ``benchmarks/gpu/gpu.sh`` on a machine with an NVIDIA GPU; on a
+Run by ``benchmarks/gpu/gpu.sh`` on a machine with an NVIDIA GPU; on a
 CPU-only machine ``--dry-run`` runs every code path tiny (the "GPU" rows on the CPU) so the
 one GPU run works first time. Writes ``gpu-results.jsonl`` (one JSON object a row, written
 as it goes, so a run cut short keeps what it measured), ``gpu-results.json`` and
@@ -12,11 +12,11 @@ validation pass (as in train_speed.py); median of the epochs after a discarded w
 Models (same data on both devices):
 
 * ``per-ticker default``: ``ForecastConfig()`` (window 20, 1×32) on MSFT 1986–2017;
-* ``seed network``: window 60, 2×64, dropout 0.2 on MSFT 1986–2017;
+* ``seed network``: the 2×64 network of the popular set-up (window 60, dropout 0.2; the
+  reference loop's) on MSFT 1986–2017;
 * ``pooled N tickers``: the default network on the pooled training windows of the first N
-  tickers of us-daily, each scaled on its own training span. stockpred has no global model
-  yet (the universe issue), so this is the same network on that many windows, not a global
-  model with ticker embeddings.
+  tickers of us-daily, each scaled on its own training span: the windows ``--model global``
+  trains on, fed to the training loop directly (no ticker embedding, no per-ticker cap).
 
 GPU rows: batch 256 / 1024 / 4096 × ``--precision 32`` and ``bf16``. CPU rows: the same
 batches at float32, at 1 thread (stockpred's default) and at every core, over at most
