@@ -60,6 +60,7 @@ LONGEST_FIRST = (
     "tests/universe/test_interrupts.py",
     "tests/universe/test_runner.py",
     "tests/cli/test_cli.py",
+    "tests/docs/test_examples.py",
     "tests/universe/test_global_model.py",
     "tests/test_atomic_writes.py",
     "tests/data/test_store.py",

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Issue 13 on a GPU, in one short run (under 5 minutes on a bare machine with an NVIDIA GPU):
+# stockpred on a GPU, in one short run (under 5 minutes on a bare machine with an NVIDIA GPU):
 # install what the image lacks, run the CUDA-marked tests, then measure training throughput
 # on the GPU and on the same machine's CPU (benchmarks/gpu/gpu_speed.py). Results go to $OUT
 # (or benchmarks/gpu/out): gpu-results.{json,jsonl,md}, cuda-tests.txt, nvidia-smi.txt.

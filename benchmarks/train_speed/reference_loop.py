@@ -1,4 +1,4 @@
-"""The plain PyTorch reference the peers are measured against (issue 5), with no stockpred code.
+"""The plain PyTorch reference the peers are measured against, with no stockpred code.
 
 What a typical tutorial or peer library does: a 2-layer ``nn.LSTM`` (hidden 64, dropout 0.2)
 over the last 60 prices, min-max scaling of the price level fitted on the training span,

@@ -1,4 +1,4 @@
-"""stockpred's training and inference speed against a plain PyTorch reference loop (issue 5).
+"""stockpred's training and inference speed against a plain PyTorch reference loop.
 
 Everything is measured in ONE process, contenders alternated round by round, medians taken:
 timing noise on a shared 2-core machine is large (±30 % between identical passes), so the
