@@ -7,7 +7,8 @@ process; where it takes model options and the example gives none, a tiny network
 history are added (``TINY``; the files hold the same short history), so the examples are
 checked for what they do, not for how well they forecast. The README and the getting-started
 page share one run, and a command one of them already ran is not run twice. A
-block just below ``<!-- skip: why -->`` is skipped, and the test says why. ``A || B`` says
+block just below ``<!-- skip: why -->`` is skipped, and the test says why; one below
+``<!-- file: NAME -->`` is written to that file for the examples after it. ``A || B`` says
 that A fails: A must exit 1 (a one-line error).
 """
 
@@ -30,8 +31,10 @@ ROOT = Path(__file__).resolve().parents[2]
 PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 # Pages whose examples run together, in one folder: the README repeats getting-started's.
 TOGETHER = (ROOT / "README.md", ROOT / "docs" / "getting-started.md")
+# A fence, and the mark just above it: skip (and why), or file (the block is that file's text).
 FENCE = re.compile(
-    r"(?:<!-- skip: (?P<why>[^>]*?) -->\n)?```(?P<lang>\w+)\n(?P<code>.*?)\n```", re.S
+    r"(?:<!-- (?P<mark>skip|file): (?P<arg>[^>]*?) -->\n)?```(?P<lang>\w+)\n(?P<code>.*?)\n```",
+    re.S,
 )
 SHELL = {"bash", "sh", "console", "shell"}
 # Added to a command that takes these options and was not given them by the example.
@@ -42,22 +45,23 @@ UNIVERSE = ("AAPL", "IBM", "MSFT")
 
 @dataclass(frozen=True)
 class Block:
-    """One fenced example: its page, language, code, and why it is skipped (or None)."""
+    """One fenced example: its page, language, code, why it is skipped, the file it is."""
 
     page: Path
     lang: str
     code: str
-    skip: str | None
+    skip: str | None = None
+    file: str | None = None
 
 
 def blocks(page: Path) -> list[Block]:
-    """The page's shell and Python examples, in order."""
-    found = FENCE.finditer(page.read_text())
-    return [
-        Block(page, m["lang"], m["code"], m["why"])
-        for m in found
-        if m["lang"] in SHELL or m["lang"] == "python"
-    ]
+    """The page's shell and Python examples and its files, in order."""
+    found = []
+    for m in FENCE.finditer(page.read_text()):
+        mark = {m["mark"]: m["arg"]} if m["mark"] else {}
+        if m["lang"] in SHELL or m["lang"] == "python" or "file" in mark:
+            found.append(Block(page, m["lang"], m["code"], **mark))
+    return found
 
 
 def _workspace(folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -138,6 +142,8 @@ def run_pages(pages: tuple[Path, ...], monkeypatch: pytest.MonkeyPatch) -> list[
         code = "\n".join(map(_without_comments, block.code.splitlines()))
         if block.skip is not None:
             skipped.append(f"{block.page.name}: {block.skip}")
+        elif block.file is not None:
+            Path(block.file).write_text(block.code + "\n")
         elif block.lang == "python" and code not in seen:
             seen.add(code)
             exec(compile(block.code, f"{block.page.name} example", "exec"), {"__name__": "ex"})
@@ -154,8 +160,15 @@ def _groups() -> list[tuple[Path, ...]]:
 
 def test_the_fence_pattern_sees_skip_marks(tmp_path: Path) -> None:
     page = tmp_path / "p.md"
-    page.write_text("<!-- skip: needs a GPU -->\n```bash\nx\n```\n\n```python\ny = 1\n```\n")
-    assert [(b.lang, b.skip) for b in blocks(page)] == [("bash", "needs a GPU"), ("python", None)]
+    page.write_text(
+        "<!-- skip: needs a GPU -->\n```bash\nx\n```\n\n```python\ny = 1\n```\n"
+        "<!-- file: a.toml -->\n```toml\nk = 1\n```\n\n```toml\nignored = 1\n```\n"
+    )
+    assert [(b.lang, b.skip, b.file) for b in blocks(page)] == [
+        ("bash", "needs a GPU", None),
+        ("python", None, None),
+        ("toml", None, "a.toml"),
+    ]
 
 
 def test_tiny_settings_fill_only_what_a_command_takes_and_lacks() -> None:
