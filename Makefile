@@ -7,14 +7,14 @@ BIN := $(VENV)/bin
 TORCH_PIN ?= torch==2.13.0
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test lint format bench bench-peers mutation deliberate-bugs clean
+.PHONY: install demo test lint format docs cli-reference screenshots bench bench-peers mutation deliberate-bugs clean
 
 $(STAMP): pyproject.toml Makefile
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet "$(TORCH_PIN)"
 	echo "$(TORCH_PIN)" > $(VENV)/constraints.txt
-	$(BIN)/python -m pip install --quiet -c $(VENV)/constraints.txt -e ".[dev,tune,ray]"
+	$(BIN)/python -m pip install --quiet -c $(VENV)/constraints.txt -e ".[dev,tune,ray,docs]"
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -31,17 +31,31 @@ demo: $(STAMP)
 test: $(STAMP)
 	OMP_NUM_THREADS=1 $(BIN)/python -m pytest -n auto --maxprocesses 4 --dist loadgroup --no-loadscope-reorder
 
+# The docs site is built strictly, so a broken link, page or docstring reference fails CI.
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks tools
 	$(BIN)/ruff format --check src tests benchmarks tools
 	$(BIN)/mypy
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet --site-dir site
+
+# The docs site in site/ (ignored by git); `$(BIN)/mkdocs serve` to read it while writing.
+docs: $(STAMP)
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --site-dir site
+
+# docs/cli.md from the CLI itself, after adding or changing an option (a test checks it).
+cli-reference: $(STAMP)
+	$(BIN)/python tools/cli_reference.py
+
+# docs/images/*.png: a real report and universe page in headless Chromium (apt-get install chromium).
+screenshots: $(STAMP)
+	$(BIN)/python tools/screenshots.py
 
 format: $(STAMP)
 	$(BIN)/ruff format src tests benchmarks tools
 	$(BIN)/ruff check --fix src tests benchmarks tools
 
 bench: $(STAMP)
-	$(BIN)/python benchmarks/train_speed.py
+	$(BIN)/python benchmarks/train_speed/train_speed.py
 
 # The peers (Darts, NeuralForecast) bring their own pins (Lightning, Ray, pandas < 3), so they
 # get their own venv, never the project's; the constraints file keeps the CPU torch wheel.
@@ -65,9 +79,9 @@ mutation: $(STAMP)
 	-$(BIN)/mutmut run --max-children 2 $(MUTANTS)
 	$(BIN)/mutmut results
 
-# Issue 9's deliberate bugs, one at a time: which test catches each (--full: whole suite).
+# The deliberate bugs (tools/deliberate_bugs.py), one at a time: which test catches each (--full: whole suite).
 deliberate-bugs: $(STAMP)
 	$(BIN)/python tools/deliberate_bugs.py
 
 clean:
-	rm -rf $(VENV) runs .pytest_cache .mypy_cache .ruff_cache .hypothesis mutants
+	rm -rf $(VENV) runs site .pytest_cache .mypy_cache .ruff_cache .hypothesis mutants

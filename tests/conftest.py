@@ -60,6 +60,7 @@ LONGEST_FIRST = (
     "tests/universe/test_interrupts.py",
     "tests/universe/test_runner.py",
     "tests/cli/test_cli.py",
+    "tests/docs/test_examples.py",
     "tests/universe/test_global_model.py",
     "tests/test_atomic_writes.py",
     "tests/data/test_store.py",
@@ -86,7 +87,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
     if torch.cuda.is_available():
         return
-    skip = pytest.mark.skip(reason="no CUDA GPU here (benchmarks/gpu.sh runs these on one)")
+    skip = pytest.mark.skip(reason="no CUDA GPU here (benchmarks/gpu/gpu.sh runs these on one)")
     for item in items:
         if item.get_closest_marker("cuda"):
             item.add_marker(skip)

@@ -1,4 +1,4 @@
-"""Put each deliberate bug of issue 9 into the source, run the tests, say which test caught it.
+"""Put each deliberate bug into the source, run the tests, say which test caught it.
 
 Each bug is one textual edit of one source file; the file is restored afterwards (also on
 Ctrl-C). By default only the test files named beside each bug run (fast); ``--full`` runs

@@ -1,4 +1,4 @@
-"""The peers benchmark (issue 13): stockpred, Darts, NeuralForecast, a plain PyTorch loop,
+"""The peers benchmark: stockpred, Darts, NeuralForecast, a plain PyTorch loop,
 naive and drift, each in its own process, one after another, on the same prepared data.
 
     make bench-peers                                  # builds benchmarks/peers/.venv first

@@ -1,4 +1,4 @@
-"""The plain PyTorch reference loop (``benchmarks/reference_loop.py``) and the naive and drift
+"""The plain PyTorch reference loop (``benchmarks/train_speed/reference_loop.py``) and the naive and drift
 baselines, one system per process (project venv).
 
 The reference: 2×64 ``nn.LSTM``, dropout 0.2, window 60, batch 64, Adam 1e-3, MSE on the
@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 HERE = Path(__file__).resolve().parent
-sys.path[:0] = [str(HERE), str(HERE.parent)]
+sys.path[:0] = [str(HERE), str(HERE.parent / "train_speed")]
 
 from common import (  # noqa: E402 (after the path set-up)
     Clock,
@@ -44,7 +44,6 @@ def main() -> None:
     if a.system == "reference":
         tick = time.perf_counter()
         import torch
-
         from reference_loop import Reference
 
         import_s = time.perf_counter() - tick

@@ -1,4 +1,4 @@
-"""Score every system's saved predictions against one test vector per dataset (issue 13).
+"""Score every system's saved predictions against one test vector per dataset.
 
     python benchmarks/peers/score.py runs/peers        # after bench.py
 
@@ -186,7 +186,7 @@ def markdown(table: list[dict[str, Any]]) -> str:
 
 
 def goals(table: list[dict[str, Any]], scores: list[dict[str, Any]]) -> list[str]:
-    """The issue's four goals, checked on this run's medians: met or missed, with the figures."""
+    """The four goals set before the run, checked on this run's medians: met or missed, with the figures."""
     by = {(r["dataset"], r["system"]): r for r in table}
     lines = []
     for data in dict.fromkeys(r["dataset"] for r in table if r["dataset"] != "universe"):

@@ -47,10 +47,9 @@ class ForecastConfig(BaseModel):
             raise invalid_config(exc) from None
 
     # Data and features
-    # Defaults chosen by measurement (benchmarks/train_speed.py; figures in the README's
-    # "How it works" and "Performance"): the target is a stationary log-return, so window 20
-    # and one layer of 32 are as accurate as the seed's window 60 and 2×64, at about 1/17 of
-    # the time per epoch.
+    # Defaults chosen by measurement (benchmarks/train_speed/README.md): the target is a
+    # stationary log-return, so window 20 and one layer of 32 are as accurate as the popular
+    # window 60 and 2×64, at about 1/17 of the time per epoch.
     window: int = Field(20, ge=2, le=1000, description="Sessions of history the network sees.")
     horizon: int = Field(1, ge=1, le=60, description="Sessions ahead the network predicts at once.")
     target: Target = Field("return", description="Model the next log-return or the price level.")
@@ -78,7 +77,7 @@ class ForecastConfig(BaseModel):
         5, ge=1, description="Epochs without a better validation loss before stopping."
     )
     # Ten years of daily sessions: a longer history costs training time in proportion and
-    # bought no accuracy (README, "A universe"); the scaler still reads the whole span.
+    # bought no accuracy (benchmarks/universe/README.md); the scaler still reads the whole span.
     train_windows: int = Field(
         2500,
         ge=0,
@@ -97,8 +96,8 @@ class ForecastConfig(BaseModel):
         "32", description="Training arithmetic: 32 (float32) or bf16 (autocast)."
     )
     # One CPU thread: the LSTM syncs its threads at every time step, and per-step matmuls this
-    # small cannot pay for it; with the other core busy, 2 threads collapse (README,
-    # "Performance"). 0 means torch's default (one per core).
+    # small cannot pay for it; with the other core busy, 2 threads collapse
+    # (benchmarks/train_speed/README.md). 0 means torch's default (one per core).
     threads: int = Field(
         1, ge=0, le=1024, description="CPU threads for training; 0 = torch's default."
     )
@@ -140,9 +139,8 @@ class ForecastConfig(BaseModel):
         """``precision = 32`` in a TOML file means the same as ``"32"``."""
         return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
 
-    # EWMA-scaled conformal by measurement (benchmarks/accuracy.py, 51 tickers, README
-    # "Results"): the only method within 5 points of nominal in every volatility third, pooled
-    # over the tickers, both on 2016-17 test spans and on 2008-09 ones; Winkler score below the
+    # EWMA-scaled conformal by measurement (benchmarks/intervals/README.md, 51 tickers): the
+    # only method within 5 points of nominal in every volatility third, pooled over the tickers, both on 2016-17 test spans and on 2008-09 ones; Winkler score below the
     # constant interval's on 90 % and 100 % of tickers (median ratio 0.926 and 0.830).
     interval_method: IntervalMethod = Field(
         "ewma",

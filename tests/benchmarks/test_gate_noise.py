@@ -1,4 +1,4 @@
-"""benchmarks/gate_noise.py's core on a few tiny walks, so the benchmark cannot rot."""
+"""benchmarks/gate_noise/gate_noise.py's core on a few tiny walks, so the benchmark cannot rot."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import pytest
 
 from ..conftest import TINY
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks" / "gate_noise"))
 
 from gate_noise import clopper_pearson, main, run, summarise, walk
 

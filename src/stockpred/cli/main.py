@@ -30,7 +30,7 @@ def in_option_words(message: str) -> str:
 
 def _show_warning(message: Warning | str, *_args: object, **_kwargs: object) -> None:
     """Python's two-line warning text (file:line: Category: message, then the source line)
-    becomes the one line the README promises."""
+    becomes the one line the docs promise (docs/errors.md)."""
     from stockpred.cli.show import warn_line
 
     warn_line(in_option_words(str(message)))

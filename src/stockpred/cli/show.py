@@ -127,7 +127,7 @@ def say_verdict(
 
 
 def warn_line(message: str) -> None:
-    """A warning as the README promises it: one line on stderr, ``warning: …``."""
+    """A warning as docs/errors.md promises it: one line on stderr, ``warning: …``."""
     stderr_line("warning:", "yellow", message)
 
 

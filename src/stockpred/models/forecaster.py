@@ -81,7 +81,7 @@ class Forecaster(Estimator):
         return self
 
     def fit_gate(self, prices: PriceHistory | pd.DataFrame, split: Split | None = None) -> Gate:
-        """Train, then decide the gate and nothing else: what benchmarks/gate_noise.py measures."""
+        """Train, then decide the gate and nothing else: what benchmarks/gate_noise/gate_noise.py measures."""
         history = as_history(prices)
         split = split or chronological_split(history.dates, self.config)
         with blas_threads(self.config.threads):
@@ -364,7 +364,7 @@ class Forecaster(Estimator):
                 "stockpred_version": __version__,
                 **self.calibration_to_dict(),
                 "train": self.train_result_.to_dict(),
-                # so `stockpred predict` needs no exchange calendar (README, "Performance")
+                # so `stockpred predict` needs no exchange calendar (benchmarks/train_speed/README.md)
                 "future_sessions": [str(d.date()) for d in self._saved_sessions()],
             },
         }

@@ -21,7 +21,7 @@ from stockpred.models.quantile import QuantileHead, conformal_factor, head_input
 # arch fits percent returns far more reliably than raw ones (its own advice).
 PERCENT = 100.0
 # RiskMetrics' decay for monthly data; chosen here over 0.90-0.99 on the 50-ticker benchmark's
-# 2016-17 and 2008-09 test spans, then checked on the next 50 tickers (README, "Results").
+# 2016-17 and 2008-09 test spans, then checked on the next 50 tickers (benchmarks/intervals/README.md).
 EWMA_DECAY = 0.97
 # Where the quantile head's arrays sit in a model's safetensors file.
 HEAD_PREFIX = "quantile_head."
@@ -107,7 +107,8 @@ class Ewma:
 
     No long-run level to return to, so the scale follows a calm or stormy spell within
     weeks, where GARCH(1, 1) fitted on the training span keeps pulling it back to the
-    training span's level. λ = 0.97 by measurement (README, "Results"; benchmarks/accuracy.py).
+    training span's level. λ = 0.97 by measurement
+    (benchmarks/intervals/README.md).
     """
 
     start_variance: float  # σ² before the first return: the training returns' variance

@@ -41,7 +41,7 @@ def resolve_device(name: str, precision: str = "32") -> torch.device:
 
     bf16 on the CPU runs under CPU autocast where the processor has bfloat16 units: on the
     Xeon host of an H200 machine it trained 1.2-3.4× faster than float32 at one thread, same
-    validation loss (benchmarks/gpu-results.md). Elsewhere (this project's AVX2
+    validation loss (benchmarks/gpu/README.md). Elsewhere (this project's AVX2
     machines) oneDNN has no bf16 LSTM and torch fails on the first batch with "could not
     create a primitive descriptor", so it is refused here in one line instead.
     """

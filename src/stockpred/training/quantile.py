@@ -1,7 +1,7 @@
 """Fitting the quantile head (models/quantile.py) with the pinball loss, seeded, on the CPU.
 
 A few thousand rows of ``window`` inputs: full-batch Adam on one thread takes a fraction
-of a second, so the head adds little to a ticker's fit (benchmarks/accuracy.py measures it).
+of a second, so the head adds little to a ticker's fit (benchmarks/accuracy/accuracy.py measures it).
 """
 
 from __future__ import annotations

@@ -27,8 +27,8 @@ Backend = Literal["local", "ray"]
 State = Literal["complete", "pruned", "failed"]
 
 # Median pruning: a trial stops when its running validation loss is worse than the median of
-# earlier trials at the same epoch; never before 5 trials have finished or before epoch 3
-# (the first epochs of every network look alike).
+# earlier trials at the same epoch; never before 5 trials have finished, nor at epoch 1 (Optuna
+# prunes from step == n_warmup_steps on; the first epochs of every network look alike).
 STARTUP_TRIALS = 5
 WARMUP_EPOCHS = 2
 

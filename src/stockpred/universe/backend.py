@@ -55,7 +55,7 @@ class LocalBackend:
     """Separate processes on this machine, one CPU thread each.
 
     One thread a process: the LSTM synchronises its threads at every time step, and with
-    every core busy a two-thread fit runs at a third of the speed (README, Performance).
+    every core busy a two-thread fit runs at a third of the speed (benchmarks/train_speed/README.md).
     Workers start from a fork server that has already imported torch and matplotlib, so
     each start costs a fork, not seconds of imports; elsewhere they are spawned.
     """

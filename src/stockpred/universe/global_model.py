@@ -38,7 +38,7 @@ NAME = "global_lstm"
 KIND = "global"
 # Training windows a ticker contributes: the most recent of its training span. Pooling every
 # window of 50 long histories gives 273k a epoch (17 s on a quiet core, 80 s on a busy one);
-# the cap makes it 50k, 2.7 s an epoch on a quiet core (README, universe figures). None:
+# the cap makes it 50k, 2.7 s an epoch on a quiet core (benchmarks/universe/README.md). None:
 # every window that the config's own ``train_windows`` (a per-ticker model's cap) leaves.
 RECENT_WINDOWS = 1000
 

@@ -138,7 +138,7 @@ def _fit_pooled(
 ) -> GlobalForecaster:
     """The one pooled fit: here, or as one task where the backend says so (Ray: a cluster
     node's CPU or GPU rather than the driver). Data-parallel training did not pay on 2 CPUs
-    (benchmarks/ddp_global.py: x1.05), so it is one worker with all the pooled windows."""
+    (benchmarks/ddp_global/ddp_global.py: x1.05), so it is one worker with all the pooled windows."""
     fit = partial(_fit_global, options.config, options.embed, progress)
     if getattr(backend, "fits_pooled_model", False):
         return next(iter(backend.map(fit, [histories])))
