@@ -10,8 +10,8 @@ from stockpred.evaluation.metrics import (
     naive_scale,
     point_metrics,
 )
-from stockpred.evaluation.stats import direction_binomial, pesaran_timmermann
 from stockpred.evaluation.walkforward import WalkForward
+from stockpred.stats import direction_binomial, pesaran_timmermann
 
 
 def test_point_metrics_by_hand() -> None:

@@ -13,7 +13,7 @@ import pytest
 
 from stockpred.config import ForecastConfig
 from stockpred.evaluation.metrics import METRICS, point_metrics
-from stockpred.evaluation.stats import diebold_mariano
+from stockpred.stats import diebold_mariano
 from stockpred.universe.inputs import TickerSource
 from stockpred.universe.job import TickerOutcome
 from stockpred.universe.options import UniverseOptions

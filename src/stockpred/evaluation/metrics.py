@@ -9,7 +9,8 @@ import numpy as np
 import pandas as pd
 
 from stockpred.evaluation.lag import lag_check
-from stockpred.evaluation.stats import (
+from stockpred.models.base import LSTM, LSTM_RAW
+from stockpred.stats import (
     ALPHA,
     DMResult,
     Loss,
@@ -17,7 +18,6 @@ from stockpred.evaluation.stats import (
     directions,
     dm_verdict,
 )
-from stockpred.models.base import LSTM, LSTM_RAW
 
 if TYPE_CHECKING:
     from stockpred.models.gate import Gate

@@ -11,7 +11,11 @@ from stockpred.data.history import PriceHistory
 from stockpred.evaluation.intervals import compare_intervals, interval_scores, volatility_thirds
 from stockpred.evaluation.lag import lag_check
 from stockpred.evaluation.metrics import DM_LOSS
-from stockpred.evaluation.stats import (
+from stockpred.evaluation.trading import TradingRule, signal_backtest
+from stockpred.evaluation.walkforward import WalkForward
+from stockpred.models.base import LSTM
+from stockpred.models.volatility import INTERVAL_METHODS
+from stockpred.stats import (
     ALPHA,
     DMResult,
     diebold_mariano,
@@ -19,10 +23,6 @@ from stockpred.evaluation.stats import (
     dm_verdict,
     pesaran_timmermann,
 )
-from stockpred.evaluation.trading import TradingRule, signal_backtest
-from stockpred.evaluation.walkforward import WalkForward
-from stockpred.models.base import LSTM
-from stockpred.models.volatility import INTERVAL_METHODS
 
 
 def _dm(rows: pd.DataFrame, model: str, against: str, step: int) -> dict[str, Any]:

@@ -15,8 +15,8 @@ import numpy as np
 import pandas as pd
 
 from stockpred.evaluation.metrics import DM_LOSS
-from stockpred.evaluation.stats import ALPHA, diebold_mariano
 from stockpred.models.base import LSTM, LSTM_RAW
+from stockpred.stats import ALPHA, diebold_mariano
 from stockpred.universe.global_model import NAME as GLOBAL
 
 LEADERBOARD_COLUMNS = (

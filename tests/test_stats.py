@@ -3,7 +3,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from stockpred.evaluation.stats import (
+from stockpred.stats import (
     diebold_mariano,
     direction_binomial,
     dm_verdict,
