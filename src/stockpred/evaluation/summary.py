@@ -10,7 +10,7 @@ import pandas as pd
 from stockpred.data.history import PriceHistory
 from stockpred.evaluation.intervals import compare_intervals, interval_scores, volatility_thirds
 from stockpred.evaluation.lag import lag_check
-from stockpred.evaluation.metrics import DM_LOSS
+from stockpred.evaluation.metrics import DM_LOSS, dm_verdict
 from stockpred.evaluation.trading import TradingRule, signal_backtest
 from stockpred.evaluation.walkforward import WalkForward
 from stockpred.models.base import LSTM
@@ -20,7 +20,6 @@ from stockpred.stats import (
     DMResult,
     diebold_mariano,
     direction_binomial,
-    dm_verdict,
     pesaran_timmermann,
 )
 
