@@ -30,10 +30,10 @@ from stockpred.config import ForecastConfig
 from stockpred.data.history import PriceHistory
 from stockpred.data.loading import load_prices
 from stockpred.data.market import load_market, with_market
+from stockpred.evaluation.forecaster import Forecaster
 from stockpred.exceptions import StockpredError
 from stockpred.models.base import all_forecasts
 from stockpred.models.baselines import default_baselines
-from stockpred.models.forecaster import Forecaster
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data" / "us-daily"
 

@@ -30,7 +30,7 @@ from scipy.stats import beta
 
 from stockpred.config import ForecastConfig
 from stockpred.data.history import PriceHistory
-from stockpred.models.forecaster import Forecaster
+from stockpred.evaluation.forecaster import Forecaster
 from stockpred.models.gate import Gate
 from stockpred.splits import Split, chronological_split
 

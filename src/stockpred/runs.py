@@ -16,10 +16,10 @@ from stockpred.artifacts import write_text_atomic
 from stockpred.cluster.session import RAY_LOG
 from stockpred.config import ForecastConfig
 from stockpred.data.history import PriceHistory
+from stockpred.evaluation.forecaster import Forecaster
 from stockpred.evaluation.level_range import level_range_warning
 from stockpred.evaluation.metrics import Evaluation
 from stockpred.features import training_origins
-from stockpred.models.forecaster import Forecaster
 from stockpred.run_folder import output_folder
 from stockpred.tuning.space import DEFAULT_SPACE, SearchSpace
 

@@ -59,7 +59,7 @@ def test_tripling_every_test_price_changes_no_scaler_and_no_weight(
 def test_scored_on_exactly_the_per_ticker_test_sessions(
     histories: dict[str, PriceHistory], fitted: GlobalForecaster
 ) -> None:
-    from stockpred.models.forecaster import Forecaster
+    from stockpred.evaluation.forecaster import Forecaster
 
     ibm = histories["IBM"]
     per_ticker = Forecaster(ForecastConfig(**TINY)).fit(ibm, progress=False).evaluate(ibm)
