@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from stockpred.evaluation.forecaster import Forecaster
     from stockpred.universe.inputs import TickerSource
     from stockpred.universe.options import UniverseOptions
-    from stockpred.universe.runner import UniverseResult
+    from stockpred.universe.result import UniverseResult
 
 Workers = Annotated[
     int | None,
