@@ -246,7 +246,7 @@ def ensemble_row(history: PriceHistory, cfg: ForecastConfig, sizes: list[int]) -
     (network j has seed ``seed + j`` whatever k is, tests/models/test_ensemble.py), so each
     smaller one is that subset, calibrated (gate, intervals) on its own forecasts.
     """
-    from stockpred.models.numpy_lstm import member_prefix
+    from stockpred.network.numpy_lstm import member_prefix
 
     largest = Forecaster(cfg.model_copy(update={"ensemble": max(sizes)})).fit(
         history, progress=False

@@ -314,9 +314,9 @@ def tuning_run(
     on_trial: Callable[[TrialRecord], None] | None = None,
 ) -> TuningRun:
     """Search on validation, then judge the best and the default config once on the test span."""
-    from stockpred.report.tuning import render_tuning_page
     from stockpred.tuning.objective import TuningSeries
     from stockpred.tuning.outputs import compare_on_test, test_verdict, write_tuning
+    from stockpred.tuning.page import render_tuning_page
     from stockpred.tuning.search import tune
     from stockpred.tuning.study import parameter_importance
 

@@ -150,7 +150,7 @@ def test_a_global_universe_scored_in_two_workers_equals_the_in_process_model(
     """The pool calibrates and scores each ticker; the numbers are the in-process model's."""
     import pandas as pd
 
-    from stockpred.universe.backend import LocalBackend
+    from stockpred.cluster.local import LocalBackend
     from stockpred.universe.inputs import folder_sources
     from stockpred.universe.options import UniverseOptions
     from stockpred.universe.runner import run_universe

@@ -23,8 +23,8 @@ from stockpred.models.base import LSTM, LSTM_RAW, Estimator, Model, blas_threads
 from stockpred.models.baselines import default_baselines
 from stockpred.models.context import context_from_dict, context_of, context_to_dict, describe
 from stockpred.models.gate import Gate, fit_gate
-from stockpred.models.numpy_lstm import check_weights, ensemble_forward, members
 from stockpred.models.volatility import HEAD_PREFIX, IntervalModel, ScaleStart
+from stockpred.network.numpy_lstm import check_weights, ensemble_forward, members
 from stockpred.run_folder import output_folder
 from stockpred.splits import Split, chronological_split
 from stockpred.training.result import TrainResult
@@ -218,7 +218,7 @@ class LSTMForecaster(Estimator):
         """The (first) fitted network in a torch ``LSTMNet`` (e.g. for MC-dropout experiments)."""
         import torch
 
-        from stockpred.models.lstm import LSTMNet
+        from stockpred.network.lstm import LSTMNet
 
         self._check_fitted()
         net = LSTMNet(self.config)

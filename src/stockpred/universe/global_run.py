@@ -30,8 +30,8 @@ from stockpred.universe.job import STAMP, TickerOutcome
 from stockpred.universe.progress import stream
 
 if TYPE_CHECKING:
+    from stockpred.cluster.local import Backend
     from stockpred.config import ForecastConfig
-    from stockpred.universe.backend import Backend
     from stockpred.universe.options import UniverseOptions
 
 GLOBAL_DIR = NAME

@@ -19,8 +19,8 @@ import numpy as np
 import pandas as pd
 
 from stockpred.artifacts import write_text_atomic
+from stockpred.cluster.local import Backend
 from stockpred.models.base import LSTM, LSTM_RAW
-from stockpred.universe.backend import Backend
 from stockpred.universe.book import MIN_VIEWS, cross_section
 from stockpred.universe.folder import locked_out
 from stockpred.universe.global_model import NAME as GLOBAL
