@@ -116,3 +116,11 @@ def test_models_never_import_evaluation() -> None:
 def test_the_statistics_are_a_leaf() -> None:
     """stats.py imports nothing of stockpred, so every layer may use it."""
     assert _graph()["stockpred.stats"] == set()
+
+
+def test_the_import_contracts_hold() -> None:
+    """The layers in pyproject.toml's [tool.importlinter], as `make lint` checks them."""
+    from importlinter.cli import lint_imports
+
+    pyproject = PACKAGE.parents[1] / "pyproject.toml"
+    assert lint_imports(config_filename=str(pyproject), no_cache=True, no_logo=True) == 0
