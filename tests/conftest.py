@@ -149,7 +149,7 @@ def aapl() -> PriceHistory:
 def market_fitted(msft: PriceHistory, aapl: PriceHistory) -> Any:
     """A tiny Forecaster fitted on MSFT with AAPL as the market index."""
     from stockpred.data.market import with_market
-    from stockpred.models.forecaster import Forecaster
+    from stockpred.evaluation.forecaster import Forecaster
 
     return Forecaster(ForecastConfig(**MARKET)).fit(with_market(msft, aapl), progress=False)
 

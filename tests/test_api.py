@@ -31,3 +31,19 @@ def test_every_exception_class_is_exported() -> None:
     assert defined <= set(stockpred.__all__)
     for name in defined:
         assert getattr(stockpred, name) is getattr(exceptions, name)
+
+
+def test_the_version_a_model_folder_records_is_the_packages() -> None:
+    """Models stamp the installed distribution's version; the package must say the same."""
+    from importlib.metadata import version
+
+    assert version("stockpred") == stockpred.__version__
+
+
+def test_the_public_forecaster_is_the_lstm_model_with_its_evaluation() -> None:
+    """``models`` holds the LSTM model; the estimator users call adds what scores it."""
+    from stockpred.models.forecaster import LSTMForecaster
+
+    assert issubclass(stockpred.Forecaster, LSTMForecaster)
+    assert not hasattr(LSTMForecaster, "evaluate")
+    assert callable(stockpred.Forecaster.evaluate)

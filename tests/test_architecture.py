@@ -1,4 +1,5 @@
-"""The package's shape: no import cycles (function-level imports count), small modules."""
+"""The package's shape: no import cycles (function-level and ``TYPE_CHECKING`` imports count),
+small modules. The layers themselves are import-linter's contracts (pyproject.toml, ``make lint``)."""
 
 from __future__ import annotations
 
@@ -20,27 +21,17 @@ def _module_name(path: Path) -> str:
 MODULES = {_module_name(p): p for p in sorted(PACKAGE.rglob("*.py"))}
 
 
-def _is_type_checking(node: ast.If) -> bool:
-    test = node.test
-    return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
-        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
-    )
-
-
 def _imports(tree: ast.AST) -> set[str]:
-    """stockpred modules imported anywhere in ``tree``, except under ``if TYPE_CHECKING``."""
+    """stockpred modules imported anywhere in ``tree``: in functions and under ``if
+    TYPE_CHECKING`` too, since a circle hidden there is still a circle in the design."""
     found: set[str] = set()
-    for node in ast.iter_child_nodes(tree):
-        if isinstance(node, ast.If) and _is_type_checking(node):
-            found |= _imports(ast.Module(body=node.orelse, type_ignores=[]))
-            continue
+    for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             found |= {a.name for a in node.names}
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
             for alias in node.names:
                 sub = f"{node.module}.{alias.name}"
                 found.add(sub if sub in MODULES else node.module)
-        found |= _imports(node)
     return {name for name in found if name in MODULES}
 
 
@@ -81,6 +72,15 @@ def test_function_level_imports_are_seen() -> None:
     assert _imports(tree) == {"stockpred.config"}
 
 
+def test_type_checking_imports_are_seen() -> None:
+    tree = ast.parse(
+        "from typing import TYPE_CHECKING\n"
+        "if TYPE_CHECKING:\n    from stockpred.config import ForecastConfig\n"
+        "else:\n    import stockpred.exceptions\n"
+    )
+    assert _imports(tree) == {"stockpred.config", "stockpred.exceptions"}
+
+
 def test_no_import_cycle_between_stockpred_modules() -> None:
     assert _cycle(_graph()) is None
 
@@ -98,3 +98,29 @@ def test_few_loose_modules_at_the_package_root() -> None:
 def test_walk_forward_knows_models_only_by_their_protocol() -> None:
     imported = _graph()["stockpred.evaluation.walkforward"]
     assert {m for m in imported if m.startswith("stockpred.models")} == {"stockpred.models.base"}
+
+
+def test_models_never_import_evaluation() -> None:
+    """Evaluation scores models; a model that imported it would be scored by itself."""
+    graph = _graph()
+    upward = {
+        (name, imported)
+        for name, imports in graph.items()
+        if name.startswith("stockpred.models")
+        for imported in imports
+        if imported.startswith("stockpred.evaluation")
+    }
+    assert not upward
+
+
+def test_the_statistics_are_a_leaf() -> None:
+    """stats.py imports nothing of stockpred, so every layer may use it."""
+    assert _graph()["stockpred.stats"] == set()
+
+
+def test_the_import_contracts_hold() -> None:
+    """The layers in pyproject.toml's [tool.importlinter], as `make lint` checks them."""
+    from importlinter.cli import lint_imports
+
+    pyproject = PACKAGE.parents[1] / "pyproject.toml"
+    assert lint_imports(config_filename=str(pyproject), no_cache=True, no_logo=True) == 0

@@ -19,6 +19,7 @@ from stockpred.data.market import with_market
 from stockpred.evaluation.backtest import walk_forward
 from stockpred.features import Dataset, input_signals, windows
 from stockpred.models.baselines import default_baselines
+from stockpred.models.forecaster import LSTMForecaster
 from stockpred.splits import Split, chronological_split
 
 from .conftest import MARKET, TINY
@@ -72,7 +73,7 @@ def _record_fits(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, PriceHistor
 
         return fit
 
-    monkeypatch.setattr(Forecaster, "fit", spy("lstm", Forecaster.fit))
+    monkeypatch.setattr(LSTMForecaster, "fit", spy("lstm", LSTMForecaster.fit))  # what folds refit
     for model in default_baselines(CFG):
         cls = type(model)
         monkeypatch.setattr(cls, "fit", spy(model.name, cls.fit))

@@ -9,7 +9,7 @@ import pandas as pd
 
 from stockpred.config import ForecastConfig
 from stockpred.data.history import PriceHistory
-from stockpred.models.forecaster import Forecaster
+from stockpred.evaluation.forecaster import Forecaster
 from stockpred.runs import predictions_csv, read_predictions, run_pipeline
 
 from .conftest import TINY

@@ -62,17 +62,17 @@ BUGS = [
     ),
     Bug(
         "Diebold-Mariano long-run variance weighting autocovariances by 1, not 2",
-        "evaluation/stats.py",
+        "stats.py",
         "gamma[0] + 2.0 * sum(gamma[1:])",
         "gamma[0] + 1.0 * sum(gamma[1:])",
-        ("tests/evaluation/test_stats.py", "tests/evaluation/test_stats_reference.py"),
+        ("tests/test_stats.py", "tests/test_stats_reference.py"),
     ),
     Bug(
         "the HLN small-sample factor ignoring the horizon",
-        "evaluation/stats.py",
+        "stats.py",
         "np.sqrt((n + 1 - 2 * horizon + horizon * (horizon - 1) / n) / n)",
         "np.sqrt((n - 1) / n)",
-        ("tests/evaluation/test_stats.py", "tests/evaluation/test_stats_reference.py"),
+        ("tests/test_stats.py", "tests/test_stats_reference.py"),
     ),
     Bug(
         "a backtest fold fitted on history that includes its own first test session",

@@ -30,10 +30,10 @@ from stockpred.config import ForecastConfig
 from stockpred.data.history import PriceHistory
 from stockpred.data.loading import load_prices
 from stockpred.data.market import load_market, with_market
+from stockpred.evaluation.forecaster import Forecaster
 from stockpred.exceptions import StockpredError
 from stockpred.models.base import all_forecasts
 from stockpred.models.baselines import default_baselines
-from stockpred.models.forecaster import Forecaster
 
 SHARED = Path(__file__).resolve().parents[3] / "shared" / "data" / "us-daily"
 
@@ -246,7 +246,7 @@ def ensemble_row(history: PriceHistory, cfg: ForecastConfig, sizes: list[int]) -
     (network j has seed ``seed + j`` whatever k is, tests/models/test_ensemble.py), so each
     smaller one is that subset, calibrated (gate, intervals) on its own forecasts.
     """
-    from stockpred.models.numpy_lstm import member_prefix
+    from stockpred.network.numpy_lstm import member_prefix
 
     largest = Forecaster(cfg.model_copy(update={"ensemble": max(sizes)})).fit(
         history, progress=False

@@ -33,7 +33,7 @@ from stockpred.cluster.session import available_cpus, output_to
 from stockpred.config import ForecastConfig
 from stockpred.data.history import PriceHistory
 from stockpred.data.loading import load_prices
-from stockpred.models.forecaster import Forecaster
+from stockpred.evaluation.forecaster import Forecaster
 from stockpred.tuning.objective import TuningSeries
 from stockpred.tuning.search import tune
 from stockpred.tuning.space import SearchSpace

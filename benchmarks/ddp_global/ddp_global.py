@@ -27,7 +27,7 @@ from torch.nn.parallel import DistributedDataParallel
 from stockpred.config import ForecastConfig
 from stockpred.data.loading import load_prices
 from stockpred.features import Dataset
-from stockpred.models.lstm import LSTMNet
+from stockpred.network.lstm import LSTMNet
 from stockpred.splits import chronological_split
 from stockpred.training.loop import Adam
 

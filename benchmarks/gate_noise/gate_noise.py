@@ -30,13 +30,13 @@ from scipy.stats import beta
 
 from stockpred.config import ForecastConfig
 from stockpred.data.history import PriceHistory
-from stockpred.models.forecaster import Forecaster
+from stockpred.evaluation.forecaster import Forecaster
 from stockpred.models.gate import Gate
 from stockpred.splits import Split, chronological_split
 
 REPO = Path(__file__).resolve().parents[2]
 OUT = REPO / "benchmarks" / "gate_noise" / "results.json"
-NOMINAL = 0.05  # the gate's one-sided DM level (evaluation.stats.ALPHA)
+NOMINAL = 0.05  # the gate's one-sided DM level (stockpred.stats.ALPHA)
 
 
 def walk(seed: int, sessions: int, sd: float, drift: float) -> PriceHistory:

@@ -49,7 +49,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "train_speed"))
 from stockpred.config import ForecastConfig
 from stockpred.data.loading import PriceHistory, load_prices
 from stockpred.exceptions import StockpredError
-from stockpred.models.lstm import LSTMNet
+from stockpred.network.lstm import LSTMNet
 from stockpred.training.loop import train_network
 from train_speed import REF_NET, StockpredData
 

@@ -17,9 +17,9 @@ import torch
 
 from stockpred.config import ForecastConfig
 from stockpred.data.loading import load_prices
+from stockpred.evaluation.forecaster import Forecaster
 from stockpred.evaluation.intervals import interval_scores
 from stockpred.features import input_signals, to_prices, windows
-from stockpred.models.forecaster import Forecaster
 
 
 def mc_dropout(

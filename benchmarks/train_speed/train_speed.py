@@ -51,9 +51,9 @@ import stockpred.training.loop as training_module
 from stockpred.config import ForecastConfig
 from stockpred.data.history import PriceHistory
 from stockpred.data.loading import load_prices
+from stockpred.evaluation.forecaster import Forecaster
 from stockpred.features import Scaler, input_signals, target_matrix, windows
-from stockpred.models.forecaster import Forecaster
-from stockpred.models.lstm import LSTMNet
+from stockpred.network.lstm import LSTMNet
 from stockpred.splits import chronological_split
 from stockpred.training.loop import EpochLog, train_network
 

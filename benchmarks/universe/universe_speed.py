@@ -44,8 +44,8 @@ def reference_loop(folder: Path, out: Path) -> None:
     """(a): what a user writes today: one process, one ticker after another, full reports."""
     from stockpred.config import ForecastConfig
     from stockpred.data.loading import load_prices
+    from stockpred.evaluation.forecaster import Forecaster
     from stockpred.exceptions import StockpredError
-    from stockpred.models.forecaster import Forecaster
     from stockpred.runs import run_pipeline
 
     phases: list[dict[str, float]] = []

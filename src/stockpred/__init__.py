@@ -38,7 +38,7 @@ __all__ = [
 
 _LAZY = {
     "ForecastConfig": "stockpred.config",
-    "Forecaster": "stockpred.models.forecaster",
+    "Forecaster": "stockpred.evaluation.forecaster",
     "Evaluation": "stockpred.evaluation.metrics",
     "PriceHistory": "stockpred.data.history",
     "load_prices": "stockpred.data.loading",
@@ -64,6 +64,7 @@ if TYPE_CHECKING:
     from stockpred.config import ForecastConfig
     from stockpred.data.history import PriceHistory
     from stockpred.data.loading import load_prices
+    from stockpred.evaluation.forecaster import Forecaster
     from stockpred.evaluation.metrics import Evaluation
     from stockpred.exceptions import (
         ArtifactError,
@@ -83,7 +84,6 @@ if TYPE_CHECKING:
         ValidationError,
         WorkerLost,
     )
-    from stockpred.models.forecaster import Forecaster
 
 
 def __getattr__(name: str) -> Any:

@@ -16,10 +16,10 @@ from stockpred.artifacts import write_text_atomic
 from stockpred.cluster.session import RAY_LOG
 from stockpred.config import ForecastConfig
 from stockpred.data.history import PriceHistory
+from stockpred.evaluation.forecaster import Forecaster
 from stockpred.evaluation.level_range import level_range_warning
 from stockpred.evaluation.metrics import Evaluation
 from stockpred.features import training_origins
-from stockpred.models.forecaster import Forecaster
 from stockpred.run_folder import output_folder, side_file
 from stockpred.tuning.space import DEFAULT_SPACE, SearchSpace
 
@@ -324,9 +324,9 @@ def tuning_run(
     on_trial: Callable[[TrialRecord], None] | None = None,
 ) -> TuningRun:
     """Search on validation, then judge the best and the default config once on the test span."""
-    from stockpred.report.tuning import render_tuning_page
     from stockpred.tuning.objective import TuningSeries
     from stockpred.tuning.outputs import compare_on_test, test_verdict, write_tuning
+    from stockpred.tuning.page import render_tuning_page
     from stockpred.tuning.search import tune
     from stockpred.tuning.study import parameter_importance
 

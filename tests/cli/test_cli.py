@@ -334,7 +334,7 @@ def test_help_imports_no_heavy_module(argv: list[str]) -> None:
 
 def test_predict_from_a_saved_model_does_not_import_torch(run_dir: Path) -> None:
     code = (
-        "import sys; from stockpred.models.forecaster import Forecaster; "
+        "import sys; from stockpred.evaluation.forecaster import Forecaster; "
         f"Forecaster.load({str(run_dir / 'model')!r}).predict(days=3); "
         "print('torch' in sys.modules)"
     )

@@ -16,8 +16,8 @@ from stockpred.data.calendar import sessions_between
 from stockpred.data.loading import load_prices
 from stockpred.data.providers.memory import MemoryProvider
 from stockpred.data.store import PriceStore
+from stockpred.evaluation.forecaster import Forecaster
 from stockpred.exceptions import StoreError, ValidationError
-from stockpred.models.forecaster import Forecaster
 
 MISSING = [40, 41, 150]  # sessions the file lacks: cleaning forward-fills them
 

@@ -16,6 +16,7 @@ from stockpred.evaluation.metrics import METRICS
 from stockpred.evaluation.summary import summarise
 from stockpred.evaluation.walkforward import WalkForward
 from stockpred.exceptions import ConfigError, InsufficientHistory
+from stockpred.models.forecaster import LSTMForecaster
 from stockpred.splits import plan_folds
 
 from ..conftest import BASELINES, TINY
@@ -110,13 +111,13 @@ def test_nothing_from_a_test_window_reaches_its_models(msft: PriceHistory, wf: W
 
 def test_refit_once_fits_once(msft: PriceHistory, monkeypatch: pytest.MonkeyPatch) -> None:
     calls = []
-    real_fit = Forecaster.fit
+    real_fit = LSTMForecaster.fit  # the model walk-forward refits, not the user's estimator
 
-    def counting_fit(self: Forecaster, *args: object, **kwargs: object) -> Forecaster:
+    def counting_fit(self: LSTMForecaster, *args: object, **kwargs: object) -> LSTMForecaster:
         calls.append(1)
         return real_fit(self, *args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(Forecaster, "fit", counting_fit)
+    monkeypatch.setattr(LSTMForecaster, "fit", counting_fit)
     walk_forward(msft, CFG, folds=2, refit="once")
     assert len(calls) == 1
     with pytest.raises(ConfigError):

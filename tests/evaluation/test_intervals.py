@@ -9,7 +9,8 @@ import pytest
 
 from stockpred import ForecastConfig, Forecaster
 from stockpred.data.history import PriceHistory
-from stockpred.evaluation.intervals import interval_bounds, interval_scores
+from stockpred.evaluation.intervals import interval_scores
+from stockpred.stats import interval_bounds
 
 from ..conftest import TINY
 

@@ -6,12 +6,12 @@ import pytest
 
 from stockpred.evaluation.metrics import (
     directional_accuracy,
+    dm_verdict,
     evaluate_forecasts,
-    naive_scale,
     point_metrics,
 )
-from stockpred.evaluation.stats import direction_binomial, pesaran_timmermann
 from stockpred.evaluation.walkforward import WalkForward
+from stockpred.stats import diebold_mariano, direction_binomial, pesaran_timmermann
 
 
 def test_point_metrics_by_hand() -> None:
@@ -82,11 +82,6 @@ def test_pooled_walk_forward_accuracy_is_the_tests_accuracy() -> None:
     assert table[(2, "moved_share")] == 0.0
 
 
-def test_naive_scale_is_training_span_only() -> None:
-    prices = np.array([1.0, 2.0, 4.0, 100.0])
-    assert naive_scale(prices, 3) == pytest.approx(1.5)
-
-
 def test_evaluation_contract_and_verdict() -> None:
     rng = np.random.default_rng(0)
     prices = 100 + np.cumsum(rng.normal(0, 1, 61))
@@ -134,3 +129,12 @@ def test_lag_detector_says_when_the_forecast_is_yesterdays_price() -> None:
     )
     assert ev.lag is not None
     assert not ev.lag["tracks_yesterday"]
+
+
+def test_verdict_says_a_loss_plainly() -> None:
+    rng = np.random.default_rng(0)
+    worse = diebold_mariano(rng.normal(0, 2, 300), rng.normal(0, 1, 300))
+    assert dm_verdict("MSFT", worse).startswith("LSTM does worse than the naive forecast on MSFT")
+    same = diebold_mariano(rng.normal(0, 1, 300), rng.normal(0, 1, 300))
+    sentence = dm_verdict("MSFT", same)
+    assert sentence == f"LSTM does not beat the naive forecast on MSFT (DM p = {same.p_better:.2g})"

@@ -12,10 +12,10 @@ from stockpred.config import ForecastConfig
 from stockpred.data.loading import PriceHistory, load_prices
 from stockpred.data.schema import clean_prices
 from stockpred.evaluation.backtest import walk_forward
+from stockpred.evaluation.forecaster import Forecaster
 from stockpred.evaluation.level_range import level_range_warning
 from stockpred.evaluation.metrics import evaluate_forecasts
 from stockpred.exceptions import ValidationError
-from stockpred.models.forecaster import Forecaster
 
 from ..conftest import TINY, shared_file, yahoo_frame
 

@@ -20,7 +20,7 @@ from stockpred.evaluation.trading import TradingRule
 from stockpred.evaluation.walkforward import WalkForward
 from stockpred.splits import Fold
 
-from .test_stats_reference import dm_written_out
+from ..test_stats_reference import dm_written_out
 
 # Sessions 0..19 are history before the first test session; 20..29 are tested.
 PRICES = [90.0 + 0.5 * i for i in range(19)] + [

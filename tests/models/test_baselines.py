@@ -99,7 +99,7 @@ def test_every_baseline_fits_and_predicts_through_one_protocol() -> None:
 def test_every_model_makes_an_unfitted_copy_with_the_same_parameters(
     msft: PriceHistory,
 ) -> None:
-    from stockpred.models.forecaster import Forecaster, default_models
+    from stockpred.models.forecaster import LSTMForecaster, default_models
 
     cfg = ForecastConfig(window=7, ma_window=9, epochs=1, hidden=4)
     split = Split(600, 700, 800)
@@ -113,6 +113,6 @@ def test_every_model_makes_an_unfitted_copy_with_the_same_parameters(
             assert hasattr(model, "coef_")
             assert not hasattr(model.new(), "coef_")
     lstm = default_models(cfg, progress=False)[0]
-    assert isinstance(lstm, Forecaster)
+    assert isinstance(lstm, LSTMForecaster)
     assert lstm.new().config is cfg
     assert not lstm.new().progress

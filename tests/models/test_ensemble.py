@@ -10,8 +10,8 @@ import pytest
 from stockpred import ForecastConfig, Forecaster
 from stockpred.data.history import PriceHistory
 from stockpred.features import Dataset, input_signals, windows
-from stockpred.models.lstm import LSTMNet
-from stockpred.models.numpy_lstm import lstm_forward
+from stockpred.network.lstm import LSTMNet
+from stockpred.network.numpy_lstm import lstm_forward
 from stockpred.splits import chronological_split
 from stockpred.training.loop import train_network
 

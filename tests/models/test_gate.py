@@ -8,7 +8,7 @@ import pytest
 
 from stockpred.config import ForecastConfig
 from stockpred.data.history import PriceHistory
-from stockpred.models.forecaster import Forecaster
+from stockpred.evaluation.forecaster import Forecaster
 from stockpred.models.gate import Gate, fit_gate, shrinkage
 
 N = 400

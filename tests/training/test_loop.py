@@ -11,9 +11,9 @@ import torch
 
 from stockpred.config import ForecastConfig
 from stockpred.data.loading import PriceHistory
+from stockpred.evaluation.forecaster import Forecaster
 from stockpred.exceptions import ConfigError
-from stockpred.models.forecaster import Forecaster
-from stockpred.models.lstm import LSTMNet
+from stockpred.network.lstm import LSTMNet
 from stockpred.training import loop
 from stockpred.training.loop import (
     Adam,

@@ -18,6 +18,7 @@ import pandas as pd
 import pytest
 
 from stockpred.artifacts import load_model
+from stockpred.cluster.local import LocalBackend
 from stockpred.config import ForecastConfig
 from stockpred.data.loading import PriceHistory, load_prices
 from stockpred.features import Dataset, training_origins
@@ -25,7 +26,6 @@ from stockpred.models.baselines import default_baselines
 from stockpred.models.forecaster import Forecaster
 from stockpred.splits import Split
 from stockpred.universe import global_model
-from stockpred.universe.backend import LocalBackend
 from stockpred.universe.global_model import GlobalForecaster
 from stockpred.universe.inputs import folder_sources
 from stockpred.universe.options import UniverseOptions

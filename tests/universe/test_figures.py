@@ -13,11 +13,12 @@ import pytest
 
 from stockpred.config import ForecastConfig
 from stockpred.evaluation.metrics import METRICS, point_metrics
-from stockpred.evaluation.stats import diebold_mariano
+from stockpred.stats import diebold_mariano
 from stockpred.universe.inputs import TickerSource
 from stockpred.universe.job import TickerOutcome
 from stockpred.universe.options import UniverseOptions
-from stockpred.universe.runner import UniverseResult, _finish
+from stockpred.universe.result import UniverseResult
+from stockpred.universe.runner import _finish
 
 from ..conftest import TINY
 

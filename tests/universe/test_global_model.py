@@ -59,7 +59,7 @@ def test_tripling_every_test_price_changes_no_scaler_and_no_weight(
 def test_scored_on_exactly_the_per_ticker_test_sessions(
     histories: dict[str, PriceHistory], fitted: GlobalForecaster
 ) -> None:
-    from stockpred.models.forecaster import Forecaster
+    from stockpred.evaluation.forecaster import Forecaster
 
     ibm = histories["IBM"]
     per_ticker = Forecaster(ForecastConfig(**TINY)).fit(ibm, progress=False).evaluate(ibm)
@@ -150,7 +150,7 @@ def test_a_global_universe_scored_in_two_workers_equals_the_in_process_model(
     """The pool calibrates and scores each ticker; the numbers are the in-process model's."""
     import pandas as pd
 
-    from stockpred.universe.backend import LocalBackend
+    from stockpred.cluster.local import LocalBackend
     from stockpred.universe.inputs import folder_sources
     from stockpred.universe.options import UniverseOptions
     from stockpred.universe.runner import run_universe

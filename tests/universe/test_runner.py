@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 
 from stockpred.data.loading import load_prices
-from stockpred.evaluation.stats import Loss, diebold_mariano
+from stockpred.stats import Loss, diebold_mariano
 
 from ..cli.test_cli import TINY_ARGS, run_cli, run_cli_for_fixture
 from ..conftest import CHROMIUM, chromium_flags, yahoo_frame

@@ -52,7 +52,7 @@ from stockpred.config import ForecastConfig
 
 if TYPE_CHECKING:
     from stockpred.data.history import PriceHistory
-    from stockpred.models.forecaster import Forecaster
+    from stockpred.evaluation.forecaster import Forecaster
 
 RunDir = Annotated[
     Path, typer.Argument(help="A run folder written by 'stockpred run' or 'stockpred train'.")
@@ -113,8 +113,8 @@ def run(
     failed, 1 when all did, 130 on Ctrl-C.
     """
     from stockpred.cli.universe import run_universe_command, universe_sources
+    from stockpred.evaluation.forecaster import Forecaster
     from stockpred.exceptions import ConfigError
-    from stockpred.models.forecaster import Forecaster
     from stockpred.run_folder import reserve
     from stockpred.runs import run_pipeline
     from stockpred.universe.options import UniverseOptions
@@ -175,7 +175,7 @@ def train(
     quiet: Quiet = False,
 ) -> None:
     """Train and save a model folder (OUT/model) without evaluating it."""
-    from stockpred.models.forecaster import Forecaster
+    from stockpred.evaluation.forecaster import Forecaster
     from stockpred.run_folder import reserve
     from stockpred.runs import train_only
 
@@ -272,7 +272,7 @@ def backtest(
 
 
 def _load_run(run_dir: Path) -> Forecaster:
-    from stockpred.models.forecaster import Forecaster
+    from stockpred.evaluation.forecaster import Forecaster
     from stockpred.runs import MODEL_DIR
 
     return Forecaster.load(run_dir / MODEL_DIR)

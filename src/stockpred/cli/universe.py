@@ -13,10 +13,10 @@ if TYPE_CHECKING:
     from rich.console import Console
 
     from stockpred.data.loading import PriceHistory
-    from stockpred.models.forecaster import Forecaster
+    from stockpred.evaluation.forecaster import Forecaster
     from stockpred.universe.inputs import TickerSource
     from stockpred.universe.options import UniverseOptions
-    from stockpred.universe.runner import UniverseResult
+    from stockpred.universe.result import UniverseResult
 
 Workers = Annotated[
     int | None,

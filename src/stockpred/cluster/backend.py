@@ -14,8 +14,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
+from stockpred.cluster.local import Backend, LocalBackend, Lost, lost_result
 from stockpred.cluster.session import RAY_LOG
-from stockpred.universe.backend import Backend, LocalBackend, Lost, lost_result
 
 T = TypeVar("T")
 R = TypeVar("R")

@@ -8,8 +8,8 @@ import pandas as pd
 
 from stockpred.config import ForecastConfig
 from stockpred.data.history import PriceHistory
+from stockpred.evaluation.forecaster import Forecaster
 from stockpred.evaluation.walkforward import FoldOptions, WalkForward
-from stockpred.models.forecaster import Forecaster
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack

@@ -21,10 +21,10 @@ from stockpred.models.volatility import INTERVAL_METHODS
 from stockpred.splits import Split
 
 if TYPE_CHECKING:
-    from stockpred.models.forecaster import Forecaster
+    from stockpred.models.forecaster import LSTMForecaster
 
 
-def evaluate_holdout(fc: Forecaster, history: PriceHistory) -> Evaluation:
+def evaluate_holdout(fc: LSTMForecaster, history: PriceHistory) -> Evaluation:
     """Score ``fc`` (gated and raw) and the baselines on every session after validation."""
     train_end, val_end = _spans(fc, history)
     origins = np.arange(val_end - 1, len(history) - 1)
@@ -48,7 +48,7 @@ def evaluate_holdout(fc: Forecaster, history: PriceHistory) -> Evaluation:
     return evaluation
 
 
-def _spans(fc: Forecaster, history: PriceHistory) -> tuple[int, int]:
+def _spans(fc: LSTMForecaster, history: PriceHistory) -> tuple[int, int]:
     """Where the model's training and validation spans end in ``history`` (checked unchanged)."""
     dates, meta = history.dates, fc.meta_
     val_end = int(dates.searchsorted(pd.Timestamp(meta["val_end_date"]), side="right"))
@@ -64,7 +64,7 @@ def _spans(fc: Forecaster, history: PriceHistory) -> tuple[int, int]:
 
 
 def interval_comparison(
-    fc: Forecaster, history: PriceHistory, origins: np.ndarray, point: np.ndarray
+    fc: LSTMForecaster, history: PriceHistory, origins: np.ndarray, point: np.ndarray
 ) -> dict[str, Any]:
     """Every interval method around the one-step ``point`` forecasts, scored on the same days."""
     prices = history.prices

@@ -8,18 +8,6 @@ import numpy as np
 import pandas as pd
 
 
-def interval_bounds(
-    point: np.ndarray, quantiles: list[float], steps: np.ndarray | int
-) -> tuple[np.ndarray, np.ndarray]:
-    """Lower and upper bounds around ``point`` forecasts ``steps`` sessions ahead.
-
-    ``quantiles`` are the one-step log-error quantiles (split-conformal, from validation);
-    they widen with √step, as a random walk's spread does.
-    """
-    widen = np.sqrt(steps)
-    return point * np.exp(quantiles[0] * widen), point * np.exp(quantiles[1] * widen)
-
-
 def pinball(actual: np.ndarray, quantile: np.ndarray, tau: float) -> float:
     """Mean quantile (pinball) loss of ``quantile`` as the ``tau`` quantile of ``actual``."""
     diff = actual - quantile

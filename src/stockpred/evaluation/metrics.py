@@ -9,15 +9,14 @@ import numpy as np
 import pandas as pd
 
 from stockpred.evaluation.lag import lag_check
-from stockpred.evaluation.stats import (
+from stockpred.models.base import LSTM, LSTM_RAW
+from stockpred.stats import (
     ALPHA,
     DMResult,
     Loss,
     diebold_mariano,
     directions,
-    dm_verdict,
 )
-from stockpred.models.base import LSTM, LSTM_RAW
 
 if TYPE_CHECKING:
     from stockpred.models.gate import Gate
@@ -27,9 +26,16 @@ DM_LOSS: dict[str, Loss] = {"mae": "absolute", "mse": "squared"}
 METRICS = ("mse", "rmse", "mae", "mape", "mase", "directional_accuracy", "moved_share")
 
 
-def naive_scale(prices: np.ndarray, train_end: int) -> float:
-    """In-sample one-step naive MAE on the training span: MASE's denominator."""
-    return float(np.mean(np.abs(np.diff(prices[:train_end]))))
+def dm_verdict(ticker: str, dm: DMResult, model: str = LSTM, against: str = "naive") -> str:
+    """One sentence with the p-value of the claim it makes; a loss is said as plainly as a win."""
+    name = model.upper() if model == LSTM else model
+    if dm.p_better < ALPHA:
+        return f"{name} beats the {against} forecast on {ticker} (DM p = {dm.p_better:.2g})"
+    if dm.p_worse < ALPHA:
+        return (
+            f"{name} does worse than the {against} forecast on {ticker} (DM p = {dm.p_worse:.2g})"
+        )
+    return f"{name} does not beat the {against} forecast on {ticker} (DM p = {dm.p_better:.2g})"
 
 
 def directional_accuracy(actual: np.ndarray, pred: np.ndarray, prev: np.ndarray) -> float | None:

@@ -10,19 +10,18 @@ import pandas as pd
 from stockpred.data.history import PriceHistory
 from stockpred.evaluation.intervals import compare_intervals, interval_scores, volatility_thirds
 from stockpred.evaluation.lag import lag_check
-from stockpred.evaluation.metrics import DM_LOSS
-from stockpred.evaluation.stats import (
-    ALPHA,
-    DMResult,
-    diebold_mariano,
-    direction_binomial,
-    dm_verdict,
-    pesaran_timmermann,
-)
+from stockpred.evaluation.metrics import DM_LOSS, dm_verdict
 from stockpred.evaluation.trading import TradingRule, signal_backtest
 from stockpred.evaluation.walkforward import WalkForward
 from stockpred.models.base import LSTM
 from stockpred.models.volatility import INTERVAL_METHODS
+from stockpred.stats import (
+    ALPHA,
+    DMResult,
+    diebold_mariano,
+    direction_binomial,
+    pesaran_timmermann,
+)
 
 
 def _dm(rows: pd.DataFrame, model: str, against: str, step: int) -> dict[str, Any]:

@@ -20,10 +20,11 @@ import pandas as pd
 
 from stockpred.config import ForecastConfig
 from stockpred.data.history import PriceHistory
-from stockpred.evaluation.metrics import METRICS, naive_scale, point_metrics
+from stockpred.evaluation.metrics import METRICS, point_metrics
 from stockpred.exceptions import ConfigError
 from stockpred.models.base import Model, all_forecasts, forecast_names, interval_bands
 from stockpred.splits import Fold, Mode, Split, plan_folds
+from stockpred.stats import naive_scale
 
 Refit = Literal["each", "once"]
 # A fold's rows (one frame a step) and its models' validation gates.

@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
+from stockpred.stats import interval_bounds
+
 if TYPE_CHECKING:
     from typing_extensions import Self
 
@@ -57,8 +59,6 @@ def interval_bands(
     name and every method under ``name_method``; one with only ``residual_quantiles_`` gives
     the constant split-conformal interval under its name.
     """
-    from stockpred.evaluation.intervals import interval_bounds
-
     intervals = getattr(model, "intervals_", None)
     if intervals is not None:
         bands = {

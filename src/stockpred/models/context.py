@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 
 from stockpred.data.history import PriceHistory
-from stockpred.evaluation.metrics import naive_scale
 from stockpred.splits import Split
+from stockpred.stats import naive_scale
 
 
 def context_of(history: PriceHistory, window: int) -> PriceHistory:

@@ -1,36 +1,37 @@
-"""Forecaster: the estimator users call — fit, evaluate, predict, save, load."""
+"""The LSTM as a model: fit, predict, save, load.
+
+The estimator users call, ``stockpred.Forecaster`` (evaluation/forecaster.py), is this
+model with its evaluation attached; models sit below evaluation, so nothing here scores.
+"""
 
 from __future__ import annotations
 
+from importlib.metadata import version
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
-from stockpred import __version__
 from stockpred.artifacts import load_model, save_model
 from stockpred.config import ForecastConfig
 from stockpred.data.calendar import next_sessions, sessions_after
 from stockpred.data.history import PriceHistory, as_history
-from stockpred.evaluation.metrics import Evaluation
 from stockpred.exceptions import ArtifactError, ConfigError, DataError, NotFittedError
 from stockpred.features import Dataset, Scaler, input_signals, to_prices, windows
 from stockpred.models.base import LSTM, LSTM_RAW, Estimator, Model, blas_threads
 from stockpred.models.baselines import default_baselines
 from stockpred.models.context import context_from_dict, context_of, context_to_dict, describe
 from stockpred.models.gate import Gate, fit_gate
-from stockpred.models.numpy_lstm import check_weights, ensemble_forward, members
 from stockpred.models.volatility import HEAD_PREFIX, IntervalModel, ScaleStart
+from stockpred.network.numpy_lstm import check_weights, ensemble_forward, members
 from stockpred.run_folder import output_folder
-from stockpred.splits import Mode, Split, chronological_split
+from stockpred.splits import Split, chronological_split
 from stockpred.training.result import TrainResult
 
 if TYPE_CHECKING:
     from torch import nn
-    from typing_extensions import Unpack
-
-    from stockpred.evaluation.walkforward import FoldMapper, FoldOptions, Refit, WalkForward
+    from typing_extensions import Self
 
 # Trading sessions after the last price saved with a model: a year covers any --days (max 250).
 CACHED_SESSIONS = 250
@@ -38,19 +39,11 @@ CACHED_SESSIONS = 250
 PREDICT_CHUNK = 2048
 
 
-class Forecaster(Estimator):
+class LSTMForecaster(Estimator):
     """An LSTM price forecaster that follows the scikit-learn estimator contract.
 
-    ``__init__`` only stores the config; learned state ends in ``_``; ``predict`` and
-    ``evaluate`` refuse to run before ``fit`` (or ``load``).
-
-    Examples
-    --------
-    >>> from stockpred import Forecaster, ForecastConfig, load_prices
-    >>> prices = load_prices("MSFT")
-    >>> fc = Forecaster(ForecastConfig(epochs=2, hidden=8)).fit(prices, progress=False)
-    >>> len(fc.predict(prices, days=5))
-    5
+    ``__init__`` only stores the config; learned state ends in ``_``; ``predict`` refuses
+    to run before ``fit`` (or ``load``).
     """
 
     name = LSTM
@@ -67,7 +60,7 @@ class Forecaster(Estimator):
         split: Split | None = None,
         *,
         progress: bool | None = None,
-    ) -> Forecaster:
+    ) -> Self:
         """Train on the training span with early stopping on validation; returns ``self``.
 
         The data flows one way: history → dataset (scaled windows of the split) → training →
@@ -225,7 +218,7 @@ class Forecaster(Estimator):
         """The (first) fitted network in a torch ``LSTMNet`` (e.g. for MC-dropout experiments)."""
         import torch
 
-        from stockpred.models.lstm import LSTMNet
+        from stockpred.network.lstm import LSTMNet
 
         self._check_fitted()
         net = LSTMNet(self.config)
@@ -300,57 +293,6 @@ class Forecaster(Estimator):
             prices.append(nxt)
         return np.asarray(prices[-days:])
 
-    # --------------------------------------------------------------- evaluation
-    def evaluate(self, prices: PriceHistory | pd.DataFrame) -> Evaluation:
-        """One-step forecasts of every session after validation, beside the baselines."""
-        from stockpred.evaluation.holdout import evaluate_holdout
-
-        self._check_fitted()
-        with blas_threads(self.config.threads):
-            return evaluate_holdout(self, as_history(prices, self.meta_["exchange"]))
-
-    def walk_forward(
-        self,
-        prices: PriceHistory | pd.DataFrame,
-        *,
-        folds: int = 5,
-        mode: Mode = "expanding",
-        refit: Refit = "each",
-        horizon: int | None = None,
-        map_folds: FoldMapper | None = None,
-    ) -> WalkForward:
-        """Every forecast of a walk-forward backtest of this config beside the baselines.
-
-        Fresh models are fitted before each fold; this forecaster's own weights are unused.
-        ``map_folds`` (a backend's ``map``) runs the folds elsewhere, e.g. as Ray tasks.
-        """
-        from stockpred.evaluation.walkforward import walk_forward
-
-        cfg = (
-            self.config if horizon is None else self.config.model_copy(update={"horizon": horizon})
-        )
-        models = default_models(cfg, progress=self.progress)
-        return walk_forward(
-            as_history(prices),
-            models,
-            cfg,
-            folds=folds,
-            mode=mode,
-            refit=refit,
-            map_folds=map_folds,
-        )
-
-    def backtest(
-        self,
-        prices: PriceHistory | pd.DataFrame,
-        *,
-        progress: bool = False,
-        **options: Unpack[FoldOptions],
-    ) -> pd.DataFrame:
-        """Walk-forward metrics of this config: tidy (fold, model, step, metric, value)."""
-        quiet = Forecaster(self.config, progress=progress)
-        return quiet.walk_forward(prices, **options).metrics()
-
     # -------------------------------------------------------------- persistence
     def save(self, path: str | Path) -> Path:
         """Write the model folder atomically; loading it gives bit-identical predictions."""
@@ -361,7 +303,7 @@ class Forecaster(Estimator):
             "scaler.json": self.scaler_.to_dict(),
             "fingerprint.json": self.meta_,
             "state.json": {
-                "stockpred_version": __version__,
+                "stockpred_version": version("stockpred"),
                 **self.calibration_to_dict(),
                 "train": self.train_result_.to_dict(),
                 # so `stockpred predict` needs no exchange calendar (benchmarks/train_speed/README.md)
@@ -373,7 +315,7 @@ class Forecaster(Estimator):
         return target
 
     @classmethod
-    def load(cls, path: str | Path) -> Forecaster:
+    def load(cls, path: str | Path) -> Self:
         """Rebuild a fitted forecaster from a model folder (no pickle involved)."""
         tensors, docs = load_model(Path(path))
         try:
@@ -397,4 +339,4 @@ class Forecaster(Estimator):
 
 def default_models(config: ForecastConfig, *, progress: bool = False) -> list[Model]:
     """The LSTM and every baseline, unfitted, in table order: what evaluation compares."""
-    return [Forecaster(config, progress=progress), *default_baselines(config)]
+    return [LSTMForecaster(config, progress=progress), *default_baselines(config)]

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from stockpred.evaluation.stats import ALPHA, Loss, diebold_mariano
+from stockpred.stats import ALPHA, Loss, diebold_mariano
 
 
 @dataclass(frozen=True)

@@ -23,8 +23,8 @@ from torch import nn
 from stockpred.config import ForecastConfig
 from stockpred.exceptions import ConfigError
 from stockpred.features import Dataset
-from stockpred.models.lstm import LSTMNet
-from stockpred.models.numpy_lstm import Weights, member_prefix
+from stockpred.network.lstm import LSTMNet
+from stockpred.network.numpy_lstm import Weights, member_prefix
 from stockpred.training.result import EpochLog, TrainResult
 
 VAL_CHUNK = 16_384  # validation in a few large passes; bounded memory for long histories

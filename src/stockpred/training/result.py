@@ -28,7 +28,7 @@ class TrainResult:
     seconds: float = 0.0
     n_train: int = 0
     n_val: int = 0
-    # An ensemble's networks (models/numpy_lstm.py members), each summarised; empty for one.
+    # An ensemble's networks (network/numpy_lstm.py members), each summarised; empty for one.
     members: list[dict[str, Any]] = field(default_factory=list)
 
     @property

@@ -44,7 +44,7 @@ def compare_on_test(
     histories: list[PriceHistory], tuned: ForecastConfig, default: ForecastConfig
 ) -> pd.DataFrame:
     """The tuned and the default config fitted as a run would, scored once on the test span."""
-    from stockpred.models.forecaster import Forecaster
+    from stockpred.evaluation.forecaster import Forecaster
 
     rows: list[dict[str, Any]] = []
     for history in histories:

@@ -24,12 +24,12 @@ import numpy as np
 from stockpred.artifacts import load_model, save_model
 from stockpred.config import ForecastConfig
 from stockpred.data.history import PriceHistory
+from stockpred.evaluation.forecaster import Forecaster
 from stockpred.evaluation.metrics import Evaluation
 from stockpred.exceptions import ArtifactError, ConfigError
 from stockpred.features import Dataset, Scaler
-from stockpred.models.forecaster import Forecaster
-from stockpred.models.numpy_lstm import Weights, lstm_forward
 from stockpred.models.volatility import HEAD_PREFIX
+from stockpred.network.numpy_lstm import Weights, lstm_forward
 from stockpred.run_folder import output_folder
 from stockpred.splits import chronological_split, universe_calendar
 from stockpred.training.result import TrainResult

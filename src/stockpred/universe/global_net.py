@@ -6,7 +6,7 @@ import torch
 from torch import nn
 
 from stockpred.config import ForecastConfig
-from stockpred.models.lstm import LSTMNet
+from stockpred.network.lstm import LSTMNet
 
 
 class EmbeddedLSTM(nn.Module):

@@ -30,8 +30,8 @@ from stockpred.universe.job import STAMP, TickerOutcome
 from stockpred.universe.progress import stream
 
 if TYPE_CHECKING:
+    from stockpred.cluster.local import Backend
     from stockpred.config import ForecastConfig
-    from stockpred.universe.backend import Backend
     from stockpred.universe.options import UniverseOptions
 
 GLOBAL_DIR = NAME
@@ -227,7 +227,8 @@ def _table(
     predictions: pd.DataFrame, history: PriceHistory, options: UniverseOptions
 ) -> pd.DataFrame:
     """The metrics table of saved forecasts (same functions as a fresh evaluation)."""
-    from stockpred.evaluation.metrics import METRICS, naive_scale, point_metrics
+    from stockpred.evaluation.metrics import METRICS, point_metrics
+    from stockpred.stats import naive_scale
 
     split = chronological_split(history.dates, options.config)
     scale = naive_scale(history.prices, split.train_end)

@@ -21,9 +21,9 @@ import pandas as pd
 
 from stockpred.config import ForecastConfig
 from stockpred.data.history import PriceHistory
+from stockpred.evaluation.forecaster import Forecaster
 from stockpred.evaluation.metrics import METRICS as EVAL_METRICS
 from stockpred.exceptions import ConfigError, StockpredError
-from stockpred.models.forecaster import Forecaster
 from stockpred.run_folder import OLD_PREFIX, TMP_PREFIX, read_marker, umask
 from stockpred.runs import METRICS, PREDICTIONS, read_predictions, run_pipeline
 from stockpred.universe.inputs import (

@@ -14,7 +14,7 @@ from stockpred.universe.book import MIN_VIEWS, QUANTILE
 from stockpred.universe.scores import LABELS, LOSS_WORDS
 
 if TYPE_CHECKING:
-    from stockpred.universe.runner import UniverseResult
+    from stockpred.universe.result import UniverseResult
 
 # Click a header: rows sort by that column (numbers as numbers, blanks last); again: reverse.
 SORT_SCRIPT = """<script>

@@ -8,7 +8,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Protocol, TypeVar
 
-from stockpred.universe.backend import Backend
+from stockpred.cluster.local import Backend
 
 
 class Outcome(Protocol):

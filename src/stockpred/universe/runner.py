@@ -12,17 +12,16 @@ import signal
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from functools import partial
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from stockpred.artifacts import write_text_atomic
+from stockpred.cluster.local import Backend
 from stockpred.models.base import LSTM, LSTM_RAW
-from stockpred.universe.backend import Backend
 from stockpred.universe.book import MIN_VIEWS, cross_section
 from stockpred.universe.calendar import calendar_config
 from stockpred.universe.folder import locked_out
@@ -31,6 +30,7 @@ from stockpred.universe.inputs import TickerSource, universe_market
 from stockpred.universe.job import TickerJob, TickerOutcome, run_ticker
 from stockpred.universe.options import UniverseOptions
 from stockpred.universe.progress import stream
+from stockpred.universe.result import UniverseResult
 from stockpred.universe.scores import (
     GLOBAL_RAW,
     LABELS,
@@ -46,26 +46,6 @@ FAILED = "failed.csv"
 INDEX = "index.html"
 # Each learned model by its own name: the global network's ungated forecasts are not lstm_raw.
 GLOBAL_NAMES = {LSTM: GLOBAL, LSTM_RAW: GLOBAL_RAW}
-
-
-@dataclass
-class UniverseResult:
-    """What the CLI prints and turns into an exit code."""
-
-    out: Path
-    asked: int
-    outcomes: dict[str, TickerOutcome]
-    failed: dict[str, str]
-    board: pd.DataFrame
-    summary: dict[str, Any] = field(default_factory=dict)
-    series: dict[str, pd.DataFrame] = field(default_factory=dict)  # model -> daily rank IC, book
-
-    @property
-    def exit_code(self) -> int:
-        """0 all done, 3 some failed, 1 all failed."""
-        if not self.failed:
-            return 0
-        return 1 if not self.outcomes else 3
 
 
 def run_universe(

@@ -2,7 +2,7 @@
 
 With 50 tickers, two or three will "beat" naive at p < 0.05 by chance alone; the
 Benjamini–Hochberg adjustment (per model, across the universe's tickers) says how many
-survive. The DM test is the per-ticker verdict's own (``evaluation.stats``), under the
+survive. The DM test is the per-ticker verdict's own (``stockpred.stats``), under the
 verdict's loss, so a ticker's page and its leaderboard row never disagree. The
 cross-sectional figures are in ``universe.book``.
 """
@@ -15,8 +15,8 @@ import numpy as np
 import pandas as pd
 
 from stockpred.evaluation.metrics import DM_LOSS
-from stockpred.evaluation.stats import ALPHA, diebold_mariano
 from stockpred.models.base import LSTM, LSTM_RAW
+from stockpred.stats import ALPHA, diebold_mariano
 from stockpred.universe.global_model import NAME as GLOBAL
 
 LEADERBOARD_COLUMNS = (

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from stockpred.evaluation.stats import diebold_mariano, direction_binomial, pesaran_timmermann
+from stockpred.stats import diebold_mariano, direction_binomial, pesaran_timmermann
 
 # Squared loss. Errors a, b; loss differential d = a² − b², worked out by hand:
 #   a = [2, 0, 2, 1, 3, -2], b = [1, 1, 0, -1, -2, 3]

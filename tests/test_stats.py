@@ -3,10 +3,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from stockpred.evaluation.stats import (
+from stockpred.stats import (
     diebold_mariano,
     direction_binomial,
-    dm_verdict,
+    naive_scale,
     pesaran_timmermann,
 )
 
@@ -43,15 +43,6 @@ def test_identical_forecasts_give_no_test() -> None:
     assert dm.p_better == 1.0
 
 
-def test_verdict_says_a_loss_plainly() -> None:
-    rng = np.random.default_rng(0)
-    worse = diebold_mariano(rng.normal(0, 2, 300), rng.normal(0, 1, 300))
-    assert dm_verdict("MSFT", worse).startswith("LSTM does worse than the naive forecast on MSFT")
-    same = diebold_mariano(rng.normal(0, 1, 300), rng.normal(0, 1, 300))
-    sentence = dm_verdict("MSFT", same)
-    assert sentence == f"LSTM does not beat the naive forecast on MSFT (DM p = {same.p_better:.2g})"
-
-
 def test_binomial_direction_against_a_coin() -> None:
     prev = np.zeros(100)
     actual = np.where(np.arange(100) % 2 == 0, 1.0, -1.0)
@@ -73,3 +64,8 @@ def test_pesaran_timmermann_does_not_reward_always_up_in_a_rising_market() -> No
     informed = actual + rng.normal(0, 0.5, 400)
     assert pesaran_timmermann(actual, informed, prev)["p_value"] < 1e-6
     assert pesaran_timmermann(actual, np.ones(400), prev)["p_value"] is None
+
+
+def test_naive_scale_is_training_span_only() -> None:
+    prices = np.array([1.0, 2.0, 4.0, 100.0])
+    assert naive_scale(prices, 3) == pytest.approx(1.5)

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from stockpred.cluster.local import LocalBackend
 from stockpred.exceptions import WorkerLost
-from stockpred.universe.backend import LocalBackend
 from stockpred.universe.job import TickerOutcome
 from stockpred.universe.progress import stream
 

@@ -1,8 +1,11 @@
 """Is a forecast better than another, or right about direction, by more than luck?
 
+A leaf: it imports nothing of stockpred, so models (the gate) and evaluation both use it.
+
 Diebold–Mariano with the Harvey–Leybourne–Newbold small-sample correction compares two
 forecasts' losses on the same sessions; the binomial and Pesaran–Timmermann tests ask
-whether predicted directions beat a coin and beat chance given how often prices rise.
+whether predicted directions beat a coin and beat chance given how often prices rise; MASE's
+naive scale and the √step interval rule are here too.
 """
 
 from __future__ import annotations
@@ -11,8 +14,6 @@ from dataclasses import asdict, dataclass, replace
 from typing import Any, Literal
 
 import numpy as np
-
-from stockpred.models.base import LSTM
 
 ALPHA = 0.05
 Loss = Literal["squared", "absolute"]
@@ -95,18 +96,6 @@ def _check_finite(a: np.ndarray, b: np.ndarray) -> None:
         )
 
 
-def dm_verdict(ticker: str, dm: DMResult, model: str = LSTM, against: str = "naive") -> str:
-    """One sentence with the p-value of the claim it makes; a loss is said as plainly as a win."""
-    name = model.upper() if model == LSTM else model
-    if dm.p_better < ALPHA:
-        return f"{name} beats the {against} forecast on {ticker} (DM p = {dm.p_better:.2g})"
-    if dm.p_worse < ALPHA:
-        return (
-            f"{name} does worse than the {against} forecast on {ticker} (DM p = {dm.p_worse:.2g})"
-        )
-    return f"{name} does not beat the {against} forecast on {ticker} (DM p = {dm.p_better:.2g})"
-
-
 def directions(
     actual: np.ndarray, pred: np.ndarray, prev: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -157,3 +146,20 @@ def pesaran_timmermann(actual: np.ndarray, pred: np.ndarray, prev: np.ndarray) -
         return {"n": n, "statistic": None, "p_value": None}
     statistic = (hit - expected) / np.sqrt(var_hit - var_expected)
     return {"n": n, "statistic": float(statistic), "p_value": float(stats.norm.sf(statistic))}
+
+
+def naive_scale(prices: np.ndarray, train_end: int) -> float:
+    """In-sample one-step naive MAE on the training span: MASE's denominator."""
+    return float(np.mean(np.abs(np.diff(prices[:train_end]))))
+
+
+def interval_bounds(
+    point: np.ndarray, quantiles: list[float], steps: np.ndarray | int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Lower and upper bounds around ``point`` forecasts ``steps`` sessions ahead.
+
+    ``quantiles`` are the one-step log-error quantiles (split-conformal, from validation);
+    they widen with √step, as a random walk's spread does.
+    """
+    widen = np.sqrt(steps)
+    return point * np.exp(quantiles[0] * widen), point * np.exp(quantiles[1] * widen)

@@ -5,8 +5,8 @@ import pytest
 import torch
 
 from stockpred.config import ForecastConfig
-from stockpred.models.lstm import LSTMNet
-from stockpred.models.numpy_lstm import lstm_forward
+from stockpred.network.lstm import LSTMNet
+from stockpred.network.numpy_lstm import lstm_forward
 
 
 @pytest.mark.parametrize(

@@ -129,7 +129,7 @@ def _context() -> mp.context.BaseContext:
         # lazily: the statistics, the classical baselines, GARCH and the calendar (~2 s).
         ctx.set_forkserver_preload(
             [
-                "stockpred.universe._forkserver_guard",
+                "stockpred.cluster._forkserver_guard",
                 "torch",
                 "stockpred.universe.job",
                 "matplotlib.figure",
@@ -164,7 +164,7 @@ def _init_worker(started: Any) -> None:
     if sys.platform.startswith("linux"):
         import ctypes
 
-        from stockpred.universe._forkserver_guard import PR_SET_PDEATHSIG
+        from stockpred.cluster._forkserver_guard import PR_SET_PDEATHSIG
 
         ctypes.CDLL(None).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
     signal.signal(signal.SIGINT, signal.SIG_IGN)

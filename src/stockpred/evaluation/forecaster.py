@@ -1,0 +1,88 @@
+"""Forecaster: the estimator users call — fit, evaluate, predict, save, load.
+
+The model itself (fit, predict, save, load) is :class:`LSTMForecaster` in ``models``, the
+layer below; the methods that score it live here, beside the evaluation they call, as
+scikit-learn keeps ``cross_validate`` outside its estimators and ``GridSearchCV`` in
+``model_selection``.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+from stockpred.data.history import PriceHistory, as_history
+from stockpred.evaluation.holdout import evaluate_holdout
+from stockpred.evaluation.metrics import Evaluation
+from stockpred.evaluation.walkforward import FoldMapper, Refit, WalkForward, walk_forward
+from stockpred.models.base import blas_threads
+from stockpred.models.forecaster import LSTMForecaster, default_models
+from stockpred.splits import Mode
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
+    from stockpred.evaluation.walkforward import FoldOptions
+
+
+class Forecaster(LSTMForecaster):
+    """An LSTM price forecaster that follows the scikit-learn estimator contract.
+
+    ``__init__`` only stores the config; learned state ends in ``_``; ``predict`` and
+    ``evaluate`` refuse to run before ``fit`` (or ``load``).
+
+    Examples
+    --------
+    >>> from stockpred import Forecaster, ForecastConfig, load_prices
+    >>> prices = load_prices("MSFT")
+    >>> fc = Forecaster(ForecastConfig(epochs=2, hidden=8)).fit(prices, progress=False)
+    >>> len(fc.predict(prices, days=5))
+    5
+    """
+
+    def evaluate(self, prices: PriceHistory | pd.DataFrame) -> Evaluation:
+        """One-step forecasts of every session after validation, beside the baselines."""
+        self._check_fitted()
+        with blas_threads(self.config.threads):
+            return evaluate_holdout(self, as_history(prices, self.meta_["exchange"]))
+
+    def walk_forward(
+        self,
+        prices: PriceHistory | pd.DataFrame,
+        *,
+        folds: int = 5,
+        mode: Mode = "expanding",
+        refit: Refit = "each",
+        horizon: int | None = None,
+        map_folds: FoldMapper | None = None,
+    ) -> WalkForward:
+        """Every forecast of a walk-forward backtest of this config beside the baselines.
+
+        Fresh models are fitted before each fold; this forecaster's own weights are unused.
+        ``map_folds`` (a backend's ``map``) runs the folds elsewhere, e.g. as Ray tasks.
+        """
+        cfg = (
+            self.config if horizon is None else self.config.model_copy(update={"horizon": horizon})
+        )
+        models = default_models(cfg, progress=self.progress)
+        return walk_forward(
+            as_history(prices),
+            models,
+            cfg,
+            folds=folds,
+            mode=mode,
+            refit=refit,
+            map_folds=map_folds,
+        )
+
+    def backtest(
+        self,
+        prices: PriceHistory | pd.DataFrame,
+        *,
+        progress: bool = False,
+        **options: Unpack[FoldOptions],
+    ) -> pd.DataFrame:
+        """Walk-forward metrics of this config: tidy (fold, model, step, metric, value)."""
+        quiet = Forecaster(self.config, progress=progress)
+        return quiet.walk_forward(prices, **options).metrics()
