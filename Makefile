@@ -73,7 +73,7 @@ bench-peers: $(STAMP) $(PEERS_STAMP)
 	nice $(BIN)/python $(PEERS)/bench.py
 
 # Not CI (slow): mutants of the modules the verdicts rest on ([tool.mutmut] in pyproject.toml),
-# then the survivors. A subset: make mutation MUTANTS='stockpred.evaluation.stats*'
+# then the survivors. A subset: make mutation MUTANTS='stockpred.stats*'
 MUTANTS ?=
 mutation: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e ".[mutation]"
