@@ -26,6 +26,20 @@ def test_run_without_a_ticker_asks_for_one(
     assert not (tmp_path / "o").exists()
 
 
+def test_a_universe_refuses_force(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Was: silently ignored (a universe folder is never replaced, whatever --force says)."""
+    argv = ["run", "MSFT", "AAPL", "--force", "--out", str(tmp_path / "o"), *TINY_ARGS]
+    code, out, err = run_cli(argv, capsys, monkeypatch)
+    message = (
+        "--force applies to one ticker's run folder; a universe folder is never replaced: "
+        "finish it with --resume, or choose a new --out"
+    )
+    _usage_line(code, out, err, message)
+    assert not (tmp_path / "o").exists()
+
+
 @pytest.mark.parametrize(
     "option",
     [

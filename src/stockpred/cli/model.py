@@ -125,6 +125,11 @@ def run(
         refuse("name a ticker, e.g. `stockpred run MSFT` (the bundled sample), or --csv FILE")
     sources = universe_sources(tickers, csv, model)
     if sources is not None:
+        if force:
+            refuse(
+                "--force applies to one ticker's run folder; a universe folder is never "
+                "replaced: finish it with --resume, or choose a new --out"
+            )
         if model != "per-ticker" and config.ensemble > 1:
             raise ConfigError(
                 f"--ensemble {config.ensemble} is for per-ticker models; the global model "
