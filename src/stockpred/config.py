@@ -145,6 +145,13 @@ class ForecastConfig(BaseModel):
         description="Interval: constant (conformal), garch, volatility (GARCH-scaled conformal), "
         "ewma (EWMA-scaled conformal) or quantile (conformalized quantile head).",
     )
+    # Off by default: GARCH's optimiser and the quantile head's training were most of a
+    # ticker's fit beside the network (README, "Performance").
+    compare_intervals: bool = Field(
+        False,
+        description="Fit and score every interval method side by side, not only "
+        "interval_method beside constant.",
+    )
     train_loss: TrainLoss = Field(
         "mse", description="Training loss on standardised targets: mse, mae or huber."
     )
