@@ -176,4 +176,6 @@ def test_the_interval_table_says_when_it_holds_only_the_forecasts_method() -> No
     assert "the forecast's interval (ewma) beside the constant interval" in text
     assert "--compare-intervals scores every method" in text
     console.print(interval_table(_intervals(), 0.8, "ewma", True))
-    assert "every interval method (the forecast's: ewma)" in " ".join(console.export_text().split())
+    assert "every interval method, the forecast's (ewma) among them" in " ".join(
+        console.export_text().split()
+    )

@@ -101,9 +101,8 @@ def interval_table(methods: dict[str, Any], level: float, default: str, compared
 
     frame = interval_frame(methods)
     title = (
-        f"{level:.0%} intervals on the same test days: "
-        f"{shown_intervals(default, compared, '--compare-intervals')} "
-        "(thirds of 20-session realised volatility)"
+        f"{level:.0%} intervals on the same test days (thirds of 20-session realised "
+        f"volatility): {shown_intervals(default, compared, '--compare-intervals')}"
     )
     rows = [
         ([str(name), *("–" if v != v else f"{v:.1f}" for v in row)], None)

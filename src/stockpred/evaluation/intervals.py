@@ -96,7 +96,7 @@ def shown_intervals(default: str, compared: bool, option: str = "compare_interva
     """Which methods an interval table holds, in words: every one only when compared
     (``option``: how the reader asks for that)."""
     if compared:
-        return f"every interval method (the forecast's: {default})"
+        return f"every interval method, the forecast's ({default}) among them"
     beside = "" if default == "constant" else " beside the constant interval it is compared with"
     return f"the forecast's interval ({default}){beside}; {option} scores every method"
 
