@@ -2,8 +2,8 @@
 
 A model fits the method its config names (``interval_method``, the interval its forecasts
 carry) and the ``constant`` interval that method is compared with. ``compare_intervals``
-fits every method, to score them side by side on the same days (``benchmarks/accuracy.py``
-does; GARCH's optimiser and the quantile head's training are most of the cost).
+fits every method, to score them side by side on the same days, as
+``benchmarks/accuracy.py`` and ``benchmarks/interval_methods.py`` do.
 
 Each method is the :class:`~stockpred.models.intervals.method.Interval` subclass in the
 module of its name in this package (``ewma.py`` holds ``ewma``); a new method is a module
