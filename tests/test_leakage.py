@@ -171,18 +171,20 @@ def test_the_quantile_head_is_fitted_on_the_training_span_and_calibrated_on_vali
 ) -> None:
     """Validation prices move the conformal stretch, never the head: CQR's calibration set
     is not one the head was fitted (or early-stopped) on."""
-    split = chronological_split(msft.dates, CFG)
-    fitted = Forecaster(CFG).fit(msft, progress=False)
+    cfg = CFG.model_copy(update={"interval_method": "quantile"})
+    split = chronological_split(msft.dates, cfg)
+    fitted = Forecaster(cfg).fit(msft, progress=False)
     changed = with_prices_changed(msft, split.train_end, split.val_end)
-    refit = Forecaster(CFG).fit(changed, progress=False)
-    ours, theirs = fitted.intervals_, refit.intervals_
+    refit = Forecaster(cfg).fit(changed, progress=False)
+    ours, theirs = fitted.intervals_["quantile"], refit.intervals_["quantile"]
     for name, value in ours.head.weights.items():
         np.testing.assert_array_equal(theirs.head.weights[name], value, err_msg=name)
-    assert theirs.head_factor != ours.head_factor
+    assert theirs.factor != ours.factor
     # the control: a change inside the training span does reach the head
-    early = Forecaster(CFG).fit(
+    early = Forecaster(cfg).fit(
         with_prices_changed(msft, split.train_end - 100, split.train_end), progress=False
     )
     assert not np.array_equal(
-        early.intervals_.head.weights["0.weight"], ours.head.weights["0.weight"]
+        early.intervals_["quantile"].head.weights["0.weight"],
+        ours.head.weights["0.weight"],
     )

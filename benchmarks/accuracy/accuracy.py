@@ -339,7 +339,7 @@ def main() -> None:
         "--market", default=None, help="with --features: none vs this index (file or ticker)"
     )
     args = parser.parse_args()
-    cfg = ForecastConfig(device="cpu")
+    cfg = ForecastConfig(device="cpu", compare_intervals=True)  # the five-way interval table
     print(f"load before: {os.getloadavg()}")
     started = time.perf_counter()
     if args.features or args.train_loss:

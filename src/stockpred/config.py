@@ -147,6 +147,14 @@ class ForecastConfig(BaseModel):
         description="Interval: constant (conformal), garch, volatility (GARCH-scaled conformal), "
         "ewma (EWMA-scaled conformal) or quantile (conformalized quantile head).",
     )
+    # Off by default: GARCH (arch) and the quantile head (torch) cost 0.09 s CPU of a ticker's
+    # ~1 s fit in a warm process (10 us-daily tickers, 2026-12-07), and a fresh process's first
+    # fit 0.27 s more for importing arch and the head's first torch fit.
+    compare_intervals: bool = Field(
+        False,
+        description="Fit and score every interval method side by side, not only "
+        "interval_method beside constant.",
+    )
     train_loss: TrainLoss = Field(
         "mse", description="Training loss on standardised targets: mse, mae or huber."
     )

@@ -20,6 +20,7 @@ pytestmark = pytest.mark.xdist_group("cli-backtest")
 def backtest_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("bt") / "msft"
     argv = ["backtest", "MSFT", "--start", "2010-08-01", "--folds", "2", "--horizon", "2"]
+    argv += ["--compare-intervals"]  # every interval method, side by side
     loud = [a for a in TINY_ARGS if a != "--quiet"]  # progress asked for, but not a terminal
     code, _, err = run_cli_for_fixture([*argv, "--out", str(out), *loud])
     assert code == 0, err
@@ -43,6 +44,7 @@ def test_backtest_writes_table_summary_and_report(backtest_dir: Path) -> None:
         "ewma",
         "quantile",
     }
+    assert summary["intervals"]["compared"]
     assert set(summary["models"]) >= {"lstm", "lstm_raw", "naive"}
     page = (backtest_dir / "report.html").read_text()
     assert summary["verdict"] in page

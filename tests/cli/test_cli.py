@@ -115,6 +115,11 @@ def test_run_writes_the_contract(run_dir: Path) -> None:
     report = (run_dir / "report.html").read_text()
     assert report.count("data:image/png;base64,") == 4
     assert "naive forecast" in report
+    # the forecast's interval beside constant, not all five, and the page says so
+    intervals = metrics["intervals"]
+    assert (set(intervals["methods"]), intervals["compared"]) == ({"constant", "ewma"}, False)
+    assert "beside the constant interval it is compared with" in report
+    assert "garch =" not in report
     # a short history: the network learned from every window (train_windows did not cut)
     assert re.search(r"<dt>training windows</dt><dd>[\d,]+: every one of the training span", report)
     assert {p.name for p in (run_dir / "model").iterdir()} >= {

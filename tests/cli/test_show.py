@@ -142,7 +142,7 @@ TABLES = {
     "metrics": (lambda: metrics_table(_evaluation()), METRIC_NUMBERS),
     "pooled": (lambda: pooled_table(_summary()), [*METRIC_NUMBERS, "4.79e-158"]),
     "intervals": (
-        lambda: interval_table(_intervals(), 0.9, "conformal"),
+        lambda: interval_table(_intervals(), 0.9, "conformal", True),
         ["95.1", "100.0", "80.1", "12345.6", "0.0"],
     ),
     "forecast": (
@@ -165,3 +165,17 @@ def test_a_narrow_terminal_never_cuts_a_number(name: str, width: int) -> None:
     words = {w.strip("│┃") for w in text.split()}
     for number in numbers:
         assert number in words, f"{number} is not whole at {width} columns:\n{text}"
+
+
+def test_the_interval_table_says_when_it_holds_only_the_forecasts_method() -> None:
+    """Without --compare-intervals the table is the forecast's interval beside constant."""
+    console = Console(width=200, record=True, file=io.StringIO(), markup=False)
+    methods = dict(list(_intervals().items())[:2])
+    console.print(interval_table(methods, 0.8, "ewma", False))
+    text = " ".join(console.export_text().split())
+    assert "the forecast's interval (ewma) beside the constant interval" in text
+    assert "--compare-intervals scores every method" in text
+    console.print(interval_table(_intervals(), 0.8, "ewma", True))
+    assert "every interval method, the forecast's (ewma) among them" in " ".join(
+        console.export_text().split()
+    )

@@ -7,7 +7,7 @@ import pytest
 from scipy.stats import norm
 
 from stockpred.models.conformal import conformal_quantile, conformal_rank, conformal_tails
-from stockpred.models.volatility import IntervalModel
+from stockpred.models.intervals import Calibration, IntervalModel
 
 LEVEL = 0.8
 TRIALS = 20_000
@@ -78,16 +78,16 @@ def test_the_interval_model_calibrates_every_split_conformal_method_with_the_ran
     prices = 50.0 * np.exp(np.cumsum(rng.normal(0.0, 0.01, 700)))
     val = np.arange(500, 530)  # n = 30: np.quantile's tails would differ
     errors = np.log(prices[val + 1] / prices[val])
-    model = IntervalModel.fit(
-        LEVEL, prices, 500, (val, errors), np.arange(20, 499), window=20, seed=0
-    )
-    garch_sd = np.sqrt(model.garch.variances(prices)[val])
-    ewma_sd = np.sqrt(model.ewma.variances(prices)[val])
-    for stored, scores in (
-        (model.constant, errors),
-        (model.scaled, errors / garch_sd),
-        (model.ewma_scaled, errors / ewma_sd),
+    data = Calibration(LEVEL, prices, 500, val, errors, np.arange(20, 499), 20)
+    model = IntervalModel.fit(data, "ewma", compare=True).to_dict()
+    garch_sd = np.sqrt(data.garch.variances(prices)[val])
+    ewma_sd = np.sqrt(data.ewma.variances(prices)[val])
+    for key, scores in (
+        ("constant", errors),
+        ("scaled", errors / garch_sd),
+        ("ewma_scaled", errors / ewma_sd),
     ):
+        stored = tuple(model[key])
         expected = tuple(float(b) for b in conformal_tails(scores, LEVEL))
         assert stored == expected
         assert stored != tuple(np.quantile(scores, [0.1, 0.9]))

@@ -31,8 +31,12 @@ def _save_load(model: Forecaster, path: Path) -> Forecaster:
 # Three networks averaged (seeds 0, 1, 2) must follow the same contract.
 ENSEMBLE = Forecaster(CFG.model_copy(update={"ensemble": 3}), progress=False)
 
+# Every interval method fitted, so each is held to the contract; the others fit their own
+# (ewma) beside constant, as a run does.
+COMPARED = Forecaster(CFG.model_copy(update={"compare_intervals": True}), progress=False)
+
 SPECS = [
-    ModelSpec(Forecaster(CFG, progress=False), save_load=_save_load),
+    ModelSpec(COMPARED, save_load=_save_load),
     ModelSpec(PRICE_TARGET, save_load=_save_load),
     ModelSpec(ENSEMBLE, save_load=_save_load),
     *(ModelSpec(b, learns=b.name == "linear_ar") for b in default_baselines(CFG)),
@@ -50,6 +54,7 @@ def test_every_default_model_is_checked() -> None:
     SPECS,
     ids=lambda s: (
         f"{s.name}-{s.prototype.config.target}-x{s.prototype.config.ensemble}"
+        f"{'-compared' if s.prototype.config.compare_intervals else ''}"
         if s.name == "lstm"
         else s.name
     ),

@@ -142,17 +142,53 @@ def test_library_errors_name_the_api_parameter(fitted: Forecaster, msft: PriceHi
         plan_folds(len(msft), fitted.config, 0, "expanding")
 
 
-@pytest.mark.parametrize("method", ["constant", "garch", "volatility", "ewma", "quantile"])
 def test_every_interval_from_the_saved_context_equals_the_whole_historys(
-    fitted: Forecaster, msft: PriceHistory, method: str
+    fitted: Forecaster, msft: PriceHistory
 ) -> None:
     """predict() without prices reads only the last window + 1 sessions and the scales'
-    variances saved at their start: the bounds must be the whole history's, bit for bit."""
+    variances saved at their start: the bounds must be the whole history's, bit for bit
+    (every method: tests/models/test_intervals.py)."""
     context = fitted.context_
     point = np.full((1, 5), msft.prices[-1])
-    whole = fitted.intervals_.bounds(method, point, msft.prices, np.array([len(msft) - 1]))
-    tail = fitted.intervals_.bounds(
-        method, point, context.prices, np.array([len(context) - 1]), fitted.context_start_
+    assert fitted.intervals_.methods == ("constant", "ewma")
+    for method in fitted.intervals_.methods:
+        whole = fitted.intervals_.bounds(method, point, msft.prices, np.array([len(msft) - 1]))
+        tail = fitted.intervals_.bounds(
+            method, point, context.prices, np.array([len(context) - 1]), fitted.context_start_
+        )
+        for ours, theirs in zip(tail, whole, strict=True):
+            np.testing.assert_array_equal(ours, theirs)
+
+
+def test_a_saved_model_holds_only_the_intervals_it_fitted(
+    fitted: Forecaster, tmp_path: Path
+) -> None:
+    """Was: every method's parameters, GARCH's context variance and the quantile head's arrays."""
+    from safetensors.numpy import load_file
+
+    folder = fitted.save(tmp_path / "m")
+    state = json.loads((folder / "state.json").read_text())
+    assert set(state["intervals"]) == {
+        *("level", "default", "methods", "constant", "ewma", "ewma_scaled")
+    }
+    assert state["intervals"]["methods"] == ["constant", "ewma"]
+    assert "context_variance" not in state
+    assert not any(
+        k.startswith("quantile_head.") for k in load_file(folder / "weights.safetensors")
     )
-    for ours, theirs in zip(tail, whole, strict=True):
-        np.testing.assert_array_equal(ours, theirs)
+
+
+def test_a_model_folder_saved_before_loads_and_forecasts_as_it_did(msft: PriceHistory) -> None:
+    """A folder from when every method was fitted (tests/models/fixtures/README.md): it
+    reads its own method (quantile) and constant, and forecasts bit for bit as then."""
+    fixtures = Path(__file__).parent / "fixtures"
+    want = json.loads((fixtures / "model_before.json").read_text())
+    loaded = Forecaster.load(fixtures / "model_before")
+    assert loaded.intervals_.methods == ("constant", "quantile")
+    assert loaded.predict(days=5).to_dict(orient="list") == want["predict"]
+    assert loaded.predict(msft, days=5).to_dict(orient="list") == want["predict_history"]
+    origins = np.array(want["origins"])
+    point = loaded.predict_origins(msft, origins, 1)
+    for method in ("constant", "quantile"):
+        bounds = loaded.intervals_.bounds(method, point, msft.prices, origins)
+        assert [b[:, 0].tolist() for b in bounds] == want["bounds"][method]

@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 
 from stockpred.evaluation.intervals import compare_intervals, volatility_thirds, winkler
-from stockpred.models.volatility import INTERVAL_METHODS, Garch, IntervalModel
+from stockpred.models.intervals import INTERVAL_METHODS, Calibration, IntervalModel
+from stockpred.models.volatility import Garch
 
 N, TRAIN, VAL = 6000, 3000, 4500
 WINDOW = 20
@@ -60,9 +61,8 @@ def garch_scores(prices: np.ndarray) -> dict[str, dict[str, Any]]:
     val, test = np.arange(TRAIN, VAL), np.arange(VAL, N)
     errors = np.log(prices[val + 1] / prices[val])
     head_origins = np.arange(WINDOW, TRAIN - 1)
-    intervals = IntervalModel.fit(
-        0.8, prices, TRAIN, (val, errors), head_origins, window=WINDOW, seed=0
-    )
+    data = Calibration(0.8, prices, TRAIN, val, errors, head_origins, WINDOW)
+    intervals = IntervalModel.fit(data, "ewma", compare=True)
     bands = {
         m: tuple(b[:, 0] for b in intervals.bounds(m, prices[test][:, None], prices, test))
         for m in INTERVAL_METHODS
@@ -100,9 +100,8 @@ def test_winkler_is_the_width_inside_and_adds_the_scaled_miss_outside() -> None:
 def test_interval_model_round_trips_through_json_and_tensors(prices: np.ndarray) -> None:
     val = np.arange(TRAIN, VAL)
     errors = np.log(prices[val + 1] / prices[val])
-    model = IntervalModel.fit(
-        0.8, prices, TRAIN, (val, errors), np.arange(WINDOW, TRAIN - 1), window=WINDOW, seed=0
-    )
+    data = Calibration(0.8, prices, TRAIN, val, errors, np.arange(WINDOW, TRAIN - 1), WINDOW)
+    model = IntervalModel.fit(data, "ewma", compare=True)
     again = IntervalModel.from_dict(json.loads(json.dumps(model.to_dict())), model.tensors())
     assert again.to_dict() == model.to_dict()
     point = prices[val][:, None] * np.ones((1, 3))

@@ -21,9 +21,9 @@ from stockpred.artifacts import load_model
 from stockpred.cluster.local import LocalBackend
 from stockpred.config import ForecastConfig
 from stockpred.data.loading import PriceHistory, load_prices
+from stockpred.evaluation.forecaster import Forecaster
 from stockpred.features import Dataset, training_origins
 from stockpred.models.baselines import default_baselines
-from stockpred.models.forecaster import Forecaster
 from stockpred.splits import Split
 from stockpred.universe import global_model
 from stockpred.universe.global_model import GlobalForecaster

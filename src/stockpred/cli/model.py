@@ -269,8 +269,8 @@ def backtest(
         console.print(
             f"{row['level']:.0%} interval, step {row['step']}: covered {row['coverage']:.1%}"
         )
-    level = summary.intervals["by_step"][0]["level"]
-    console.print(interval_table(summary.intervals["methods"], level, summary.intervals["method"]))
+    level, iv = summary.intervals["by_step"][0]["level"], summary.intervals
+    console.print(interval_table(iv["methods"], level, iv["method"], iv["compared"]))
     console.print(f"wrote {folder}/ (backtest.csv, summary.json, report.html)")
     if as_json:
         typer.echo(json.dumps(summary.to_dict(), indent=2))

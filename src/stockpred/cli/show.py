@@ -94,14 +94,15 @@ def pooled_table(summary: BacktestSummary) -> Any:
     return NumberTable(title, ["model", *METRICS, dm_column], rows)
 
 
-def interval_table(methods: dict[str, Any], level: float, default: str) -> Any:
-    """Every interval method on the same test days: coverage by volatility third, width, Winkler."""
-    from stockpred.evaluation.intervals import interval_frame
+def interval_table(methods: dict[str, Any], level: float, default: str, compared: bool) -> Any:
+    """The fitted interval methods on the same test days (the forecast's beside constant, or
+    every one when compared): coverage by volatility third, width, Winkler."""
+    from stockpred.evaluation.intervals import interval_frame, shown_intervals
 
     frame = interval_frame(methods)
     title = (
-        f"{level:.0%} intervals on the same test days "
-        f"(thirds of 20-session realised volatility; the forecast's: {default})"
+        f"{level:.0%} intervals on the same test days (thirds of 20-session realised "
+        f"volatility): {shown_intervals(default, compared, '--compare-intervals')}"
     )
     rows = [
         ([str(name), *("–" if v != v else f"{v:.1f}" for v in row)], None)
@@ -119,7 +120,7 @@ def say_verdict(
         console.print(f"Validation gate: {evaluation.gate.sentence()}.")
     if evaluation.intervals is not None:
         iv = evaluation.intervals
-        console.print(interval_table(iv["methods"], iv["level"], iv["default"]))
+        console.print(interval_table(iv["methods"], iv["level"], iv["default"], iv["compared"]))
     if evaluation.lag is not None:
         console.print(evaluation.lag["sentence"])
     for note in notes:

@@ -17,7 +17,6 @@ from stockpred.evaluation.metrics import Evaluation, evaluate_forecasts
 from stockpred.exceptions import DataError
 from stockpred.models.base import all_forecasts
 from stockpred.models.baselines import default_baselines
-from stockpred.models.volatility import INTERVAL_METHODS
 from stockpred.splits import Split
 
 if TYPE_CHECKING:
@@ -66,16 +65,18 @@ def _spans(fc: LSTMForecaster, history: PriceHistory) -> tuple[int, int]:
 def interval_comparison(
     fc: LSTMForecaster, history: PriceHistory, origins: np.ndarray, point: np.ndarray
 ) -> dict[str, Any]:
-    """Every interval method around the one-step ``point`` forecasts, scored on the same days."""
-    prices = history.prices
+    """The fitted interval methods around the one-step ``point`` forecasts, scored on the same
+    days: the forecast's beside the constant one, or every method when compared."""
+    prices, intervals = history.prices, fc.intervals_
     bands: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-    for method in INTERVAL_METHODS:
-        lower, upper = fc.intervals_.bounds(method, point[:, None], prices, origins)
+    for method in intervals.methods:
+        lower, upper = intervals.bounds(method, point[:, None], prices, origins)
         bands[method] = lower[:, 0], upper[:, 0]
     thirds = volatility_thirds(prices, origins)
     level = fc.config.interval
     return {
         "level": level,
         "default": fc.config.interval_method,
+        "compared": intervals.compared,
         "methods": compare_intervals(prices[origins + 1], bands, thirds, level),
     }

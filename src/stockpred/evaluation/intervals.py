@@ -80,6 +80,15 @@ def compare_intervals(
     return out
 
 
+def shown_intervals(default: str, compared: bool, option: str = "compare_intervals=True") -> str:
+    """Which methods an interval table holds, in words: every one only when compared
+    (``option``: how the reader asks for that)."""
+    if compared:
+        return f"every interval method, the forecast's ({default}) among them"
+    beside = "" if default == "constant" else " beside the constant interval it is compared with"
+    return f"the forecast's interval ({default}){beside}; {option} scores every method"
+
+
 def interval_frame(methods: dict[str, Any]) -> pd.DataFrame:
     """The comparison as a table (method × coverage, per third, width, Winkler), in percent."""
     rows = {

@@ -14,7 +14,7 @@ from stockpred.evaluation.metrics import DM_LOSS, dm_verdict
 from stockpred.evaluation.trading import TradingRule, signal_backtest
 from stockpred.evaluation.walkforward import WalkForward
 from stockpred.models.base import LSTM
-from stockpred.models.volatility import INTERVAL_METHODS
+from stockpred.models.intervals import INTERVAL_METHODS
 from stockpred.stats import (
     ALPHA,
     DMResult,
@@ -121,6 +121,7 @@ def summarise(
         for step, rows in wf.forecasts.groupby("step")
     ]
     dates = history.dates
+    methods = [m for m in INTERVAL_METHODS if f"{LSTM}_{m}_lower" in one]
     models = model_table(wf)
     ours, naive = models[LSTM][wf.loss], models["naive"][wf.loss]
     return BacktestSummary(
@@ -154,13 +155,13 @@ def summarise(
         signal_backtest=signal_backtest(prev, lstm, actual, rule),
         intervals={
             "method": wf.interval_method,
+            "compared": tuple(methods) == INTERVAL_METHODS,
             "by_step": coverage,
             "methods": compare_intervals(
                 actual,
                 {
                     m: (one[f"{LSTM}_{m}_lower"].to_numpy(), one[f"{LSTM}_{m}_upper"].to_numpy())
-                    for m in INTERVAL_METHODS
-                    if f"{LSTM}_{m}_lower" in one
+                    for m in methods
                 },
                 volatility_thirds(history.prices, one["origin"].to_numpy()),
                 wf.interval,

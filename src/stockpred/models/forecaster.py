@@ -23,7 +23,9 @@ from stockpred.models.base import LSTM, LSTM_RAW, Estimator, Model, blas_threads
 from stockpred.models.baselines import default_baselines
 from stockpred.models.context import context_from_dict, context_of, context_to_dict, describe
 from stockpred.models.gate import Gate, fit_gate
-from stockpred.models.volatility import HEAD_PREFIX, IntervalModel, ScaleStart
+from stockpred.models.intervals import Calibration, IntervalModel
+from stockpred.models.quantile import HEAD_PREFIX
+from stockpred.models.volatility import ScaleStart
 from stockpred.network.numpy_lstm import check_weights, ensemble_forward, members
 from stockpred.run_folder import output_folder
 from stockpred.splits import Split, chronological_split
@@ -124,8 +126,7 @@ class LSTMForecaster(Estimator):
         return {
             "split": self.split_.to_dict(),
             "intervals": self.intervals_.to_dict(),
-            "context_variance": self.context_start_.garch,
-            "context_ewma_variance": self.context_start_.ewma,
+            **self.context_start_.to_dict(),
             "gate": self.gate_.to_dict(),
             "context": context_to_dict(self.context_),
         }
@@ -142,38 +143,37 @@ class LSTMForecaster(Estimator):
         self.meta_ = meta
         self.split_ = Split(**state["split"])
         self.intervals_ = IntervalModel.from_dict(state["intervals"], tensors, head_prefix)
-        self.context_start_ = ScaleStart(
-            float(state["context_variance"]), float(state["context_ewma_variance"])
-        )
+        self.context_start_ = ScaleStart.from_dict(state)
         self.gate_ = Gate.from_dict(state["gate"])
         self.context_ = context_from_dict(state["context"], meta)
 
     def _fit_intervals(
         self, history: PriceHistory, split: Split, origins: np.ndarray, point: np.ndarray
     ) -> IntervalModel:
-        """Fit the scales and the quantile head on the training span, then calibrate every
-        interval method on one-step log errors of the validation span (real prices only):
-        ``point`` holds the forecasts made at the validation ``origins``."""
+        """Fit the configured interval method and the constant one (every method with
+        ``compare_intervals``) on the training span, calibrated on one-step log errors of the
+        validation span (real prices only): ``point`` holds the forecasts at ``origins``."""
         cfg, prices = self.config, history.prices
         real = np.isin(origins, history.observed_targets(origins))
         origins = origins[real]
         errors = np.log(prices[origins + 1] / point[real])
-        return IntervalModel.fit(
+        data = Calibration(
             cfg.interval,
             prices,
             split.train_end,
-            (origins, errors),
+            origins,
+            errors,
             history.observed_targets(np.arange(cfg.window, split.train_end - 1)),
-            window=cfg.window,
-            seed=cfg.seed,
-            threads=cfg.threads,
-            default=cfg.interval_method,
+            cfg.window,
+            cfg.seed,
+            cfg.threads,
         )
+        return IntervalModel.fit(data, cfg.interval_method, compare=cfg.compare_intervals)
 
     @property
     def residual_quantiles_(self) -> list[float]:
         """The constant (split-conformal) interval's one-step log-error quantiles."""
-        return list(self.intervals_.constant)
+        return list(self.intervals_.constant_band)
 
     def _check_fitted(self) -> None:
         if not hasattr(self, "weights_"):

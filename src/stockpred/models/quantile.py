@@ -22,6 +22,8 @@ from stockpred.models.conformal import conformal_quantile
 # Inputs are returns in units of the current volatility; a crash can be 20 of them, which a
 # 16-unit network fitted on ordinary days would extrapolate wildly. Clipped at 10.
 CLIP = 10.0
+# Where the quantile head's arrays sit in a model's safetensors file.
+HEAD_PREFIX = "quantile_head."
 # Safetensors names of the head's arrays (after the model folder's own prefix).
 LAYERS = ("0.weight", "0.bias", "2.weight", "2.bias")
 

@@ -1,4 +1,4 @@
-"""Tomorrow's spread: GARCH(1, 1) and EWMA scales, and every prediction interval built on them.
+"""Tomorrow's spread: the GARCH(1, 1) and EWMA scales the volatility-aware intervals use.
 
 Daily returns are hard to forecast but their size is not: calm follows calm and storm
 follows storm. A constant-width interval over-covers calm weeks and under-covers crashes.
@@ -9,22 +9,17 @@ using only the returns up to each origin.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from typing import Any, NamedTuple
 
 import numpy as np
-
-from stockpred.config import IntervalMethod
-from stockpred.models.conformal import conformal_tails
-from stockpred.models.quantile import QuantileHead, conformal_factor, head_inputs
 
 # arch fits percent returns far more reliably than raw ones (its own advice).
 PERCENT = 100.0
 # RiskMetrics' decay for monthly data; chosen here over 0.90-0.99 on the 50-ticker benchmark's
 # 2016-17 and 2008-09 test spans, then checked on the next 50 tickers (benchmarks/intervals/README.md).
 EWMA_DECAY = 0.97
-# Where the quantile head's arrays sit in a model's safetensors file.
-HEAD_PREFIX = "quantile_head."
 
 
 @dataclass(frozen=True)
@@ -89,6 +84,16 @@ class Garch:
             path[:, k] = omega + persistence * path[:, k - 1]
         return np.sqrt(np.cumsum(path, axis=1))
 
+    def scale_at(
+        self, prices: np.ndarray, origins: np.ndarray, steps: int, start: float | None = None
+    ) -> np.ndarray:
+        """:meth:`horizon_scale` ``[n, steps]`` at each origin (``start`` as :meth:`variances`)."""
+        return self.horizon_scale(self.variances(prices, start)[origins], steps)
+
+    def start_at(self, prices: np.ndarray, first: int) -> ScaleStart:
+        """The variance (percent²) at session ``first``: what a tail starting there needs."""
+        return ScaleStart(garch=float(self.percent_variances(prices)[first]))
+
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form, saved with the model."""
         return asdict(self)
@@ -132,184 +137,46 @@ class Ewma:
         after: np.ndarray = lfilter([1.0], [1.0, -self.decay], drive, zi=[self.decay * first])[0]
         return np.concatenate([[first], after])
 
+    def start_at(self, prices: np.ndarray, first: int) -> ScaleStart:
+        """The variance at session ``first``: what a tail starting there needs."""
+        return ScaleStart(ewma=float(self.variances(prices)[first]))
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form, saved with the model."""
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Ewma:
+        """Inverse of :meth:`to_dict`."""
+        return cls(float(data["start_variance"]), float(data["decay"]))
+
+
+# Where state.json keeps the GARCH and EWMA variances at the saved context's first session.
+CONTEXT_KEYS = ("context_variance", "context_ewma_variance")
+
 
 class ScaleStart(NamedTuple):
-    """The GARCH (percent²) and EWMA variances at the first of a tail of prices."""
+    """The GARCH (percent²) and EWMA variances at the first of a tail of prices; a scale no
+    fitted interval uses is None."""
 
     garch: float | None = None
     ewma: float | None = None
 
+    @classmethod
+    def merged(cls, starts: Iterable[ScaleStart]) -> ScaleStart:
+        """One start from several intervals' own: each scale's value from whichever has it."""
+        garch = ewma = None
+        for start in starts:
+            garch = start.garch if garch is None else garch
+            ewma = start.ewma if ewma is None else ewma
+        return cls(garch, ewma)
 
-INTERVAL_METHODS: tuple[IntervalMethod, ...] = (
-    "constant",
-    "garch",
-    "volatility",
-    "ewma",
-    "quantile",
-)
-
-
-@dataclass(frozen=True)
-class IntervalModel:
-    """Every interval method's calibration on the validation span, saved with the model.
-
-    - ``constant``: split-conformal quantiles of one-step log errors, widened with √step;
-    - ``garch``: GARCH(1, 1)'s Gaussian quantiles around the point forecast;
-    - ``volatility``: split-conformal quantiles of log errors divided by the GARCH scale
-      (normalised conformal: valid on exchangeable data whatever the scale's errors),
-      so the width follows the forecast volatility;
-    - ``ewma``: the same with the EWMA scale, which follows a calm or stormy spell faster;
-    - ``quantile``: conformalized quantile regression: the quantile head's band, stretched
-      by a split-conformal factor. The head is fitted on the training span (its last fifth
-      only stops the fit); every calibration reads the validation span only.
-
-    EWMA forecasts a flat variance, so ``ewma`` and ``quantile`` widen with √step beyond
-    one step; ``garch`` and ``volatility`` sum GARCH's variance path.
-    """
-
-    level: float
-    constant: tuple[float, float]  # log-error quantiles
-    scaled: tuple[float, float]  # quantiles of log error ÷ GARCH standard deviation
-    garch: Garch
-    ewma_scaled: tuple[float, float]  # quantiles of log error ÷ EWMA standard deviation
-    ewma: Ewma
-    head: QuantileHead
-    head_factor: float  # the conformal stretch of the head's band
-    default: IntervalMethod = "ewma"  # the method the forecast carries
-    methods: tuple[IntervalMethod, ...] = INTERVAL_METHODS
+    def to_dict(self) -> dict[str, float]:
+        """state.json's keys for the scales that are fitted (an older folder holds both)."""
+        return {k: v for k, v in zip(CONTEXT_KEYS, self, strict=True) if v is not None}
 
     @classmethod
-    def fit(
-        cls,
-        level: float,
-        prices: np.ndarray,
-        train_end: int,
-        calibration: tuple[np.ndarray, np.ndarray],
-        head_origins: np.ndarray,
-        *,
-        window: int,
-        seed: int = 0,
-        threads: int = 1,
-        default: IntervalMethod = "ewma",
-    ) -> IntervalModel:
-        """Fit the scales on ``prices[:train_end]``, the head on ``head_origins`` (their next
-        session in the training span), then calibrate every method on ``calibration``:
-        validation origins and the point forecast's one-step log errors there."""
-        origins, errors = calibration
-        garch, ewma = Garch.fit(prices[:train_end]), Ewma.fit(prices[:train_end])
-        ewma_var = ewma.variances(prices)
-        train_z = np.log(prices[head_origins + 1] / prices[head_origins]) / np.sqrt(
-            ewma_var[head_origins]
-        )
-        head = QuantileHead.fit(
-            head_inputs(prices, head_origins, window, ewma_var),
-            train_z,
-            level,
-            seed=seed,
-            threads=threads,
-        )
-        band = head.quantiles(head_inputs(prices, origins, window, ewma_var))
-        band *= np.sqrt(ewma_var[origins])[:, None]
-        return cls(
-            level,
-            _tails(errors, level),
-            _tails(errors / np.sqrt(garch.variances(prices)[origins]), level),
-            garch,
-            _tails(errors / np.sqrt(ewma_var[origins]), level),
-            ewma,
-            head,
-            conformal_factor(errors, band, level),
-            default,
-        )
-
-    def bounds(
-        self,
-        method: str,
-        point: np.ndarray,
-        prices: np.ndarray,
-        origins: np.ndarray,
-        start: ScaleStart | None = None,
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """Lower and upper bounds around ``point`` ``[n, steps]`` forecasts made at ``origins``.
-
-        ``start``: the variances at ``prices[0]`` when they are a tail of the history.
-        """
-        start = start or ScaleStart()
-        steps = point.shape[1]
-        root = np.sqrt(np.arange(1, steps + 1))[None, :]
-        if method == "constant":
-            low, high = self.constant[0] * root, self.constant[1] * root
-        elif method in ("garch", "volatility"):
-            variance = self.garch.variances(prices, start.garch)[origins]
-            scale = self.garch.horizon_scale(variance, steps)
-            if method == "garch":
-                from scipy.special import ndtri
-
-                z = float(ndtri(0.5 + self.level / 2.0))
-                low, high = -z * scale, z * scale
-            else:
-                low, high = self.scaled[0] * scale, self.scaled[1] * scale
-        elif method in ("ewma", "quantile"):
-            variance = self.ewma.variances(prices, start.ewma)
-            sigma = np.sqrt(variance[origins])[:, None]
-            if method == "ewma":
-                low, high = self.ewma_scaled[0] * sigma * root, self.ewma_scaled[1] * sigma * root
-            else:
-                inputs = head_inputs(prices, origins, self.head.window, variance)
-                band = self.head_factor * self.head.quantiles(inputs) * sigma
-                low, high = band[:, :1] * root, band[:, 1:] * root
-        else:
-            raise ValueError(f"unknown interval method {method!r}")
-        return point * np.exp(low), point * np.exp(high)
-
-    def start_at(self, prices: np.ndarray, first: int) -> ScaleStart:
-        """The variances at session ``first`` of ``prices``: what a tail starting there needs."""
-        return ScaleStart(
-            float(self.garch.percent_variances(prices)[first]),
-            float(self.ewma.variances(prices)[first]),
-        )
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form; the head's weights go to the safetensors file (:meth:`tensors`)."""
-        return {
-            "level": self.level,
-            "constant": list(self.constant),
-            "scaled": list(self.scaled),
-            "garch": self.garch.to_dict(),
-            "ewma_scaled": list(self.ewma_scaled),
-            "ewma": asdict(self.ewma),
-            "head_factor": self.head_factor,
-            "default": self.default,
-        }
-
-    def tensors(self, prefix: str = HEAD_PREFIX) -> dict[str, np.ndarray]:
-        """The quantile head's arrays, for the model's safetensors file."""
-        return self.head.tensors(prefix)
-
-    @classmethod
-    def from_dict(
-        cls, data: dict[str, Any], tensors: dict[str, np.ndarray], prefix: str = HEAD_PREFIX
-    ) -> IntervalModel:
-        """Inverse of :meth:`to_dict` and :meth:`tensors`."""
-        return cls(
-            float(data["level"]),
-            _pair(data["constant"]),
-            _pair(data["scaled"]),
-            Garch.from_dict(data["garch"]),
-            _pair(data["ewma_scaled"]),
-            Ewma(float(data["ewma"]["start_variance"]), float(data["ewma"]["decay"])),
-            QuantileHead.from_tensors(tensors, prefix),
-            float(data["head_factor"]),
-            data["default"],
-        )
-
-
-def _tails(values: np.ndarray, level: float) -> tuple[float, float]:
-    """The split-conformal band of ``values``: each tail at the finite-sample rank."""
-    low, high = conformal_tails(values, level)
-    return float(low), float(high)
-
-
-def _pair(values: list[Any]) -> tuple[float, float]:
-    low, high = (float(v) for v in values)
-    return low, high
+    def from_dict(cls, state: dict[str, Any]) -> ScaleStart:
+        """Inverse of :meth:`to_dict`, from the whole state.json."""
+        garch, ewma = (None if state.get(k) is None else float(state[k]) for k in CONTEXT_KEYS)
+        return cls(garch, ewma)

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from stockpred.data.history import PriceHistory
-from stockpred.evaluation.intervals import interval_frame
+from stockpred.evaluation.intervals import interval_frame, shown_intervals
 from stockpred.evaluation.summary import BacktestSummary
 from stockpred.evaluation.walkforward import WalkForward
 from stockpred.models.base import LSTM
@@ -95,6 +95,12 @@ def _interval_plot(one: pd.DataFrame, level: float) -> str:
     return png(fig)
 
 
+def _shown(intervals: dict[str, Any]) -> str:
+    """Which interval methods the table holds, in words."""
+    option = "compare_intervals (--compare-intervals)"
+    return shown_intervals(intervals["method"], intervals["compared"], option)
+
+
 def _frame(rows: dict[str, dict[str, Any]]) -> pd.DataFrame:
     return pd.DataFrame.from_dict(rows, orient="index").astype(float)
 
@@ -134,9 +140,9 @@ def render_backtest_report(wf: WalkForward, summary: BacktestSummary, history: P
         f"<p>{html.escape(summary.intervals['method'])}; coverage should be near "
         f"{wf.interval:.0%}.</p>",
         table_html(coverage, "{:.3g}"),
-        "<p>Every interval method around the same one-step forecasts, in percent: coverage "
-        "overall and in each third of realised volatility (20 sessions up to the forecast), "
-        "mean width and Winkler score (lower is better).</p>",
+        f"<p>Shown: {html.escape(_shown(summary.intervals))}, around the same one-step "
+        "forecasts, in percent: coverage overall and in each third of realised volatility "
+        "(20 sessions up to the forecast), mean width and Winkler score (lower is better).</p>",
         table_html(interval_frame(summary.intervals["methods"]), "{:.1f}"),
         f'<img alt="intervals" src="data:image/png;base64,{_interval_plot(one, wf.interval)}">',
     ]

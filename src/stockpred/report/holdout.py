@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from stockpred.evaluation.intervals import interval_frame
+from stockpred.evaluation.intervals import interval_frame, shown_intervals
 from stockpred.models.base import LSTM
 from stockpred.report.html import COLOURS, HEAD, figure, png, table_html
 
@@ -106,14 +106,7 @@ the forecast moved.</p>
 {img_zoom}
 <h2>Prediction intervals on the test span</h2>
 {intervals}
-<p>Each interval surrounds the same forecasts: constant = split-conformal quantiles of the
-validation errors; garch = GARCH(1, 1) Gaussian quantiles; volatility = split-conformal
-quantiles of validation errors divided by the GARCH scale; ewma = the same with an EWMA
-(λ = 0.97) scale; quantile = a small network's quantiles of the next return (trained on the
-training span with the pinball loss) stretched by a split-conformal factor from the
-validation errors (conformalized quantile regression). Thirds sort the test days by
-the realised volatility of the 20 sessions up to each forecast. Winkler score: width plus
-2/(1 − level) times any miss, in percent of the price (lower is better).</p>
+{interval_words}
 <h2>Forecast</h2>
 {img_forecast}
 {forecast}
@@ -124,6 +117,22 @@ the realised volatility of the 20 sessions up to each forecast. Winkler score: w
 </body></html>
 """
 )
+
+
+def _interval_words(intervals: dict[str, Any]) -> str:
+    """What the interval table holds and how each of its methods is built, as a paragraph."""
+    from stockpred.models.intervals import METHODS
+
+    shown = shown_intervals(
+        intervals["default"], intervals["compared"], "compare_intervals (--compare-intervals)"
+    )
+    each = "; ".join(f"{m} = {METHODS[m].description}" for m in intervals["methods"])
+    return (
+        f"<p>Shown: {html.escape(shown)}. Each interval surrounds the same "
+        f"forecasts: {html.escape(each)}. Thirds sort the test days by the realised volatility "
+        "of the 20 sessions up to each forecast. Winkler score: width plus 2/(1 − level) times "
+        "any miss, in percent of the price (lower is better).</p>"
+    )
 
 
 def _img(alt: str, data: str | None) -> str:
@@ -163,6 +172,7 @@ def render_report(inputs: ReportInputs, *, light: bool = False) -> str:
         intervals=table_html(interval_frame(ev.intervals["methods"]), "{:.1f}")
         if ev.intervals
         else "",
+        interval_words=_interval_words(ev.intervals) if ev.intervals else "",
         img_test=_img(
             "actual vs forecasts over the test span",
             None

@@ -28,7 +28,7 @@ from stockpred.evaluation.forecaster import Forecaster
 from stockpred.evaluation.metrics import Evaluation
 from stockpred.exceptions import ArtifactError, ConfigError
 from stockpred.features import Dataset, Scaler
-from stockpred.models.volatility import HEAD_PREFIX
+from stockpred.models.quantile import HEAD_PREFIX
 from stockpred.network.numpy_lstm import Weights, lstm_forward
 from stockpred.run_folder import output_folder
 from stockpred.splits import chronological_split, universe_calendar
