@@ -1,0 +1,222 @@
+"""``forecast``, ``replay``, ``scorecard`` and ``ledger``: the forecasts stockpred made, kept.
+
+A thin layer over :mod:`stockpred.ledger`: the options say which tickers, which sessions and
+where the models and the store are; the ledger package does the work.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from stockpred.cli.options import (
+    Address,
+    BackendOpt,
+    Quiet,
+    config_options,
+    loading_options,
+    ray_address,
+    tickers_options,
+)
+from stockpred.cli.universe import Workers
+from stockpred.config import ForecastConfig
+
+Models = Annotated[
+    Path,
+    typer.Option(
+        "--models",
+        help="Folder of saved models, DIR/TICKER/<trained-through date>/; refits are added here.",
+    ),
+]
+RefitEvery = Annotated[
+    int,
+    typer.Option(
+        "--refit-every", min=1, help="Refit a ticker's model once it is this many sessions old."
+    ),
+]
+LedgerDays = Annotated[
+    int, typer.Option("--days", min=1, max=250, help="Sessions ahead to forecast each day.")
+]
+StorePath = Annotated[
+    Path | None,
+    typer.Option("--store", help="DuckDB store (default: $STOCKPRED_STORE or user data dir)."),
+]
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``forecast``, ``replay``, ``scorecard`` and the ``ledger`` group to the app."""
+    app.command()(forecast)
+    app.command()(replay)
+
+
+@config_options()
+@loading_options
+@tickers_options
+def forecast(
+    config: ForecastConfig,
+    loading: dict[str, Any],
+    tickers: list[str],
+    as_of: Annotated[
+        str | None,
+        typer.Option("--as-of", help="Forecast as of this session (default: the last one)."),
+    ] = None,
+    models: Models = Path("models"),
+    refit_every: RefitEvery = 21,
+    days: LedgerDays = 5,
+    workers: Workers = None,
+    backend: BackendOpt = "local",
+    address: Address = None,
+    quiet: Quiet = False,
+) -> None:
+    """Forecast the next sessions of each ticker as of one session and add them to the ledger.
+
+    Nothing after --as-of is read. A ticker's newest model in --models is reused while it is
+    younger than --refit-every sessions; otherwise one is trained on the prices up to --as-of
+    and saved beside it, with its test-span record (its promise). Forecasting the same
+    session with the same model again writes nothing.
+    """
+    from stockpred.data.dates import check_date
+
+    last = check_date("as_of", as_of)
+    _run(
+        config,
+        loading,
+        tickers,
+        (None, last),
+        models,
+        refit_every,
+        days,
+        quiet,
+        workers,
+        backend,
+        address,
+    )
+
+
+@config_options()
+@loading_options
+@tickers_options
+def replay(
+    config: ForecastConfig,
+    loading: dict[str, Any],
+    tickers: list[str],
+    start_session: Annotated[
+        str, typer.Option("--from", help="First session to forecast as of.", show_default=False)
+    ],
+    end_session: Annotated[
+        str, typer.Option("--to", help="Last session to forecast as of.", show_default=False)
+    ],
+    models: Models = Path("models"),
+    refit_every: RefitEvery = 21,
+    days: LedgerDays = 5,
+    workers: Workers = None,
+    backend: BackendOpt = "local",
+    address: Address = None,
+    quiet: Quiet = False,
+) -> None:
+    """Run forecast as of every session from --from to --to in turn, into the ledger.
+
+    Each session's forecasts are added in one transaction; sessions a ticker already has
+    forecasts for are skipped, so a replay that was stopped picks up where it was.
+    """
+    from stockpred.data.dates import check_date
+    from stockpred.exceptions import ConfigError
+
+    first, last = check_date("from", start_session), check_date("to", end_session)
+    if first is None or last is None or first > last:
+        raise ConfigError(f"--from {start_session} is after --to {end_session}; swap them")
+    _run(
+        config,
+        loading,
+        tickers,
+        (first, last),
+        models,
+        refit_every,
+        days,
+        quiet,
+        workers,
+        backend,
+        address,
+    )
+
+
+def _run(
+    config: ForecastConfig,
+    loading: dict[str, Any],
+    tickers: list[str],
+    span: tuple[Any, Any],
+    models: Path,
+    refit_every: int,
+    days: int,
+    quiet: bool,
+    workers: int | None,
+    backend: str,
+    address: str | None,
+) -> None:
+    """Build a job a ticker, run them (here for one ticker, on workers for more), say how
+    each went; any failure exits non-zero after the others finished."""
+    from stockpred.cli.show import make_console, stderr_line
+    from stockpred.cluster.backend import universe_backend
+    from stockpred.ledger.replay import DailyJob, run_all
+    from stockpred.universe.progress import Interrupted
+
+    console = make_console(False)
+    store = Path(loading["store"]) if loading["store"] else None
+    jobs = [
+        DailyJob(
+            name,
+            loading,
+            config,
+            models.resolve(),
+            store,
+            refit_every,
+            days,
+            *span,
+            skip_done=span[0] is not None,
+        )
+        for name in _names(tickers, loading["csv"])
+    ]
+    try:
+        with universe_backend(backend, workers, ray_address(address), models, config.device) as b:
+            outcomes = run_all(jobs, b, not quiet)
+    except (Interrupted, KeyboardInterrupt):
+        raise typer.Exit(_interrupted()) from None
+    for outcome in outcomes:
+        if outcome.ok:
+            ids = ", ".join(outcome.model_ids) or "none needed"
+            skipped = f", {outcome.skipped} already in the ledger" if outcome.skipped else ""
+            console.print(
+                f"{outcome.ticker}: {outcome.sessions} session(s){skipped}, {outcome.written} "
+                f"new forecast row(s) (model {ids})"
+            )
+        else:
+            stderr_line("error:", "red", f"{outcome.ticker}: {outcome.error}")
+    if not all(o.ok for o in outcomes):
+        raise typer.Exit(1)
+
+
+def _interrupted() -> int:
+    """Ctrl-C: what was written stays; running the same command again finishes the rest."""
+    from stockpred.cli.show import stderr_line
+
+    stderr_line(
+        "interrupted:",
+        "yellow",
+        "sessions forecast so far are in the ledger; run the same command again to do the rest",
+    )
+    return 130
+
+
+def _names(tickers: list[str], csv: str | None) -> list[str]:
+    """The tickers asked for; with --csv and none, the file's name (as load_prices reads it)."""
+    from stockpred.data.samples import DEFAULT_TICKER
+    from stockpred.data.tickers import ticker_from_file_name
+    from stockpred.exceptions import ConfigError
+
+    if csv is not None and len(tickers) > 1:
+        raise ConfigError("--csv takes one file, so give at most one ticker name with it")
+    if tickers:
+        return [t.upper() for t in tickers]
+    return [ticker_from_file_name(Path(csv).name.split(".")[0]) if csv else DEFAULT_TICKER]

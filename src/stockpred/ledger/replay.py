@@ -1,0 +1,146 @@
+"""The daily loop: for each ticker, forecast as of every session in a span, into the ledger.
+
+``forecast`` is this loop over one session. Each session's rows go into the ledger in one
+transaction as soon as they are made, and a replay skips the sessions a ticker already has
+forecasts for: killed at any moment and run again, it ends with the ledger an uninterrupted
+run writes, no row lost and none doubled.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from stockpred.config import ForecastConfig
+from stockpred.data.history import PriceHistory
+from stockpred.data.loading import load_prices
+from stockpred.exceptions import StockpredError
+from stockpred.ledger.daily import TickerModels, cut, forecast_rows
+from stockpred.ledger.table import Ledger
+
+Advance = Callable[[int, int], None]  # (sessions done, sessions in all)
+
+
+@dataclass(frozen=True)
+class DailyJob:
+    """One ticker's sessions from ``first`` to ``last`` (``None``: its last session)."""
+
+    ticker: str
+    loading: dict[str, Any]
+    config: ForecastConfig
+    models: Path
+    store: Path | None
+    refit_every: int
+    days: int
+    first: pd.Timestamp | None = None
+    last: pd.Timestamp | None = None
+    skip_done: bool = False  # a replay: sessions with forecasts already are done
+
+
+@dataclass
+class DailyOutcome:
+    """What one ticker's job did; ``error`` is one line when it could not finish."""
+
+    ticker: str
+    sessions: int = 0
+    written: int = 0
+    skipped: int = 0
+    error: str | None = None
+    model_ids: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        """Whether every session was forecast."""
+        return self.error is None
+
+
+def sessions_of(history: PriceHistory, job: DailyJob) -> pd.DatetimeIndex:
+    """The sessions to forecast as of: the job's span, else the last session on or before
+    ``last`` (so an ``--as-of`` on a holiday means the session before it)."""
+    dates = history.dates
+    if job.first is None:
+        return dates[dates <= job.last][-1:] if job.last is not None else dates[-1:]
+    return dates[(dates >= job.first) & (dates <= (job.last or dates[-1]))]
+
+
+def run_daily(job: DailyJob, advance: Advance | None = None) -> DailyOutcome:
+    """Forecast as of each of the job's sessions and append; errors become the outcome's."""
+    outcome = DailyOutcome(job.ticker)
+    try:
+        _run(job, outcome, advance)
+    except StockpredError as exc:
+        outcome.error = str(exc)
+    return outcome
+
+
+def _run(job: DailyJob, outcome: DailyOutcome, advance: Advance | None) -> None:
+    # Prices are read once, to the span's end: nothing after it exists for this run.
+    history = load_prices(job.ticker, **{**job.loading, "end": _text(job.last)})
+    ledger = Ledger(job.store)
+    sessions = sessions_of(history, job)
+    done = ledger.done(history.ticker, job.days) if job.skip_done else set()
+    models = TickerModels(job.models, history.ticker, job.config, job.refit_every)
+    outcome.sessions = len(sessions)
+    for done_so_far, as_of in enumerate(sessions, 1):
+        if as_of in done:
+            outcome.skipped += 1
+        else:
+            seen = cut(history, as_of)
+            current = models.for_session(seen)
+            rows = forecast_rows(current, seen, job.days)
+            outcome.written += ledger.append(rows, [current.promise_row(history.ticker)])
+            if current.model_id not in outcome.model_ids:
+                outcome.model_ids.append(current.model_id)
+        if advance is not None:
+            advance(done_so_far, len(sessions))
+
+
+def _text(date: pd.Timestamp | None) -> str | None:
+    return None if date is None else str(pd.Timestamp(date).date())
+
+
+def failed(ticker: str, *, error: str) -> DailyOutcome:
+    """The outcome of a ticker whose worker died."""
+    return DailyOutcome(ticker, error=error)
+
+
+def run_all(
+    jobs: Sequence[DailyJob],
+    backend: Any,
+    progress: bool,
+) -> list[DailyOutcome]:
+    """Every ticker's job: in this process with a bar a session for one ticker, else on the
+    backend's workers with a bar a ticker."""
+    if len(jobs) == 1:
+        with _session_bar(progress, jobs[0].ticker) as advance:
+            return [run_daily(jobs[0], advance)]
+    from stockpred.universe.progress import stream
+
+    outcomes = stream(backend, run_daily, jobs, jobs[0].models, progress, failed=failed)
+    return [outcomes[job.ticker] for job in jobs if job.ticker in outcomes]
+
+
+@contextmanager
+def _session_bar(enabled: bool, ticker: str) -> Iterator[Advance | None]:
+    """A rich bar over one ticker's sessions (``advance(done, total)``), or nothing."""
+    if not enabled:
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+    bar = Progress(
+        f"{ticker} sessions",
+        MofNCompleteColumn(),
+        BarColumn(),
+        TimeRemainingColumn(),
+        console=Console(stderr=True),
+    )
+    task = bar.add_task("sessions", total=None)
+    with bar:
+        yield lambda done, total: bar.update(task, completed=done, total=total)
