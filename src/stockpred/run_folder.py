@@ -25,7 +25,7 @@ from typing import Literal
 
 from stockpred.exceptions import ConfigError
 
-Kind = Literal["run", "train", "backtest", "leaderboard", "model", "tune"]
+Kind = Literal["run", "train", "backtest", "leaderboard", "model", "tune", "scorecard"]
 MARKER = ".stockpred.json"
 _TMP_PREFIX = ".stockpred-tmp-"
 _OLD_PREFIX = ".stockpred-old-"

@@ -7,13 +7,14 @@ where the models and the store are; the ledger package does the work.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import typer
 
 from stockpred.cli.options import (
     Address,
     BackendOpt,
+    Force,
     Quiet,
     config_options,
     loading_options,
@@ -49,6 +50,12 @@ def register(app: typer.Typer) -> None:
     """Add ``forecast``, ``replay``, ``scorecard`` and the ``ledger`` group to the app."""
     app.command()(forecast)
     app.command()(replay)
+    app.command()(scorecard)
+    group = typer.Typer(help="List, export and prune the forecast ledger.", no_args_is_help=True)
+    group.command("list")(list_ledger)
+    group.command("export")(export_ledger)
+    group.command("prune")(prune_ledger)
+    app.add_typer(group, name="ledger")
 
 
 @config_options()
@@ -220,3 +227,90 @@ def _names(tickers: list[str], csv: str | None) -> list[str]:
     if tickers:
         return [t.upper() for t in tickers]
     return [ticker_from_file_name(Path(csv).name.split(".")[0]) if csv else DEFAULT_TICKER]
+
+
+def scorecard(
+    store: StorePath = None,
+    csv: Annotated[
+        Path | None,
+        typer.Option("--csv", help="Prices to score against: a file or a folder of them."),
+    ] = None,
+    out: Annotated[Path, typer.Option("--out", help="Folder to write.")] = Path("runs/scorecard"),
+    loss: Annotated[
+        Literal["mae", "mse"], typer.Option(help="The DM test's loss (the verdict's).")
+    ] = "mae",
+    force: Force = False,
+) -> None:
+    """Score every ledger forecast whose target session now has a price.
+
+    Per ticker and model, per ticker and pooled, each per step: n, MAE ÷ naive, DM against
+    naive (BH across tickers), coverage and Winkler score, beside the model's promise, with a
+    flag where the live record contradicts it beyond chance. Writes OUT/scorecard.csv,
+    scorecard.json and scorecard.html.
+    """
+    from stockpred.cli.show import make_console, warn_line
+    from stockpred.ledger.scorecard import write_scorecard
+
+    table = write_scorecard(store, csv, out, loss, force=force)
+    console = make_console(False)
+    for flag in (f for f in table["flag"] if f):
+        warn_line(flag)
+    pooled = table[(table["scope"] == "pooled") & (table["step"] == 1)]
+    if not pooled.empty:
+        row = pooled.iloc[0]
+        console.print(
+            f"one step ahead: {int(row['n'])} forecasts, MAE {row['mae_vs_naive']:.3f}× naive, "
+            f"{row['coverage']:.0%} of {row['level']:.0%} intervals covered"
+        )
+    console.print(f"wrote {out}/ (scorecard.csv, scorecard.json, scorecard.html)")
+
+
+def list_ledger(store: StorePath = None) -> None:
+    """Each ticker's forecasts in the ledger, per model: sessions, first and last as_of."""
+    from stockpred.cli.show import make_console
+    from stockpred.ledger.table import Ledger
+
+    forecasts = Ledger(store).read()
+    console = make_console(False)
+    if forecasts.empty:
+        console.print("the ledger is empty")
+        return
+    listing = forecasts.groupby(["ticker", "model_id"]).agg(
+        sessions=("as_of", "nunique"),
+        rows=("step", "size"),
+        first_as_of=("as_of", "min"),
+        last_as_of=("as_of", "max"),
+    )
+    for column in ("first_as_of", "last_as_of"):
+        listing[column] = listing[column].dt.date
+    console.print(listing.to_string(), highlight=False, markup=False)
+
+
+def export_ledger(
+    out: Annotated[Path, typer.Argument(help="File to write: .csv or .parquet.")],
+    store: StorePath = None,
+) -> None:
+    """Write every ledger forecast to a CSV or Parquet file (a new file: none is replaced)."""
+    from stockpred.cli.show import make_console
+    from stockpred.ledger.table import Ledger
+
+    rows = Ledger(store).export(out)
+    make_console(False).print(f"wrote {rows} forecast row(s) to {out}")
+
+
+def prune_ledger(
+    before: Annotated[
+        str, typer.Option("--before", help="Remove forecasts made before this date.")
+    ],
+    ticker: Annotated[str | None, typer.Option("--ticker", help="Only this ticker's.")] = None,
+    store: StorePath = None,
+) -> None:
+    """Remove old forecasts from the ledger (its own rows only; prices are untouched)."""
+    from stockpred.cli.show import make_console
+    from stockpred.data.dates import check_date
+    from stockpred.ledger.table import Ledger
+
+    cutoff = check_date("before", before)
+    assert cutoff is not None  # a required option
+    removed = Ledger(store).prune(cutoff, ticker.upper() if ticker else None)
+    make_console(False).print(f"removed {removed} forecast row(s) made before {cutoff.date()}")

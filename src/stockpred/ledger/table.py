@@ -21,7 +21,7 @@ import duckdb
 import pandas as pd
 
 from stockpred.data.store import LOCK_TIMEOUT, PriceStore
-from stockpred.exceptions import StoreError
+from stockpred.exceptions import ConfigError, StoreError
 
 # Raised when the table's layout changes; a store with a higher number is refused.
 SCHEMA_VERSION = 1
@@ -140,6 +140,32 @@ class Ledger:
         )
         found = self._select(sql, (ticker, steps, steps), ("as_of",))
         return {pd.Timestamp(d) for d in found["as_of"]}
+
+    def export(self, path: Path) -> int:
+        """Every forecast into a new CSV or Parquet file, written whole (temp, then rename)."""
+        path = Path(path)
+        if path.suffix not in (".csv", ".parquet"):
+            raise ConfigError(f"{path}: export writes .csv or .parquet; name the file so")
+        if path.exists():
+            raise ConfigError(f"{path} exists; choose a new file name (nothing is overwritten)")
+        rows = self.read()
+        tmp = path.with_name(f".{path.name}.tmp")
+        try:
+            if path.suffix == ".csv":
+                rows.to_csv(tmp, index=False)
+            else:
+                rows.to_parquet(tmp, index=False)
+            tmp.replace(path)
+        finally:
+            tmp.unlink(missing_ok=True)
+        return len(rows)
+
+    def prune(self, before: pd.Timestamp, ticker: str | None = None) -> int:
+        """Remove forecasts made before a date (of one ticker, or all); returns how many."""
+        where, params = "as_of < ?", [pd.Timestamp(before).date()]
+        if ticker is not None:
+            where, params = f"{where} AND ticker = ?", [*params, ticker]
+        return self.delete(where, params)
 
     def delete(self, where: str, params: Sequence[Any]) -> int:
         """Remove the forecasts matching a condition in one transaction; returns how many."""
