@@ -11,26 +11,14 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import pytest
 
 from stockpred.ledger.replay import run_daily
 from stockpred.ledger.table import Ledger
 
-from .month import DAYS, cli_args, job, write_prices
+from .conftest import Replayed
+from .month import DAYS, cli_args, job
 
-Replayed = tuple[Path, pd.DatetimeIndex, Path]
 SRC = Path(__file__).resolve().parents[2] / "src"
-
-
-@pytest.fixture(scope="module")
-def replayed(tmp_path_factory: pytest.TempPathFactory) -> Replayed:
-    """The month replayed once, uninterrupted: the ledger the other runs must equal."""
-    root = tmp_path_factory.mktemp("replay")
-    csv, month = write_prices(root / "prices")
-    outcome = run_daily(job(csv, root / "a.duckdb", root / "models_a", month))
-    assert outcome.ok, outcome.error
-    assert outcome.written == len(month) * DAYS
-    return csv, month, root / "a.duckdb"
 
 
 def forecasts(store: Path) -> pd.DataFrame:
