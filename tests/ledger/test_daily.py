@@ -8,12 +8,13 @@ from pathlib import Path
 
 import pandas as pd
 
+from stockpred.config import ForecastConfig
 from stockpred.data.calendar import sessions_after
 from stockpred.ledger.replay import run_daily
 from stockpred.ledger.table import Ledger
 
 from .conftest import Replayed
-from .month import job
+from .month import CONFIG, job
 
 
 def test_a_model_is_reused_while_young_and_refitted_when_old(
@@ -63,3 +64,17 @@ def test_a_model_trained_after_the_session_is_never_used(
     assert outcome.ok, outcome.error
     assert outcome.model_ids != [later_id]
     assert (models / "MSFT" / str(Ledger(tmp_path / "s.duckdb").read()["as_of"][0].date())).is_dir()
+
+
+def test_a_market_index_is_cut_at_the_session_too(replayed: Replayed, tmp_path: Path) -> None:
+    csv, month, _ = replayed
+    plan = dataclasses.replace(
+        job(csv, tmp_path / "s.duckdb", tmp_path / "m", month),
+        config=ForecastConfig(**CONFIG, market=str(csv)),  # its own index: any file will do
+        first=None,
+        last=month[0],
+    )
+    outcome = run_daily(plan)
+    assert outcome.ok, outcome.error
+    assert outcome.last_as_of == month[0]
+    assert outcome.written == len(Ledger(tmp_path / "s.duckdb").read())

@@ -194,9 +194,10 @@ def _run(
         if outcome.ok:
             ids = ", ".join(outcome.model_ids) or "none needed"
             skipped = f", {outcome.skipped} already in the ledger" if outcome.skipped else ""
+            last = "" if outcome.last_as_of is None else f" to {outcome.last_as_of.date()}"
             console.print(
-                f"{outcome.ticker}: {outcome.sessions} session(s){skipped}, {outcome.written} "
-                f"new forecast row(s) (model {ids})"
+                f"{outcome.ticker}: {outcome.sessions} session(s){last}{skipped}, "
+                f"{outcome.written} new forecast row(s) (model {ids})"
             )
         else:
             stderr_line("error:", "red", f"{outcome.ticker}: {outcome.error}")

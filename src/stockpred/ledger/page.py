@@ -11,20 +11,21 @@ from stockpred.report.html import COLOURS, HEAD, figure, png, table_html
 
 # Sessions in the rolling figures: about a month, so a drift shows within weeks.
 ROLLING = 21
-SHOWN = [
-    "ticker",
-    "model_id",
-    "models",
-    "n",
-    "mae_vs_naive",
-    "promise_mae_vs_naive",
-    "dm_p",
-    "dm_q",
-    "coverage",
-    "promise_coverage",
-    "coverage_q",
-    "winkler_pct",
-]
+# The columns the page shows, by the names it shows them under (the CSV has them all).
+SHOWN = {
+    "ticker": "ticker",
+    "model_id": "model",
+    "models": "models",
+    "n": "n",
+    "mae_vs_naive": "MAE ÷ naive",
+    "promise_mae_vs_naive": "promised",
+    "dm_p": "DM p",
+    "dm_q": "DM q",
+    "coverage": "coverage",
+    "promise_coverage": "promised",
+    "coverage_q": "coverage q",
+    "winkler_pct": "Winkler %",
+}
 
 
 def scorecard_page(table: pd.DataFrame, scored: pd.DataFrame) -> str:
@@ -47,9 +48,9 @@ def scorecard_page(table: pd.DataFrame, scored: pd.DataFrame) -> str:
         "<h2>One session ahead, per ticker</h2>",
         "<p>A row whose model_id is * pools the forecasts of several models (column "
         "<em>models</em>); the per-model rows are in scorecard.csv.</p>",
-        table_html(_one_step(table, "ticker")),
+        table_html(_one_step(table, "ticker"), "{:.3g}"),
         "<h2>All steps, pooled over tickers</h2>",
-        table_html(table[table["scope"] == "pooled"].set_index("step")[SHOWN[2:]]),
+        table_html(_shown(table[table["scope"] == "pooled"]).set_index("step"), "{:.3g}"),
         "<h2>Over time</h2>",
         _figure(scored, "all tickers"),
         *(_figure(group, str(t)) for t, group in scored.groupby("ticker")),
@@ -73,7 +74,12 @@ def _verdict(pooled: pd.DataFrame) -> str:
 def _one_step(table: pd.DataFrame, scope: str) -> pd.DataFrame:
     """The one-step rows of a scope, indexed by ticker."""
     rows = table[(table["scope"] == scope) & (table["step"] == 1)]
-    return rows[SHOWN].set_index("ticker")
+    return _shown(rows).drop(columns="step").set_index("ticker")
+
+
+def _shown(rows: pd.DataFrame) -> pd.DataFrame:
+    """The page's columns of ``rows`` (and the step), renamed for the page."""
+    return rows[["step", *SHOWN]].rename(columns=SHOWN)
 
 
 def _figure(scored: pd.DataFrame, title: str) -> str:

@@ -52,6 +52,7 @@ class DailyOutcome:
     skipped: int = 0
     error: str | None = None
     model_ids: list[str] = field(default_factory=list)
+    last_as_of: pd.Timestamp | None = None  # the last session forecast as of
 
     @property
     def ok(self) -> bool:
@@ -80,12 +81,18 @@ def run_daily(job: DailyJob, advance: Advance | None = None) -> DailyOutcome:
 
 def _run(job: DailyJob, outcome: DailyOutcome, advance: Advance | None) -> None:
     # Prices are read once, to the span's end: nothing after it exists for this run.
-    history = load_prices(job.ticker, **{**job.loading, "end": _text(job.last)})
+    loading = {**job.loading, "end": _text(job.last)}
+    history = load_prices(job.ticker, **loading)
+    if job.config.market is not None:
+        from stockpred.data.market import load_market, with_market
+
+        history = with_market(history, load_market(job.config.market, loading))
     ledger = Ledger(job.store)
     sessions = sessions_of(history, job)
     done = ledger.done(history.ticker, job.days) if job.skip_done else set()
     models = TickerModels(job.models, history.ticker, job.config, job.refit_every)
     outcome.sessions = len(sessions)
+    outcome.last_as_of = sessions[-1] if len(sessions) else None
     for done_so_far, as_of in enumerate(sessions, 1):
         if as_of in done:
             outcome.skipped += 1
