@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import dataclasses
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pandas as pd
@@ -78,3 +81,21 @@ def test_a_market_index_is_cut_at_the_session_too(replayed: Replayed, tmp_path: 
     assert outcome.ok, outcome.error
     assert outcome.last_as_of == month[0]
     assert outcome.written == len(Ledger(tmp_path / "s.duckdb").read())
+
+
+def test_a_day_with_saved_models_does_not_import_torch(replayed: Replayed, tmp_path: Path) -> None:
+    csv, month, store = replayed
+    models = store.parent / "models_a"  # read only: the day reuses the model saved there
+    code = (
+        "import sys, pandas as pd; from pathlib import Path; "
+        "from stockpred.ledger.replay import run_daily; from tests.ledger.month import job; "
+        f"plan = job(Path({str(csv)!r}), Path({str(tmp_path / 's.duckdb')!r}), "
+        f"Path({str(models)!r}), pd.DatetimeIndex([pd.Timestamp({str(month[1])!r})])); "
+        "outcome = run_daily(plan); print(outcome.ok, outcome.written, 'torch' in sys.modules)"
+    )
+    root = Path(__file__).resolve().parents[2]
+    env = {**os.environ, "PYTHONPATH": f"{root / 'src'}:{root}"}
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env
+    )
+    assert done.stdout.split() == ["True", "2", "False"]
