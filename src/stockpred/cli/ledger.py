@@ -192,17 +192,26 @@ def _run(
         raise typer.Exit(_interrupted()) from None
     for outcome in outcomes:
         if outcome.ok:
-            ids = ", ".join(outcome.model_ids) or "none needed"
+            ids = _models_used(outcome.model_ids)
             skipped = f", {outcome.skipped} already in the ledger" if outcome.skipped else ""
             last = "" if outcome.last_as_of is None else f" to {outcome.last_as_of.date()}"
             console.print(
                 f"{outcome.ticker}: {outcome.sessions} session(s){last}{skipped}, "
-                f"{outcome.written} new forecast row(s) (model {ids})"
+                f"{outcome.written} new forecast row(s) ({ids})"
             )
         else:
             stderr_line("error:", "red", f"{outcome.ticker}: {outcome.error}")
     if not all(o.ok for o in outcomes):
         raise typer.Exit(1)
+
+
+def _models_used(ids: list[str]) -> str:
+    """The models a ticker's sessions used, by name; a year of monthly refits by count."""
+    if not ids:
+        return "no model needed"
+    if len(ids) <= 2:
+        return f"model {', '.join(ids)}"
+    return f"{len(ids)} models, the last {ids[-1]}"
 
 
 def _interrupted() -> int:
