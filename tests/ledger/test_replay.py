@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -11,10 +12,12 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from stockpred.ledger.replay import run_daily
 from stockpred.ledger.table import Ledger
 
+from ..cli.test_ledger_cli import run
 from .conftest import Replayed
 from .month import DAYS, cli_args, job
 
@@ -100,3 +103,27 @@ def _wait_for_rows(store: Path, child: subprocess.Popen[bytes], timeout: float =
                 return rows
         time.sleep(0.02)
     raise AssertionError("the replay wrote nothing in time (or finished before it was killed)")
+
+
+def test_forecast_twice_as_of_one_session_writes_once(
+    replayed: Replayed,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    csv, month, store = replayed
+    models = tmp_path / "models"
+    shutil.copytree(store.parent / "models_a", models)  # trained as of month[0]: reused
+    argv = cli_args(csv, tmp_path / "s.duckdb", models, month)
+    argv = [a for a in argv if a not in ("replay",)]
+    at = argv.index("--from")
+    argv = ["forecast", *argv[:at], "--as-of", str(month[1].date()), *argv[at + 4 :]]
+    model = Ledger(store).read()["model_id"].iloc[0]
+    assert run(argv, monkeypatch) == 0
+    first = capsys.readouterr().out
+    assert (
+        f"MSFT: 1 session(s) to {month[1].date()}, 2 new forecast row(s) (model {model})" in first
+    )
+    assert run(argv, monkeypatch) == 0
+    assert "0 new forecast row(s)" in capsys.readouterr().out
+    assert len(Ledger(tmp_path / "s.duckdb").read()) == 2
