@@ -67,3 +67,28 @@ def test_scorecard_of_an_empty_ledger_is_one_line(
     assert run(argv, monkeypatch) == 1
     assert "holds no forecasts" in one_error_line(capsys)
     assert not (tmp_path / "o").exists()
+
+
+@pytest.mark.parametrize(
+    ("span", "says"),
+    [
+        (
+            ["--from", "2014-01-02", "--to", "2014-02-01"],
+            "no session from 2014-01-02 to 2014-02-01",
+        ),
+        (["--as-of", "1990-01-02"], "fewer than two usable rows"),
+    ],
+)
+def test_sessions_outside_the_prices_are_one_line(
+    span: list[str],
+    says: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    csv, _ = write_prices(tmp_path)
+    command = "replay" if "--from" in span else "forecast"
+    argv = [command, "--csv", str(csv), "--store", str(tmp_path / "s.duckdb"), "--quiet", *span]
+    assert run([*argv, "--models", str(tmp_path / "m")], monkeypatch) == 1
+    assert says in one_error_line(capsys)
+    assert not (tmp_path / "m").exists()

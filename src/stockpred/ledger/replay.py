@@ -19,7 +19,7 @@ import pandas as pd
 from stockpred.config import ForecastConfig
 from stockpred.data.history import PriceHistory
 from stockpred.data.loading import load_prices
-from stockpred.exceptions import StockpredError
+from stockpred.exceptions import DataError, StockpredError
 from stockpred.ledger.daily import TickerModels, cut, forecast_rows
 from stockpred.ledger.table import Ledger
 
@@ -89,6 +89,8 @@ def _run(job: DailyJob, outcome: DailyOutcome, advance: Advance | None) -> None:
         history = with_market(history, load_market(job.config.market, loading))
     ledger = Ledger(job.store)
     sessions = sessions_of(history, job)
+    if not len(sessions):
+        raise DataError(_no_session(history, job))
     done = ledger.done(history.ticker, job.days) if job.skip_done else set()
     models = TickerModels(job.models, history.ticker, job.config, job.refit_every)
     outcome.sessions = len(sessions)
@@ -105,6 +107,18 @@ def _run(job: DailyJob, outcome: DailyOutcome, advance: Advance | None) -> None:
                 outcome.model_ids.append(current.model_id)
         if advance is not None:
             advance(done_so_far, len(sessions))
+
+
+def _no_session(history: PriceHistory, job: DailyJob) -> str:
+    """Why there is nothing to forecast as of, in the options' words."""
+    span = f"on or before {_text(job.last)}"
+    if job.first is not None:
+        span = f"from {_text(job.first)} to {_text(job.last)}"
+    first, last = history.dates[0].date(), history.dates[-1].date()
+    return (
+        f"{history.ticker} has no session {span} in its prices ({first} to {last}); "
+        "choose sessions inside them"
+    )
 
 
 def _text(date: pd.Timestamp | None) -> str | None:
