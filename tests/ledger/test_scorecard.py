@@ -112,3 +112,28 @@ def test_scorecard_files(tmp_path: Path) -> None:
         "scorecard.csv", "scorecard.json", "scorecard.html"
     }  # fmt: skip
     assert len(pd.read_csv(tmp_path / "out" / "scorecard.csv")) == len(table)
+
+
+def test_an_error_worse_than_naive_against_a_better_promise_is_flagged() -> None:
+    rows = ledger_rows("m1", covered=60)
+    moves = np.random.default_rng(0).normal(0.0, 1.0, len(rows))
+    actual = pd.DatetimeIndex(rows["target_date"])
+    frame = prices(actual).assign(adj_close=100.0 + moves)
+    rows["point"] = 101.5  # a point a move and a half above the price: worse than naive
+    shift = np.where(np.arange(len(rows)) < 48, 0.0, 3.0)  # 80 % covered, as promised
+    rows["lower"], rows["upper"] = 99.0 + moves + shift, 101.0 + moves + shift
+    table = scorecard(with_actuals(rows, frame), promises("m1"))  # promised 0.9× naive
+    ticker = table[table["scope"] == "ticker"].iloc[0]
+    assert ticker["mae_vs_naive"] > 1.0
+    assert ticker["flag"].startswith("AAPL: MAE")
+    assert ticker["flag"].endswith("refit")
+
+
+def test_coverage_pooled_over_tickers_is_not_tested() -> None:
+    rows = ledger_rows("m1", covered=36)
+    table = scorecard(
+        with_actuals(rows, prices(pd.DatetimeIndex(rows["target_date"]))), promises("m1")
+    )
+    pooled = table[table["scope"] == "pooled"].iloc[0]
+    assert np.isnan(pooled["coverage_p"])
+    assert pooled["flag"] == ""

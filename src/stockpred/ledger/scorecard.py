@@ -80,13 +80,17 @@ def scorecard(scored: pd.DataFrame, promises: pd.DataFrame, loss: str = "mae") -
     table = pd.concat([p for p in parts if not p.empty], ignore_index=True)
     if table.empty:
         return pd.DataFrame(columns=list(SCORE_COLUMNS))
-    # One test a pooled row; the per-ticker and per-model rows are many, so BH across them.
-    table["dm_q"], table["coverage_q"] = table["dm_p"], table["coverage_p"]
-    for scope in ("model", "ticker"):
-        for _, idx in table[table["scope"] == scope].groupby("step").groups.items():
-            table.loc[idx, "dm_q"] = benjamini_hochberg(table.loc[idx, "dm_p"].to_numpy(float))
-            p = table.loc[idx, "coverage_p"].to_numpy(float)
-            table.loc[idx, "coverage_q"] = benjamini_hochberg(p)
+    # No coverage test pooled over tickers: on one day their misses come together (a market
+    # shock), so the binomial test's independence fails and its p would be far too small.
+    pooled = table["scope"] == "pooled"
+    table.loc[pooled, "coverage_p"] = np.nan
+    # One DM test a pooled row; the per-ticker and per-model rows are many: BH across them.
+    tests = {"dm_p": "dm_q", "dm_p_worse": "dm_q_worse", "coverage_p": "coverage_q"}
+    for p, q in tests.items():
+        table[q] = table[p]
+        for scope in ("model", "ticker"):
+            for _, idx in table[table["scope"] == scope].groupby("step").groups.items():
+                table.loc[idx, q] = benjamini_hochberg(table.loc[idx, p].to_numpy(float))
     table["flag"] = [_flag(row) for row in table.itertuples()]
     return table[list(SCORE_COLUMNS)]
 
@@ -169,14 +173,15 @@ def _flag(row: Any) -> str:
     if not pd.isna(row.coverage_q) and row.coverage_q < ALPHA:
         return (
             f"{who}: {row.coverage:.0%} of {row.level:.0%} intervals covered over {row.n} "
-            f"sessions against a promised {row.promise_coverage:.0%}, p = {row.coverage_p:.2g}: "
-            "recalibrate or refit"
+            f"sessions against a promised {row.promise_coverage:.0%}, p = {row.coverage_p:.2g} "
+            f"(BH q = {row.coverage_q:.2g}): recalibrate or refit"
         )
     promised_better = not pd.isna(row.promise_mae_vs_naive) and row.promise_mae_vs_naive < 1.0
-    if row.scope != "pooled" and promised_better and row.dm_p_worse < ALPHA:
+    if row.scope != "pooled" and promised_better and row.dm_q_worse < ALPHA:
         return (
             f"{who}: MAE {row.mae_vs_naive:.2f}× naive over {row.n} sessions against a promised "
-            f"{row.promise_mae_vs_naive:.2f}×, DM p = {row.dm_p_worse:.2g}: refit"
+            f"{row.promise_mae_vs_naive:.2f}×, DM p = {row.dm_p_worse:.2g} (BH q = "
+            f"{row.dm_q_worse:.2g}): refit"
         )
     return ""
 
