@@ -40,7 +40,7 @@ def job(csv: Path, store: Path, models: Path, month: pd.DatetimeIndex) -> DailyJ
         days=DAYS,
         first=month[0],
         last=month[-1],
-        skip_done=True,
+        replay=True,
     )
 
 

@@ -61,7 +61,7 @@ def test_a_model_trained_after_the_session_is_never_used(
     later_id = Ledger(store).read()["model_id"].iloc[0]
     earlier = pd.Timestamp(month[0]) - pd.offsets.BDay(5)
     plan = dataclasses.replace(
-        job(csv, tmp_path / "s.duckdb", models, month), first=None, last=earlier, skip_done=False
+        job(csv, tmp_path / "s.duckdb", models, month), first=None, last=earlier
     )
     outcome = run_daily(plan)
     assert outcome.ok, outcome.error

@@ -14,12 +14,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from stockpred.ledger.replay import run_daily
+from stockpred.ledger.replay import DailyOutcome, append_pending, run_daily
 from stockpred.ledger.table import Ledger
 
 from ..cli.test_ledger_cli import run
 from .conftest import Replayed
 from .month import DAYS, cli_args, job
+from .test_table import rows
 
 SRC = Path(__file__).resolve().parents[2] / "src"
 
@@ -127,3 +128,21 @@ def test_forecast_twice_as_of_one_session_writes_once(
     assert run(argv, monkeypatch) == 0
     assert "0 new forecast row(s)" in capsys.readouterr().out
     assert len(Ledger(tmp_path / "s.duckdb").read()) == 2
+
+
+def test_a_days_forecasts_go_in_at_once_each_ticker_counted(tmp_path: Path) -> None:
+    def day() -> list[DailyOutcome]:
+        aapl, msft = rows("2024-01-02"), rows("2024-01-02").assign(ticker="MSFT")
+        return [
+            DailyOutcome("AAPL", pending=[(aapl, [])]),
+            DailyOutcome("MSFT", pending=[(msft, [])]),
+        ]
+
+    first = day()
+    append_pending(first, tmp_path / "s.duckdb")
+    assert [o.written for o in first] == [3, 3]
+    assert all(not o.pending for o in first)
+    again = day()
+    append_pending(again, tmp_path / "s.duckdb")
+    assert [o.written for o in again] == [0, 0]
+    assert len(Ledger(tmp_path / "s.duckdb").read()) == 6

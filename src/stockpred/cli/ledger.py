@@ -181,7 +181,7 @@ def _run(
             refit_every,
             days,
             *span,
-            skip_done=span[0] is not None,
+            replay=span[0] is not None,
         )
         for name in _names(tickers, loading["csv"])
     ]

@@ -101,19 +101,27 @@ class Ledger:
     def append(self, rows: pd.DataFrame, promises: Sequence[dict[str, Any]] = ()) -> int:
         """Write forecasts (and their models' promises) in one transaction; returns how many
         rows were new: 0 when the same forecasts are appended again."""
-        if rows.empty:
-            return 0
-        incoming = rows.assign(written_at=pd.Timestamp.now(tz="UTC").tz_localize(None))
-        promised = pd.DataFrame(list(promises), columns=list(PROMISE_COLUMNS))
+        return self.append_all([(rows, promises)])[0]
+
+    def append_all(
+        self, parts: Sequence[tuple[pd.DataFrame, Sequence[dict[str, Any]]]]
+    ) -> list[int]:
+        """Several tickers' forecasts and promises in one transaction (a day of a watchlist:
+        one open of the file, not one a ticker); how many rows of each part were new."""
+        now = pd.Timestamp.now(tz="UTC").tz_localize(None)
+        added = []
         with self._connect(write=True) as con:
-            con.register("incoming", incoming[list(LEDGER_COLUMNS)])
-            con.register("promised", promised)
             con.execute("BEGIN TRANSACTION")
             try:
-                before = _count(con)
-                con.execute(_INSERT)
-                con.execute(_PROMISE)
-                added = _count(con) - before
+                for rows, promises in parts:
+                    incoming = rows.assign(written_at=now)[list(LEDGER_COLUMNS)]
+                    promised = pd.DataFrame(list(promises), columns=list(PROMISE_COLUMNS))
+                    con.register("incoming", incoming)
+                    con.register("promised", promised)
+                    before = _count(con)
+                    con.execute(_INSERT)
+                    con.execute(_PROMISE)
+                    added.append(_count(con) - before)
                 con.execute("COMMIT")
             except BaseException:
                 con.execute("ROLLBACK")
