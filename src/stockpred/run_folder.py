@@ -32,7 +32,7 @@ from typing import Literal
 
 from stockpred.exceptions import ConfigError
 
-Kind = Literal["run", "train", "backtest", "model", "tune", "universe"]
+Kind = Literal["run", "train", "backtest", "model", "tune", "universe", "scorecard"]
 MARKER = ".stockpred.json"
 TMP_PREFIX = ".stockpred-tmp-"
 OLD_PREFIX = ".stockpred-old-"

@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 
 from stockpred import __version__
-from stockpred.cli import data, model, tune
+from stockpred.cli import data, ledger, model, tune
 
 app = typer.Typer(
     name="stockpred",
@@ -46,3 +46,4 @@ def _root(
 model.register(app)
 data.register(app)
 tune.register(app)
+ledger.register(app)

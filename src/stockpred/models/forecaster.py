@@ -109,6 +109,8 @@ class LSTMForecaster(Estimator):
         self.context_start_ = self.intervals_.start_at(history.prices, first)
         # Filled by save(), not here: a backtest fits many times and predicts from none of them.
         self.future_sessions_: pd.DatetimeIndex | None = None
+        # What the model promised on its test span (set by the ledger); saved with it.
+        self.promise_: dict[str, Any] | None = None
 
     def _validation_gate(
         self, history: PriceHistory, split: Split
@@ -306,6 +308,7 @@ class LSTMForecaster(Estimator):
                 "stockpred_version": version("stockpred"),
                 **self.calibration_to_dict(),
                 "train": self.train_result_.to_dict(),
+                "promise": self.promise_,
                 # so `stockpred predict` needs no exchange calendar (benchmarks/train_speed/README.md)
                 "future_sessions": [str(d.date()) for d in self._saved_sessions()],
             },
@@ -327,6 +330,7 @@ class LSTMForecaster(Estimator):
             fc.scaler_ = Scaler.from_dict(docs["scaler.json"])
             fc.calibration_from_dict(state, docs["fingerprint.json"], tensors)
             fc.train_result_ = TrainResult.from_dict(state["train"])
+            fc.promise_ = state.get("promise")
             fc.future_sessions_ = pd.DatetimeIndex(
                 pd.to_datetime(state.get("future_sessions", [])), name="date"
             ).as_unit("ns")  # as the calendar gives them
