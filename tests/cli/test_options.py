@@ -6,6 +6,7 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
+import stockpred
 from stockpred.cli.app import app
 from stockpred.cli.options import config_options
 from stockpred.config import ForecastConfig
@@ -60,4 +61,4 @@ def test_help_lists_every_config_field_with_its_description(command: str) -> Non
 def test_version() -> None:
     done = CliRunner().invoke(app, ["--version"])
     assert done.exit_code == 0
-    assert done.output.strip() == "stockpred 0.1.0"
+    assert done.output.strip() == f"stockpred {stockpred.__version__}"
