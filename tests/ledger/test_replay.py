@@ -8,8 +8,11 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
+import duckdb
 import numpy as np
 import pandas as pd
 import pytest
@@ -81,28 +84,65 @@ def test_a_killed_replay_run_again_ends_with_the_uninterrupted_ledger(
 ) -> None:
     csv, month, store = replayed
     killed = tmp_path / "c.duckdb"
+    Ledger(killed).append(rows().iloc[:0])  # the ledger's tables, no row: the test can hold it
     args = cli_args(csv, killed, tmp_path / "models_c", month)
     env = {**os.environ, "PYTHONPATH": str(SRC), "OMP_NUM_THREADS": "1"}
-    child = subprocess.Popen([sys.executable, "-m", "stockpred", *args], env=env)
-    written = _wait_for_rows(killed, child)
-    child.send_signal(signal.SIGKILL)
-    child.wait()
+    with _held(killed) as hold:
+        child = subprocess.Popen([sys.executable, "-m", "stockpred", *args], env=env)
+        written = _let_it_write(hold, child)
+        child.send_signal(signal.SIGKILL)  # while it waits for the store: mid-replay, surely
+        child.wait()
     partial = len(forecasts(killed))
     assert 0 < partial < len(month) * DAYS, "the kill should land mid-replay"
-    assert written <= partial
+    assert written == partial
     assert run_daily(job(csv, killed, tmp_path / "models_c", month)).ok
     pd.testing.assert_frame_equal(forecasts(killed), forecasts(store), check_exact=True)
 
 
-def _wait_for_rows(store: Path, child: subprocess.Popen[bytes], timeout: float = 60.0) -> int:
-    """Poll the ledger until the child has written a few sessions (not all of them)."""
+class _Hold:
+    """The test's own connection to a store: while it is open, no other process writes."""
+
+    def __init__(self, store: Path) -> None:
+        self.store, self.con = store, _connect(store)
+
+    def rows(self) -> int:
+        found = self.con.execute("SELECT count(*) FROM forecasts").fetchone()
+        return int(found[0]) if found else 0
+
+    def release_for(self, seconds: float) -> None:
+        self.con.close()
+        time.sleep(seconds)
+        self.con = _connect(self.store)
+
+
+@contextmanager
+def _held(store: Path) -> Iterator[_Hold]:
+    hold = _Hold(store)
+    try:
+        yield hold
+    finally:
+        hold.con.close()
+
+
+def _connect(store: Path, timeout: float = 60.0) -> duckdb.DuckDBPyConnection:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            return duckdb.connect(str(store))
+        except duckdb.Error:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.002)
+
+
+def _let_it_write(hold: _Hold, child: subprocess.Popen[bytes], timeout: float = 60.0) -> int:
+    """Open the store to the child in short windows until it has written two sessions; the
+    test holds the store between windows, so the child cannot run to the end unseen."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline and child.poll() is None:
-        if store.exists():
-            rows = len(Ledger(store).read())
-            if rows >= 2 * DAYS:
-                return rows
-        time.sleep(0.02)
+        if hold.rows() >= 2 * DAYS:
+            return hold.rows()
+        hold.release_for(0.03)
     raise AssertionError("the replay wrote nothing in time (or finished before it was killed)")
 
 
