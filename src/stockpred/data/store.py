@@ -276,27 +276,37 @@ class PriceStore:
             )
 
     def _open(self, write: bool) -> duckdb.DuckDBPyConnection:
-        """Connect, waiting with backoff while another process holds the file."""
-        deadline = time.monotonic() + self.lock_timeout
-        delay = 0.01
-        while True:
-            try:
-                return duckdb.connect(str(self.path), read_only=not write)
-            except duckdb.Error as exc:
-                if not _is_lock_error(exc):
-                    raise StoreError(
-                        f"cannot open the price store {self.path}: {_first_line(exc)}; if it is "
-                        f"damaged, move it aside and fetch again, or point store= or {STORE_ENV} "
-                        "elsewhere"
-                    ) from exc
-                if time.monotonic() >= deadline:
-                    raise StoreError(
-                        f"the price store {self.path} stayed locked by another process for "
-                        f"{self.lock_timeout:g} s; wait for it to finish and retry"
-                    ) from exc
-            # Jitter so two waiting processes do not retry in lockstep.
-            time.sleep(delay * (0.5 + random.random()))
-            delay = min(delay * 2, 0.25)
+        return open_waiting(
+            self.path,
+            write=write,
+            lock_timeout=self.lock_timeout,
+            name=f"the price store {self.path}",
+            if_damaged=f"if it is damaged, move it aside and fetch again, or point store= or "
+            f"{STORE_ENV} elsewhere",
+        )
+
+
+def open_waiting(
+    path: Path, *, write: bool, lock_timeout: float, name: str, if_damaged: str
+) -> duckdb.DuckDBPyConnection:
+    """Connect to a DuckDB file, waiting with backoff while another process holds it (DuckDB
+    lets one process write a file); ``name`` and ``if_damaged`` word the one-line errors."""
+    deadline = time.monotonic() + lock_timeout
+    delay = 0.01
+    while True:
+        try:
+            return duckdb.connect(str(path), read_only=not write)
+        except duckdb.Error as exc:
+            if not _is_lock_error(exc):
+                raise StoreError(f"cannot open {name}: {_first_line(exc)}; {if_damaged}") from exc
+            if time.monotonic() >= deadline:
+                raise StoreError(
+                    f"{name} stayed locked by another process for {lock_timeout:g} s; wait "
+                    "for it to finish and retry"
+                ) from exc
+        # Jitter so two waiting processes do not retry in lockstep.
+        time.sleep(delay * (0.5 + random.random()))
+        delay = min(delay * 2, 0.25)
 
 
 def observed_rows(frame: pd.DataFrame, report: CleaningReport | None) -> pd.DataFrame:

@@ -10,8 +10,6 @@ process at a time open a file for writing; a second writer waits with backoff fo
 
 from __future__ import annotations
 
-import random
-import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -20,7 +18,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from stockpred.data.store import LOCK_TIMEOUT, PriceStore
+from stockpred.data.store import LOCK_TIMEOUT, PriceStore, open_waiting
 from stockpred.exceptions import ConfigError, StoreError
 
 # Raised when the table's layout changes; a store with a higher number is refused.
@@ -233,25 +231,13 @@ class Ledger:
             )
 
     def _open(self, write: bool) -> duckdb.DuckDBPyConnection:
-        """Connect, waiting with jittered backoff while another process holds the file."""
-        deadline = time.monotonic() + self.lock_timeout
-        delay = 0.01
-        while True:
-            try:
-                return duckdb.connect(str(self.path), read_only=not write)
-            except duckdb.Error as exc:
-                if "lock" not in str(exc).lower():
-                    raise StoreError(
-                        f"cannot open the store {self.path}: {_first_line(exc)}; move it aside "
-                        "or point --store elsewhere"
-                    ) from exc
-                if time.monotonic() >= deadline:
-                    raise StoreError(
-                        f"the store {self.path} stayed locked by another process (another "
-                        f"forecast or fetch?) for {self.lock_timeout:g} s; wait for it and retry"
-                    ) from exc
-            time.sleep(delay * (0.5 + random.random()))
-            delay = min(delay * 2, 0.25)
+        return open_waiting(
+            self.path,
+            write=write,
+            lock_timeout=self.lock_timeout,
+            name=f"the store {self.path}",
+            if_damaged="move it aside or point --store elsewhere",
+        )
 
 
 def _has_ledger(con: duckdb.DuckDBPyConnection, table: str = "forecasts") -> bool:
