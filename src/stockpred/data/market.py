@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -24,15 +25,7 @@ def with_market(history: PriceHistory, index: PriceHistory) -> PriceHistory:
     both = series.index.union(history.dates)
     aligned = series.reindex(both).ffill(limit_area="inside").reindex(history.dates)
     frame = history.frame.assign(**{MARKET_COLUMN: aligned.to_numpy(np.float64)})
-    return PriceHistory(
-        frame,
-        history.ticker,
-        history.source,
-        history.price_column,
-        history.exchange,
-        history.cleaning,
-        history.path,
-    )
+    return replace(history, frame=frame)
 
 
 def market_prices(frame: pd.DataFrame, name: str | None) -> np.ndarray:

@@ -9,7 +9,7 @@ run finds the model it had made.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -29,16 +29,7 @@ ID_LENGTH = 16
 
 def cut(history: PriceHistory, as_of: pd.Timestamp) -> PriceHistory:
     """The history up to and including ``as_of``: all that a forecast made then may read."""
-    frame = history.frame.loc[: pd.Timestamp(as_of)]
-    return PriceHistory(
-        frame,
-        history.ticker,
-        history.source,
-        history.price_column,
-        history.exchange,
-        history.cleaning,
-        history.path,
-    )
+    return replace(history, frame=history.frame.loc[: pd.Timestamp(as_of)])
 
 
 def model_id(folder: Path) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -14,15 +15,7 @@ from stockpred.stats import naive_scale
 
 def context_of(history: PriceHistory, window: int) -> PriceHistory:
     """The last sessions prediction needs, kept with the model."""
-    return PriceHistory(
-        history.frame.iloc[-(window + 1) :].copy(),
-        history.ticker,
-        history.source,
-        history.price_column,
-        history.exchange,
-        None,
-        history.path,
-    )
+    return replace(history, frame=history.frame.iloc[-(window + 1) :].copy(), cleaning=None)
 
 
 def context_to_dict(context: PriceHistory) -> dict[str, Any]:
