@@ -124,3 +124,17 @@ def test_the_leaderboard_tests_under_the_verdicts_loss(loss: str, dm_loss: Any, 
         assert row.dm_p == pytest.approx(expected.p_better, rel=1e-12)
     assert result.summary["loss"] == loss
     assert f"significantly under {words} on" in result.summary["sentences"][0]
+
+
+def test_the_page_links_a_scorecard_written_beside_it(tmp_path: Path) -> None:
+    """The ledger's scorecard in OUT/scorecard/ is linked from the universe's page."""
+    from dataclasses import replace
+
+    from stockpred.universe.page import SCORECARD, render_index
+
+    names = [f"T{i}" for i in range(8)]
+    result = replace(_universe(names, _predictions(_shut_pattern(None)), "mae"), out=tmp_path)
+    assert SCORECARD not in render_index(result)
+    (tmp_path / "scorecard").mkdir()
+    (tmp_path / SCORECARD).write_text("<html></html>")
+    assert f'href="{SCORECARD}"' in render_index(result)

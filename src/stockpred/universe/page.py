@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -177,6 +178,20 @@ def _cross_section_table(sections: dict[str, dict[str, Any]]) -> str:
     return f'<table class="table" id="cross-section">{head}{"".join(rows)}</table>'
 
 
+# Where `stockpred scorecard --out OUT/scorecard` puts the forecast ledger's page for a universe.
+SCORECARD = "scorecard/scorecard.html"
+
+
+def _scorecard_link(out: Path) -> str:
+    """A link to the ledger's scorecard beside this page, when one was written there."""
+    if not (out / SCORECARD).is_file():
+        return ""
+    return (
+        f'<p>Live forecasts, scored once the future arrived: <a href="{SCORECARD}">the '
+        "forecast ledger's scorecard</a> (the backtest below is the promise they are held to).</p>\n"
+    )
+
+
 def render_index(result: UniverseResult) -> str:
     """The universe's page: counts, honest sentences, leaderboard, plots, failures."""
     summary = result.summary
@@ -195,7 +210,7 @@ def render_index(result: UniverseResult) -> str:
     )
     body = f"""<h1>stockpred universe: {counts["done"]} of {counts["asked"]} tickers</h1>
 <p>{counts["done"]} done ({counts["resumed"]} reused from an earlier run), {counts["failed"]} failed.</p>
-{sentences}
+{_scorecard_link(result.out)}{sentences}
 <h2>Cross-section</h2>
 <p>{_CROSS_SECTION_NOTE.format(views=MIN_VIEWS, leg=f"{QUANTILE:.0%}", cost=_cell(_cost(summary)))}</p>
 {_cross_section_table(summary["cross_section"])}
