@@ -2,28 +2,16 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
-from stockpred.cli.main import main
 from stockpred.ledger.table import Ledger
 
 from ..ledger.month import cli_args, write_prices
 from ..ledger.test_table import rows
-
-
-def run(argv: list[str], monkeypatch: pytest.MonkeyPatch) -> int:
-    """``stockpred ARGV`` in this process; its exit code."""
-    monkeypatch.setattr(sys, "argv", ["stockpred", *argv])
-    monkeypatch.setenv("COLUMNS", "200")
-    try:
-        main()
-    except SystemExit as exc:
-        return exc.code if isinstance(exc.code, int) else 1
-    return 0
+from .test_cli import _exit_code as run
 
 
 def one_error_line(capsys: pytest.CaptureFixture[str]) -> str:
