@@ -40,6 +40,9 @@ class ModelSpec:
     prototype: Model
     save_load: Callable[[Any, Path], Model] | None = None  # save to the path, load it back
     learns: bool = True  # a model that learns nothing may predict before fit
+    # Fitted beside the checked history, on the same sessions (a many-series model): the
+    # split is then the model's own, every series at the universe's calendar.
+    others: tuple[PriceHistory, ...] = ()
 
     @property
     def name(self) -> str:
@@ -51,8 +54,12 @@ class ModelSpec:
         return self.prototype.new()
 
     def fit(self, model: Model, history: PriceHistory, split: Split) -> Any:
-        """The contract's fit."""
-        return model.fit(history, split)
+        """The contract's fit: on ``history`` and ``split``, or on it and ``others``."""
+        if not self.others:
+            return model.fit(history, split)
+        fitted = model.fit([history, *self.others])
+        assert fitted.for_ticker(history.ticker).split_ == split, f"{self.name}: calendar"
+        return fitted
 
 
 def with_prices_changed(history: PriceHistory, start: int, seed: int = 0) -> PriceHistory:

@@ -47,6 +47,12 @@ def _save_load_global(model: GlobalLSTM, path: Path) -> GlobalLSTM:
 # The global LSTM fitted on one series (its ticker embedding too) is held to the same contract.
 GLOBAL = GlobalLSTM(CFG, embed=2)
 
+
+def _twin(history: PriceHistory) -> PriceHistory:
+    """Another ticker on the same sessions: half the prices."""
+    return PriceHistory(history.frame * 0.5, "TWIN", history.source, history.price_column)
+
+
 SPECS = [
     ModelSpec(COMPARED, save_load=_save_load),
     ModelSpec(PRICE_TARGET, save_load=_save_load),
@@ -185,3 +191,13 @@ def test_a_single_series_model_refuses_several_in_one_line(msft: PriceHistory) -
         Naive().fit([msft, msft])
     with pytest.raises(ConfigError, match="lstm fits one series at a time, not 2"):
         Forecaster(CFG, progress=False).fit([msft, msft])
+
+
+def test_the_global_model_fitted_on_many_series_passes_the_shared_check(
+    msft: PriceHistory, tmp_path: Path
+) -> None:
+    """The same contract fitted on several series: every check holds for one of them."""
+    spec = ModelSpec(GLOBAL, save_load=_save_load_global, others=(_twin(msft),))
+    check_model(
+        spec, msft, chronological_split(msft.dates, CFG), horizon=HORIZON, tmp_path=tmp_path
+    )

@@ -185,3 +185,35 @@ def test_a_global_universe_scored_in_two_workers_equals_the_in_process_model(
         np.testing.assert_allclose(got["arima"], expected["arima"], rtol=1e-9)
     reloaded = GlobalLSTM.load(tmp_path / "out" / "global_lstm" / "model")
     assert reloaded.for_ticker("IBM").gate_ == here.for_ticker("IBM").gate_
+
+
+def test_a_tickers_model_saves_loads_and_copies_like_any_lstm(
+    histories: dict[str, PriceHistory], fitted: GlobalLSTM, tmp_path: Path
+) -> None:
+    """Was: one ticker's view raised on save and failed on new(); now a plain LSTMForecaster."""
+    from stockpred.models.forecaster import LSTMForecaster
+
+    ibm = fitted.for_ticker("IBM")
+    assert type(ibm) is LSTMForecaster
+    ibm.save(tmp_path / "ibm")
+    loaded = LSTMForecaster.load(tmp_path / "ibm")
+    history = histories["IBM"]
+    origins = np.arange(len(history) - 30, len(history) - 1)
+    np.testing.assert_array_equal(
+        loaded.predict_origins(history, origins, 1), ibm.predict_origins(history, origins, 1)
+    )
+    np.testing.assert_array_equal(loaded.predict(days=3), ibm.predict(days=3))
+    assert ibm.new().get_params() == ibm.get_params()
+
+
+def test_the_global_model_refuses_a_ticker_twice_and_a_split_for_several(
+    histories: dict[str, PriceHistory],
+) -> None:
+    from stockpred.exceptions import ConfigError
+
+    ibm, msft = histories["IBM"], histories["MSFT"]
+    with pytest.raises(ConfigError, match="got IBM twice; give each ticker once"):
+        GlobalLSTM(ForecastConfig(**TINY)).fit([ibm, msft, ibm])
+    split = chronological_split(ibm.dates, ForecastConfig(**TINY))
+    with pytest.raises(ConfigError, match="a split holds one history's positions, not 2's"):
+        GlobalLSTM(ForecastConfig(**TINY)).fit([ibm, msft], split)
