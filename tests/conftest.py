@@ -61,7 +61,7 @@ LONGEST_FIRST = (
     "tests/universe/test_runner.py",
     "tests/cli/test_cli.py",
     "tests/docs/test_examples.py",
-    "tests/universe/test_global_model.py",
+    "tests/models/test_global_lstm.py",
     "tests/test_atomic_writes.py",
     "tests/data/test_store.py",
     "tests/cli/test_backtest_cli.py",

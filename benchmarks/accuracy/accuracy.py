@@ -259,15 +259,18 @@ def ensemble_row(history: PriceHistory, cfg: ForecastConfig, sizes: list[int]) -
         "seconds_a_network": [m["seconds"] for m in largest.train_result_.members],
     }
     for k in sizes:
-        fc = Forecaster(cfg.model_copy(update={"ensemble": k}))
         prefixes = tuple(member_prefix(j) for j in range(1, k))
-        fc.weights_ = {
+        weights = {
             name: value
             for name, value in largest.weights_.items()
             if not name.startswith("member") or name.startswith(prefixes)
         }
-        fc.scaler_, fc.train_result_ = largest.scaler_, largest.train_result_
-        fc._calibrate(history, largest.split_)
+        fc = Forecaster.from_network(
+            cfg.model_copy(update={"ensemble": k}),
+            weights,
+            largest.scaler_,
+            largest.train_result_,
+        ).calibrate(history, largest.split_)
         forecasts = all_forecasts(fc, history, origins, 1)
         out[f"k={k}"] = {
             name: float(np.mean(np.abs(f[:, 0] - actual)) / naive_mae)

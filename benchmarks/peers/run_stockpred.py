@@ -5,7 +5,7 @@
 * ``stockpred-net``: the peers' network (window 60, 2×64 LSTM, dropout 0.2), everything else
   stockpred's default, epochs capped at the shared budget;
 * ``stockpred-per-ticker``: the universe as a loop of default per-ticker fits over the Python API;
-* ``stockpred-global``: the universe as one ``GlobalForecaster(config).fit(histories)`` at the
+* ``stockpred-global``: the universe as one ``GlobalLSTM(config).fit(histories)`` at the
   defaults (what ``stockpred run --csv FOLDER --model global`` fits), each ticker forecast
   through its view of the shared network.
 
@@ -32,7 +32,7 @@ SYSTEMS = ["stockpred-default", "stockpred-net", "stockpred-per-ticker", "stockp
 # statsmodels and scipy for the GARCH intervals.
 FIT_MODULES = (
     "stockpred.training.loop",
-    "stockpred.universe.global_model",
+    "stockpred.models.global_lstm",
     "arch.univariate",
     "scipy.signal",
     "scipy.special",
@@ -104,10 +104,10 @@ def main() -> None:
         same_data(s, histories[s.ticker].prices)
     totals = Totals()
     if a.system == "stockpred-global":
-        from stockpred.universe.global_model import GlobalForecaster
+        from stockpred.models.global_lstm import GlobalLSTM
 
         clock = Clock()
-        model = GlobalForecaster(cfg).fit({h.ticker: h for h in histories.values()})
+        model = GlobalLSTM(cfg).fit({h.ticker: h for h in histories.values()})
         totals.add_fit(model.train_result_, clock)
         for s in series:
             history = histories[s.ticker]

@@ -8,14 +8,17 @@ contract of ``stockpred.models.base.Model`` gets the same check by adding one
 
 It runs: predict before fit refused → fit returns the model → predict shapes → save/load
 round trip (bit-identical) → same seed, same output → no leakage (a fit never reads the
-test span; a forecast made at origin ``t`` never reads a price after ``t``) → ``new()`` is
-an unfitted copy. A model with prediction intervals (``intervals_``) has every interval
+test span; a forecast made at origin ``t`` never reads a price after ``t``) → ``new()``
+round trip (as scikit-learn's ``clone``): the parameters are the constructor's, fitting left
+them unchanged, ``new()`` of the fitted model is unfitted with equal parameters, and fitting it
+gives the original's forecasts. A model with prediction intervals (``intervals_``) has every interval
 method held to the same rules: bit-identical after a reload and a refit, nothing learned
 or calibrated from the test span, no bound read from a price after its origin.
 """
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,6 +40,9 @@ class ModelSpec:
     prototype: Model
     save_load: Callable[[Any, Path], Model] | None = None  # save to the path, load it back
     learns: bool = True  # a model that learns nothing may predict before fit
+    # Fitted beside the checked history, on the same sessions (a many-series model): the
+    # split is then the model's own, every series at the universe's calendar.
+    others: tuple[PriceHistory, ...] = ()
 
     @property
     def name(self) -> str:
@@ -48,8 +54,12 @@ class ModelSpec:
         return self.prototype.new()
 
     def fit(self, model: Model, history: PriceHistory, split: Split) -> Any:
-        """The contract's fit."""
-        return model.fit(history, split)
+        """The contract's fit: on ``history`` and ``split``, or on it and ``others``."""
+        if not self.others:
+            return model.fit(history, split)
+        fitted = model.fit([history, *self.others])
+        assert fitted.for_ticker(history.ticker).split_ == split, f"{self.name}: calendar"
+        return fitted
 
 
 def with_prices_changed(history: PriceHistory, start: int, seed: int = 0) -> PriceHistory:
@@ -140,6 +150,34 @@ def check_model(
         "an interval read a price after its origin",
     )
 
+    check_new(spec, model, history, split, pred, horizon=horizon)
+
+
+def check_new(
+    spec: ModelSpec,
+    fitted: Any,
+    history: PriceHistory,
+    split: Split,
+    pred: np.ndarray,
+    *,
+    horizon: int,
+) -> None:
+    """``new()`` of a fitted model: same parameters, none of the learned state, same fit."""
+    params = spec.prototype.get_params()
+    assert set(params) == set(inspect.signature(type(fitted)).parameters), (
+        f"{spec.name}: get_params must name exactly the constructor's parameters"
+    )
+    assert fitted.get_params() == params, f"{spec.name}: fit changed a parameter"
+    copy = fitted.new()
+    assert type(copy) is type(fitted), spec.name
+    assert copy is not fitted, spec.name
+    assert copy.get_params() == params, f"{spec.name}: new() changed a parameter"
     if spec.learns:  # new() copies the parameters, none of the learned state
         with pytest.raises(NotFittedError):
-            model.new().predict_origins(history, one_step, 1)
+            copy.predict_origins(history, split.test_origins(), 1)
+    multi = np.arange(split.val_end - 1, split.test_end - horizon)
+    np.testing.assert_array_equal(
+        spec.fit(copy, history, split).predict_origins(history, multi, horizon),
+        pred,
+        err_msg=f"{spec.name}: new() then fit must give the original's forecasts",
+    )

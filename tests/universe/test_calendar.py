@@ -23,10 +23,10 @@ from stockpred.config import ForecastConfig
 from stockpred.data.loading import PriceHistory, load_prices
 from stockpred.evaluation.forecaster import Forecaster
 from stockpred.features import Dataset, training_origins
+from stockpred.models import global_lstm
 from stockpred.models.baselines import default_baselines
+from stockpred.models.global_lstm import GlobalLSTM
 from stockpred.splits import Split
-from stockpred.universe import global_model
-from stockpred.universe.global_model import GlobalForecaster
 from stockpred.universe.inputs import folder_sources
 from stockpred.universe.options import UniverseOptions
 from stockpred.universe.runner import run_universe
@@ -73,7 +73,7 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
         return data
 
     with pytest.MonkeyPatch.context() as patch:  # the global fit runs in this process
-        patch.setattr(global_model.Dataset, "build", recording)
+        patch.setattr(global_lstm.Dataset, "build", recording)
         _run(_write_folder(root / "prices"), root / "out")
     first_scored = min(_predictions(root / "out", t).index[0] for t in STARTS)
     _run(_write_folder(root / "tripled", first_scored), root / "out-tripled")
@@ -201,7 +201,7 @@ def test_tripling_every_price_after_the_validation_cutoff_changes_no_training_fi
     first_validation = min(
         pd.Timestamp(_fingerprint(out, t)["train_end_date"]) + pd.Timedelta(days=1) for t in STARTS
     )
-    glob = GlobalForecaster.load(out / "global_lstm" / "model")
+    glob = GlobalLSTM.load(out / "global_lstm" / "model")
     for ticker in STARTS:
         history = load_prices(ticker, csv=runs["root"] / "prices" / f"{ticker.lower()}.csv")
         changed = _tripled(history, first_validation)
@@ -254,14 +254,16 @@ def test_a_global_model_fitted_directly_splits_every_ticker_at_one_calendar() ->
     histories = {
         t: load_prices(t, start=s) for t, s in (("IBM", "2009-06-01"), ("MSFT", "2011-06-01"))
     }
-    model = GlobalForecaster(ForecastConfig(**TINY)).fit(histories)
+    model = GlobalLSTM(ForecastConfig(**TINY)).fit(histories)
     splits = {t: model.for_ticker(t).split_ for t in histories}
     firsts = {
         (h.dates[splits[t].train_end], h.dates[splits[t].val_end]) for t, h in histories.items()
     }
     assert len(firsts) == 1  # the same first validation and first test session
-    assert model.config.val_start is not None
-    assert model.config.test_start is not None
+    # The cutoffs are learned (config_), saved with the model; the parameter stays as given.
+    assert model.config.val_start is None
+    assert model.config_.val_start is not None
+    assert model.config_.test_start is not None
     ((first_validation, first_test),) = firsts
-    assert first_validation >= pd.Timestamp(model.config.val_start)
-    assert first_test == pd.Timestamp(model.config.test_start)
+    assert first_validation >= pd.Timestamp(model.config_.val_start)
+    assert first_test == pd.Timestamp(model.config_.test_start)

@@ -13,7 +13,7 @@ if TYPE_CHECKING:
     from rich.console import Console
 
     from stockpred.data.loading import PriceHistory
-    from stockpred.evaluation.forecaster import Forecaster
+    from stockpred.models.forecaster import LSTMForecaster
     from stockpred.universe.inputs import TickerSource
     from stockpred.universe.options import UniverseOptions
     from stockpred.universe.result import UniverseResult
@@ -140,25 +140,25 @@ def _typed(ctx: typer.Context, name: str) -> bool:
 
 def is_global(run_dir: Path) -> bool:
     """True for a universe's global model folder (its model/ is a global model)."""
+    from stockpred.models.global_lstm import is_global_model
     from stockpred.runs import MODEL_DIR
-    from stockpred.universe.global_model import is_global_model
 
     return is_global_model(run_dir / MODEL_DIR)
 
 
 def global_views(
     run_dir: Path, tickers: list[str], csv: Path | None
-) -> dict[str, tuple[Forecaster, PriceHistory | None]] | None:
+) -> dict[str, tuple[LSTMForecaster, PriceHistory | None]] | None:
     """A global model's view of each ticker asked, or of --csv's prices (with their newer
     prices), by ticker; None for other folders."""
     from stockpred.data.loading import load_prices
     from stockpred.exceptions import ConfigError
+    from stockpred.models.global_lstm import GlobalLSTM
     from stockpred.runs import MODEL_DIR
-    from stockpred.universe.global_model import GlobalForecaster
 
     if not is_global(run_dir):
         return None
-    model = GlobalForecaster.load(run_dir / MODEL_DIR)
+    model = GlobalLSTM.load(run_dir / MODEL_DIR)
     names = list(dict.fromkeys(t.upper() for t in tickers))
     if csv is None:
         if not names:
@@ -178,8 +178,8 @@ def global_views(
 def refuse_universe_folder(run_dir: Path) -> None:
     """A universe's folder given to predict: one line naming a ticker folder and global_lstm."""
     from stockpred.exceptions import ConfigError
+    from stockpred.models.global_lstm import NAME
     from stockpred.runs import MODEL_DIR
-    from stockpred.universe.global_model import NAME
     from stockpred.universe.runner import UNIVERSE
 
     if not (run_dir / UNIVERSE).is_file():

@@ -26,6 +26,14 @@ if TYPE_CHECKING:
     from stockpred.evaluation.walkforward import FoldOptions
 
 
+def evaluate(model: LSTMForecaster, prices: PriceHistory | pd.DataFrame) -> Evaluation:
+    """A fitted LSTM's one-step forecasts of every session after validation, beside the
+    baselines (a global model's ticker too)."""
+    model._check_fitted()
+    with blas_threads(model.config.threads):
+        return evaluate_holdout(model, as_history(prices, model.meta_["exchange"]))
+
+
 class Forecaster(LSTMForecaster):
     """An LSTM price forecaster that follows the scikit-learn estimator contract.
 
@@ -43,9 +51,7 @@ class Forecaster(LSTMForecaster):
 
     def evaluate(self, prices: PriceHistory | pd.DataFrame) -> Evaluation:
         """One-step forecasts of every session after validation, beside the baselines."""
-        self._check_fitted()
-        with blas_threads(self.config.threads):
-            return evaluate_holdout(self, as_history(prices, self.meta_["exchange"]))
+        return evaluate(self, prices)
 
     def walk_forward(
         self,

@@ -13,7 +13,7 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from stockpred.exceptions import InsufficientHistory, NotFittedError
-from stockpred.models.base import Estimator, Model
+from stockpred.models.base import Estimator, Model, Series, fit_data, one_series
 
 if TYPE_CHECKING:
     from typing_extensions import Self
@@ -26,8 +26,9 @@ if TYPE_CHECKING:
 class _Rule(Estimator):
     """A baseline with nothing to learn: ``fit`` is a no-op, kept for the shared protocol."""
 
-    def fit(self, history: PriceHistory, split: Split) -> Self:
-        """Nothing to learn; returns ``self``."""
+    def fit(self, history: Series, split: Split | None = None) -> Self:
+        """Nothing to learn (one series, as any single-series model); returns ``self``."""
+        one_series(history, self.name)
         return self
 
 
@@ -98,8 +99,9 @@ class LinearAR(Estimator):
     def __init__(self, window: int = 60) -> None:
         self.window = window
 
-    def fit(self, history: PriceHistory, split: Split) -> Self:
+    def fit(self, series: Series, split: Split | None = None) -> Self:
         """Fit ``r[t+1] ~ 1 + r[t-window+1 .. t]`` on origins whose target is in training."""
+        history, split = fit_data(series, split, self.name)
         returns = _log_returns(history.prices)
         origins = np.arange(self.window, split.train_end - 1)
         if len(origins) <= self.window:

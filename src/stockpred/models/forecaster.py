@@ -19,14 +19,14 @@ from stockpred.data.calendar import next_sessions, sessions_after
 from stockpred.data.history import PriceHistory, as_history
 from stockpred.exceptions import ArtifactError, ConfigError, DataError, NotFittedError
 from stockpred.features import Dataset, Scaler, input_signals, to_prices, windows
-from stockpred.models.base import LSTM, LSTM_RAW, Estimator, Model, blas_threads
+from stockpred.models.base import LSTM, LSTM_RAW, Estimator, Model, Series, blas_threads, fit_data
 from stockpred.models.baselines import default_baselines
 from stockpred.models.context import context_from_dict, context_of, context_to_dict, describe
 from stockpred.models.gate import Gate, fit_gate
 from stockpred.models.intervals import Calibration, IntervalModel
 from stockpred.models.quantile import HEAD_PREFIX
 from stockpred.models.volatility import ScaleStart
-from stockpred.network.numpy_lstm import check_weights, ensemble_forward, members
+from stockpred.network.numpy_lstm import Weights, check_weights, ensemble_forward, members
 from stockpred.run_folder import output_folder
 from stockpred.splits import Split, chronological_split
 from stockpred.training.result import TrainResult
@@ -37,6 +37,8 @@ if TYPE_CHECKING:
 
 # Trading sessions after the last price saved with a model: a year covers any --days (max 250).
 CACHED_SESSIONS = 250
+# Where a global model's ticker embedding sits among a saved ticker model's arrays.
+EMBEDDING = "ticker_embedding"
 # Windows per numpy forward pass: bounds memory (a 60×64 two-layer pass holds ~64 kB a window).
 PREDICT_CHUNK = 2048
 
@@ -58,7 +60,7 @@ class LSTMForecaster(Estimator):
     # ------------------------------------------------------------------ fitting
     def fit(
         self,
-        prices: PriceHistory | pd.DataFrame,
+        prices: Series | pd.DataFrame,
         split: Split | None = None,
         *,
         progress: bool | None = None,
@@ -68,12 +70,29 @@ class LSTMForecaster(Estimator):
         The data flows one way: history → dataset (scaled windows of the split) → training →
         numpy weights; the validation errors of those weights then set the interval.
         """
-        history = as_history(prices)
-        split = split or chronological_split(history.dates, self.config)
+        series = as_history(prices) if isinstance(prices, pd.DataFrame) else prices
+        history, split = fit_data(series, split, self.name, self.config)
         with blas_threads(self.config.threads):
             self._fit_network(history, split, self.progress if progress is None else progress)
-            self._calibrate(history, split)
+            self.calibrate(history, split)
         return self
+
+    @classmethod
+    def from_network(
+        cls,
+        config: ForecastConfig,
+        weights: Weights,
+        scaler: Scaler,
+        train_result: TrainResult,
+        embedding: np.ndarray | None = None,
+    ) -> Self:
+        """A model of trained weights, to :meth:`calibrate` next: one ticker of a global
+        model (its ``embedding`` appended to every step's inputs), or an ensemble's subset."""
+        model = cls(config, progress=False)
+        model.weights_, model.scaler_, model.train_result_ = weights, scaler, train_result
+        model.embedding_ = embedding
+        model.future_sessions_, model.promise_ = None, None
+        return model
 
     def fit_gate(self, prices: PriceHistory | pd.DataFrame, split: Split | None = None) -> Gate:
         """Train, then decide the gate and nothing else: what benchmarks/gate_noise/gate_noise.py measures."""
@@ -91,11 +110,12 @@ class LSTMForecaster(Estimator):
         data = Dataset.build(history, self.config, split)
         self.weights_, self.train_result_ = fit_weights(data, self.config, progress=show)
         self.scaler_ = data.scaler
+        self.embedding_: np.ndarray | None = None  # its own network: no ticker embedding
 
-    def _calibrate(self, history: PriceHistory, split: Split) -> None:
+    def calibrate(self, history: PriceHistory, split: Split) -> Self:
         """What is fitted after the weights, from the validation span: gate, intervals, context.
 
-        Separate from ``fit`` so a global model's per-ticker views calibrate the same way.
+        Separate from ``fit`` so a global model's tickers calibrate the same way.
         """
         self.split_ = split
         self.meta_ = describe(history, split)
@@ -111,6 +131,7 @@ class LSTMForecaster(Estimator):
         self.future_sessions_: pd.DatetimeIndex | None = None
         # What the model promised on its test span (set by the ledger); saved with it.
         self.promise_: dict[str, Any] | None = None
+        return self
 
     def _validation_gate(
         self, history: PriceHistory, split: Split
@@ -213,8 +234,15 @@ class LSTMForecaster(Estimator):
 
     def _outputs(self, x: np.ndarray) -> np.ndarray:
         """Unscaled network outputs ``[n, horizon]`` for windows ``x`` (numpy forward pass),
-        averaged over the ensemble's networks."""
+        averaged over the ensemble's networks; a global model's ticker embedding appended."""
+        if self.embedding_ is not None:
+            tiled = np.broadcast_to(self.embedding_, (*x.shape[:2], len(self.embedding_)))
+            x = np.concatenate([x, tiled.astype(np.float32)], axis=2)
         return self.scaler_.unscale_y(ensemble_forward(self.weights_, self.config, x))
+
+    def _extra_inputs(self) -> int:
+        """Inputs the network takes beyond the config's features: the embedding's size."""
+        return 0 if self.embedding_ is None else len(self.embedding_)
 
     def network(self) -> nn.Module:
         """The (first) fitted network in a torch ``LSTMNet`` (e.g. for MC-dropout experiments)."""
@@ -223,7 +251,7 @@ class LSTMForecaster(Estimator):
         from stockpred.network.lstm import LSTMNet
 
         self._check_fitted()
-        net = LSTMNet(self.config)
+        net = LSTMNet(self.config, extra_inputs=self._extra_inputs())
         first = members(self.weights_, self.config)[0]
         net.load_state_dict({k: torch.from_numpy(v.copy()) for k, v in first.items()})
         return net.eval()
@@ -313,8 +341,11 @@ class LSTMForecaster(Estimator):
                 "future_sessions": [str(d.date()) for d in self._saved_sessions()],
             },
         }
+        tensors = {**self.weights_, **self.intervals_.tensors()}
+        if self.embedding_ is not None:
+            tensors[EMBEDDING] = self.embedding_
         with output_folder(target, "model") as tmp:
-            save_model(tmp, {**self.weights_, **self.intervals_.tensors()}, documents)
+            save_model(tmp, tensors, documents)
         return target
 
     @classmethod
@@ -323,8 +354,9 @@ class LSTMForecaster(Estimator):
         tensors, docs = load_model(Path(path))
         try:
             fc = cls(ForecastConfig(**docs["config.json"]))
+            fc.embedding_ = tensors.pop(EMBEDDING, None)
             network = {k: v for k, v in tensors.items() if not k.startswith(HEAD_PREFIX)}
-            check_weights(network, fc.config)
+            check_weights(network, fc.config, fc._extra_inputs())
             state = docs["state.json"]
             fc.weights_ = network
             fc.scaler_ = Scaler.from_dict(docs["scaler.json"])

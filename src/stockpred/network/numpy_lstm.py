@@ -102,12 +102,13 @@ def ensemble_forward(weights: Weights, cfg: ForecastConfig, x: np.ndarray) -> np
     return outputs[0] if len(outputs) == 1 else np.mean(outputs, axis=0)
 
 
-def check_weights(weights: Weights, cfg: ForecastConfig) -> None:
-    """The weights must be exactly the arrays of ``cfg.ensemble`` LSTMNets of this config."""
+def check_weights(weights: Weights, cfg: ForecastConfig, extra_inputs: int = 0) -> None:
+    """The weights must be exactly the arrays of ``cfg.ensemble`` LSTMNets of this config
+    (taking ``extra_inputs`` beside its features, as a global model's ticker embedding)."""
     hidden, directions = cfg.hidden, 2 if cfg.bidirectional else 1
     one = {"head.1.weight": (cfg.horizon, hidden * directions), "head.1.bias": (cfg.horizon,)}
     for layer in range(cfg.layers):
-        width = cfg.n_features if layer == 0 else hidden * directions
+        width = cfg.n_features + extra_inputs if layer == 0 else hidden * directions
         for suffix in (f"l{layer}", f"l{layer}_reverse")[:directions]:
             one[f"lstm.weight_ih_{suffix}"] = (4 * hidden, width)
             one[f"lstm.weight_hh_{suffix}"] = (4 * hidden, hidden)

@@ -21,10 +21,11 @@ import pandas as pd
 from stockpred.data.loading import PriceHistory
 from stockpred.data.tickers import check_ticker
 from stockpred.exceptions import StockpredError
+from stockpred.models.base import LSTM
+from stockpred.models.global_lstm import NAME, GlobalLSTM
 from stockpred.run_folder import output_folder
 from stockpred.runs import FULL_PRECISION, MODEL_DIR, PREDICTIONS, ROUND_TRIP
 from stockpred.splits import chronological_split
-from stockpred.universe.global_model import NAME, GlobalForecaster
 from stockpred.universe.inputs import TickerSource, market_stamp, with_universe_market
 from stockpred.universe.job import STAMP, TickerOutcome
 from stockpred.universe.progress import stream
@@ -135,7 +136,7 @@ def _fit_pooled(
     options: UniverseOptions,
     histories: dict[str, PriceHistory],
     progress: bool,
-) -> GlobalForecaster:
+) -> GlobalLSTM:
     """The one pooled fit: here, or as one task where the backend says so (Ray: a cluster
     node's CPU or GPU rather than the driver). Data-parallel training did not pay on 2 CPUs
     (benchmarks/ddp_global/ddp_global.py: x1.05), so it is one worker with all the pooled windows."""
@@ -147,8 +148,9 @@ def _fit_pooled(
 
 def _fit_global(
     config: ForecastConfig, embed: int, progress: bool, histories: dict[str, PriceHistory]
-) -> GlobalForecaster:
-    return GlobalForecaster(config, embed).fit(histories, progress=progress, calibrate=False)
+) -> GlobalLSTM:
+    model = GlobalLSTM(config, embed)
+    return model.fit(list(histories.values()), progress=progress, calibrate=False)
 
 
 def _too_short(history: PriceHistory | None, options: UniverseOptions) -> str | None:
@@ -191,12 +193,14 @@ class Scored:
         return self.error is None
 
 
-def score_ticker(model: GlobalForecaster, item: TickerHistory) -> Scored:
+def score_ticker(model: GlobalLSTM, item: TickerHistory) -> Scored:
     """In a worker: calibrate the shared network on one ticker's validation span and score
     its test span beside the baselines (the classical ones and GARCH dominate the cost)."""
+    from stockpred.evaluation.forecaster import evaluate
+
     try:
         view = model.calibrated_view(item.ticker, item.history)
-        predictions = view.evaluate(item.history).predictions.rename(columns={"lstm": NAME})
+        predictions = evaluate(view, item.history).predictions.rename(columns={LSTM: NAME})
         return Scored(item.ticker, model.view_state(view), predictions)
     except StockpredError as exc:
         return Scored(item.ticker, error=str(exc))
@@ -205,7 +209,7 @@ def score_ticker(model: GlobalForecaster, item: TickerHistory) -> Scored:
 
 
 def _scored_table(
-    model: GlobalForecaster, scored: dict[str, Scored], outcomes: dict[str, TickerOutcome]
+    model: GlobalLSTM, scored: dict[str, Scored], outcomes: dict[str, TickerOutcome]
 ) -> pd.DataFrame | None:
     """Long table (ticker, date, actual, previous, every model) in the universe's order, or
     None when no ticker scored; views attached to ``model``; a failure is an error outcome."""
@@ -238,9 +242,7 @@ def _table(
     return pd.DataFrame.from_dict(rows, orient="index")[list(METRICS)].astype(float)
 
 
-def _write(
-    folder: Path, model: GlobalForecaster, table: pd.DataFrame, stamp: dict[str, str]
-) -> None:
+def _write(folder: Path, model: GlobalLSTM, table: pd.DataFrame, stamp: dict[str, str]) -> None:
     with output_folder(folder, "run") as tmp:
         model.save(tmp / MODEL_DIR)
         table.to_csv(

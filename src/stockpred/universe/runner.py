@@ -22,10 +22,10 @@ import pandas as pd
 from stockpred.artifacts import write_text_atomic
 from stockpred.cluster.local import Backend
 from stockpred.models.base import LSTM, LSTM_RAW
+from stockpred.models.global_lstm import NAME as GLOBAL
 from stockpred.universe.book import MIN_VIEWS, cross_section
 from stockpred.universe.calendar import calendar_config
 from stockpred.universe.folder import locked_out
-from stockpred.universe.global_model import NAME as GLOBAL
 from stockpred.universe.inputs import TickerSource, universe_market
 from stockpred.universe.job import TickerJob, TickerOutcome, run_ticker
 from stockpred.universe.options import UniverseOptions

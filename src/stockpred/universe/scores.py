@@ -16,8 +16,8 @@ import pandas as pd
 
 from stockpred.evaluation.metrics import DM_LOSS
 from stockpred.models.base import LSTM, LSTM_RAW
+from stockpred.models.global_lstm import NAME as GLOBAL
 from stockpred.stats import ALPHA, diebold_mariano
-from stockpred.universe.global_model import NAME as GLOBAL
 
 LEADERBOARD_COLUMNS = (
     "ticker",

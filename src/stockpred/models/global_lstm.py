@@ -8,31 +8,38 @@ window never crosses a split boundary or another ticker, because windows are cut
 before they are pooled; shuffled batches then mix tickers. An optional learned ticker
 embedding (``embed`` > 0) is appended to every time step's inputs.
 
-For prediction, :meth:`GlobalForecaster.for_ticker` returns an ordinary fitted
-``Forecaster`` view of one ticker, so forecasts, intervals and evaluation are the
-single-ticker code; :meth:`GlobalForecaster.for_history` does the same for a ticker the
-model never saw, scaled by that ticker's own training span, with the mean embedding.
+:class:`GlobalLSTM` is a :class:`~stockpred.models.base.Model` like any other, fitted on
+several series (or one). Each ticker it knows is an ordinary fitted ``LSTMForecaster`` built
+from the shared weights (:meth:`GlobalLSTM.for_ticker`), so forecasts, intervals and
+evaluation are the single-ticker code; :meth:`GlobalLSTM.for_history` does the same for a
+ticker the model never saw, scaled by that ticker's own training span, with the mean
+embedding.
 """
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
 from stockpred.artifacts import load_model, save_model
 from stockpred.config import ForecastConfig
 from stockpred.data.history import PriceHistory
-from stockpred.evaluation.forecaster import Forecaster
-from stockpred.evaluation.metrics import Evaluation
-from stockpred.exceptions import ArtifactError, ConfigError
+from stockpred.exceptions import ArtifactError, ConfigError, NotFittedError
 from stockpred.features import Dataset, Scaler
+from stockpred.models.base import Estimator, Series
+from stockpred.models.forecaster import LSTMForecaster
 from stockpred.models.quantile import HEAD_PREFIX
-from stockpred.network.numpy_lstm import Weights, lstm_forward
+from stockpred.network.numpy_lstm import Weights
 from stockpred.run_folder import output_folder
-from stockpred.splits import chronological_split, universe_calendar
+from stockpred.splits import Calendar, Split, chronological_split, universe_calendar
 from stockpred.training.result import TrainResult
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
 
 NAME = "global_lstm"
 KIND = "global"
@@ -43,29 +50,15 @@ KIND = "global"
 RECENT_WINDOWS = 1000
 
 
-class TickerView(Forecaster):
-    """A Forecaster for one ticker of a global model: its scaler, its embedding, shared weights."""
+class GlobalLSTM(Estimator):
+    """fit(histories) → one network; for_ticker / for_history → per-ticker LSTMForecasters.
 
-    def __init__(self, config: ForecastConfig, embedding: np.ndarray | None) -> None:
-        super().__init__(config)
-        self.embedding_ = embedding
-
-    def _outputs(self, x: np.ndarray) -> np.ndarray:
-        if self.embedding_ is not None:
-            tiled = np.broadcast_to(self.embedding_, (*x.shape[:2], len(self.embedding_)))
-            x = np.concatenate([x, tiled.astype(np.float32)], axis=2)
-        return self.scaler_.unscale_y(
-            lstm_forward(self.weights_, self.config, x).astype(np.float64)
-        )
-
-    def save(self, path: str | Path) -> Path:  # pragma: no cover - the global folder is saved
-        raise ConfigError("save the GlobalForecaster, not one ticker's view of it")
-
-
-class GlobalForecaster:
-    """fit(histories) → one network; for_ticker / for_history → per-ticker Forecasters."""
+    ``config_`` is ``config`` with the universe's cutoffs fixed in, what every ticker of this
+    fit is split with (``config`` itself is left as given, so ``new()`` refits from scratch).
+    """
 
     name = NAME
+    many_series: ClassVar[bool] = True
 
     def __init__(
         self,
@@ -79,35 +72,40 @@ class GlobalForecaster:
 
     def fit(
         self,
-        histories: dict[str, PriceHistory],
+        history: Series | Mapping[str, PriceHistory],
+        split: Split | None = None,
         *,
         progress: bool = False,
         calibrate: bool = True,
-    ) -> GlobalForecaster:
+    ) -> Self:
         """Train on every ticker's training windows, early-stopped on their validation windows.
 
+        ``split`` splits a single history; several (a sequence, or a mapping's values: the
+        tickers are the histories' own) are split at the universe's calendar.
         ``calibrate=False`` leaves the per-ticker calibration (gate, intervals) to the caller,
         one :meth:`calibrated_view` a ticker and :meth:`add_view`: a universe spreads that
         work over its workers.
         """
         import torch
 
+        from stockpred.network.embedded import global_network
         from stockpred.training.loop import resolve_device, train_network
-        from stockpred.universe.global_net import global_network
 
+        if isinstance(history, Mapping):
+            history = list(history.values())
+        histories = [history] if isinstance(history, PriceHistory) else list(history)
         cfg = self.config
         if cfg.ensemble > 1:
             raise ConfigError(
                 f"the global model trains one network; ensemble={cfg.ensemble} is for "
                 "per-ticker models"
             )
-        # The universe's cutoffs, fixed into the config it saves (a no-op when a universe run
-        # chose them already): one network must not early-stop on another ticker's test dates.
-        calendar = universe_calendar([h.dates for h in histories.values()], cfg)
-        cfg = self.config = calendar.config(cfg)
-        self.tickers_ = list(histories)
-        prepared = [self._scaled_view(histories[t]) for t in self.tickers_]
-        parts = [self._ticker_windows(i, data) for i, (_, data) in enumerate(prepared)]
+        self.tickers_ = _tickers(histories)
+        # One network must not early-stop on another ticker's test dates.
+        self.config_, splits = self._calendar(histories, split)
+        cfg = self.config_
+        prepared = [Dataset.build(h, cfg, s) for h, s in zip(histories, splits, strict=True)]
+        parts = [self._ticker_windows(i, data) for i, data in enumerate(prepared)]
         x_train, y_train, x_val, y_val = (np.concatenate([p[k] for p in parts]) for k in range(4))
         torch.manual_seed(cfg.seed)
         net = global_network(cfg, len(self.tickers_), self.embed)
@@ -121,22 +119,29 @@ class GlobalForecaster:
         state = {k: v.detach().cpu().numpy().copy() for k, v in net.state_dict().items()}
         self.embeddings_: np.ndarray | None = state.pop("embedding.weight", None)
         self.weights_: Weights = {k.removeprefix("net."): v for k, v in state.items()}
-        self.views_: dict[str, TickerView] = {}
-        if calibrate:  # the views scaled above, not built again
-            for ticker, (view, _) in zip(self.tickers_, prepared, strict=True):
-                self.views_[ticker] = self._calibrated(view, ticker, histories[ticker])
+        self.views_: dict[str, LSTMForecaster] = {}
+        if calibrate:  # the scalers fitted above, not built again
+            for ticker, h, s, data in zip(self.tickers_, histories, splits, prepared, strict=True):
+                self.views_[ticker] = self._view(ticker, data.scaler).calibrate(h, s)
         return self
 
-    def _scaled_view(self, history: PriceHistory) -> tuple[TickerView, Dataset]:
-        """A view with the ticker's own split, training-span scaler, description and context,
-        and the ticker's scaled windows (the same Dataset a per-ticker fit trains on)."""
+    def _calendar(
+        self, histories: list[PriceHistory], split: Split | None
+    ) -> tuple[ForecastConfig, list[Split]]:
+        """The config with the universe's cutoffs fixed in (a no-op when a universe run chose
+        them already), and each history's split at them; a given ``split`` for one history."""
         cfg = self.config
-        split = chronological_split(history.dates, cfg)
-        data = Dataset.build(history, cfg, split)
-        view = TickerView(cfg, None)
-        view.scaler_ = data.scaler
-        view.split_ = split
-        return view, data
+        if split is None:
+            cfg = universe_calendar([h.dates for h in histories], cfg).config(cfg)
+            return cfg, [chronological_split(h.dates, cfg) for h in histories]
+        if len(histories) != 1:
+            raise ConfigError(
+                f"a split holds one history's positions, not {len(histories)}'s; leave it "
+                "out to split every ticker at the universe's calendar"
+            )
+        dates = histories[0].dates
+        calendar = Calendar(dates[split.train_end], dates[min(split.val_end, len(dates) - 1)])
+        return calendar.config(cfg), [split]
 
     def _ticker_windows(self, index: int, data: Dataset) -> list[np.ndarray]:
         """x_train, y_train, x_val, y_val of one ticker: its most recent training windows,
@@ -151,23 +156,24 @@ class GlobalForecaster:
             out += [x, y]
         return out
 
-    def _attach(self, view: TickerView, ticker: str | None) -> None:
-        """Give a view the shared weights and its ticker's embedding (the mean if unseen)."""
-        view.weights_ = self.weights_
-        view.train_result_ = self.train_result_
+    def _view(self, ticker: str | None, scaler: Scaler) -> LSTMForecaster:
+        """``ticker``'s model, not yet calibrated: the shared weights, its own scaler and its
+        embedding (the mean embedding for a ticker the model never saw)."""
+        embedding = None
         if self.embeddings_ is not None:
             index = {t: i for i, t in enumerate(self.tickers_)}.get(ticker or "")
             row = self.embeddings_.mean(0) if index is None else self.embeddings_[index]
-            view.embedding_ = np.asarray(row, dtype=np.float32)
+            embedding = np.asarray(row, dtype=np.float32)
+        return LSTMForecaster.from_network(
+            self.config_, self.weights_, scaler, self.train_result_, embedding
+        )
 
     def _check_fitted(self) -> None:
         if not hasattr(self, "weights_"):
-            from stockpred.exceptions import NotFittedError
-
             raise NotFittedError("the global model is not fitted; call fit() or load() first")
 
-    def for_ticker(self, ticker: str) -> Forecaster:
-        """The fitted per-ticker view of a ticker the model was trained on."""
+    def for_ticker(self, ticker: str) -> LSTMForecaster:
+        """The fitted per-ticker model of a ticker the global model was trained on."""
         self._check_fitted()
         if ticker.upper() not in self.views_:
             raise ConfigError(
@@ -177,25 +183,28 @@ class GlobalForecaster:
             )
         return self.views_[ticker.upper()]
 
-    def for_history(self, history: PriceHistory) -> Forecaster:
-        """A view for any ticker from its history alone: its own training-span scaling."""
+    def for_history(self, history: PriceHistory) -> LSTMForecaster:
+        """A per-ticker model for any ticker from its history alone: its own training-span
+        scaling."""
         self._check_fitted()
         return self.calibrated_view(history.ticker, history)
 
-    def calibrated_view(self, ticker: str, history: PriceHistory) -> TickerView:
-        """``ticker``'s view: its scaler, embedding (the mean if unseen) and calibration."""
-        return self._calibrated(self._scaled_view(history)[0], ticker, history)
+    def calibrated_view(self, ticker: str, history: PriceHistory) -> LSTMForecaster:
+        """``ticker``'s model: its scaler, embedding (the mean if unseen) and calibration."""
+        split = chronological_split(history.dates, self.config_)
+        scaler = Dataset.build(history, self.config_, split).scaler
+        return self._view(ticker, scaler).calibrate(history, split)
 
-    def _calibrated(self, view: TickerView, ticker: str, history: PriceHistory) -> TickerView:
-        """``view`` (already scaled) with the shared weights, its embedding and calibration."""
-        self._attach(view, ticker)
-        view._calibrate(history, view.split_)
-        return view
+    def predict_origins(
+        self, history: PriceHistory, origins: np.ndarray, horizon: int
+    ) -> np.ndarray:
+        """Price forecasts ``[n, horizon]`` of ``history``'s ticker (one the model knows)."""
+        return self.for_ticker(history.ticker).predict_origins(history, origins, horizon)
 
     @staticmethod
-    def view_state(view: Forecaster) -> dict[str, Any]:
-        """What a view adds to the shared network (sent back by a worker, saved): JSON, and
-        its quantile head's arrays."""
+    def view_state(view: LSTMForecaster) -> dict[str, Any]:
+        """What a ticker's model adds to the shared network (sent back by a worker, saved):
+        JSON, and its quantile head's arrays."""
         return {
             "scaler": view.scaler_.to_dict(),
             "meta": view.meta_,
@@ -204,20 +213,10 @@ class GlobalForecaster:
         }
 
     def add_view(self, ticker: str, state: dict[str, Any]) -> None:
-        """Attach a view rebuilt from :meth:`view_state` (a worker's, or a saved one)."""
-        view = TickerView(self.config, None)
-        self._attach(view, ticker)
-        view.future_sessions_ = None
-        view.scaler_ = Scaler.from_dict(state["scaler"])
+        """Attach a ticker's model rebuilt from :meth:`view_state` (a worker's, or saved)."""
+        view = self._view(ticker, Scaler.from_dict(state["scaler"]))
         view.calibration_from_dict(state["calibration"], state["meta"], state["head"], "")
         self.views_[ticker] = view
-
-    def evaluate(self, history: PriceHistory) -> Evaluation:
-        """The ticker's test span scored beside the baselines, as a per-ticker model is."""
-        evaluation = self.for_ticker(history.ticker).evaluate(history)
-        evaluation.table = evaluation.table.rename(index={"lstm": NAME})
-        evaluation.predictions = evaluation.predictions.rename(columns={"lstm": NAME})
-        return evaluation
 
     # -------------------------------------------------------------- persistence
     def save(self, path: str | Path) -> Path:
@@ -235,7 +234,7 @@ class GlobalForecaster:
                 "embed": self.embed,
                 "recent_windows": self.recent_windows,
                 "tickers": self.tickers_,
-                "forecast": self.config.model_dump(mode="json"),
+                "forecast": self.config_.model_dump(mode="json"),
             },
             "scaler.json": {t: v.scaler_.to_dict() for t, v in views.items()},
             "fingerprint.json": {t: v.meta_ for t, v in views.items()},
@@ -250,7 +249,7 @@ class GlobalForecaster:
         return Path(path)
 
     @classmethod
-    def load(cls, path: str | Path) -> GlobalForecaster:
+    def load(cls, path: str | Path) -> Self:
         """Rebuild from a global model folder (verified by its manifest)."""
         tensors, docs = load_model(Path(path))
         config = docs["config.json"]
@@ -260,6 +259,7 @@ class GlobalForecaster:
             model = cls(
                 ForecastConfig(**config["forecast"]), int(config["embed"]), config["recent_windows"]
             )
+            model.config_ = model.config  # saved with the universe's cutoffs fixed in
             model.tickers_ = list(config["tickers"])
             model.embeddings_ = tensors.pop("embedding.weight", None)
             model.weights_ = {k: v for k, v in tensors.items() if not k.startswith(HEAD_PREFIX)}
@@ -278,6 +278,15 @@ class GlobalForecaster:
                 f"global model folder {path} is inconsistent ({type(exc).__name__}); retrain it"
             ) from exc
         return model
+
+
+def _tickers(histories: list[PriceHistory]) -> list[str]:
+    """Each history's ticker, in order; a ticker given twice refused in one line."""
+    tickers = [h.ticker for h in histories]
+    twice = sorted(t for t, n in Counter(tickers).items() if n > 1)
+    if twice:
+        raise ConfigError(f"the global model got {twice[0]} twice; give each ticker once")
+    return tickers
 
 
 def _head_prefix(ticker: str) -> str:

@@ -9,8 +9,10 @@ import pytest
 
 from stockpred.config import ForecastConfig
 from stockpred.data.loading import PriceHistory, load_prices
+from stockpred.evaluation.forecaster import evaluate
+from stockpred.evaluation.metrics import Evaluation
+from stockpred.models.global_lstm import GlobalLSTM
 from stockpred.splits import chronological_split
-from stockpred.universe.global_model import GlobalForecaster
 
 from ..conftest import TINY
 
@@ -23,8 +25,16 @@ def histories() -> dict[str, PriceHistory]:
 
 
 @pytest.fixture(scope="module")
-def fitted(histories: dict[str, PriceHistory]) -> GlobalForecaster:
-    return GlobalForecaster(ForecastConfig(**TINY), embed=3).fit(histories)
+def fitted(histories: dict[str, PriceHistory]) -> GlobalLSTM:
+    return GlobalLSTM(ForecastConfig(**TINY), embed=3).fit(histories)
+
+
+def _evaluate(model: GlobalLSTM, history: PriceHistory) -> Evaluation:
+    """The ticker's test span scored beside the baselines, as a universe run scores it."""
+    evaluation = evaluate(model.for_ticker(history.ticker), history)
+    evaluation.table = evaluation.table.rename(index={"lstm": "global_lstm"})
+    evaluation.predictions = evaluation.predictions.rename(columns={"lstm": "global_lstm"})
+    return evaluation
 
 
 def _tripled_test_span(history: PriceHistory, cfg: ForecastConfig) -> PriceHistory:
@@ -35,11 +45,11 @@ def _tripled_test_span(history: PriceHistory, cfg: ForecastConfig) -> PriceHisto
 
 
 def test_tripling_every_test_price_changes_no_scaler_and_no_weight(
-    histories: dict[str, PriceHistory], fitted: GlobalForecaster
+    histories: dict[str, PriceHistory], fitted: GlobalLSTM
 ) -> None:
     cfg = ForecastConfig(**TINY)
     tripled = {t: _tripled_test_span(h, cfg) for t, h in histories.items()}
-    again = GlobalForecaster(cfg, embed=3).fit(tripled)
+    again = GlobalLSTM(cfg, embed=3).fit(tripled)
     for ticker in TICKERS:
         a, b = fitted.for_ticker(ticker).scaler_, again.for_ticker(ticker).scaler_
         for name in ("x_mean", "x_std", "y_mean", "y_std"):
@@ -51,26 +61,26 @@ def test_tripling_every_test_price_changes_no_scaler_and_no_weight(
     np.testing.assert_array_equal(fitted.embeddings_, again.embeddings_)
     # and the test span did change what is scored: the check above is not vacuous
     assert not np.allclose(
-        fitted.evaluate(histories["IBM"]).predictions["actual"],
-        again.evaluate(tripled["IBM"]).predictions["actual"],
+        _evaluate(fitted, histories["IBM"]).predictions["actual"],
+        _evaluate(again, tripled["IBM"]).predictions["actual"],
     )
 
 
 def test_scored_on_exactly_the_per_ticker_test_sessions(
-    histories: dict[str, PriceHistory], fitted: GlobalForecaster
+    histories: dict[str, PriceHistory], fitted: GlobalLSTM
 ) -> None:
     from stockpred.evaluation.forecaster import Forecaster
 
     ibm = histories["IBM"]
     per_ticker = Forecaster(ForecastConfig(**TINY)).fit(ibm, progress=False).evaluate(ibm)
-    glob = fitted.evaluate(ibm)
+    glob = _evaluate(fitted, ibm)
     assert glob.predictions.index.equals(per_ticker.predictions.index)
     assert "global_lstm" in glob.table.index
     np.testing.assert_array_equal(glob.predictions["naive"], per_ticker.predictions["naive"])
 
 
 def test_one_folder_round_trip_and_an_unseen_ticker(
-    histories: dict[str, PriceHistory], fitted: GlobalForecaster, tmp_path: Path
+    histories: dict[str, PriceHistory], fitted: GlobalLSTM, tmp_path: Path
 ) -> None:
     fitted.save(tmp_path / "model")
     names = (p.name for p in (tmp_path / "model").iterdir())
@@ -82,7 +92,7 @@ def test_one_folder_round_trip_and_an_unseen_ticker(
         "state.json",
         "weights.safetensors",
     ]
-    loaded = GlobalForecaster.load(tmp_path / "model")
+    loaded = GlobalLSTM.load(tmp_path / "model")
     for ticker in TICKERS:
         np.testing.assert_array_equal(
             loaded.for_ticker(ticker).predict(days=5), fitted.for_ticker(ticker).predict(days=5)
@@ -95,7 +105,7 @@ def test_one_folder_round_trip_and_an_unseen_ticker(
 
 
 def test_predict_command_forecasts_a_seen_and_an_unseen_ticker(
-    fitted: GlobalForecaster, tmp_path: Path
+    fitted: GlobalLSTM, tmp_path: Path
 ) -> None:
     from typer.testing import CliRunner
 
@@ -116,7 +126,7 @@ def test_predict_command_forecasts_a_seen_and_an_unseen_ticker(
 
 
 def test_predict_several_tickers_writes_one_forecast_with_a_ticker_column(
-    fitted: GlobalForecaster, tmp_path: Path
+    fitted: GlobalLSTM, tmp_path: Path
 ) -> None:
     """Was: one forecast.csv without a ticker column, each ticker overwriting the last."""
     import pandas as pd
@@ -167,11 +177,43 @@ def test_a_global_universe_scored_in_two_workers_equals_the_in_process_model(
     saved = pd.read_csv(tmp_path / "out" / "global_lstm" / "predictions.csv", parse_dates=["date"])
     assert list(saved["ticker"].unique()) == [s.ticker for s in sources]  # the universe's order
     loaded_histories = {s.ticker: s.load({}) for s in sources}
-    here = GlobalForecaster(cfg).fit(loaded_histories)
+    here = GlobalLSTM(cfg).fit(loaded_histories)
     for ticker, history in loaded_histories.items():
-        expected = here.evaluate(history).predictions
+        expected = _evaluate(here, history).predictions
         got = saved[saved["ticker"] == ticker].drop(columns="ticker").set_index("date")
         np.testing.assert_allclose(got["global_lstm"], expected["global_lstm"], rtol=1e-9)
         np.testing.assert_allclose(got["arima"], expected["arima"], rtol=1e-9)
-    reloaded = GlobalForecaster.load(tmp_path / "out" / "global_lstm" / "model")
+    reloaded = GlobalLSTM.load(tmp_path / "out" / "global_lstm" / "model")
     assert reloaded.for_ticker("IBM").gate_ == here.for_ticker("IBM").gate_
+
+
+def test_a_tickers_model_saves_loads_and_copies_like_any_lstm(
+    histories: dict[str, PriceHistory], fitted: GlobalLSTM, tmp_path: Path
+) -> None:
+    """Was: one ticker's view raised on save and failed on new(); now a plain LSTMForecaster."""
+    from stockpred.models.forecaster import LSTMForecaster
+
+    ibm = fitted.for_ticker("IBM")
+    assert type(ibm) is LSTMForecaster
+    ibm.save(tmp_path / "ibm")
+    loaded = LSTMForecaster.load(tmp_path / "ibm")
+    history = histories["IBM"]
+    origins = np.arange(len(history) - 30, len(history) - 1)
+    np.testing.assert_array_equal(
+        loaded.predict_origins(history, origins, 1), ibm.predict_origins(history, origins, 1)
+    )
+    np.testing.assert_array_equal(loaded.predict(days=3), ibm.predict(days=3))
+    assert ibm.new().get_params() == ibm.get_params()
+
+
+def test_the_global_model_refuses_a_ticker_twice_and_a_split_for_several(
+    histories: dict[str, PriceHistory],
+) -> None:
+    from stockpred.exceptions import ConfigError
+
+    ibm, msft = histories["IBM"], histories["MSFT"]
+    with pytest.raises(ConfigError, match="got IBM twice; give each ticker once"):
+        GlobalLSTM(ForecastConfig(**TINY)).fit([ibm, msft, ibm])
+    split = chronological_split(ibm.dates, ForecastConfig(**TINY))
+    with pytest.raises(ConfigError, match="a split holds one history's positions, not 2's"):
+        GlobalLSTM(ForecastConfig(**TINY)).fit([ibm, msft], split)
