@@ -1,4 +1,5 @@
-"""The model folder: safetensors weights and JSON state, checksummed; never pickle.
+"""The model folder: safetensors weights and JSON state, checksummed; never pickle. And
+:func:`to_json`, the one way a result dataclass becomes a JSON document.
 
 Layout: ``weights.safetensors``, ``config.json``, ``scaler.json``, ``fingerprint.json``
 (where the data came from and a hash of the training span), ``state.json`` (what
@@ -12,7 +13,7 @@ import hashlib
 import json
 import os
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import fields, is_dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -42,14 +43,17 @@ def to_json(record: DataclassInstance) -> dict[str, Any]:
     is left out, one marked ``"inline"`` has its fields written in its place, and a nested value
     with its own ``to_dict`` (a result that adds a derived figure) is written by it.
     """
-    out: dict[str, Any] = {}
+    return dict(_json_items(record))
+
+
+def _json_items(record: DataclassInstance) -> Iterator[tuple[str, object]]:
+    """The record's fields as document entries, in field order."""
     for f in fields(record):
         how = f.metadata.get("json", True)
         if how == "inline":
-            out |= to_json(getattr(record, f.name))
+            yield from _json_items(getattr(record, f.name))
         elif how:
-            out[f.name] = _json_value(getattr(record, f.name))
-    return out
+            yield f.name, _json_value(getattr(record, f.name))
 
 
 def _json_value(value: object) -> object:
