@@ -47,11 +47,11 @@ def test_binomial_direction_against_a_coin() -> None:
     prev = np.zeros(100)
     actual = np.where(np.arange(100) % 2 == 0, 1.0, -1.0)
     right = direction_binomial(actual, actual * 0.5, prev)
-    assert right["accuracy"] == 1.0
-    assert right["p_value"] < 1e-20
+    assert right.accuracy == 1.0
+    assert right.p_value < 1e-20
     coin = direction_binomial(actual, np.where(np.arange(100) % 4 < 2, 1.0, -1.0), prev)
-    assert coin["accuracy"] == 0.5
-    assert coin["p_value"] > 0.5
+    assert coin.accuracy == 0.5
+    assert coin.p_value > 0.5
 
 
 def test_pesaran_timmermann_does_not_reward_always_up_in_a_rising_market() -> None:
@@ -59,11 +59,11 @@ def test_pesaran_timmermann_does_not_reward_always_up_in_a_rising_market() -> No
     actual = rng.normal(0.3, 1, 400)  # mostly up
     prev = np.zeros(400)
     always_up = np.concatenate([np.ones(399), [-1.0]])  # one down so the test is defined
-    assert direction_binomial(actual, always_up, prev)["p_value"] < 0.01
-    assert pesaran_timmermann(actual, always_up, prev)["p_value"] > 0.05
+    assert direction_binomial(actual, always_up, prev).p_value < 0.01
+    assert pesaran_timmermann(actual, always_up, prev).p_value > 0.05
     informed = actual + rng.normal(0, 0.5, 400)
-    assert pesaran_timmermann(actual, informed, prev)["p_value"] < 1e-6
-    assert pesaran_timmermann(actual, np.ones(400), prev)["p_value"] is None
+    assert pesaran_timmermann(actual, informed, prev).p_value < 1e-6
+    assert pesaran_timmermann(actual, np.ones(400), prev).p_value is None
 
 
 def test_naive_scale_is_training_span_only() -> None:

@@ -129,9 +129,9 @@ def _direction_arrays() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 def test_binomial_matches_the_exact_tail() -> None:
     out = direction_binomial(*_direction_arrays())
     # P(X ≥ 8 | n = 10, p = ½) = (C(10,8) + C(10,9) + C(10,10)) / 2¹⁰ = (45 + 10 + 1) / 1024
-    assert (out["n"], out["hits"]) == (10, 8)
-    assert out["accuracy"] == pytest.approx(0.8)
-    assert out["p_value"] == pytest.approx(56 / 1024, rel=1e-12)
+    assert (out.n, out.hits) == (10, 8)
+    assert out.accuracy == pytest.approx(0.8)
+    assert out.p_value == pytest.approx(56 / 1024, rel=1e-12)
 
 
 def test_pesaran_timmermann_matches_the_worked_value() -> None:
@@ -141,10 +141,10 @@ def test_pesaran_timmermann_matches_the_worked_value() -> None:
     # Var(P*) = 0.2²·0.24/10 + 0.2²·0.24/10 + 4·0.36·0.16/100 = 0.004224
     # PT = (0.8 − 0.52) / sqrt(0.02496 − 0.004224) = 0.28 / 0.144
     expected = 0.28 / 0.144
-    assert out["n"] == 10
-    assert out["statistic"] == pytest.approx(expected, rel=1e-12)
-    assert out["p_value"] == pytest.approx(0.5 * math.erfc(expected / math.sqrt(2)), rel=1e-12)
-    assert out["p_value"] == pytest.approx(0.02592, abs=1e-5)
+    assert out.n == 10
+    assert out.statistic == pytest.approx(expected, rel=1e-12)
+    assert out.p_value == pytest.approx(0.5 * math.erfc(expected / math.sqrt(2)), rel=1e-12)
+    assert out.p_value == pytest.approx(0.02592, abs=1e-5)
 
 
 def _negative_long_run_variance() -> tuple[np.ndarray, np.ndarray]:

@@ -26,6 +26,7 @@ from typing import Any
 
 import numpy as np
 
+from stockpred.artifacts import to_json
 from stockpred.config import ForecastConfig
 from stockpred.data.history import PriceHistory
 from stockpred.data.loading import load_prices
@@ -115,7 +116,7 @@ def point_row(history: PriceHistory, cfg: ForecastConfig) -> dict[str, Any]:
         "test": [ev.test_start, ev.test_end],
         "ratios": ratios,
         "gate": fc.gate_.to_dict(),
-        "intervals": ev.intervals,
+        "intervals": None if ev.intervals is None else to_json(ev.intervals),
         "seconds": {
             "lstm": lstm_seconds,
             "quantile_head": HEAD_CLOCK.lap(),
@@ -256,7 +257,7 @@ def ensemble_row(history: PriceHistory, cfg: ForecastConfig, sizes: list[int]) -
     naive_mae = np.mean(np.abs(actual - naive))
     out: dict[str, Any] = {
         "ticker": history.ticker,
-        "seconds_a_network": [m["seconds"] for m in largest.train_result_.members],
+        "seconds_a_network": [m.seconds for m in largest.train_result_.members],
     }
     for k in sizes:
         prefixes = tuple(member_prefix(j) for j in range(1, k))

@@ -30,15 +30,15 @@ def _row(history: PriceHistory, cfg: ForecastConfig, folds: int) -> str:
     wf = walk_forward(history, cfg, folds=folds)
     seconds = time.perf_counter() - started
     s = summarise(wf, history)
-    naive_mae = s["models"]["naive"]["mae"]
-    cells = [f"{s['models']['lstm']['mae'] / naive_mae:.3f}"]
-    for baseline, tests in s["diebold_mariano"].items():
-        ratio = s["models"][baseline]["mae"] / naive_mae
-        cells.append(f"{ratio:.3f} (p {tests[0]['pooled']['squared']['p_better']:.2g})")
-    coverage = s["intervals"]["by_step"][0]["coverage"]
-    lag = "yes" if s["lag_detector"]["tracks_yesterday"] else "no"
-    span = f"{s['first_test_date']}–{s['last_test_date']}"
-    line = f"| {history.ticker} | {span} | {s['n_one_step']} | " + " | ".join(cells)
+    naive_mae = s.models["naive"]["mae"]
+    cells = [f"{s.models['lstm']['mae'] / naive_mae:.3f}"]
+    for baseline, tests in s.diebold_mariano.items():
+        ratio = s.models[baseline]["mae"] / naive_mae
+        cells.append(f"{ratio:.3f} (p {tests[0].pooled.squared.p_better:.2g})")
+    coverage = s.intervals.by_step[0].scores.coverage
+    lag = "yes" if s.lag_detector.tracks_yesterday else "no"
+    span = f"{s.first_test_date}–{s.last_test_date}"
+    line = f"| {history.ticker} | {span} | {s.n_one_step} | " + " | ".join(cells)
     return line + f" | {coverage:.1%} | {lag} | {seconds:.0f} ({seconds / folds:.0f}) |"
 
 

@@ -62,7 +62,7 @@ def main() -> None:
     print("| method | coverage | pinball | mean width % |")
     print("|---|---|---|---|")
     for name, s in scores.items():
-        print(f"| {name} | {s['coverage']:.1%} | {s['pinball']:.4f} | {s['mean_width_pct']:.2f} |")
+        print(f"| {name} | {s.coverage:.1%} | {s.pinball:.4f} | {s.mean_width_pct:.2f} |")
 
 
 if __name__ == "__main__":

@@ -1,4 +1,5 @@
-"""The model folder: safetensors weights and JSON state, checksummed; never pickle.
+"""The model folder: safetensors weights and JSON state, checksummed; never pickle. And
+:func:`to_json`, the one way a result dataclass becomes a JSON document.
 
 Layout: ``weights.safetensors``, ``config.json``, ``scaler.json``, ``fingerprint.json``
 (where the data came from and a hash of the training span), ``state.json`` (what
@@ -12,13 +13,18 @@ import hashlib
 import json
 import os
 import tempfile
+from collections.abc import Iterator, Mapping
+from dataclasses import fields, is_dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from stockpred.exceptions import ArtifactError
 from stockpred.run_folder import TMP_PREFIX, umask
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
 
 WEIGHTS = "weights.safetensors"
 JSON_FILES = ("config.json", "scaler.json", "fingerprint.json", "state.json")
@@ -27,6 +33,40 @@ MANIFEST = "manifest.json"
 
 def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def to_json(record: DataclassInstance) -> dict[str, Any]:
+    """A result dataclass as its JSON document, field for field and nested results within.
+
+    The one way results become JSON (metrics.json, summary.json, ...), so the result types stay
+    typed and their documents cannot drift from them: a field marked ``metadata={"json": False}``
+    is left out, one marked ``"inline"`` has its fields written in its place, and a nested value
+    with its own ``to_dict`` (a result that adds a derived figure) is written by it.
+    """
+    return dict(_json_items(record))
+
+
+def _json_items(record: DataclassInstance) -> Iterator[tuple[str, object]]:
+    """The record's fields as document entries, in field order."""
+    for f in fields(record):
+        how = f.metadata.get("json", True)
+        if how == "inline":
+            yield from _json_items(getattr(record, f.name))
+        elif how:
+            yield f.name, _json_value(getattr(record, f.name))
+
+
+def _json_value(value: object) -> object:
+    """One field's value in JSON terms: results as objects, tuples as lists."""
+    if hasattr(value, "to_dict"):
+        return value.to_dict()
+    if is_dataclass(value) and not isinstance(value, type):
+        return to_json(value)
+    if isinstance(value, Mapping):
+        return {k: _json_value(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json_value(v) for v in value]
+    return value
 
 
 def write_text_atomic(path: Path, text: str) -> None:

@@ -9,8 +9,9 @@ or test price, not even as a target.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -109,12 +110,12 @@ class Scaler:
         """Model outputs back in target units."""
         return outputs * self.y_std + self.y_mean
 
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form (float64 values round-trip exactly through repr)."""
+    def to_dict(self) -> dict[str, list[float]]:
+        """scaler.json: each statistic a list (float64 values round-trip exactly through repr)."""
         return {k: getattr(self, k).tolist() for k in ("x_mean", "x_std", "y_mean", "y_std")}
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Scaler:
+    def from_dict(cls, data: Mapping[str, Sequence[float]]) -> Scaler:
         """Inverse of :meth:`to_dict`."""
         return cls(
             **{

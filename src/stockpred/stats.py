@@ -11,7 +11,7 @@ naive scale and the √step interval rule are here too.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, replace
-from typing import Any, Literal
+from typing import Literal
 
 import numpy as np
 
@@ -35,8 +35,8 @@ class DMResult:
         """Either direction."""
         return min(1.0, 2.0 * min(self.p_better, self.p_worse))
 
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form."""
+    def to_dict(self) -> dict[str, float | str | None]:
+        """JSON-ready form: the fields, then the two-sided p-value."""
         return {**asdict(self), "p_two_sided": self.p_two_sided}
 
 
@@ -109,19 +109,38 @@ def directions(
     return up_actual[keep] > 0, up_pred[keep] > 0
 
 
-def direction_binomial(actual: np.ndarray, pred: np.ndarray, prev: np.ndarray) -> dict[str, Any]:
+@dataclass(frozen=True)
+class BinomialTest:
+    """Directional accuracy against a coin: right signs of ``n`` sessions, one-sided p-value."""
+
+    n: int
+    hits: int
+    accuracy: float | None  # None when no session moved both ways
+    p_value: float | None
+
+
+@dataclass(frozen=True)
+class DirectionTest:
+    """Pesaran–Timmermann: are predicted and actual directions dependent? (one-sided)."""
+
+    n: int
+    statistic: float | None  # None when the forecast never changes sign
+    p_value: float | None
+
+
+def direction_binomial(actual: np.ndarray, pred: np.ndarray, prev: np.ndarray) -> BinomialTest:
     """Binomial test of directional accuracy against a coin (one-sided: better than 50%)."""
     from scipy import stats  # lazily: importing scipy.stats costs ~1 s
 
     up_actual, up_pred = directions(actual, pred, prev)
     n, hits = len(up_actual), int(np.sum(up_actual == up_pred))
     if n == 0:
-        return {"n": 0, "hits": 0, "accuracy": None, "p_value": None}
+        return BinomialTest(0, 0, None, None)
     test = stats.binomtest(hits, n, 0.5, alternative="greater")
-    return {"n": n, "hits": hits, "accuracy": hits / n, "p_value": float(test.pvalue)}
+    return BinomialTest(n, hits, hits / n, float(test.pvalue))
 
 
-def pesaran_timmermann(actual: np.ndarray, pred: np.ndarray, prev: np.ndarray) -> dict[str, Any]:
+def pesaran_timmermann(actual: np.ndarray, pred: np.ndarray, prev: np.ndarray) -> DirectionTest:
     """Pesaran–Timmermann test: are predicted and actual directions dependent (one-sided)?
 
     Unlike the binomial test it allows for drift: always saying "up" in a rising market
@@ -132,7 +151,7 @@ def pesaran_timmermann(actual: np.ndarray, pred: np.ndarray, prev: np.ndarray) -
     up_actual, up_pred = directions(actual, pred, prev)
     n = len(up_actual)
     if n == 0:
-        return {"n": 0, "statistic": None, "p_value": None}
+        return DirectionTest(0, None, None)
     hit = float(np.mean(up_actual == up_pred))
     py, px = float(up_actual.mean()), float(up_pred.mean())
     expected = py * px + (1 - py) * (1 - px)
@@ -143,9 +162,9 @@ def pesaran_timmermann(actual: np.ndarray, pred: np.ndarray, prev: np.ndarray) -
         + 4 * py * px * (1 - py) * (1 - px) / n**2
     )
     if not var_hit - var_expected > 0:
-        return {"n": n, "statistic": None, "p_value": None}
+        return DirectionTest(n, None, None)
     statistic = (hit - expected) / np.sqrt(var_hit - var_expected)
-    return {"n": n, "statistic": float(statistic), "p_value": float(stats.norm.sf(statistic))}
+    return DirectionTest(n, float(statistic), float(stats.norm.sf(statistic)))
 
 
 def naive_scale(prices: np.ndarray, train_end: int) -> float:

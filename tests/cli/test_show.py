@@ -22,7 +22,10 @@ from stockpred.cli.show import (
     say_data,
 )
 from stockpred.data.loading import load_prices
+from stockpred.evaluation.intervals import MethodScores
+from stockpred.evaluation.summary import DMPair, DMStep
 from stockpred.exceptions import StockpredWarning
+from stockpred.stats import DMResult
 
 from .test_cli import TINY_ARGS, run_cli
 
@@ -108,7 +111,8 @@ def _evaluation() -> SimpleNamespace:
 
 
 def _summary() -> SimpleNamespace:
-    dm = {m: [{"pooled": {"squared": {"p_better": 4.79e-158}}}] for m in MODELS[1:]}
+    test = DMResult(None, 4.79e-158, 1.0, 215, "squared")
+    dm = {m: (DMStep(1, DMPair(test, test), {}),) for m in MODELS[1:]}
     return SimpleNamespace(
         ticker="MSFT",
         first_test_date="2015-01-02",
@@ -121,13 +125,8 @@ def _summary() -> SimpleNamespace:
     )
 
 
-def _intervals() -> dict[str, object]:
-    method = {
-        "coverage": 0.9512,
-        "coverage_by_volatility_third": (1.0, None, 0.801),
-        "mean_width_pct": 12345.6,
-        "winkler_pct": 4.79e-158,
-    }
+def _intervals() -> dict[str, MethodScores]:
+    method = MethodScores(0.9512, (1.0, None, 0.801), (70, 70, 75), 12345.6, 4.79e-158)
     return dict.fromkeys(("conformal", "quantile_regression_long_name", "garch"), method)
 
 

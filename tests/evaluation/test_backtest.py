@@ -85,11 +85,11 @@ def test_lstm_raw_is_each_folds_network_before_its_gate(wf: WalkForward) -> None
     one = wf.forecasts[wf.forecasts.step == 1]
     for fold, gate in zip(wf.folds, wf.gates, strict=True):
         rows = one[one.fold == fold.number]
-        if not gate["open"]:
+        if not gate.open:
             np.testing.assert_array_equal(rows["lstm"], rows["previous"])
         assert not np.allclose(rows["lstm_raw"], rows["previous"])
         moved = rows["lstm_raw"] - rows["previous"]
-        np.testing.assert_allclose(rows["lstm"] - rows["previous"], gate["alpha"] * moved)
+        np.testing.assert_allclose(rows["lstm"] - rows["previous"], gate.alpha * moved)
 
 
 def test_nothing_from_a_test_window_reaches_its_models(msft: PriceHistory, wf: WalkForward) -> None:

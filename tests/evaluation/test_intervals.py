@@ -74,10 +74,10 @@ def test_interval_scores_by_hand() -> None:
     upper = np.array([12.0, 20.0, 35.0, 39.0])
     scores = interval_scores(actual, lower, upper, 0.8)
     # inside, bounds included: 10 ∈ [10, 12] and 20 ∈ [15, 20]; 30 and 40 are outside
-    assert scores["coverage"] == 0.5
-    assert (scores["n"], scores["level"]) == (4, 0.8)
+    assert scores.coverage == 0.5
+    assert (scores.n, scores.level) == (4, 0.8)
     # pinball at τ = 0.1 (lower): diffs 0, 5, −1, 10 → 0, 0.5, 0.9, 1.0 → mean 0.6
     # pinball at τ = 0.9 (upper): diffs −2, 0, −5, 1 → 0.2, 0, 0.5, 0.9 → mean 0.4
-    assert scores["pinball"] == pytest.approx((0.6 + 0.4) / 2)
+    assert scores.pinball == pytest.approx((0.6 + 0.4) / 2)
     # widths 2/10, 5/20, 4/30, 9/40 of the actual price
-    assert scores["mean_width_pct"] == pytest.approx(100 * (0.2 + 0.25 + 4 / 30 + 0.225) / 4)
+    assert scores.mean_width_pct == pytest.approx(100 * (0.2 + 0.25 + 4 / 30 + 0.225) / 4)

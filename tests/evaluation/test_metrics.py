@@ -53,10 +53,10 @@ def test_directional_accuracy_leaves_out_sessions_with_no_predicted_move() -> No
     actual, pred, prev = _shut_folds()
     scores = point_metrics(actual, pred, prev, 1.0)
     binomial = direction_binomial(actual, pred, prev)
-    assert scores["directional_accuracy"] == binomial["accuracy"]
-    assert 0.55 < binomial["accuracy"] < 0.65
+    assert scores["directional_accuracy"] == binomial.accuracy
+    assert 0.55 < binomial.accuracy < 0.65
     assert scores["moved_share"] == pytest.approx(0.6)
-    assert pesaran_timmermann(actual, pred, prev)["n"] == binomial["n"] == 300
+    assert pesaran_timmermann(actual, pred, prev).n == binomial.n == 300
 
 
 def test_pooled_walk_forward_accuracy_is_the_tests_accuracy() -> None:
@@ -74,9 +74,7 @@ def test_pooled_walk_forward_accuracy_is_the_tests_accuracy() -> None:
     )
     wf = WalkForward("T", "expanding", "each", [], ["lstm"], 1, 0.8, "ewma", forecasts)
     table = wf.metrics().set_index(["fold", "metric"])["value"]
-    assert (
-        table[("all", "directional_accuracy")] == direction_binomial(actual, pred, prev)["accuracy"]
-    )
+    assert table[("all", "directional_accuracy")] == direction_binomial(actual, pred, prev).accuracy
     assert table[("all", "moved_share")] == pytest.approx(0.6)
     assert np.isnan(table[(2, "directional_accuracy")])  # a shut fold has no direction
     assert table[(2, "moved_share")] == 0.0
@@ -120,15 +118,15 @@ def test_lag_detector_says_when_the_forecast_is_yesterdays_price() -> None:
         "T", dates, prices, origins, {"lstm": lagging, "naive": prices[origins]}, 1.0
     )
     assert ev.lag is not None
-    assert ev.lag["tracks_yesterday"]
-    assert "yesterday's price, shifted by a day" in ev.lag["sentence"]
+    assert ev.lag.tracks_yesterday
+    assert "yesterday's price, shifted by a day" in ev.lag.sentence
     assert ev.to_dict()["lag_detector"]["tracks_yesterday"] is True
     prescient = prices[origins + 1] + rng.normal(0.0, 0.01, len(origins))
     ev = evaluate_forecasts(
         "T", dates, prices, origins, {"lstm": prescient, "naive": prices[origins]}, 1.0
     )
     assert ev.lag is not None
-    assert not ev.lag["tracks_yesterday"]
+    assert not ev.lag.tracks_yesterday
 
 
 def test_verdict_says_a_loss_plainly() -> None:

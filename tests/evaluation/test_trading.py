@@ -54,13 +54,13 @@ def test_threshold_short_and_costs() -> None:
 
 def test_summary_beside_buy_and_hold() -> None:
     out = signal_backtest(PREV, ACTUAL, ACTUAL, TradingRule(cost_bps=0.0))
-    hold, strat = out["buy_and_hold"], out["strategy"]
-    assert hold["cumulative_return"] == pytest.approx(CLOSES[-1] / CLOSES[0] - 1)
-    assert strat["hit_rate"] == 1.0
-    assert strat["max_drawdown"] == 0.0
-    assert strat["sharpe"] > hold["sharpe"]
-    assert hold["turnover"] == pytest.approx(1 / 200)
-    assert -1.0 <= hold["max_drawdown"] < 0.0
+    hold, strat = out.buy_and_hold, out.strategy
+    assert hold.cumulative_return == pytest.approx(CLOSES[-1] / CLOSES[0] - 1)
+    assert strat.hit_rate == 1.0
+    assert strat.max_drawdown == 0.0
+    assert strat.sharpe > hold.sharpe
+    assert hold.turnover == pytest.approx(1 / 200)
+    assert -1.0 <= hold.max_drawdown < 0.0
 
 
 def test_drawdown_counts_from_the_starting_capital() -> None:
@@ -69,7 +69,7 @@ def test_drawdown_counts_from_the_starting_capital() -> None:
     daily = np.array([-0.05, -0.03, 0.02])
     assert max_drawdown(daily) == pytest.approx(0.95 * 0.97 - 1.0)
     assert max_drawdown(np.array([0.01, 0.02])) == 0.0
-    assert performance(daily, np.ones(3), daily)["max_drawdown"] == max_drawdown(daily)
+    assert performance(daily, np.ones(3), daily).max_drawdown == max_drawdown(daily)
 
 
 def test_the_universe_book_drawdown_counts_from_the_starting_capital() -> None:

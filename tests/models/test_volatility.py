@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import json
-from typing import Any
 
 import numpy as np
 import pytest
 
-from stockpred.evaluation.intervals import compare_intervals, volatility_thirds, winkler
+from stockpred.evaluation.intervals import (
+    MethodScores,
+    compare_intervals,
+    volatility_thirds,
+    winkler,
+)
 from stockpred.models.intervals import INTERVAL_METHODS, Calibration, IntervalModel
 from stockpred.models.volatility import Garch
 
@@ -55,7 +59,7 @@ def test_variance_at_an_origin_ignores_later_prices(prices: np.ndarray, garch: G
 
 
 @pytest.fixture(scope="module")
-def garch_scores(prices: np.ndarray) -> dict[str, dict[str, Any]]:
+def garch_scores(prices: np.ndarray) -> dict[str, MethodScores]:
     """Every method around random-walk forecasts: scales and head fitted on the first 3,000
     sessions, calibrated on the next 1,500, scored on the last 1,500."""
     val, test = np.arange(TRAIN, VAL), np.arange(VAL, N)
@@ -72,19 +76,19 @@ def garch_scores(prices: np.ndarray) -> dict[str, dict[str, Any]]:
 
 @pytest.mark.parametrize("method", ["volatility", "ewma", "quantile"])
 def test_volatility_aware_intervals_cover_every_third_of_a_garch_series(
-    garch_scores: dict[str, dict[str, Any]], method: str
+    garch_scores: dict[str, MethodScores], method: str
 ) -> None:
     """Each third holds 500 test sessions: a calibrated interval's sd there is 1.8 points."""
-    for third in garch_scores[method]["coverage_by_volatility_third"]:
+    for third in garch_scores[method].coverage_by_volatility_third:
         assert third == pytest.approx(0.8, abs=0.05)
-    assert garch_scores[method]["winkler_pct"] < garch_scores["constant"]["winkler_pct"]
-    assert garch_scores[method]["n_by_volatility_third"] == [500, 500, 500]
+    assert garch_scores[method].winkler_pct < garch_scores["constant"].winkler_pct
+    assert garch_scores[method].n_by_volatility_third == (500, 500, 500)
 
 
 def test_the_constant_interval_over_covers_calm_and_under_covers_storms(
-    garch_scores: dict[str, dict[str, Any]],
+    garch_scores: dict[str, MethodScores],
 ) -> None:
-    constant = garch_scores["constant"]["coverage_by_volatility_third"]
+    constant = garch_scores["constant"].coverage_by_volatility_third
     assert constant[0] > 0.81
     assert constant[2] < 0.70
 

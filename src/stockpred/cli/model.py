@@ -262,15 +262,15 @@ def backtest(
     console.print(summary.lag_sentence)
     trading = summary.signal_backtest
     console.print(
-        f"trading rule: {trading['strategy']['cumulative_return']:+.1%} vs buy-and-hold "
-        f"{trading['buy_and_hold']['cumulative_return']:+.1%} over {trading['n_days']} sessions"
+        f"trading rule: {trading.strategy.cumulative_return:+.1%} vs buy-and-hold "
+        f"{trading.buy_and_hold.cumulative_return:+.1%} over {trading.n_days} sessions"
     )
-    for row in summary.intervals["by_step"]:
+    for row in summary.intervals.by_step:
         console.print(
-            f"{row['level']:.0%} interval, step {row['step']}: covered {row['coverage']:.1%}"
+            f"{row.scores.level:.0%} interval, step {row.step}: covered {row.scores.coverage:.1%}"
         )
-    level, iv = summary.intervals["by_step"][0]["level"], summary.intervals
-    console.print(interval_table(iv["methods"], level, iv["method"], iv["compared"]))
+    level, iv = summary.intervals.by_step[0].scores.level, summary.intervals
+    console.print(interval_table(iv.methods, level, iv.method, iv.compared))
     console.print(f"wrote {folder}/ (backtest.csv, summary.json, report.html)")
     if as_json:
         typer.echo(json.dumps(summary.to_dict(), indent=2))

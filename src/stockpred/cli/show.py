@@ -5,7 +5,7 @@ rich and the models (numpy) are imported when something is printed, not for ``--
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from stockpred.cli.words import in_option_words
@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from rich.console import Console
 
     from stockpred.data.history import PriceHistory
+    from stockpred.evaluation.intervals import MethodScores
     from stockpred.evaluation.metrics import Evaluation
     from stockpred.evaluation.summary import BacktestSummary
 
@@ -84,7 +85,7 @@ def pooled_table(summary: BacktestSummary) -> Any:
     for name, row in summary.models.items():
         cells = ["–" if v is None else f"{v:.4g}" for v in row.values()]
         dm = summary.diebold_mariano.get(name)
-        p = f"{dm[0]['pooled'][summary.dm_loss]['p_better']:.3g}" if dm else ""
+        p = f"{dm[0].pooled.under(summary.dm_loss).p_better:.3g}" if dm else ""
         rows.append(([name, *cells, p], "bold" if name == LSTM else None))
     first, last = summary.first_test_date, summary.last_test_date
     title = (
@@ -94,7 +95,9 @@ def pooled_table(summary: BacktestSummary) -> Any:
     return NumberTable(title, ["model", *METRICS, dm_column], rows)
 
 
-def interval_table(methods: dict[str, Any], level: float, default: str, compared: bool) -> Any:
+def interval_table(
+    methods: Mapping[str, MethodScores], level: float, default: str, compared: bool
+) -> Any:
     """The fitted interval methods on the same test days (the forecast's beside constant, or
     every one when compared): coverage by volatility third, width, Winkler."""
     from stockpred.evaluation.intervals import interval_frame, shown_intervals
@@ -120,9 +123,9 @@ def say_verdict(
         console.print(f"Validation gate: {evaluation.gate.sentence()}.")
     if evaluation.intervals is not None:
         iv = evaluation.intervals
-        console.print(interval_table(iv["methods"], iv["level"], iv["default"], iv["compared"]))
+        console.print(interval_table(iv.methods, iv.level, iv.default, iv.compared))
     if evaluation.lag is not None:
-        console.print(evaluation.lag["sentence"])
+        console.print(evaluation.lag.sentence)
     for note in notes:
         warn_line(in_option_words(note, ctx.find_root().command))
 

@@ -70,7 +70,7 @@ def signal_handlers_kept() -> Iterator[None]:
 
 def _started_session(ray: Any, address: str | None, log_file: Path | None) -> Iterator[Any]:
     """Start Ray here (or join ``address``) quietly, yield it, and always shut it down."""
-    options: dict[str, Any] = {
+    options: dict[str, bool] = {
         "include_dashboard": False,
         "log_to_driver": False,  # workers' stdout/stderr stay in Ray's session log folder
         "configure_logging": False,

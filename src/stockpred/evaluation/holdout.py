@@ -6,13 +6,17 @@ training span the LSTM was, and every interval method surrounds the same point f
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from stockpred.data.history import PriceHistory
-from stockpred.evaluation.intervals import compare_intervals, volatility_thirds
+from stockpred.evaluation.intervals import (
+    IntervalComparison,
+    compare_intervals,
+    volatility_thirds,
+)
 from stockpred.evaluation.metrics import Evaluation, evaluate_forecasts
 from stockpred.exceptions import DataError
 from stockpred.models.base import all_forecasts
@@ -64,7 +68,7 @@ def _spans(fc: LSTMForecaster, history: PriceHistory) -> tuple[int, int]:
 
 def interval_comparison(
     fc: LSTMForecaster, history: PriceHistory, origins: np.ndarray, point: np.ndarray
-) -> dict[str, Any]:
+) -> IntervalComparison:
     """The fitted interval methods around the one-step ``point`` forecasts, scored on the same
     days: the forecast's beside the constant one, or every method when compared."""
     prices, intervals = history.prices, fc.intervals_
@@ -74,9 +78,9 @@ def interval_comparison(
         bands[method] = lower[:, 0], upper[:, 0]
     thirds = volatility_thirds(prices, origins)
     level = fc.config.interval
-    return {
-        "level": level,
-        "default": fc.config.interval_method,
-        "compared": intervals.compared,
-        "methods": compare_intervals(prices[origins + 1], bands, thirds, level),
-    }
+    return IntervalComparison(
+        level,
+        fc.config.interval_method,
+        intervals.compared,
+        compare_intervals(prices[origins + 1], bands, thirds, level),
+    )

@@ -2,10 +2,44 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+
+
+@dataclass(frozen=True)
+class IntervalScores:
+    """How honest one interval was over ``n`` sessions (widths in percent of the price)."""
+
+    level: float
+    n: int
+    coverage: float  # should be near ``level``
+    pinball: float  # mean pinball loss of both bounds
+    mean_width_pct: float
+
+
+@dataclass(frozen=True)
+class MethodScores:
+    """One interval method on the test days: coverage overall and per volatility third."""
+
+    coverage: float
+    coverage_by_volatility_third: tuple[float | None, ...]  # calm, middle, storm
+    # so coverage can be pooled over tickers, each weighted by its sessions
+    n_by_volatility_third: tuple[int, ...]
+    mean_width_pct: float
+    winkler_pct: float
+
+
+@dataclass(frozen=True)
+class IntervalComparison:
+    """The fitted interval methods around the same one-step forecasts of the test days."""
+
+    level: float
+    default: str  # the forecast's method (--interval-method)
+    compared: bool  # every method fitted (--compare-intervals), not just default and constant
+    methods: dict[str, MethodScores]
 
 
 def pinball(actual: np.ndarray, quantile: np.ndarray, tau: float) -> float:
@@ -16,16 +50,16 @@ def pinball(actual: np.ndarray, quantile: np.ndarray, tau: float) -> float:
 
 def interval_scores(
     actual: np.ndarray, lower: np.ndarray, upper: np.ndarray, level: float
-) -> dict[str, Any]:
+) -> IntervalScores:
     """Coverage (should be near ``level``), mean pinball loss of both bounds, relative width."""
     tail = (1.0 - level) / 2.0
-    return {
-        "level": level,
-        "n": len(actual),
-        "coverage": float(np.mean((lower <= actual) & (actual <= upper))),
-        "pinball": (pinball(actual, lower, tail) + pinball(actual, upper, 1.0 - tail)) / 2.0,
-        "mean_width_pct": float(np.mean((upper - lower) / actual) * 100.0),
-    }
+    return IntervalScores(
+        level=level,
+        n=len(actual),
+        coverage=float(np.mean((lower <= actual) & (actual <= upper))),
+        pinball=(pinball(actual, lower, tail) + pinball(actual, upper, 1.0 - tail)) / 2.0,
+        mean_width_pct=float(np.mean((upper - lower) / actual) * 100.0),
+    )
 
 
 # Sessions in the realised-volatility window that sorts test days into calm, middling, storm.
@@ -61,22 +95,21 @@ def compare_intervals(
     bands: dict[str, tuple[np.ndarray, np.ndarray]],
     thirds: np.ndarray,
     level: float,
-) -> dict[str, dict[str, Any]]:
+) -> dict[str, MethodScores]:
     """Coverage overall and per volatility third, mean width and Winkler score (% of price)."""
     out = {}
     for method, (lower, upper) in bands.items():
         covered = (lower <= actual) & (actual <= upper)
-        out[method] = {
-            "coverage": float(covered.mean()),
-            "coverage_by_volatility_third": [
+        out[method] = MethodScores(
+            coverage=float(covered.mean()),
+            coverage_by_volatility_third=tuple(
                 float(covered[thirds == k].mean()) if (thirds == k).any() else None
                 for k in range(3)
-            ],
-            # so coverage can be pooled over tickers, each weighted by its sessions
-            "n_by_volatility_third": [int((thirds == k).sum()) for k in range(3)],
-            "mean_width_pct": float(np.mean((upper - lower) / actual) * 100.0),
-            "winkler_pct": float(np.mean(winkler(actual, lower, upper, level) / actual) * 100.0),
-        }
+            ),
+            n_by_volatility_third=tuple(int((thirds == k).sum()) for k in range(3)),
+            mean_width_pct=float(np.mean((upper - lower) / actual) * 100.0),
+            winkler_pct=float(np.mean(winkler(actual, lower, upper, level) / actual) * 100.0),
+        )
     return out
 
 
@@ -89,19 +122,19 @@ def shown_intervals(default: str, compared: bool, option: str = "compare_interva
     return f"the forecast's interval ({default}){beside}; {option} scores every method"
 
 
-def interval_frame(methods: dict[str, Any]) -> pd.DataFrame:
+def interval_frame(methods: Mapping[str, MethodScores]) -> pd.DataFrame:
     """The comparison as a table (method × coverage, per third, width, Winkler), in percent."""
     rows = {
         method: {
-            "coverage %": 100 * s["coverage"],
+            "coverage %": 100 * s.coverage,
             **{
                 f"{name} third %": np.nan if c is None else 100 * c
                 for name, c in zip(
-                    ("calm", "middle", "storm"), s["coverage_by_volatility_third"], strict=True
+                    ("calm", "middle", "storm"), s.coverage_by_volatility_third, strict=True
                 )
             },
-            "mean width %": s["mean_width_pct"],
-            "Winkler %": s["winkler_pct"],
+            "mean width %": s.mean_width_pct,
+            "Winkler %": s.winkler_pct,
         }
         for method, s in methods.items()
     }

@@ -8,7 +8,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from stockpred.evaluation.lag import lag_check
+from stockpred.artifacts import to_json
+from stockpred.evaluation.intervals import IntervalComparison
+from stockpred.evaluation.lag import LagCheck, lag_check
 from stockpred.models.base import LSTM, LSTM_RAW
 from stockpred.stats import (
     ALPHA,
@@ -84,11 +86,11 @@ class Evaluation:
     ticker: str
     table: pd.DataFrame  # index: model; columns: METRICS
     predictions: pd.DataFrame  # index: date; columns: actual, previous, one per model
-    lag: dict[str, Any] | None = None  # lag detector on the network's own forecasts (lag.lag_check)
+    lag: LagCheck | None = None  # lag detector on the network's own forecasts (lag.lag_check)
     loss: str = "mae"  # the verdict's loss: its DM test and the numbers it quotes
     filled_left_out: int = 0  # test sessions cleaning filled in: inputs, never scored
     gate: Gate | None = None  # the LSTM's validation gate and shrinkage (models.gate)
-    intervals: dict[str, Any] | None = None  # interval methods compared on the test days
+    intervals: IntervalComparison | None = None  # interval methods compared on the test days
 
     @property
     def test_start(self) -> str:
@@ -149,9 +151,9 @@ class Evaluation:
             if has_lstm
             else None,
             "verdict": self.verdict() if has_lstm else None,
-            "lag_detector": self.lag,
+            "lag_detector": None if self.lag is None else to_json(self.lag),
             "gate": None if self.gate is None else self.gate.to_dict(),
-            "intervals": self.intervals,
+            "intervals": None if self.intervals is None else to_json(self.intervals),
         }
 
 

@@ -7,8 +7,7 @@ the close of session ``t``; the position it decides is held from close ``t`` to 
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
-from typing import Any
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -49,36 +48,58 @@ def max_drawdown(daily: np.ndarray) -> float:
     return float(np.min(equity / np.maximum.accumulate(equity) - 1.0))
 
 
-def performance(daily: np.ndarray, pos: np.ndarray, market: np.ndarray) -> dict[str, Any]:
+@dataclass(frozen=True)
+class Performance:
+    """How a position series did, net of costs (returns as fractions, not percent)."""
+
+    cumulative_return: float
+    annualised_return: float
+    annualised_volatility: float
+    sharpe: float | None  # None when the returns never vary
+    max_drawdown: float
+    hit_rate: float | None  # share of held sessions that earned; None when never held
+    turnover: float
+    days_in_market: float
+
+
+@dataclass(frozen=True)
+class SignalBacktest:
+    """The trading rule beside buy-and-hold on the same sessions."""
+
+    rule: TradingRule
+    n_days: int
+    strategy: Performance
+    buy_and_hold: Performance
+
+
+def performance(daily: np.ndarray, pos: np.ndarray, market: np.ndarray) -> Performance:
     """Cumulative and annualised return, volatility, Sharpe (no risk-free), drawdown, hit rate."""
     equity = np.cumprod(1.0 + daily)
     sd = float(daily.std(ddof=1)) if len(daily) > 1 else 0.0
     held = pos != 0
-    return {
-        "cumulative_return": float(equity[-1] - 1.0),
-        "annualised_return": float(equity[-1] ** (TRADING_DAYS / len(daily)) - 1.0),
-        "annualised_volatility": sd * np.sqrt(TRADING_DAYS),
-        "sharpe": float(daily.mean() / sd * np.sqrt(TRADING_DAYS)) if sd > 0 else None,
-        "max_drawdown": max_drawdown(daily),
-        "hit_rate": float(np.mean(pos[held] * market[held] > 0)) if held.any() else None,
-        "turnover": float(np.mean(np.abs(np.diff(pos, prepend=0.0)))),
-        "days_in_market": float(np.mean(held)),
-    }
+    return Performance(
+        cumulative_return=float(equity[-1] - 1.0),
+        annualised_return=float(equity[-1] ** (TRADING_DAYS / len(daily)) - 1.0),
+        annualised_volatility=float(sd * np.sqrt(TRADING_DAYS)),
+        sharpe=float(daily.mean() / sd * np.sqrt(TRADING_DAYS)) if sd > 0 else None,
+        max_drawdown=max_drawdown(daily),
+        hit_rate=float(np.mean(pos[held] * market[held] > 0)) if held.any() else None,
+        turnover=float(np.mean(np.abs(np.diff(pos, prepend=0.0)))),
+        days_in_market=float(np.mean(held)),
+    )
 
 
 def signal_backtest(
     prev: np.ndarray, pred: np.ndarray, actual: np.ndarray, rule: TradingRule | None = None
-) -> dict[str, Any]:
+) -> SignalBacktest:
     """The rule's performance beside buy-and-hold on the same sessions (same cost per trade)."""
     rule = rule or TradingRule()
     market = actual / prev - 1.0
     pos = positions(prev, pred, rule)
     hold = np.ones_like(market)
-    return {
-        "rule": asdict(rule),
-        "n_days": len(market),
-        "strategy": performance(strategy_returns(pos, prev, actual, rule.cost_bps), pos, market),
-        "buy_and_hold": performance(
-            strategy_returns(hold, prev, actual, rule.cost_bps), hold, market
-        ),
-    }
+    return SignalBacktest(
+        rule,
+        len(market),
+        performance(strategy_returns(pos, prev, actual, rule.cost_bps), pos, market),
+        performance(strategy_returns(hold, prev, actual, rule.cost_bps), hold, market),
+    )

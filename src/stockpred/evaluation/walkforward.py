@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from functools import partial
-from typing import Any, Literal, TypedDict
+from typing import Literal, Protocol, TypedDict
 
 import numpy as np
 import pandas as pd
@@ -27,8 +27,26 @@ from stockpred.splits import Fold, Mode, Split, plan_folds
 from stockpred.stats import naive_scale
 
 Refit = Literal["each", "once"]
+
+
+class FoldGate(Protocol):
+    """A fitted model's validation gate (``models.gate.Gate``), known here by its shape only."""
+
+    @property
+    def open(self) -> bool:
+        """The network beat naive on validation."""
+
+    @property
+    def p_value(self) -> float:
+        """DM p-value that the network's validation loss is below naive's."""
+
+    @property
+    def alpha(self) -> float:
+        """Weight kept of the network's predicted move."""
+
+
 # A fold's rows (one frame a step) and its models' validation gates.
-FoldPart = tuple[list[pd.DataFrame], list[dict[str, Any]]]
+FoldPart = tuple[list[pd.DataFrame], list[FoldGate]]
 # A fold's number and its part; a FoldMapper runs a function over folds (a backend's map).
 FoldRows = tuple[int, FoldPart]
 FoldMapper = Callable[[Callable[[Fold], FoldRows], Sequence[Fold]], Iterable[FoldRows]]
@@ -58,7 +76,7 @@ class WalkForward:
     interval_method: str
     forecasts: pd.DataFrame  # fold, step, date, origin, actual, previous, scale, models…
     loss: str = "mae"  # the verdict's loss (ForecastConfig.loss)
-    gates: list[dict[str, Any]] = field(default_factory=list)  # validation gates, fold by fold
+    gates: list[FoldGate] = field(default_factory=list)  # validation gates, fold by fold
 
     def metrics(self) -> pd.DataFrame:
         """The tidy table: fold (1..K, or "all" pooled), model, step, metric, value."""
@@ -145,7 +163,7 @@ def _forecast_fold(
         for m in fitted
         for label, pair in interval_bands(m, preds[m.name], history.prices, origins).items()
     }
-    gates = [g.to_dict() for m in fitted if (g := getattr(m, "gate_", None)) is not None]
+    gates = [g for m in fitted if (g := getattr(m, "gate_", None)) is not None]
     rows = [
         _step_rows(history, fold, origins, preds, bands, scale, step)
         for step in range(1, h_max + 1)

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import html
-from typing import Any
+from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
 
+from stockpred.artifacts import to_json
 from stockpred.data.history import PriceHistory
 from stockpred.evaluation.intervals import interval_frame, shown_intervals
-from stockpred.evaluation.summary import BacktestSummary
+from stockpred.evaluation.summary import BacktestSummary, IntervalSummary
 from stockpred.evaluation.walkforward import WalkForward
 from stockpred.models.base import LSTM
 from stockpred.report.html import COLOURS, STYLE, figure, png, table_html
@@ -95,13 +96,13 @@ def _interval_plot(one: pd.DataFrame, level: float) -> str:
     return png(fig)
 
 
-def _shown(intervals: dict[str, Any]) -> str:
+def _shown(intervals: IntervalSummary) -> str:
     """Which interval methods the table holds, in words."""
     option = "compare_intervals (--compare-intervals)"
-    return shown_intervals(intervals["method"], intervals["compared"], option)
+    return shown_intervals(intervals.method, intervals.compared, option)
 
 
-def _frame(rows: dict[str, dict[str, Any]]) -> pd.DataFrame:
+def _frame(rows: Mapping[str, Mapping[str, float | None]]) -> pd.DataFrame:
     return pd.DataFrame.from_dict(rows, orient="index").astype(float)
 
 
@@ -110,22 +111,22 @@ def render_backtest_report(wf: WalkForward, summary: BacktestSummary, history: P
     one = wf.one_step()
     dm_rows = {
         baseline: {
-            "DM p (squared), LSTM better": tests[0]["pooled"]["squared"]["p_better"],
-            "DM p (absolute), LSTM better": tests[0]["pooled"]["absolute"]["p_better"],
-            "DM p (squared), LSTM worse": tests[0]["pooled"]["squared"]["p_worse"],
+            "DM p (squared), LSTM better": tests[0].pooled.squared.p_better,
+            "DM p (absolute), LSTM better": tests[0].pooled.absolute.p_better,
+            "DM p (squared), LSTM worse": tests[0].pooled.squared.p_worse,
         }
         for baseline, tests in summary.diebold_mariano.items()
     }
     trading = summary.signal_backtest
-    coverage = pd.DataFrame(summary.intervals["by_step"]).set_index("step")
+    coverage = pd.DataFrame([to_json(s) for s in summary.intervals.by_step]).set_index("step")
     sections = [
         f"<h1>{html.escape(wf.ticker)}: walk-forward backtest</h1>",
         f'<p class="verdict {"good" if summary.beats_naive else "bad"}">{html.escape(summary.verdict)}</p>',
-        f'<p class="verdict {"bad" if summary.lag_detector["tracks_yesterday"] else "good"}">'
+        f'<p class="verdict {"bad" if summary.lag_detector.tracks_yesterday else "good"}">'
         f"{html.escape(summary.lag_sentence)}</p>",
         "<h2>Folds</h2>",
         f'<img alt="folds on one timeline" src="data:image/png;base64,{_timeline_plot(wf, history)}">',
-        table_html(pd.DataFrame(summary.folds).set_index("fold")),
+        table_html(pd.DataFrame([to_json(f) for f in summary.folds]).set_index("fold")),
         "<h2>Errors, pooled over folds (one step ahead)</h2>",
         table_html(_frame(summary.models)),
         f'<img alt="error per fold" src="data:image/png;base64,{_fold_error_plot(wf.metrics())}">',
@@ -133,17 +134,25 @@ def render_backtest_report(wf: WalkForward, summary: BacktestSummary, history: P
         "<h2>Is the LSTM better than each baseline? (Diebold–Mariano, HLN-corrected)</h2>",
         table_html(_frame(dm_rows), "{:.3g}"),
         "<h2>Would it have made money?</h2>",
-        f"<p>Long when the predicted return exceeds {trading['rule']['threshold']:.2%}, "
-        f"cost {trading['rule']['cost_bps']:g} bps per trade, over {trading['n_days']} sessions.</p>",
-        table_html(_frame({k: trading[k] for k in ("strategy", "buy_and_hold")}).T, "{:.3g}"),
+        f"<p>Long when the predicted return exceeds {trading.rule.threshold:.2%}, "
+        f"cost {trading.rule.cost_bps:g} bps per trade, over {trading.n_days} sessions.</p>",
+        table_html(
+            _frame(
+                {
+                    "strategy": to_json(trading.strategy),
+                    "buy_and_hold": to_json(trading.buy_and_hold),
+                }
+            ).T,
+            "{:.3g}",
+        ),
         "<h2>Prediction intervals</h2>",
-        f"<p>{html.escape(summary.intervals['method'])}; coverage should be near "
+        f"<p>{html.escape(summary.intervals.method)}; coverage should be near "
         f"{wf.interval:.0%}.</p>",
         table_html(coverage, "{:.3g}"),
         f"<p>Shown: {html.escape(_shown(summary.intervals))}, around the same one-step "
         "forecasts, in percent: coverage overall and in each third of realised volatility "
         "(20 sessions up to the forecast), mean width and Winkler score (lower is better).</p>",
-        table_html(interval_frame(summary.intervals["methods"]), "{:.1f}"),
+        table_html(interval_frame(summary.intervals.methods), "{:.1f}"),
         f'<img alt="intervals" src="data:image/png;base64,{_interval_plot(one, wf.interval)}">',
     ]
     body = "\n".join(sections)

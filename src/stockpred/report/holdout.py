@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import html
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from stockpred.evaluation.intervals import interval_frame, shown_intervals
+from stockpred.evaluation.intervals import IntervalComparison, interval_frame, shown_intervals
 from stockpred.models.base import LSTM
 from stockpred.report.html import COLOURS, HEAD, figure, png, table_html
 
@@ -29,7 +29,7 @@ class ReportInputs:
     forecast: pd.DataFrame
     history: pd.Series  # the modelled price, indexed by date
     train: TrainResult
-    facts: dict[str, Any] = field(default_factory=dict)
+    facts: dict[str, object] = field(default_factory=dict)  # label → value, shown with str()
     notes: list[str] = field(default_factory=list)
 
 
@@ -119,14 +119,14 @@ the forecast moved.</p>
 )
 
 
-def _interval_words(intervals: dict[str, Any]) -> str:
+def _interval_words(intervals: IntervalComparison) -> str:
     """What the interval table holds and how each of its methods is built, as a paragraph."""
     from stockpred.models.intervals import METHODS
 
     shown = shown_intervals(
-        intervals["default"], intervals["compared"], "compare_intervals (--compare-intervals)"
+        intervals.default, intervals.compared, "compare_intervals (--compare-intervals)"
     )
-    each = "; ".join(f"{m} = {METHODS[m].description}" for m in intervals["methods"])
+    each = "; ".join(f"{m} = {METHODS[m].description}" for m in intervals.methods)
     return (
         f"<p>Shown: {html.escape(shown)}. Each interval surrounds the same "
         f"forecasts: {html.escape(each)}. Thirds sort the test days by the realised volatility "
@@ -165,11 +165,11 @@ def render_report(inputs: ReportInputs, *, light: bool = False) -> str:
         title=html.escape(inputs.title),
         verdict=html.escape(ev.verdict()),
         verdict_class="good" if lstm_wins else "bad",
-        lag=html.escape(ev.lag["sentence"]) if ev.lag else "",
-        lag_class="bad" if ev.lag and ev.lag["tracks_yesterday"] else "good",
+        lag=html.escape(ev.lag.sentence) if ev.lag else "",
+        lag_class="bad" if ev.lag and ev.lag.tracks_yesterday else "good",
         gate=html.escape(ev.gate.sentence()) if ev.gate else "none",
         metrics=table_html(ev.table),
-        intervals=table_html(interval_frame(ev.intervals["methods"]), "{:.1f}")
+        intervals=table_html(interval_frame(ev.intervals.methods), "{:.1f}")
         if ev.intervals
         else "",
         interval_words=_interval_words(ev.intervals) if ev.intervals else "",

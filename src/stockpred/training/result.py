@@ -17,6 +17,16 @@ class EpochLog:
     seconds: float
 
 
+@dataclass(frozen=True)
+class MemberSummary:
+    """One network of an ensemble in a line: best epoch and loss, epochs run, seconds."""
+
+    best_epoch: int
+    best_val_loss: float
+    epochs_run: int
+    seconds: float
+
+
 @dataclass
 class TrainResult:
     """What the fit loop did, for metrics.json and the report's training curves."""
@@ -29,34 +39,29 @@ class TrainResult:
     n_train: int = 0
     n_val: int = 0
     # An ensemble's networks (network/numpy_lstm.py members), each summarised; empty for one.
-    members: list[dict[str, Any]] = field(default_factory=list)
+    members: list[MemberSummary] = field(default_factory=list)
 
     @property
     def samples_per_second(self) -> float:
         """Training windows processed per second of wall time (validation included)."""
-        epochs = sum(m["epochs_run"] for m in self.members) or len(self.history)
+        epochs = sum(m.epochs_run for m in self.members) or len(self.history)
         return self.n_train * epochs / self.seconds if self.seconds else 0.0
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form."""
+        """JSON-ready form: this fit's summary line first, then the rest."""
         return {
-            **self.member_summary(),
+            **asdict(self.member_summary()),
             "stopped_early": self.stopped_early,
             "n_train": self.n_train,
             "n_val": self.n_val,
             "samples_per_second": self.samples_per_second,
-            "members": self.members,
+            "members": [asdict(m) for m in self.members],
             "history": [asdict(e) for e in self.history],
         }
 
-    def member_summary(self) -> dict[str, Any]:
-        """One network of an ensemble in a line: best epoch and loss, epochs run, seconds."""
-        return {
-            "best_epoch": self.best_epoch,
-            "best_val_loss": self.best_val_loss,
-            "epochs_run": len(self.history),
-            "seconds": self.seconds,
-        }
+    def member_summary(self) -> MemberSummary:
+        """This fit as one network of an ensemble."""
+        return MemberSummary(self.best_epoch, self.best_val_loss, len(self.history), self.seconds)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> TrainResult:
@@ -69,5 +74,5 @@ class TrainResult:
             seconds=data["seconds"],
             n_train=data["n_train"],
             n_val=data["n_val"],
-            members=list(data.get("members", [])),
+            members=[MemberSummary(**m) for m in data.get("members", [])],
         )

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import json
 import shutil
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -19,6 +20,9 @@ from stockpred.config import ForecastConfig
 from stockpred.data.history import PriceHistory
 from stockpred.run_folder import output_folder
 from stockpred.tuning.study import TuneResult
+
+if TYPE_CHECKING:
+    from stockpred.evaluation.metrics import Evaluation
 
 BEST = "best.toml"
 TRIALS = "trials.csv"
@@ -35,6 +39,18 @@ def config_toml(cfg: ForecastConfig) -> str:
     return "\n".join(lines) + "\n"
 
 
+@dataclass(frozen=True)
+class HoldoutRow:
+    """One row of test.csv: a model's test-span errors on one ticker, and its DM p-value."""
+
+    ticker: str
+    model: str  # tuned, default or naive
+    mae: float
+    rmse: float
+    mae_vs_naive: float
+    dm_p: float | None  # one-sided DM p-value against naive; None for naive itself
+
+
 def trials_table(result: TuneResult) -> pd.DataFrame:
     """trials.csv: parameters, validation loss, epochs, seconds, pruned, one row a trial."""
     return pd.DataFrame([t.row() for t in result.trials])
@@ -46,7 +62,7 @@ def compare_on_test(
     """The tuned and the default config fitted as a run would, scored once on the test span."""
     from stockpred.evaluation.forecaster import Forecaster
 
-    rows: list[dict[str, Any]] = []
+    rows: list[HoldoutRow] = []
     for history in histories:
         for label, cfg in (("tuned", tuned), ("default", default)):
             ev = Forecaster(cfg).fit(history, progress=False).evaluate(history)
@@ -55,16 +71,16 @@ def compare_on_test(
     return pd.DataFrame(rows)
 
 
-def _row(ticker: str, model: str, metrics: pd.Series, ev: Any) -> dict[str, Any]:
+def _row(ticker: str, model: str, metrics: pd.Series, ev: Evaluation | None) -> HoldoutRow:
     naive_mae = metrics["mae"] if ev is None else ev.table.loc["naive", "mae"]
-    return {
-        "ticker": ticker,
-        "model": model,
-        "mae": metrics["mae"],
-        "rmse": metrics["rmse"],
-        "mae_vs_naive": metrics["mae"] / naive_mae,
-        "dm_p": None if ev is None else ev.dm_vs_naive("lstm").p_better,
-    }
+    return HoldoutRow(
+        ticker,
+        model,
+        metrics["mae"],
+        metrics["rmse"],
+        metrics["mae"] / naive_mae,
+        None if ev is None else ev.dm_vs_naive("lstm").p_better,
+    )
 
 
 def test_verdict(test: pd.DataFrame) -> tuple[str, bool]:

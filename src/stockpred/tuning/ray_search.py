@@ -13,15 +13,23 @@ from __future__ import annotations
 import tempfile
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 from stockpred.config import ForecastConfig
 from stockpred.tuning.objective import TuningSeries, run_trial
-from stockpred.tuning.space import SearchSpace
+from stockpred.tuning.space import SearchSpace, Value
 from stockpred.tuning.study import State, TrialRecord, sampler, trial_config
 
 METRIC = "val_loss"
 STEP = "step"  # epochs across the series: ASHA's clock, the same for every trial
+
+
+class RayOptions(TypedDict, total=False):
+    """Where and how the search runs on Ray: :func:`search_on_ray`'s keyword arguments."""
+
+    address: str | None  # a cluster to join; None starts one here
+    log_file: Path | None  # Ray's own output goes here
+    max_concurrent: int | None  # trials at once, at most the cluster's CPUs (None: that many)
 
 
 def search_on_ray(
@@ -100,7 +108,7 @@ def _define(space: SearchSpace, trial: Any) -> None:
     space.suggest(trial)
 
 
-def _trainable(params: dict[str, Any], data: list[TuningSeries], base: ForecastConfig) -> None:
+def _trainable(params: dict[str, Value], data: list[TuningSeries], base: ForecastConfig) -> None:
     """One trial on a worker: fit every series, report each epoch, then say it finished."""
     import time
 
@@ -129,7 +137,7 @@ def _trainable(params: dict[str, Any], data: list[TuningSeries], base: ForecastC
 
 def _records(grid: Any, space: SearchSpace) -> list[TrialRecord]:
     """Trials in the order they were created; a trial ASHA stopped is marked pruned."""
-    rows: list[tuple[str, dict[str, Any], float | None, int, float, State]] = []
+    rows: list[tuple[str, dict[str, Value], float | None, int, float, State]] = []
     for result in grid:
         metrics = result.metrics or {}
         trial_id = str(metrics.get("trial_id", result.path))

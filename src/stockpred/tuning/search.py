@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING
 
 from stockpred.config import ForecastConfig
 from stockpred.exceptions import ConfigError
 from stockpred.tuning.objective import TuningSeries
 from stockpred.tuning.space import SearchSpace
 from stockpred.tuning.study import Backend, TrialRecord, TuneResult, search_local
+
+if TYPE_CHECKING:
+    from stockpred.tuning.ray_search import RayOptions
 
 
 def tune(
@@ -20,7 +23,7 @@ def tune(
     trials: int,
     seed: int = 0,
     backend: Backend = "local",
-    ray_options: dict[str, Any] | None = None,
+    ray_options: RayOptions | None = None,
     on_trial: Callable[[TrialRecord], None] | None = None,
 ) -> TuneResult:
     """Search ``space`` around ``base`` for the lowest validation loss over ``data``."""

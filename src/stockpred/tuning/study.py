@@ -44,7 +44,7 @@ class TrialRecord:
     seconds: float
     state: State
 
-    def row(self) -> dict[str, Any]:
+    def row(self) -> dict[str, Value | str | None]:
         """Flat form: parameters, then what the trial cost and scored."""
         return {
             "trial": self.number,
