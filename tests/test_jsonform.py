@@ -1,13 +1,13 @@
-"""The one conversion between typed records and JSON objects."""
+"""Typed records from JSON: the inverse of ``dataclasses.asdict`` through JSON text."""
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 import pytest
 
-from stockpred.jsonform import from_json, to_json
+from stockpred.jsonform import from_json
 
 
 @dataclass(frozen=True)
@@ -29,7 +29,7 @@ class Outer:
 
 def test_a_record_round_trips_through_json_text_in_field_order() -> None:
     record = Outer("a", Inner(0.5, (-1.0, 2.0)), 3)
-    text = json.dumps(to_json(record))
+    text = json.dumps(asdict(record))
     assert text == '{"name": "a", "inner": {"scale": 0.5, "band": [-1.0, 2.0]}, "count": 3}'
     assert from_json(Outer, json.loads(text)) == record
 

@@ -4,6 +4,7 @@ and the leaderboard's DM test under the verdict's loss."""
 from __future__ import annotations
 
 import json
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +14,6 @@ import pytest
 
 from stockpred.config import ForecastConfig
 from stockpred.evaluation.metrics import METRICS, point_metrics
-from stockpred.jsonform import to_json
 from stockpred.stats import diebold_mariano
 from stockpred.universe.inputs import TickerSource
 from stockpred.universe.job import TickerOutcome
@@ -94,7 +94,7 @@ def test_every_figure_is_the_same_whatever_the_tickers_are_called(
     forward = [f"A{i}" for i in range(N_TICKERS)]
     backward = [f"Z{N_TICKERS - i}" for i in range(N_TICKERS)]  # sorts in reverse
     a, b = _universe(forward, frames, "mae"), _universe(backward, frames, "mae")
-    assert json.dumps(to_json(a.summary)) == json.dumps(to_json(b.summary))
+    assert json.dumps(asdict(a.summary)) == json.dumps(asdict(b.summary))
     pd.testing.assert_frame_equal(
         _board(a, dict(zip(forward, backward, strict=True))), _board(b, {t: t for t in backward})
     )

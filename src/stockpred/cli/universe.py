@@ -91,9 +91,9 @@ def run_universe_command(
 ) -> None:
     """Run the universe, print what came of it, exit 0 / 3 (some failed) / 1 (all failed) / 130."""
     import json
+    from dataclasses import asdict
 
     from stockpred.cluster.backend import universe_backend
-    from stockpred.jsonform import to_json
     from stockpred.universe.folder import locked_out
     from stockpred.universe.progress import Interrupted
     from stockpred.universe.runner import run_universe
@@ -116,7 +116,7 @@ def run_universe_command(
         raise typer.Exit(130)
     say_universe(console, result)
     if as_json:
-        typer.echo(json.dumps(to_json(result.summary), indent=2))
+        typer.echo(json.dumps(asdict(result.summary), indent=2))
     if result.exit_code == 3:
         make_console(True).print(
             f"{len(result.failed)} of {result.asked} tickers failed; "

@@ -9,7 +9,7 @@ run finds the model it had made.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -20,7 +20,7 @@ from stockpred.config import ForecastConfig
 from stockpred.data.history import PriceHistory
 from stockpred.evaluation.forecaster import Forecaster
 from stockpred.exceptions import ArtifactError
-from stockpred.jsonform import from_json, to_json
+from stockpred.jsonform import from_json
 from stockpred.ledger.table import PromiseRow
 
 # Characters of the weights' sha256 that name a model in the ledger: 64 bits, no clash in
@@ -148,7 +148,7 @@ class TickerModels:
     def _refit(self, history: PriceHistory) -> Current:
         """Train on ``history`` (cut at the session), record the promise, save, name it."""
         fc = Forecaster(self.config, progress=False).fit(history)
-        fc.promise_ = to_json(promise_of(fc, history))  # state.json's promise
+        fc.promise_ = asdict(promise_of(fc, history))  # state.json's promise
         trained_through = history.dates[-1]
         path = fc.save(self.folder / str(trained_through.date()))
         return Current(fc, model_id(path), trained_through)

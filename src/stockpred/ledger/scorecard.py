@@ -11,7 +11,7 @@ contradicts it beyond chance.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +24,6 @@ from stockpred.data.store import PriceStore
 from stockpred.evaluation.intervals import winkler
 from stockpred.evaluation.metrics import DM_LOSS
 from stockpred.exceptions import DataError
-from stockpred.jsonform import to_json
 from stockpred.ledger.table import Ledger
 from stockpred.run_folder import output_folder
 from stockpred.stats import ALPHA, diebold_mariano
@@ -113,7 +112,7 @@ def _rows(
         for column in ("ticker", "model_id"):  # a pooled row names its one model, or says *
             if column not in keys:
                 named[column] = group[column].iloc[0] if group[column].nunique() == 1 else ALL
-        rows.append({"scope": scope, **named, **to_json(_figures(group, promised, loss))})
+        rows.append({"scope": scope, **named, **asdict(_figures(group, promised, loss))})
     return pd.DataFrame(rows)
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, fields
+from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +21,6 @@ import pandas as pd
 
 from stockpred.data.store import LOCK_TIMEOUT, PriceStore, open_waiting
 from stockpred.exceptions import ConfigError, StoreError
-from stockpred.jsonform import to_json
 
 # Raised when the table's layout changes; a store with a higher number is refused.
 SCHEMA_VERSION = 1
@@ -121,7 +120,7 @@ class Ledger:
                 for rows, promises in parts:
                     incoming = rows.assign(written_at=now)[list(LEDGER_COLUMNS)]
                     promised = pd.DataFrame(
-                        [to_json(p) for p in promises], columns=list(PROMISE_COLUMNS)
+                        [asdict(p) for p in promises], columns=list(PROMISE_COLUMNS)
                     )
                     con.register("incoming", incoming)
                     con.register("promised", promised)

@@ -10,12 +10,11 @@ weight α ∈ [0, 1] that minimises the same loss on validation (α = 1 keeps th
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 
 import numpy as np
 
-from stockpred.jsonform import to_json
 from stockpred.stats import ALPHA, Loss, diebold_mariano
 
 
@@ -48,7 +47,7 @@ class Gate:
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form with its sentence, saved with the model and written to metrics.json
         (read back by ``jsonform.from_json(Gate, …)``, which skips the sentence)."""
-        return {**to_json(self), "sentence": self.sentence()}
+        return {**asdict(self), "sentence": self.sentence()}
 
 
 OPEN = Gate(True, 0.0, 1.0, "absolute", 0)  # no gate: the raw network (lstm_raw)

@@ -184,7 +184,7 @@ def placebo_summary(gross: float | None, daily: np.ndarray) -> Placebo:
 
 
 @dataclass(frozen=True)
-class Performance:
+class BookPerformance:
     """A daily return series' cumulative return, annualised Sharpe and maximum drawdown;
     all None for a book that never traded."""
 
@@ -193,13 +193,13 @@ class Performance:
     max_drawdown: float | None = None
 
 
-def performance(returns: pd.Series, active: bool) -> Performance:
+def performance(returns: pd.Series, active: bool) -> BookPerformance:
     """Cumulative return, annualised Sharpe (no risk-free rate) and maximum drawdown from
     the starting capital (a book that only falls has drawn down from its first 1)."""
     if not active or returns.empty:
-        return Performance()
+        return BookPerformance()
     std = float(returns.std())
-    return Performance(
+    return BookPerformance(
         float(np.prod(1.0 + returns.to_numpy()) - 1.0),
         float(returns.mean() / std * np.sqrt(TRADING_DAYS)) if std > 0 else None,
         max_drawdown(returns.to_numpy()),
@@ -218,8 +218,8 @@ class CrossSection:
     rank_ic_mean: float | None
     rank_ic_t: float | None
     rank_ic_share_positive: float | None
-    long_short: Performance
-    equal_weight: Performance
+    long_short: BookPerformance
+    equal_weight: BookPerformance
     mean_daily_turnover: float | None
     cost_bps: float
     placebo: Placebo

@@ -26,7 +26,7 @@ class TickerCounts:
 
 @dataclass(frozen=True)
 class UniverseSummary:
-    """The universe's figures: universe.json, field for field (``jsonform.to_json``)."""
+    """The universe's figures: universe.json, field for field (``dataclasses.asdict``)."""
 
     loss: str  # the verdict's loss
     tickers: TickerCounts

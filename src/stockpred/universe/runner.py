@@ -12,7 +12,7 @@ import signal
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import replace
+from dataclasses import asdict, replace
 from functools import partial
 
 import numpy as np
@@ -20,7 +20,6 @@ import pandas as pd
 
 from stockpred.artifacts import write_text_atomic
 from stockpred.cluster.local import Backend
-from stockpred.jsonform import to_json
 from stockpred.models.base import LSTM, LSTM_RAW
 from stockpred.universe.book import MIN_VIEWS, CrossSection, cross_section
 from stockpred.universe.calendar import calendar_config
@@ -281,7 +280,7 @@ def write_universe_files(result: UniverseResult) -> None:
     failed = pd.DataFrame(sorted(result.failed.items()), columns=["ticker", "error"])
     texts = {
         LEADERBOARD: result.board.to_csv(index=False, float_format="%.6g"),
-        UNIVERSE: json.dumps(to_json(result.summary), indent=2),
+        UNIVERSE: json.dumps(asdict(result.summary), indent=2),
         FAILED: failed.to_csv(index=False),
         INDEX: render_index(result),
     }

@@ -9,13 +9,12 @@ cross-sectional figures are in ``universe.book``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 import numpy as np
 import pandas as pd
 
 from stockpred.evaluation.metrics import DM_LOSS
-from stockpred.jsonform import to_json
 from stockpred.models.base import LSTM, LSTM_RAW
 from stockpred.stats import ALPHA, diebold_mariano
 from stockpred.universe.global_model import NAME as GLOBAL
@@ -108,7 +107,7 @@ def ticker_rows(
 
 def leaderboard(rows: list[Row]) -> pd.DataFrame:
     """All tickers' rows with ``dm_q``: BH across tickers, separately for each model."""
-    board = pd.DataFrame([to_json(r) for r in rows], columns=list(LEADERBOARD_COLUMNS[:-1]))
+    board = pd.DataFrame([asdict(r) for r in rows], columns=list(LEADERBOARD_COLUMNS[:-1]))
     board["dm_q"] = np.nan
     for _, idx in board.groupby("model").groups.items():
         board.loc[idx, "dm_q"] = benjamini_hochberg(board.loc[idx, "dm_p"].to_numpy(float))

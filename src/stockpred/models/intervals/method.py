@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
-from dataclasses import dataclass, is_dataclass
+from dataclasses import asdict, dataclass, is_dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, ClassVar, get_type_hints
 
 import numpy as np
 
-from stockpred.jsonform import from_json, to_json
+from stockpred.jsonform import from_json
 from stockpred.models.conformal import conformal_tails
 from stockpred.models.volatility import Ewma, Garch, ScaleStart
 
@@ -124,5 +124,5 @@ def conformal_band(scores: np.ndarray, level: float) -> tuple[float, float]:
 def _plain(value: object) -> object:
     """A saved field as JSON: a scale as its fields, a band as a list."""
     if is_dataclass(value) and not isinstance(value, type):
-        return to_json(value)
+        return asdict(value)
     return list(value) if isinstance(value, tuple) else value
