@@ -76,4 +76,4 @@ def test_the_universe_book_drawdown_counts_from_the_starting_capital() -> None:
     from stockpred.universe.book import performance as book_performance
 
     daily = pd.Series([-0.05, -0.03, 0.02], index=pd.bdate_range("2024-01-02", periods=3))
-    assert book_performance(daily, True)["max_drawdown"] == pytest.approx(-0.0785)
+    assert book_performance(daily, True).max_drawdown == pytest.approx(-0.0785)

@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from stockpred.exceptions import StoreError
-from stockpred.ledger.table import LEDGER_COLUMNS, SCHEMA_VERSION, Ledger
+from stockpred.ledger.table import LEDGER_COLUMNS, SCHEMA_VERSION, Ledger, PromiseRow
 
 
 def rows(as_of: str = "2024-01-02", model: str = "m1", steps: int = 3) -> pd.DataFrame:
@@ -52,9 +52,9 @@ def test_append_is_idempotent_per_ticker_as_of_model_and_step(tmp_path: Path) ->
 def test_a_failed_append_writes_no_row(tmp_path: Path) -> None:
     ledger = Ledger(tmp_path / "s.duckdb")
     # The forecasts insert goes through; the promise after it fails (no ticker): neither stays.
-    promise = {"model_id": "m1", "ticker": None, "trained_through": pd.Timestamp("2024-01-02")}
+    promise = PromiseRow("m1", None, pd.Timestamp("2024-01-02"), None, None, 0.8, 5)
     with pytest.raises(StoreError):
-        ledger.append(rows(), [{**promise, "level": 0.8, "n_test": 5}])
+        ledger.append(rows(), [promise])
     assert ledger.read().empty
     assert ledger.promises().empty
 

@@ -9,6 +9,7 @@ import pytest
 from stockpred.config import ForecastConfig
 from stockpred.data.history import PriceHistory
 from stockpred.evaluation.forecaster import Forecaster
+from stockpred.jsonform import from_json
 from stockpred.models.gate import Gate, fit_gate, shrinkage
 
 N = 400
@@ -66,7 +67,7 @@ def test_a_network_worse_than_naive_is_refused_in_words() -> None:
 
 def test_gate_round_trips_through_json() -> None:
     gate = Gate(True, 0.0123, 0.6, "absolute", 321)
-    assert Gate.from_dict(gate.to_dict()) == gate
+    assert from_json(Gate, gate.to_dict()) == gate
 
 
 def _synthetic(returns: np.ndarray) -> PriceHistory:

@@ -56,10 +56,10 @@ def test_a_perfect_ranking_has_rank_ic_one_and_a_winning_book() -> None:
 def test_a_reversed_ranking_loses_and_says_so() -> None:
     realised = _realised()
     summary, series = cross_section(_frames(-realised, realised), "m", cost_bps=5.0)
-    assert summary["rank_ic_mean"] == pytest.approx(-1.0)
-    assert summary["rank_ic_share_positive"] == 0.0
-    assert summary["long_short"]["cumulative_return"] < 0
-    assert summary["dates_traded"] == len(series) == 60
+    assert summary.rank_ic_mean == pytest.approx(-1.0)
+    assert summary.rank_ic_share_positive == 0.0
+    assert summary.long_short.cumulative_return < 0
+    assert summary.dates_traded == len(series) == 60
 
 
 def test_a_forecast_of_no_change_is_no_view() -> None:
@@ -76,7 +76,7 @@ def test_a_forecast_of_no_change_is_no_view() -> None:
     assert not weights[:10].any()
     assert (weights[~panel.views] == 0).all()
     summary, _ = cross_section(_frames(predicted, realised), "m", cost_bps=5.0)
-    assert (summary["dates_traded"], summary["dates_in_span"]) == (50, 60)
+    assert (summary.dates_traded, summary.dates_in_span) == (50, 60)
 
 
 def test_tied_forecasts_share_a_rank_and_a_leg() -> None:
@@ -91,9 +91,9 @@ def test_tied_forecasts_share_a_rank_and_a_leg() -> None:
 def test_every_gate_shut_trades_nothing() -> None:
     realised = _realised()
     summary, series = cross_section(_frames(np.zeros_like(realised), realised), "m", 5.0)
-    assert summary["dates_traded"] == summary["dates"] == 0
-    assert summary["long_short"]["cumulative_return"] is None
-    assert summary["placebo"]["p95"] is None
+    assert summary.dates_traded == summary.dates == 0
+    assert summary.long_short.cumulative_return is None
+    assert summary.placebo.p95 is None
     assert (series["long_short"] == 0).all()
 
 
@@ -107,12 +107,12 @@ def test_the_placebo_is_seeded_and_tells_skill_from_luck() -> None:
     assert gross > np.quantile(draws, 0.95)
     shuffled = np.random.default_rng(7).permuted(realised, axis=1)
     summary, _ = cross_section(_frames(shuffled, realised), "m", cost_bps=5.0)
-    placebo_ = summary["placebo"]
-    assert placebo_["book_is"] == "inside"
-    assert placebo_["p05"] <= placebo_["gross_cumulative_return"] <= placebo_["p95"]
+    placebo_ = summary.placebo
+    assert placebo_.book_is == "inside"
+    assert placebo_.p05 <= placebo_.gross_cumulative_return <= placebo_.p95
     summary, _ = cross_section(_frames(realised, realised), "m", cost_bps=5.0)
-    assert summary["placebo"]["book_is"] == "above"
-    assert summary["placebo"]["share_at_or_above_book"] == 0.0
+    assert summary.placebo.book_is == "above"
+    assert summary.placebo.share_at_or_above_book == 0.0
 
 
 def test_drawdown_counts_from_the_starting_capital() -> None:
@@ -121,4 +121,4 @@ def test_drawdown_counts_from_the_starting_capital() -> None:
 
     returns = pd.Series([-0.05, 0.01, -0.03])
     expected = (1 - 0.05) * 1.01 * (1 - 0.03) - 1
-    assert performance(returns, active=True)["max_drawdown"] == pytest.approx(expected)
+    assert performance(returns, active=True).max_drawdown == pytest.approx(expected)

@@ -241,8 +241,8 @@ def test_a_resumed_universe_whose_calendar_moved_refits_every_ticker(tmp_path: P
     result = run_universe(folder_sources(folder), resumed, LocalBackend(2), progress=False)
     after = _cutoffs(out)
     assert after != before
-    assert result.summary["tickers"]["resumed"] == 0
-    assert result.summary["seconds"]["calendar"] > 0
+    assert result.summary.tickers.resumed == 0
+    assert result.summary.seconds["calendar"] > 0
     for ticker in ("IBM", "MSFT"):
         sessions = load_prices(ticker, csv=folder / f"{ticker.lower()}.csv").dates
         last_training = sessions[sessions.searchsorted(after[0]) - 1]

@@ -4,6 +4,7 @@ and the leaderboard's DM test under the verdict's loss."""
 from __future__ import annotations
 
 import json
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -93,20 +94,20 @@ def test_every_figure_is_the_same_whatever_the_tickers_are_called(
     forward = [f"A{i}" for i in range(N_TICKERS)]
     backward = [f"Z{N_TICKERS - i}" for i in range(N_TICKERS)]  # sorts in reverse
     a, b = _universe(forward, frames, "mae"), _universe(backward, frames, "mae")
-    assert json.dumps(a.summary) == json.dumps(b.summary)
+    assert json.dumps(asdict(a.summary)) == json.dumps(asdict(b.summary))
     pd.testing.assert_frame_equal(
         _board(a, dict(zip(forward, backward, strict=True))), _board(b, {t: t for t in backward})
     )
     for model, series in a.series.items():
         pd.testing.assert_frame_equal(series, b.series[model])
-    lstm = a.summary["cross_section"]["lstm"]
+    lstm = a.summary.cross_section["lstm"]
     if open_tickers is not None:
-        assert lstm["dates_traded"] == lstm["dates"] == 0
-        assert lstm["long_short"]["cumulative_return"] is None
-        assert "its long/short book made no trade" in " ".join(a.summary["sentences"])
+        assert lstm.dates_traded == lstm.dates == 0
+        assert lstm.long_short.cumulative_return is None
+        assert "its long/short book made no trade" in " ".join(a.summary.sentences)
     else:
-        assert 0 < lstm["dates_traded"] < N_DATES
-        assert lstm["placebo"]["p05"] < lstm["placebo"]["p95"]
+        assert 0 < lstm.dates_traded < N_DATES
+        assert lstm.placebo.p05 < lstm.placebo.p95
 
 
 @pytest.mark.parametrize(
@@ -122,8 +123,8 @@ def test_the_leaderboard_tests_under_the_verdicts_loss(loss: str, dm_loss: Any, 
         errors = frame[str(row.model)] - frame["actual"]
         expected = diebold_mariano(errors, frame["naive"] - frame["actual"], loss=dm_loss)
         assert row.dm_p == pytest.approx(expected.p_better, rel=1e-12)
-    assert result.summary["loss"] == loss
-    assert f"significantly under {words} on" in result.summary["sentences"][0]
+    assert result.summary.loss == loss
+    assert f"significantly under {words} on" in result.summary.sentences[0]
 
 
 def test_the_page_links_a_scorecard_written_beside_it(tmp_path: Path) -> None:

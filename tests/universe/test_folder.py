@@ -17,7 +17,8 @@ from stockpred.universe import job as job_module
 from stockpred.universe.folder import RUN_RECORD, locked_out
 from stockpred.universe.inputs import TickerSource
 from stockpred.universe.job import TickerJob, run_ticker, whole_folder
-from stockpred.universe.runner import UniverseResult, write_universe_files
+from stockpred.universe.result import TickerCounts, UniverseResult, UniverseSummary
+from stockpred.universe.runner import write_universe_files
 
 from ..cli.test_cli import TINY_ARGS, run_cli
 from ..conftest import TINY
@@ -173,7 +174,11 @@ def test_the_universe_files_are_all_made_before_any_is_written(
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr("stockpred.universe.page.render_index", render_fails)
-    result = UniverseResult(out, 1, {}, {"X": "broken"}, pd.DataFrame({"model": ["naive"]}))
+    counts = TickerCounts(1, 0, 1, 0)
+    summary = UniverseSummary("mae", counts, (), {}, {}, {})
+    result = UniverseResult(
+        out, 1, {}, {"X": "broken"}, pd.DataFrame({"model": ["naive"]}), summary
+    )
     with pytest.raises(OSError, match="No space"):
         write_universe_files(result)
     assert snapshot(tmp_path) == before

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.stats import false_discovery_control
 
-from stockpred.universe.scores import benjamini_hochberg, leaderboard
+from stockpred.universe.scores import Row, benjamini_hochberg, leaderboard
 
 
 def test_bh_matches_scipy_and_a_hand_computed_case() -> None:
@@ -26,8 +26,7 @@ def test_bh_ignores_untested_rows() -> None:
 
 def test_dm_q_is_adjusted_per_model_across_tickers() -> None:
     rows = [
-        {"ticker": t, "model": m, "n_test": 10, "mae": 1.0, "rmse": 1.0, "mase": 1.0}
-        | {"directional_accuracy": 0.5, "moved_share": 1.0, "mae_vs_naive": 1.0, "dm_p": p}
+        Row(t, m, 10, 1.0, 1.0, 1.0, 0.5, 1.0, 1.0, p)
         for m, ps in (("lstm", [0.01, 0.02, 0.5]), ("drift", [0.04, 0.9, 0.9]))
         for t, p in zip("ABC", ps, strict=True)
     ]

@@ -91,6 +91,7 @@ def run_universe_command(
 ) -> None:
     """Run the universe, print what came of it, exit 0 / 3 (some failed) / 1 (all failed) / 130."""
     import json
+    from dataclasses import asdict
 
     from stockpred.cluster.backend import universe_backend
     from stockpred.universe.folder import locked_out
@@ -115,7 +116,7 @@ def run_universe_command(
         raise typer.Exit(130)
     say_universe(console, result)
     if as_json:
-        typer.echo(json.dumps(result.summary, indent=2))
+        typer.echo(json.dumps(asdict(result.summary), indent=2))
     if result.exit_code == 3:
         make_console(True).print(
             f"{len(result.failed)} of {result.asked} tickers failed; "
@@ -194,19 +195,19 @@ def refuse_universe_folder(run_dir: Path) -> None:
 
 def say_universe(console: Console, result: UniverseResult) -> None:
     """Counts, the honest sentences and the per-model medians."""
-    counts = result.summary["tickers"]
+    counts = result.summary.tickers
     console.print(
-        f"{counts['done']} of {counts['asked']} tickers done "
-        f"({counts['resumed']} reused), {counts['failed']} failed"
+        f"{counts.done} of {counts.asked} tickers done "
+        f"({counts.resumed} reused), {counts.failed} failed"
     )
-    for sentence in result.summary["sentences"]:
+    for sentence in result.summary.sentences:
         console.print(sentence)
-    for model, section in result.summary["cross_section"].items():
-        if section["dates"]:
-            ls = section["long_short"]["cumulative_return"]
-            ew = section["equal_weight"]["cumulative_return"]
+    for model, section in result.summary.cross_section.items():
+        if section.dates:
+            ls = section.long_short.cumulative_return
+            ew = section.equal_weight.cumulative_return
             console.print(
-                f"{model}: rank IC {section['rank_ic_mean']:+.4f} over {section['dates']} dates; "
+                f"{model}: rank IC {section.rank_ic_mean:+.4f} over {section.dates} dates; "
                 f"long/short {ls:+.1%} vs equal weight {ew:+.1%}"
             )
     console.print(

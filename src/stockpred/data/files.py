@@ -7,6 +7,7 @@ import gzip
 import os
 import re
 import zipfile
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +26,14 @@ def read_price_file(path: str | Path) -> pd.DataFrame:
     try:
         if file.suffix.lower() in {".parquet", ".pq"}:
             return pd.read_parquet(file)
-        return pd.read_csv(file, skipinitialspace=True, **csv_layout(file))
+        layout = csv_layout(file)
+        return pd.read_csv(
+            file,
+            skipinitialspace=True,
+            sep=layout.sep,
+            decimal=layout.decimal,
+            thousands=layout.thousands,
+        )
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError, OSError) as exc:
         first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise ValidationError(f"cannot read {file} as a price table: {first_line}") from exc
@@ -71,22 +79,31 @@ def _head(file: Path, lines: int = 200) -> list[str]:
         return [line for _, line in zip(range(lines), handle, strict=False)]
 
 
-def csv_layout(file: Path) -> dict[str, Any]:
-    """``read_csv`` options for the file's delimiter (``,`` ``;`` tab) and number style."""
+@dataclass(frozen=True)
+class CsvLayout:
+    """``read_csv``'s delimiter and number style for one file (its defaults unless found)."""
+
+    sep: str = ","
+    decimal: str = "."
+    thousands: str | None = None
+
+
+def csv_layout(file: Path) -> CsvLayout:
+    """The file's delimiter (``,`` ``;`` tab) and number style, from its first lines."""
     try:
         head = _head(file)
     except (OSError, EOFError):
-        return {}  # read_csv gives the one-line error
+        return CsvLayout()  # read_csv gives the one-line error
     if not head:
-        return {}
+        return CsvLayout()
     sep = max(_DELIMITERS, key=head[0].count)
     fields = [f.strip() for row in csv.reader(head[1:], delimiter=sep) for f in row[1:]]
     if sep != "," and any(_DECIMAL_COMMA.fullmatch(f) for f in fields):
         dots = any(_THOUSANDS_DOT.fullmatch(f) for f in fields)
-        return {"sep": sep, "decimal": ",", "thousands": "." if dots else None}
+        return CsvLayout(sep, ",", "." if dots else None)
     if any(_THOUSANDS_COMMA.fullmatch(f) for f in fields):
-        return {"sep": sep, "thousands": ","}
-    return {"sep": sep}
+        return CsvLayout(sep, thousands=",")
+    return CsvLayout(sep)
 
 
 def write_price_file(frame: pd.DataFrame, path: str | Path, fmt: str) -> Path:

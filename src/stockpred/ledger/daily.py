@@ -9,9 +9,8 @@ run finds the model it had made.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -21,6 +20,8 @@ from stockpred.config import ForecastConfig
 from stockpred.data.history import PriceHistory
 from stockpred.evaluation.forecaster import Forecaster
 from stockpred.exceptions import ArtifactError
+from stockpred.jsonform import from_json
+from stockpred.ledger.table import PromiseRow
 
 # Characters of the weights' sha256 that name a model in the ledger: 64 bits, no clash in
 # any ledger a person keeps.
@@ -45,7 +46,17 @@ def model_id(folder: Path) -> str:
         raise ArtifactError(f"{folder} has no readable {MANIFEST}; remove it to refit") from exc
 
 
-def promise_of(fc: Forecaster, history: PriceHistory) -> dict[str, Any]:
+@dataclass(frozen=True)
+class Promise:
+    """A model's one-step record on its test span, kept in its state.json (``promise``)."""
+
+    mae_vs_naive: float | None  # None when no session of the test span has a real price
+    coverage: float | None
+    level: float  # the intervals' nominal coverage
+    n_test: int
+
+
+def promise_of(fc: Forecaster, history: PriceHistory) -> Promise:
     """The fitted model's one-step record on its test span: MAE ÷ naive and coverage.
 
     The test span is the model's own (after validation, inside ``history``), so the
@@ -54,18 +65,18 @@ def promise_of(fc: Forecaster, history: PriceHistory) -> dict[str, Any]:
     cfg = fc.config
     origins = history.observed_targets(np.arange(fc.split_.val_end - 1, len(history) - 1))
     if len(origins) == 0:
-        return {"mae_vs_naive": None, "coverage": None, "level": cfg.interval, "n_test": 0}
+        return Promise(None, None, cfg.interval, 0)
     prices = history.prices
     point = fc.predict_origins(history, origins, 1)
     lower, upper = fc.intervals_.bounds(cfg.interval_method, point, prices, origins)
     actual, last = prices[origins + 1], prices[origins]
     naive = float(np.mean(np.abs(last - actual)))
-    return {
-        "mae_vs_naive": float(np.mean(np.abs(point[:, 0] - actual))) / naive if naive else None,
-        "coverage": float(np.mean((lower[:, 0] <= actual) & (actual <= upper[:, 0]))),
-        "level": cfg.interval,
-        "n_test": len(origins),
-    }
+    return Promise(
+        float(np.mean(np.abs(point[:, 0] - actual))) / naive if naive else None,
+        float(np.mean((lower[:, 0] <= actual) & (actual <= upper[:, 0]))),
+        cfg.interval,
+        len(origins),
+    )
 
 
 @dataclass
@@ -76,18 +87,24 @@ class Current:
     model_id: str
     trained_through: pd.Timestamp
 
-    def promise_row(self, ticker: str) -> dict[str, Any]:
-        """The promise as a row of the ledger's ``promises`` table."""
-        promise = self.forecaster.promise_ or {}
-        return {
-            "model_id": self.model_id,
-            "ticker": ticker,
-            "trained_through": self.trained_through,
-            "mae_vs_naive": promise.get("mae_vs_naive"),
-            "coverage": promise.get("coverage"),
-            "level": promise.get("level", self.forecaster.config.interval),
-            "n_test": promise.get("n_test", 0),
-        }
+    def promise_row(self, ticker: str) -> PromiseRow:
+        """The promise as a row of the ledger's ``promises`` table (a model saved without
+        one promises nothing: no sessions tested)."""
+        saved = self.forecaster.promise_
+        promise = (
+            Promise(None, None, self.forecaster.config.interval, 0)
+            if saved is None
+            else from_json(Promise, saved)
+        )
+        return PromiseRow(
+            self.model_id,
+            ticker,
+            self.trained_through,
+            promise.mae_vs_naive,
+            promise.coverage,
+            promise.level,
+            promise.n_test,
+        )
 
 
 class TickerModels:
@@ -131,7 +148,7 @@ class TickerModels:
     def _refit(self, history: PriceHistory) -> Current:
         """Train on ``history`` (cut at the session), record the promise, save, name it."""
         fc = Forecaster(self.config, progress=False).fit(history)
-        fc.promise_ = promise_of(fc, history)
+        fc.promise_ = asdict(promise_of(fc, history))  # state.json's promise
         trained_through = history.dates[-1]
         path = fc.save(self.folder / str(trained_through.date()))
         return Current(fc, model_id(path), trained_through)

@@ -21,10 +21,10 @@ from stockpred.data.history import PriceHistory
 from stockpred.data.loading import load_prices
 from stockpred.exceptions import DataError, StockpredError
 from stockpred.ledger.daily import TickerModels, cut, forecast_rows
-from stockpred.ledger.table import Ledger
+from stockpred.ledger.table import Ledger, PromiseRow
 
 Advance = Callable[[int, int], None]  # (sessions done, sessions in all)
-Made = tuple[pd.DataFrame, list[dict[str, Any]]]  # one session's forecasts and its model's promise
+Made = tuple[pd.DataFrame, list[PromiseRow]]  # one session's forecasts and its model's promise
 # Sessions a replay appends in one transaction. An append opens the store: 51 ms, a third of
 # a replayed ticker-year's CPU when done every session (profiled: 11 of 35 s for AAPL, 2017);
 # a replay killed mid-batch does that batch again when run again.

@@ -11,6 +11,7 @@ contradicts it beyond chance.
 from __future__ import annotations
 
 import json
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -111,11 +112,42 @@ def _rows(
         for column in ("ticker", "model_id"):  # a pooled row names its one model, or says *
             if column not in keys:
                 named[column] = group[column].iloc[0] if group[column].nunique() == 1 else ALL
-        rows.append({"scope": scope, **named, **_figures(group, promised, loss)})
+        rows.append({"scope": scope, **named, **asdict(_figures(group, promised, loss))})
     return pd.DataFrame(rows)
 
 
-def _figures(group: pd.DataFrame, promised: pd.DataFrame | None, loss: str) -> dict[str, Any]:
+@dataclass(frozen=True)
+class PromiseTest:
+    """The models' one-step promise here and the binomial test of live coverage against it;
+    NaN where no promise applies."""
+
+    promise_mae_vs_naive: float = np.nan
+    promise_coverage: float = np.nan
+    coverage_p: float = np.nan
+
+
+@dataclass(frozen=True)
+class Figures:
+    """A group of forecasts' figures: a scorecard row's columns after its keys."""
+
+    models: int
+    n: int
+    first_target: pd.Timestamp
+    last_target: pd.Timestamp
+    mae: float
+    naive_mae: float
+    mae_vs_naive: float
+    dm_p: float
+    dm_p_worse: float
+    coverage: float
+    level: float  # NaN where the group mixes levels
+    winkler_pct: float
+    promise_mae_vs_naive: float
+    promise_coverage: float
+    coverage_p: float
+
+
+def _figures(group: pd.DataFrame, promised: pd.DataFrame | None, loss: str) -> Figures:
     """n, errors, DM against naive, coverage, Winkler, and (step 1) the promise and its test."""
     actual, point = group["actual"].to_numpy(float), group["point"].to_numpy(float)
     lower, upper = group["lower"].to_numpy(float), group["upper"].to_numpy(float)
@@ -124,49 +156,48 @@ def _figures(group: pd.DataFrame, promised: pd.DataFrame | None, loss: str) -> d
     mae, naive_mae = float(np.mean(np.abs(point - actual))), float(np.mean(np.abs(naive - actual)))
     covered = (lower <= actual) & (actual <= upper)
     dm = diebold_mariano(point - actual, naive - actual, horizon=step, loss=DM_LOSS[loss])
-    out: dict[str, Any] = {
-        "models": group["model_id"].nunique(),
-        "n": len(group),
-        "first_target": group["target_date"].min(),
-        "last_target": group["target_date"].max(),
-        "mae": mae,
-        "naive_mae": naive_mae,
-        "mae_vs_naive": mae / naive_mae if naive_mae else np.nan,
-        "dm_p": dm.p_better,
-        "dm_p_worse": dm.p_worse,
-        "coverage": float(covered.mean()),
-        "level": level if group["level"].nunique() == 1 else np.nan,
-        "winkler_pct": float(np.mean(winkler(actual, lower, upper, level) / actual) * 100.0),
-    }
-    return {**out, **_promise(group, covered, promised, step)}
+    test = _promise(group, covered, promised, step)
+    return Figures(
+        models=group["model_id"].nunique(),
+        n=len(group),
+        first_target=group["target_date"].min(),
+        last_target=group["target_date"].max(),
+        mae=mae,
+        naive_mae=naive_mae,
+        mae_vs_naive=mae / naive_mae if naive_mae else np.nan,
+        dm_p=dm.p_better,
+        dm_p_worse=dm.p_worse,
+        coverage=float(covered.mean()),
+        level=level if group["level"].nunique() == 1 else np.nan,
+        winkler_pct=float(np.mean(winkler(actual, lower, upper, level) / actual) * 100.0),
+        promise_mae_vs_naive=test.promise_mae_vs_naive,
+        promise_coverage=test.promise_coverage,
+        coverage_p=test.coverage_p,
+    )
 
 
 def _promise(
     group: pd.DataFrame, covered: np.ndarray, promised: pd.DataFrame | None, step: int
-) -> dict[str, Any]:
+) -> PromiseTest:
     """The models' one-step promise (weighted by their forecasts here) and a binomial test
     of the live coverage against it; only at step 1, the horizon the promise was made at,
     where one forecast a session makes the misses independent enough for the test."""
     from scipy.stats import binomtest
 
-    none = {"promise_mae_vs_naive": np.nan, "promise_coverage": np.nan, "coverage_p": np.nan}
     if step != 1 or promised is None:
-        return none
+        return PromiseTest()
     ids = group["model_id"]
     if not ids.isin(promised.index).all():
-        return none
+        return PromiseTest()
     weights = ids.value_counts()
     mine = promised.loc[weights.index]
     if mine["coverage"].isna().any():
-        return none
+        return PromiseTest()
     coverage = float(np.average(mine["coverage"].astype(float), weights=weights))
     mae_ratio = float(np.average(mine["mae_vs_naive"].astype(float), weights=weights))
     hits = int(covered.sum())
-    return {
-        "promise_mae_vs_naive": mae_ratio,
-        "promise_coverage": coverage,
-        "coverage_p": float(binomtest(hits, len(covered), min(max(coverage, 0.0), 1.0)).pvalue),
-    }
+    p = float(binomtest(hits, len(covered), min(max(coverage, 0.0), 1.0)).pvalue)
+    return PromiseTest(mae_ratio, coverage, p)
 
 
 def _flag(row: Any) -> str:

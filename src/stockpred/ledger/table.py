@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Any
 
@@ -39,15 +40,22 @@ LEDGER_COLUMNS = (
     "written_at",
 )
 KEY = ("ticker", "as_of", "model_id", "step")
-PROMISE_COLUMNS = (
-    "model_id",
-    "ticker",
-    "trained_through",
-    "mae_vs_naive",
-    "coverage",
-    "level",
-    "n_test",
-)
+
+
+@dataclass(frozen=True)
+class PromiseRow:
+    """A row of the ``promises`` table: a model's one-step record on its own test span."""
+
+    model_id: str
+    ticker: str
+    trained_through: pd.Timestamp
+    mae_vs_naive: float | None  # None when the test span held no real next price
+    coverage: float | None
+    level: float
+    n_test: int
+
+
+PROMISE_COLUMNS = tuple(f.name for f in fields(PromiseRow))
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS ledger_meta (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL);
 CREATE TABLE IF NOT EXISTS forecasts (
@@ -96,14 +104,12 @@ class Ledger:
         self.path = PriceStore(path).path
         self.lock_timeout = lock_timeout
 
-    def append(self, rows: pd.DataFrame, promises: Sequence[dict[str, Any]] = ()) -> int:
+    def append(self, rows: pd.DataFrame, promises: Sequence[PromiseRow] = ()) -> int:
         """Write forecasts (and their models' promises) in one transaction; returns how many
         rows were new: 0 when the same forecasts are appended again."""
         return self.append_all([(rows, promises)])[0]
 
-    def append_all(
-        self, parts: Sequence[tuple[pd.DataFrame, Sequence[dict[str, Any]]]]
-    ) -> list[int]:
+    def append_all(self, parts: Sequence[tuple[pd.DataFrame, Sequence[PromiseRow]]]) -> list[int]:
         """Several tickers' forecasts and promises in one transaction (a day of a watchlist:
         one open of the file, not one a ticker); how many rows of each part were new."""
         now = pd.Timestamp.now(tz="UTC").tz_localize(None)
@@ -113,7 +119,9 @@ class Ledger:
             try:
                 for rows, promises in parts:
                     incoming = rows.assign(written_at=now)[list(LEDGER_COLUMNS)]
-                    promised = pd.DataFrame(list(promises), columns=list(PROMISE_COLUMNS))
+                    promised = pd.DataFrame(
+                        [asdict(p) for p in promises], columns=list(PROMISE_COLUMNS)
+                    )
                     con.register("incoming", incoming)
                     con.register("promised", promised)
                     before = _count(con)

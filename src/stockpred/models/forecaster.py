@@ -19,6 +19,7 @@ from stockpred.data.calendar import next_sessions, sessions_after
 from stockpred.data.history import PriceHistory, as_history
 from stockpred.exceptions import ArtifactError, ConfigError, DataError, NotFittedError
 from stockpred.features import Dataset, Scaler, input_signals, to_prices, windows
+from stockpred.jsonform import from_json
 from stockpred.models.base import LSTM, LSTM_RAW, Estimator, Model, Series, blas_threads, fit_data
 from stockpred.models.baselines import default_baselines
 from stockpred.models.context import context_from_dict, context_of, context_to_dict, describe
@@ -167,7 +168,7 @@ class LSTMForecaster(Estimator):
         self.split_ = Split(**state["split"])
         self.intervals_ = IntervalModel.from_dict(state["intervals"], tensors, head_prefix)
         self.context_start_ = ScaleStart.from_dict(state)
-        self.gate_ = Gate.from_dict(state["gate"])
+        self.gate_ = from_json(Gate, state["gate"])
         self.context_ = context_from_dict(state["context"], meta)
 
     def _fit_intervals(

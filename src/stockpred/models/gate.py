@@ -45,19 +45,9 @@ class Gate:
         )
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form, saved with the model and written to metrics.json."""
+        """JSON-ready form with its sentence, saved with the model and written to metrics.json
+        (read back by ``jsonform.from_json(Gate, …)``, which skips the sentence)."""
         return {**asdict(self), "sentence": self.sentence()}
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Gate:
-        """Inverse of :meth:`to_dict`."""
-        return cls(
-            bool(data["open"]),
-            float(data["p_value"]),
-            float(data["alpha"]),
-            str(data["loss"]),
-            int(data["n"]),
-        )
 
 
 OPEN = Gate(True, 0.0, 1.0, "absolute", 0)  # no gate: the raw network (lstm_raw)

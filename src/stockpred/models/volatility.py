@@ -10,7 +10,7 @@ using only the returns up to each origin.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -94,17 +94,6 @@ class Garch:
         """The variance (percent²) at session ``first``: what a tail starting there needs."""
         return ScaleStart(garch=float(self.percent_variances(prices)[first]))
 
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form, saved with the model."""
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Garch:
-        """Inverse of :meth:`to_dict`."""
-        return cls(
-            **{k: float(data[k]) for k in ("mu", "omega", "alpha", "beta", "start_variance")}
-        )
-
 
 @dataclass(frozen=True)
 class Ewma:
@@ -140,15 +129,6 @@ class Ewma:
     def start_at(self, prices: np.ndarray, first: int) -> ScaleStart:
         """The variance at session ``first``: what a tail starting there needs."""
         return ScaleStart(ewma=float(self.variances(prices)[first]))
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form, saved with the model."""
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Ewma:
-        """Inverse of :meth:`to_dict`."""
-        return cls(float(data["start_variance"]), float(data["decay"]))
 
 
 # Where state.json keeps the GARCH and EWMA variances at the saved context's first session.

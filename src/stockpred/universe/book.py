@@ -12,7 +12,7 @@ each book, a placebo: the same book on the forecasts shuffled across tickers eac
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -152,40 +152,82 @@ def placebo_band(daily: np.ndarray) -> np.ndarray:
     return np.quantile(np.cumprod(1.0 + daily, axis=1), [0.05, 0.95], axis=0)
 
 
-def placebo_summary(gross: float | None, daily: np.ndarray) -> dict[str, Any]:
-    """Where the book's gross return lies among the shuffled books' (5–95 % range); all
-    None for a book that never traded."""
+@dataclass(frozen=True)
+class Placebo:
+    """Where the book's gross return lies among the shuffled books' (5–95 % range)."""
+
+    draws: int
+    seed: int
+    # All None for a book that never traded.
+    gross_cumulative_return: float | None = None
+    p05: float | None = None
+    p95: float | None = None
+    share_at_or_above_book: float | None = None
+    book_is: Literal["above", "below", "inside"] | None = None
+
+
+def placebo_summary(gross: float | None, daily: np.ndarray) -> Placebo:
+    """The book's gross return against the shuffled books' ``daily`` returns."""
     draws = np.prod(1.0 + daily, axis=1) - 1.0
-    out: dict[str, Any] = {"draws": len(draws), "seed": PLACEBO_SEED}
     if gross is None:
-        keys = ("gross_cumulative_return", "p05", "p95", "share_at_or_above_book", "book_is")
-        return out | dict.fromkeys(keys)
+        return Placebo(len(draws), PLACEBO_SEED)
     p05, p95 = (float(q) for q in np.quantile(draws, [0.05, 0.95]))
-    return out | {
-        "gross_cumulative_return": gross,
-        "p05": p05,
-        "p95": p95,
-        "share_at_or_above_book": float(np.mean(draws >= gross)),
-        "book_is": "above" if gross > p95 else "below" if gross < p05 else "inside",
-    }
+    return Placebo(
+        len(draws),
+        PLACEBO_SEED,
+        gross,
+        p05,
+        p95,
+        float(np.mean(draws >= gross)),
+        "above" if gross > p95 else "below" if gross < p05 else "inside",
+    )
 
 
-def performance(returns: pd.Series, active: bool) -> dict[str, float | None]:
+@dataclass(frozen=True)
+class BookPerformance:
+    """A daily return series' cumulative return, annualised Sharpe and maximum drawdown;
+    all None for a book that never traded."""
+
+    cumulative_return: float | None = None
+    sharpe: float | None = None
+    max_drawdown: float | None = None
+
+
+def performance(returns: pd.Series, active: bool) -> BookPerformance:
     """Cumulative return, annualised Sharpe (no risk-free rate) and maximum drawdown from
     the starting capital (a book that only falls has drawn down from its first 1)."""
     if not active or returns.empty:
-        return {"cumulative_return": None, "sharpe": None, "max_drawdown": None}
+        return BookPerformance()
     std = float(returns.std())
-    return {
-        "cumulative_return": float(np.prod(1.0 + returns.to_numpy()) - 1.0),
-        "sharpe": float(returns.mean() / std * np.sqrt(TRADING_DAYS)) if std > 0 else None,
-        "max_drawdown": max_drawdown(returns.to_numpy()),
-    }
+    return BookPerformance(
+        float(np.prod(1.0 + returns.to_numpy()) - 1.0),
+        float(returns.mean() / std * np.sqrt(TRADING_DAYS)) if std > 0 else None,
+        max_drawdown(returns.to_numpy()),
+    )
+
+
+@dataclass(frozen=True)
+class CrossSection:
+    """One model's cross-section: rank-IC statistics, its book, the book's placebo and
+    equal weight (universe.json's ``cross_section``, field for field)."""
+
+    dates: int  # dates counted in the rank IC (at least MIN_VIEWS views)
+    dates_traded: int
+    dates_in_span: int
+    min_views: int
+    rank_ic_mean: float | None
+    rank_ic_t: float | None
+    rank_ic_share_positive: float | None
+    long_short: BookPerformance
+    equal_weight: BookPerformance
+    mean_daily_turnover: float | None
+    cost_bps: float
+    placebo: Placebo
 
 
 def cross_section(
     predictions: dict[str, pd.DataFrame], model: str, cost_bps: float
-) -> tuple[dict[str, Any], pd.DataFrame]:
+) -> tuple[CrossSection, pd.DataFrame]:
     """Rank-IC statistics, the book, its placebo and equal weight for one model; the daily
     series too (book, gross, equal weight, turnover, rank IC, the placebo's growth band)."""
     panel = return_panel(predictions, model)
@@ -193,21 +235,21 @@ def cross_section(
     traded = int(panel.traded.sum())
     n = len(ic)
     sd = float(ic.std()) if n > 1 else 0.0
-    gross = performance(book["gross"], traded > 0)["cumulative_return"]
+    gross = performance(book["gross"], traded > 0).cumulative_return
     shuffled = placebo(panel)
     band = placebo_band(shuffled)
-    summary = {
-        "dates": n,
-        "dates_traded": traded,
-        "dates_in_span": len(panel.index),
-        "min_views": MIN_VIEWS,
-        "rank_ic_mean": float(ic.mean()) if n else None,
-        "rank_ic_t": float(ic.mean() / sd * np.sqrt(n)) if sd > 0 else None,
-        "rank_ic_share_positive": float((ic > 0).mean()) if n else None,
-        "long_short": performance(book["long_short"], traded > 0),
-        "equal_weight": performance(book["equal_weight"], traded > 0),
-        "mean_daily_turnover": float(book["turnover"].mean()) if traded else None,
-        "cost_bps": cost_bps,
-        "placebo": placebo_summary(gross, shuffled),
-    }
+    summary = CrossSection(
+        dates=n,
+        dates_traded=traded,
+        dates_in_span=len(panel.index),
+        min_views=MIN_VIEWS,
+        rank_ic_mean=float(ic.mean()) if n else None,
+        rank_ic_t=float(ic.mean() / sd * np.sqrt(n)) if sd > 0 else None,
+        rank_ic_share_positive=float((ic > 0).mean()) if n else None,
+        long_short=performance(book["long_short"], traded > 0),
+        equal_weight=performance(book["equal_weight"], traded > 0),
+        mean_daily_turnover=float(book["turnover"].mean()) if traded else None,
+        cost_bps=cost_bps,
+        placebo=placebo_summary(gross, shuffled),
+    )
     return summary, book.assign(rank_ic=ic, placebo_p05=band[0], placebo_p95=band[1])

@@ -11,11 +11,11 @@ import pandas as pd
 
 from stockpred.report.html import STYLE, figure, png
 from stockpred.runs import REPORT
-from stockpred.universe.book import MIN_VIEWS, QUANTILE
+from stockpred.universe.book import MIN_VIEWS, QUANTILE, CrossSection, Placebo
 from stockpred.universe.scores import LABELS, LOSS_WORDS
 
 if TYPE_CHECKING:
-    from stockpred.universe.result import UniverseResult
+    from stockpred.universe.result import UniverseResult, UniverseSummary
 
 # Click a header: rows sort by that column (numbers as numbers, blanks last); again: reverse.
 SORT_SCRIPT = """<script>
@@ -144,29 +144,29 @@ def _failed_table(failed: dict[str, str]) -> str:
     return f'<table class="table" id="failed"><tr><th>ticker</th><th>error</th></tr>{rows}</table>'
 
 
-def _placebo_range(placebo: dict[str, Any]) -> str:
-    return f"{_cell(placebo['p05'])} to {_cell(placebo['p95'])}"
+def _placebo_range(placebo: Placebo) -> str:
+    return f"{_cell(placebo.p05)} to {_cell(placebo.p95)}"
 
 
-def _cross_section_table(sections: dict[str, dict[str, Any]]) -> str:
+def _cross_section_table(sections: dict[str, CrossSection]) -> str:
     rows = []
     for model, s in sections.items():
-        ls, ew, pl = s["long_short"], s["equal_weight"], s["placebo"]
+        ls, ew, pl = s.long_short, s.equal_weight, s.placebo
         cells = [
             model,
-            f"{s['dates_traded']} of {s['dates_in_span']}",
-            s["dates"],
-            s["rank_ic_mean"],
-            s["rank_ic_t"],
-            s["rank_ic_share_positive"],
-            ls["cumulative_return"],
-            ls["sharpe"],
-            ls["max_drawdown"],
-            pl["gross_cumulative_return"],
-            _placebo_range(pl) if s["dates_traded"] else None,
-            ew["cumulative_return"],
-            ew["sharpe"],
-            ew["max_drawdown"],
+            f"{s.dates_traded} of {s.dates_in_span}",
+            s.dates,
+            s.rank_ic_mean,
+            s.rank_ic_t,
+            s.rank_ic_share_positive,
+            ls.cumulative_return,
+            ls.sharpe,
+            ls.max_drawdown,
+            pl.gross_cumulative_return,
+            _placebo_range(pl) if s.dates_traded else None,
+            ew.cumulative_return,
+            ew.sharpe,
+            ew.max_drawdown,
         ]
         rows.append("<tr>" + "".join(f"<td>{_cell(c)}</td>" for c in cells) + "</tr>")
     head = (
@@ -195,29 +195,27 @@ def _scorecard_link(out: Path) -> str:
 def render_index(result: UniverseResult) -> str:
     """The universe's page: counts, honest sentences, leaderboard, plots, failures."""
     summary = result.summary
-    counts = summary["tickers"]
-    learned = [m for m in LABELS if m in summary["models"]]
+    counts = summary.tickers
+    learned = [m for m in LABELS if m in summary.models]
     reports = {t for t in result.outcomes if (result.out / t / REPORT).is_file()}
     ratio = _ratio_plot(result.board) if not result.board.empty else None
     ic_png, book_png = _series_plot(result.series, learned)
-    sentences = "".join(
-        f'<p class="verdict bad">{html.escape(s)}</p>' for s in summary["sentences"]
-    )
+    sentences = "".join(f'<p class="verdict bad">{html.escape(s)}</p>' for s in summary.sentences)
     images = "".join(
         f'<img alt="{alt}" src="data:image/png;base64,{data}">'
         for alt, data in (("MAE ÷ naive", ratio), ("rank IC", ic_png), ("portfolio", book_png))
         if data
     )
-    body = f"""<h1>stockpred universe: {counts["done"]} of {counts["asked"]} tickers</h1>
-<p>{counts["done"]} done ({counts["resumed"]} reused from an earlier run), {counts["failed"]} failed.</p>
+    body = f"""<h1>stockpred universe: {counts.done} of {counts.asked} tickers</h1>
+<p>{counts.done} done ({counts.resumed} reused from an earlier run), {counts.failed} failed.</p>
 {_scorecard_link(result.out)}{sentences}
 <h2>Cross-section</h2>
 <p>{_CROSS_SECTION_NOTE.format(views=MIN_VIEWS, leg=f"{QUANTILE:.0%}", cost=_cell(_cost(summary)))}</p>
-{_cross_section_table(summary["cross_section"])}
+{_cross_section_table(summary.cross_section)}
 {images}
 <h2>Leaderboard (click a header to sort)</h2>
 <p>dm_p: one-sided Diebold–Mariano p-value that the model beats naive under
-{LOSS_WORDS[summary["loss"]]} (the verdict's loss, --loss {summary["loss"]});
+{LOSS_WORDS[summary.loss]} (the verdict's loss, --loss {summary.loss});
 dm_q: Benjamini–Hochberg adjusted across this universe's tickers, per model.</p>
 {leaderboard_table(result.board, reports)}
 <h2>Failed tickers</h2>
@@ -240,7 +238,7 @@ _CROSS_SECTION_NOTE = (
 )
 
 
-def _cost(summary: dict[str, Any]) -> float | None:
-    for section in summary["cross_section"].values():
-        return float(section["cost_bps"])
+def _cost(summary: UniverseSummary) -> float | None:
+    for section in summary.cross_section.values():
+        return float(section.cost_bps)
     return None

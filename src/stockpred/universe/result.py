@@ -9,7 +9,33 @@ from typing import Any
 
 import pandas as pd
 
+from stockpred.universe.book import CrossSection
 from stockpred.universe.job import TickerOutcome
+from stockpred.universe.scores import ModelSummary
+
+
+@dataclass(frozen=True)
+class TickerCounts:
+    """How many tickers were asked for, done (``resumed`` of them reused) and failed."""
+
+    asked: int
+    done: int
+    failed: int
+    resumed: int
+
+
+@dataclass(frozen=True)
+class UniverseSummary:
+    """The universe's figures: universe.json, field for field (``dataclasses.asdict``)."""
+
+    loss: str  # the verdict's loss
+    tickers: TickerCounts
+    sentences: tuple[str, ...]
+    models: dict[str, ModelSummary]  # by learned or baseline model's name
+    cross_section: dict[str, CrossSection]
+    settings: dict[str, Any]  # the config and run options, as UniverseOptions.record gives them
+    # Wall, calendar, each phase's median and total; the global model's phases under global.
+    seconds: dict[str, float | dict[str, float]] = field(default_factory=dict)
 
 
 @dataclass
@@ -21,7 +47,7 @@ class UniverseResult:
     outcomes: dict[str, TickerOutcome]
     failed: dict[str, str]
     board: pd.DataFrame
-    summary: dict[str, Any] = field(default_factory=dict)
+    summary: UniverseSummary
     series: dict[str, pd.DataFrame] = field(default_factory=dict)  # model -> daily rank IC, book
 
     @property

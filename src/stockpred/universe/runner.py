@@ -12,9 +12,8 @@ import signal
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import replace
+from dataclasses import asdict, replace
 from functools import partial
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -23,18 +22,19 @@ from stockpred.artifacts import write_text_atomic
 from stockpred.cluster.local import Backend
 from stockpred.models.base import LSTM, LSTM_RAW
 from stockpred.models.global_lstm import NAME as GLOBAL
-from stockpred.universe.book import MIN_VIEWS, cross_section
+from stockpred.universe.book import MIN_VIEWS, CrossSection, cross_section
 from stockpred.universe.calendar import calendar_config
 from stockpred.universe.folder import locked_out
 from stockpred.universe.inputs import TickerSource, universe_market
 from stockpred.universe.job import TickerJob, TickerOutcome, run_ticker
 from stockpred.universe.options import UniverseOptions
 from stockpred.universe.progress import stream
-from stockpred.universe.result import UniverseResult
+from stockpred.universe.result import TickerCounts, UniverseResult, UniverseSummary
 from stockpred.universe.scores import (
     GLOBAL_RAW,
     LABELS,
     LOSS_WORDS,
+    ModelSummary,
     leaderboard,
     model_summary,
     ticker_rows,
@@ -102,13 +102,14 @@ def run_universe(
             outcomes = _merge(outcomes, g_done)
             failed.update({t: e for t, e in g_failed.items() if t not in failed})
         result = _finish(sources, options, outcomes, failed)
-        result.summary["seconds"] = {
+        seconds: dict[str, float | dict[str, float]] = {
             "wall": time.perf_counter() - started,
             "calendar": calendar_seconds,  # reading every ticker's sessions for the cutoffs
             **_phases(per),
         }
         if options.model != "per-ticker":
-            result.summary["seconds"]["global"] = global_seconds
+            seconds["global"] = global_seconds
+        result.summary = replace(result.summary, seconds=seconds)
         write_universe_files(result)
     return result
 
@@ -197,42 +198,39 @@ def _finish(
     sections, series = {}, {}
     for model in summary:  # by name: the first ticker's order would be the tickers' names
         sections[model], series[model] = cross_section(predictions, model, options.cost_bps)
-    result = UniverseResult(options.out, len(sources), done, failed, board, series=series)
-    result.summary = {
-        "loss": loss,
-        "tickers": {
-            "asked": len(sources),
-            "done": len(done),
-            "failed": len(failed),
-            "resumed": sum(o.resumed for o in done.values()),
-        },
-        "sentences": honest_sentences(summary, loss) + book_sentences(sections),
-        "models": summary,
-        "cross_section": sections,
-        "settings": options.record()["settings"],
-    }
-    return result
+    counts = TickerCounts(
+        len(sources), len(done), len(failed), sum(o.resumed for o in done.values())
+    )
+    figures = UniverseSummary(
+        loss,
+        counts,
+        (*honest_sentences(summary, loss), *book_sentences(sections)),
+        summary,
+        sections,
+        options.record()["settings"],
+    )
+    return UniverseResult(options.out, len(sources), done, failed, board, figures, series)
 
 
-def honest_sentences(summary: dict[str, dict[str, Any]], loss: str) -> list[str]:
+def honest_sentences(summary: dict[str, ModelSummary], loss: str) -> list[str]:
     """One sentence a learned model: significant wins over naive before and after FDR,
     under the verdict's loss, named."""
     out = []
     for model, label in LABELS.items():
         if model in summary:
             s = summary[model]
-            n = s["tickers"]
+            n = s.tickers
             out.append(
                 f"{label[0].upper()}{label[1:]} beat the naive forecast significantly under "
-                f"{LOSS_WORDS[loss]} on {s['beats_naive_p05']} of {n} tickers before "
-                f"correcting for {n} tests, and on {s['beats_naive_after_fdr']} after (median "
-                f"{loss.upper()} ÷ naive {s['median_loss_vs_naive']:.4f}; at or below naive on "
-                f"{s['share_at_or_below_naive']:.0%})."
+                f"{LOSS_WORDS[loss]} on {s.beats_naive_p05} of {n} tickers before "
+                f"correcting for {n} tests, and on {s.beats_naive_after_fdr} after (median "
+                f"{loss.upper()} ÷ naive {s.median_loss_vs_naive:.4f}; at or below naive on "
+                f"{s.share_at_or_below_naive:.0%})."
             )
     return out
 
 
-def book_sentences(sections: dict[str, dict[str, Any]]) -> list[str]:
+def book_sentences(sections: dict[str, CrossSection]) -> list[str]:
     """One sentence a learned model: on how many dates its book traded, and whether its
     return before costs beat the same book on shuffled forecasts."""
     out = []
@@ -240,23 +238,23 @@ def book_sentences(sections: dict[str, dict[str, Any]]) -> list[str]:
         if model not in sections:
             continue
         s = sections[model]
-        if not s["dates_traded"]:
+        if not s.dates_traded:
             out.append(
                 f"{label[0].upper()}{label[1:]} never had a view (a forecast other than no "
                 f"change) on {MIN_VIEWS} tickers on one date: its long/short book made no trade."
             )
             continue
-        p = s["placebo"]
+        p = s.placebo
         where = {
             "above": "above the 95th percentile: better than luck",
             "below": "below the 5th percentile: worse than luck",
             "inside": "within that range: no better than luck",
-        }[p["book_is"]]
+        }[str(p.book_is)]
         out.append(
-            f"The long/short book of {label} traded on {s['dates_traded']} of {s['dates_in_span']} "
-            f"dates and made {p['gross_cumulative_return']:+.1%} before costs; the same book "
-            f"on its forecasts shuffled across tickers made {p['p05']:+.1%} to {p['p95']:+.1%} "
-            f"(5–95 %, {p['draws']} draws), so it lies {where}."
+            f"The long/short book of {label} traded on {s.dates_traded} of {s.dates_in_span} "
+            f"dates and made {p.gross_cumulative_return:+.1%} before costs; the same book "
+            f"on its forecasts shuffled across tickers made {p.p05:+.1%} to {p.p95:+.1%} "
+            f"(5–95 %, {p.draws} draws), so it lies {where}."
         )
     return out
 
@@ -282,7 +280,7 @@ def write_universe_files(result: UniverseResult) -> None:
     failed = pd.DataFrame(sorted(result.failed.items()), columns=["ticker", "error"])
     texts = {
         LEADERBOARD: result.board.to_csv(index=False, float_format="%.6g"),
-        UNIVERSE: json.dumps(result.summary, indent=2),
+        UNIVERSE: json.dumps(asdict(result.summary), indent=2),
         FAILED: failed.to_csv(index=False),
         INDEX: render_index(result),
     }

@@ -9,7 +9,7 @@ cross-sectional figures are in ``universe.book``.
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import asdict, dataclass
 
 import numpy as np
 import pandas as pd
@@ -55,9 +55,25 @@ def benjamini_hochberg(p: np.ndarray) -> np.ndarray:
     return q
 
 
+@dataclass(frozen=True)
+class Row:
+    """One model on one ticker: a leaderboard row before the FDR adjustment."""
+
+    ticker: str
+    model: str
+    n_test: int
+    mae: float
+    rmse: float
+    mase: float
+    directional_accuracy: float
+    moved_share: float
+    mae_vs_naive: float
+    dm_p: float  # NaN for naive itself
+
+
 def ticker_rows(
     ticker: str, table: pd.DataFrame, predictions: pd.DataFrame, loss: str
-) -> list[dict[str, Any]]:
+) -> list[Row]:
     """One leaderboard row a model: metrics, MAE ÷ naive and the one-sided DM p vs naive
     under ``loss`` (the verdict's: ``mae`` or ``mse``)."""
     actual = predictions["actual"].to_numpy()
@@ -73,24 +89,25 @@ def ticker_rows(
             ).p_better
         )
         rows.append(
-            {
-                "ticker": ticker,
-                "model": model,
-                "n_test": len(predictions),
-                **{
-                    m: metrics[m]
-                    for m in ("mae", "rmse", "mase", "directional_accuracy", "moved_share")
-                },
-                "mae_vs_naive": metrics["mae"] / naive_mae,
-                "dm_p": p,
-            }
+            Row(
+                ticker,
+                str(model),
+                len(predictions),
+                metrics["mae"],
+                metrics["rmse"],
+                metrics["mase"],
+                metrics["directional_accuracy"],
+                metrics["moved_share"],
+                metrics["mae"] / naive_mae,
+                p,
+            )
         )
     return rows
 
 
-def leaderboard(rows: list[dict[str, Any]]) -> pd.DataFrame:
+def leaderboard(rows: list[Row]) -> pd.DataFrame:
     """All tickers' rows with ``dm_q``: BH across tickers, separately for each model."""
-    board = pd.DataFrame(rows, columns=list(LEADERBOARD_COLUMNS[:-1]))
+    board = pd.DataFrame([asdict(r) for r in rows], columns=list(LEADERBOARD_COLUMNS[:-1]))
     board["dm_q"] = np.nan
     for _, idx in board.groupby("model").groups.items():
         board.loc[idx, "dm_q"] = benjamini_hochberg(board.loc[idx, "dm_p"].to_numpy(float))
@@ -105,18 +122,29 @@ def loss_vs_naive(board: pd.DataFrame, loss: str) -> pd.Series:
     return (board["rmse"] / board["ticker"].map(naive)) ** 2
 
 
-def model_summary(board: pd.DataFrame, loss: str) -> dict[str, dict[str, Any]]:
+@dataclass(frozen=True)
+class ModelSummary:
+    """One model across the universe, under the verdict's loss (universe.json's ``models``)."""
+
+    tickers: int
+    median_loss_vs_naive: float
+    share_at_or_below_naive: float
+    beats_naive_p05: int  # significant wins before the FDR adjustment
+    beats_naive_after_fdr: int
+
+
+def model_summary(board: pd.DataFrame, loss: str) -> dict[str, ModelSummary]:
     """Per model, under the verdict's ``loss``: median loss ÷ naive, share at or below 1,
     significant wins before/after FDR."""
     out = {}
     ratios = loss_vs_naive(board, loss)
     for model, rows in board[board["model"] != "naive"].groupby("model"):  # by name, not ticker
         ratio = ratios.loc[rows.index]
-        out[str(model)] = {
-            "tickers": len(rows),
-            "median_loss_vs_naive": float(ratio.median()),
-            "share_at_or_below_naive": float((ratio <= 1.0).mean()),
-            "beats_naive_p05": int((rows["dm_p"] < ALPHA).sum()),
-            "beats_naive_after_fdr": int((rows["dm_q"] < ALPHA).sum()),
-        }
+        out[str(model)] = ModelSummary(
+            len(rows),
+            float(ratio.median()),
+            float((ratio <= 1.0).mean()),
+            int((rows["dm_p"] < ALPHA).sum()),
+            int((rows["dm_q"] < ALPHA).sum()),
+        )
     return out

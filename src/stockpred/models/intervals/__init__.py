@@ -109,11 +109,7 @@ class IntervalModel:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form of what is fitted; a network's arrays go to :meth:`tensors`."""
-        out: dict[str, Any] = {
-            "level": self.level,
-            "default": self.default,
-            "methods": list(self.methods),
-        }
+        out = {"level": self.level, "default": self.default, "methods": list(self.methods)}
         for interval in self.fitted.values():
             out |= interval.to_dict()
         return out

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import ClassVar
 
 import numpy as np
 
@@ -11,7 +11,6 @@ from stockpred.models.intervals.method import (
     Calibration,
     Interval,
     conformal_band,
-    pair,
     root_steps,
 )
 from stockpred.models.volatility import ScaleStart
@@ -23,6 +22,7 @@ class Constant(Interval):
 
     name = "constant"
     description = "split-conformal quantiles of the validation errors, widened with √step"
+    saved: ClassVar[dict[str, str]] = {"tails": "constant"}
 
     tails: tuple[float, float]  # the log errors' conformal band
 
@@ -37,14 +37,3 @@ class Constant(Interval):
         """The same band at every origin: ``[1, steps]``."""
         root = root_steps(steps)
         return self.tails[0] * root, self.tails[1] * root
-
-    def to_dict(self) -> dict[str, Any]:
-        """The band, under the key every version wrote."""
-        return {"constant": list(self.tails)}
-
-    @classmethod
-    def from_dict(
-        cls, data: dict[str, Any], tensors: dict[str, np.ndarray], prefix: str
-    ) -> Constant:
-        """Inverse of :meth:`to_dict`."""
-        return cls(pair(data["constant"]))

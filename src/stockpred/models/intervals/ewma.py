@@ -7,7 +7,7 @@ faster than GARCH; it forecasts a flat variance, so the band widens with √step
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import ClassVar
 
 import numpy as np
 
@@ -15,7 +15,6 @@ from stockpred.models.intervals.method import (
     Calibration,
     Interval,
     conformal_band,
-    pair,
     root_steps,
 )
 from stockpred.models.volatility import Ewma, ScaleStart
@@ -29,6 +28,7 @@ class EwmaScaled(Interval):
     description = (
         "split-conformal quantiles of validation errors divided by an EWMA (λ = 0.97) scale"
     )
+    saved: ClassVar[dict[str, str]] = {"ewma": "ewma", "scaled": "ewma_scaled"}
 
     ewma: Ewma
     scaled: tuple[float, float]  # quantiles of log error ÷ EWMA standard deviation
@@ -46,17 +46,6 @@ class EwmaScaled(Interval):
         sigma = np.sqrt(self.ewma.variances(prices, start.ewma)[origins])[:, None]
         root = root_steps(steps)
         return self.scaled[0] * sigma * root, self.scaled[1] * sigma * root
-
-    def to_dict(self) -> dict[str, Any]:
-        """The scale and the band."""
-        return {"ewma": self.ewma.to_dict(), "ewma_scaled": list(self.scaled)}
-
-    @classmethod
-    def from_dict(
-        cls, data: dict[str, Any], tensors: dict[str, np.ndarray], prefix: str
-    ) -> EwmaScaled:
-        """Inverse of :meth:`to_dict`."""
-        return cls(Ewma.from_dict(data["ewma"]), pair(data["ewma_scaled"]))
 
     def start_at(self, prices: np.ndarray, first: int) -> ScaleStart:
         """EWMA's variance at ``first``."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import ClassVar
 
 import numpy as np
 
@@ -17,6 +17,7 @@ class GaussianGarch(Interval):
 
     name = "garch"
     description = "GARCH(1, 1) Gaussian quantiles"
+    saved: ClassVar[dict[str, str]] = {"level": "level", "garch": "garch"}
 
     level: float
     garch: Garch
@@ -35,17 +36,6 @@ class GaussianGarch(Interval):
         scale = self.garch.scale_at(prices, origins, steps, start.garch)
         z = float(ndtri(0.5 + self.level / 2.0))
         return -z * scale, z * scale
-
-    def to_dict(self) -> dict[str, Any]:
-        """GARCH's coefficients (the level is the interval model's)."""
-        return {"garch": self.garch.to_dict()}
-
-    @classmethod
-    def from_dict(
-        cls, data: dict[str, Any], tensors: dict[str, np.ndarray], prefix: str
-    ) -> GaussianGarch:
-        """Inverse of :meth:`to_dict`."""
-        return cls(float(data["level"]), Garch.from_dict(data["garch"]))
 
     def start_at(self, prices: np.ndarray, first: int) -> ScaleStart:
         """GARCH's variance at ``first``."""

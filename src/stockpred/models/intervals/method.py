@@ -8,12 +8,14 @@ conformal rank (``models/conformal.py``). Its bounds at an origin read no price 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, is_dataclass
 from functools import cached_property
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, get_type_hints
 
 import numpy as np
 
+from stockpred.jsonform import from_json
 from stockpred.models.conformal import conformal_tails
 from stockpred.models.volatility import Ewma, Garch, ScaleStart
 
@@ -61,6 +63,9 @@ class Interval(ABC):
 
     name: ClassVar[str]
     description: ClassVar[str]  # what it is, as the report's page says it
+    # Each field the model's interval JSON keeps, by name, under its key there: one flat
+    # layout, so a scale two methods share (``ewma``, ``garch``) is written once.
+    saved: ClassVar[dict[str, str]]
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -80,14 +85,21 @@ class Interval(ABC):
         ``start``: the scales' variances at ``prices[0]`` when ``prices`` is a history's tail.
         """
 
-    @abstractmethod
     def to_dict(self) -> dict[str, Any]:
-        """Its keys of the model's interval JSON (one flat layout: a shared scale, one key)."""
+        """Its keys of the model's interval JSON: each field of :attr:`saved` under its key."""
+        return {key: _plain(getattr(self, name)) for name, key in self.saved.items()}
 
     @classmethod
-    @abstractmethod
     def from_dict(cls, data: dict[str, Any], tensors: dict[str, np.ndarray], prefix: str) -> Self:
         """Inverse of :meth:`to_dict` and :meth:`tensors`, from the whole interval JSON."""
+        types = get_type_hints(cls)
+        saved = {name: from_json(types[name], data[key]) for name, key in cls.saved.items()}
+        return cls(**saved, **cls.from_tensors(tensors, prefix))
+
+    @classmethod
+    def from_tensors(cls, tensors: dict[str, np.ndarray], prefix: str) -> Mapping[str, object]:
+        """Its fields kept in the model's safetensors file, by name: none but a network's."""
+        return {}
 
     def tensors(self, prefix: str) -> dict[str, np.ndarray]:
         """Arrays for the model's safetensors file: none but a network's."""
@@ -109,7 +121,8 @@ def conformal_band(scores: np.ndarray, level: float) -> tuple[float, float]:
     return float(low), float(high)
 
 
-def pair(values: list[Any]) -> tuple[float, float]:
-    """A saved band as two floats."""
-    low, high = (float(v) for v in values)
-    return low, high
+def _plain(value: object) -> object:
+    """A saved field as JSON: a scale as its fields, a band as a list."""
+    if is_dataclass(value) and not isinstance(value, type):
+        return asdict(value)
+    return list(value) if isinstance(value, tuple) else value

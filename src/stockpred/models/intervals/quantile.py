@@ -8,7 +8,7 @@ a split-conformal factor read from the validation span only. It widens with √s
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import ClassVar
 
 import numpy as np
 
@@ -27,6 +27,7 @@ class ConformalHead(Interval):
         "the pinball loss) stretched by a split-conformal factor from the validation errors "
         "(conformalized quantile regression)"
     )
+    saved: ClassVar[dict[str, str]] = {"ewma": "ewma", "factor": "head_factor"}
 
     ewma: Ewma
     head: QuantileHead
@@ -59,24 +60,14 @@ class ConformalHead(Interval):
         root = root_steps(steps)
         return band[:, :1] * root, band[:, 1:] * root
 
-    def to_dict(self) -> dict[str, Any]:
-        """The scale and the stretch; the head's arrays go to :meth:`tensors`."""
-        return {"ewma": self.ewma.to_dict(), "head_factor": self.factor}
-
     def tensors(self, prefix: str) -> dict[str, np.ndarray]:
         """The head's arrays under ``prefix``."""
         return self.head.tensors(prefix)
 
     @classmethod
-    def from_dict(
-        cls, data: dict[str, Any], tensors: dict[str, np.ndarray], prefix: str
-    ) -> ConformalHead:
-        """Inverse of :meth:`to_dict` and :meth:`tensors`."""
-        return cls(
-            Ewma.from_dict(data["ewma"]),
-            QuantileHead.from_tensors(tensors, prefix),
-            float(data["head_factor"]),
-        )
+    def from_tensors(cls, tensors: dict[str, np.ndarray], prefix: str) -> dict[str, QuantileHead]:
+        """The head, from its arrays under ``prefix``."""
+        return {"head": QuantileHead.from_tensors(tensors, prefix)}
 
     def start_at(self, prices: np.ndarray, first: int) -> ScaleStart:
         """EWMA's variance at ``first``."""

@@ -7,11 +7,11 @@ follows the volatility GARCH forecasts, summed over the steps.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import ClassVar
 
 import numpy as np
 
-from stockpred.models.intervals.method import Calibration, Interval, conformal_band, pair
+from stockpred.models.intervals.method import Calibration, Interval, conformal_band
 from stockpred.models.volatility import Garch, ScaleStart
 
 
@@ -24,6 +24,7 @@ class GarchScaled(Interval):
         "split-conformal quantiles of validation errors divided by the GARCH scale "
         "(normalised conformal)"
     )
+    saved: ClassVar[dict[str, str]] = {"garch": "garch", "scaled": "scaled"}
 
     garch: Garch
     scaled: tuple[float, float]  # quantiles of log error ÷ GARCH standard deviation
@@ -40,17 +41,6 @@ class GarchScaled(Interval):
         """``[n, steps]``: the band times GARCH's horizon scale at each origin."""
         scale = self.garch.scale_at(prices, origins, steps, start.garch)
         return self.scaled[0] * scale, self.scaled[1] * scale
-
-    def to_dict(self) -> dict[str, Any]:
-        """GARCH's coefficients and the band."""
-        return {"garch": self.garch.to_dict(), "scaled": list(self.scaled)}
-
-    @classmethod
-    def from_dict(
-        cls, data: dict[str, Any], tensors: dict[str, np.ndarray], prefix: str
-    ) -> GarchScaled:
-        """Inverse of :meth:`to_dict`."""
-        return cls(Garch.from_dict(data["garch"]), pair(data["scaled"]))
 
     def start_at(self, prices: np.ndarray, first: int) -> ScaleStart:
         """GARCH's variance at ``first``."""
