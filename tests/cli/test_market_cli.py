@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from stockpred.data.loading import load_prices
+from stockpred.data.options import LoadOptions
 
 from .test_cli import TINY_ARGS, run_cli, train_then_predict
 
@@ -64,7 +65,7 @@ def test_a_universe_takes_its_market_from_its_own_tickers(tmp_path: Path) -> Non
     path = tmp_path / "aapl.csv"
     load_prices("AAPL", start="2010-01-04").frame.to_csv(path)
     sources = [TickerSource("AAPL", str(path)), TickerSource("IBM")]
-    market = universe_market("aapl", sources, {})
+    market = universe_market("aapl", sources, LoadOptions())
     assert market is not None
     assert market.dates[0].year == 2010  # the universe's file, not the sample's longer AAPL
-    assert universe_market(None, sources, {}) is None
+    assert universe_market(None, sources, LoadOptions()) is None

@@ -49,6 +49,7 @@ from stockpred.cli.universe import (
 )
 from stockpred.cli.words import in_option_words
 from stockpred.config import ForecastConfig
+from stockpred.data.options import LoadOptions
 
 if TYPE_CHECKING:
     from stockpred.data.history import PriceHistory
@@ -68,13 +69,13 @@ def register(app: typer.Typer) -> None:
     app.command()(predict)
 
 
-def _load(ticker: str | None, args: dict[str, Any], market: str | None = None) -> PriceHistory:
+def _load(ticker: str | None, options: LoadOptions, market: str | None = None) -> PriceHistory:
     """The ticker's prices, with the ``market`` index aligned on them when one is named."""
-    from stockpred.data.loading import load_prices
+    from stockpred.data.loading import load_history
     from stockpred.data.market import load_market, with_market
 
-    history = load_prices(ticker, **args)
-    return history if market is None else with_market(history, load_market(market, args))
+    history = load_history(ticker, options)
+    return history if market is None else with_market(history, load_market(market, options))
 
 
 def _ticker_list(tickers: list[str], csv: Path | str | None) -> list[str | None]:
@@ -90,7 +91,7 @@ def _ticker_list(tickers: list[str], csv: Path | str | None) -> list[str | None]
 def run(
     ctx: typer.Context,
     config: ForecastConfig,
-    loading: dict[str, Any],
+    loading: LoadOptions,
     tickers: list[str],
     out: Out = None,
     force: Force = False,
@@ -120,7 +121,7 @@ def run(
     from stockpred.universe.options import UniverseOptions
 
     console = make_console(as_json)
-    csv = Path(loading["csv"]) if loading["csv"] else None
+    csv = Path(loading.csv) if loading.csv else None
     if not tickers and csv is None:
         refuse("name a ticker, e.g. `stockpred run MSFT` (the bundled sample), or --csv FILE")
     sources = universe_sources(tickers, csv, model)
@@ -156,9 +157,7 @@ def run(
     say_data(console, history)
     forecaster = Forecaster(config, progress=show_progress(quiet, as_json))
     with reserve(folder, "run", force=force):  # checked and locked before any training
-        result = run_pipeline(
-            forecaster, history, folder, days=days, data_args=loading, force=force
-        )
+        result = run_pipeline(forecaster, history, folder, days=days, loading=loading, force=force)
     console.print(metrics_table(result.evaluation))
     say_verdict(console, result.evaluation, result.metrics["warnings"], ctx)
     console.print(forecast_table(result.forecast, f"{history.ticker}: next {days} sessions"))
@@ -173,7 +172,7 @@ def run(
 @loading_options
 def train(
     config: ForecastConfig,
-    loading: dict[str, Any],
+    loading: LoadOptions,
     ticker: Ticker = None,
     out: Out = None,
     force: Force = False,
@@ -202,7 +201,7 @@ def train(
 @loading_options
 def backtest(
     config: ForecastConfig,
-    loading: dict[str, Any],
+    loading: LoadOptions,
     ticker: Ticker = None,
     out: Annotated[
         Path | None, typer.Option("--out", help="Folder to write (default: runs/TICKER-backtest).")
@@ -283,21 +282,31 @@ def _load_run(run_dir: Path) -> Forecaster:
     return Forecaster.load(run_dir / MODEL_DIR)
 
 
+def _run_loading(run_dir: Path, fc: Forecaster, csv: Path | None) -> LoadOptions:
+    """The run's loading options (data.json; the model's exchange for an older folder),
+    with ``csv`` in place of its file when one is given: newer prices are cleaned as the
+    run's were."""
+    from stockpred.runs import read_loading
+
+    loading = read_loading(run_dir) or LoadOptions(exchange=fc.meta_["exchange"])
+    if csv is None:
+        return loading
+    return loading.model_copy(update={"csv": str(csv.resolve()), "source": None})
+
+
 def evaluate(ctx: typer.Context, run_dir: RunDir, csv: Csv = None, as_json: AsJson = False) -> None:
     """Score a saved model on its test span beside the baselines; rewrites metrics.json."""
     from stockpred.exceptions import DataError
     from stockpred.run_folder import check_output_file
-    from stockpred.runs import METRICS, read_data_args, run_warnings, write_metrics
+    from stockpred.runs import METRICS, run_warnings, write_metrics
 
     console = make_console(as_json)
     check_output_file(run_dir / METRICS)  # before the model is scored, not after
     fc = _load_run(run_dir)
-    loading = read_data_args(run_dir) or {"exchange": fc.meta_["exchange"]}
-    if csv is not None:
-        loading["csv"] = str(csv.resolve())
-    elif loading.get("csv") and not Path(loading["csv"]).is_file():
+    loading = _run_loading(run_dir, fc, csv)
+    if csv is None and loading.csv and not Path(loading.csv).is_file():
         raise DataError(
-            f"the run's prices came from {loading['csv']}, which is no longer there; "
+            f"the run's prices came from {loading.csv}, which is no longer there; "
             "pass --csv FILE with the same prices"
         )
     history = _load(fc.meta_["ticker"], loading, fc.config.market)
@@ -357,8 +366,9 @@ def predict(
             )
         history = None
         if csv is not None:
-            args = {"csv": str(csv), "exchange": fc.meta_["exchange"]}
-            history = _load(fc.meta_["ticker"], args, fc.config.market)
+            # Cleaned as the run's prices were, but to the file's end: newer prices are the point.
+            loading = _run_loading(run_dir, fc, csv).model_copy(update={"end": None})
+            history = _load(fc.meta_["ticker"], loading, fc.config.market)
         views = {fc.meta_["ticker"]: (fc, history)}
     forecasts = {name: fc.predict(history, days=days) for name, (fc, history) in views.items()}
     forecast = _one_forecast(forecasts, by_ticker)

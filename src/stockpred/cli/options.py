@@ -20,6 +20,7 @@ import typer
 
 from stockpred.cli.cleaning import DateFormat, Duplicates, End, MaxFilled, Start, file_cleaning
 from stockpred.config import ForecastConfig, make_config
+from stockpred.data.options import LoadOptions
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -209,7 +210,7 @@ LOADING = [
 
 def loading_options(command: F) -> F:
     """Give a command the options that say where prices come from; it receives ``loading``."""
-    return _add_options(command, "loading", LOADING, data_args)
+    return _add_options(command, "loading", LOADING, load_options)
 
 
 TICKERS = [_keyword("tickers", Tickers), _keyword("tickers_file", TickersFile)]
@@ -234,7 +235,7 @@ def ray_address(address: str | None) -> str | None:
     return address or os.environ.get("RAY_ADDRESS") or None
 
 
-def data_args(
+def load_options(
     *,
     csv: Path | None,
     source: str | None,
@@ -247,18 +248,18 @@ def data_args(
     duplicates: str | None = None,
     start: str | None,
     end: str | None,
-) -> dict[str, Any]:
+) -> LoadOptions:
     """How prices are loaded, saved in the run folder so evaluate reloads the same ones.
 
     Paths are absolute, so ``evaluate RUN`` works from any folder; ``max_filled`` is given
     in percent and kept as a share.
     """
-    return {
-        "csv": str(csv.resolve()) if csv else None,
-        "source": source,
-        "store": str(store.resolve()) if store else None,
-        "exchange": exchange,
-        "strict": strict,
-        "max_gap": max_gap,
+    return LoadOptions(
+        csv=str(csv.resolve()) if csv else None,
+        source=source,
+        store=str(store.resolve()) if store else None,
+        exchange=exchange,
+        strict=strict,
+        max_gap=max_gap,
         **file_cleaning(max_filled, date_format, duplicates, start, end),
-    }
+    )

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from stockpred.config import ForecastConfig
+from stockpred.data.options import LoadOptions
 
 ModelChoice = Literal["per-ticker", "global", "both"]
 
@@ -20,7 +21,7 @@ class UniverseOptions:
 
     config: ForecastConfig
     out: Path
-    data_args: dict[str, Any]
+    loading: LoadOptions
     days: int = 10
     model: ModelChoice = "per-ticker"
     embed: int = 0
