@@ -157,7 +157,8 @@ def test_each_loading_option_acts_on_each_input_path_or_is_refused_there(
     if (option, path) in REFUSED:
         assert isinstance(given, str), f"{option}= was not refused on {path}"
         assert given.startswith(ConfigError.__name__), given
-        assert f"{option}=" in given and "\n" not in given
+        assert f"{option}=" in given
+        assert "\n" not in given
         return
     if path == "market-name" and option in ("date_format", "duplicates"):
         # An index named by ticker is no file: the options of the run's file leave it be.
@@ -192,4 +193,5 @@ def test_a_panel_ticker_missing_twelve_percent_fails_at_the_default_and_passes_a
     raw = twelve_percent_missing(walk())
     assert "max_filled=" in outcome("panel", raw, tmp_path, LoadOptions())
     frame = outcome("panel", raw, tmp_path, LoadOptions(max_filled=0.15))
-    assert isinstance(frame, pd.DataFrame) and len(frame) == 200
+    assert isinstance(frame, pd.DataFrame)
+    assert len(frame) == 200
