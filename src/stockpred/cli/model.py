@@ -26,6 +26,7 @@ from stockpred.cli.options import (
     config_options,
     loading_options,
     ray_address,
+    spec_options,
     tickers_options,
 )
 from stockpred.cli.show import (
@@ -39,17 +40,11 @@ from stockpred.cli.show import (
     say_verdict,
     show_progress,
 )
-from stockpred.cli.universe import (
-    CostBps,
-    Embed,
-    ModelOpt,
-    Resume,
-    Workers,
-    refuse_universe_options,
-)
+from stockpred.cli.universe import refuse_universe_options
 from stockpred.cli.words import in_option_words
 from stockpred.config import ForecastConfig
 from stockpred.data.options import LoadOptions
+from stockpred.spec import RunSpec
 
 if TYPE_CHECKING:
     from stockpred.data.history import PriceHistory
@@ -85,24 +80,12 @@ def _ticker_list(tickers: list[str], csv: Path | str | None) -> list[str | None]
     return [*tickers] or [None]
 
 
-@config_options()
-@loading_options
+@spec_options()
 @tickers_options
 def run(
     ctx: typer.Context,
-    config: ForecastConfig,
-    loading: LoadOptions,
+    spec: RunSpec,
     tickers: list[str],
-    out: Out = None,
-    force: Force = False,
-    days: Days = 10,
-    workers: Workers = None,
-    backend: BackendOpt = "local",
-    address: Address = None,
-    model: ModelOpt = "per-ticker",
-    embed: Embed = 0,
-    resume: Resume = False,
-    cost_bps: CostBps = 5.0,
     as_json: AsJson = False,
     quiet: Quiet = False,
 ) -> None:
@@ -121,41 +104,32 @@ def run(
     from stockpred.universe.options import UniverseOptions
 
     console = make_console(as_json)
+    config, loading, output = spec.config, spec.load, spec.output
     csv = Path(loading.csv) if loading.csv else None
     if not tickers and csv is None:
         refuse("name a ticker, e.g. `stockpred run MSFT` (the bundled sample), or --csv FILE")
-    sources = universe_sources(tickers, csv, model)
+    sources = universe_sources(tickers, csv, output.model)
     if sources is not None:
-        if force:
+        if output.force:
             refuse(
                 "--force applies to one ticker's run folder; a universe folder is never "
                 "replaced: finish it with --resume, or choose a new --out"
             )
-        if model != "per-ticker" and config.ensemble > 1:
+        if output.model != "per-ticker" and config.ensemble > 1:
             raise ConfigError(
                 f"--ensemble {config.ensemble} is for per-ticker models; the global model "
                 "trains one network (use --model per-ticker, or --ensemble 1)"
             )
-        universe = UniverseOptions(
-            config,
-            out or Path("runs") / "universe",
-            loading,
-            days=days,
-            model=model,
-            embed=embed,
-            resume=resume,
-            cost_bps=cost_bps,
-            option_words=functools.partial(in_option_words, group=ctx.find_root().command),
-        )
-        run_universe_command(
-            sources, universe, backend, workers, ray_address(address), as_json=as_json, quiet=quiet
-        )
+        words = functools.partial(in_option_words, group=ctx.find_root().command)
+        universe = UniverseOptions.from_spec(spec, option_words=words)
+        run_universe_command(sources, universe, output, as_json=as_json, quiet=quiet)
         return
-    refuse_universe_options(ctx)
+    refuse_universe_options(ctx, output)
     history = _load(_ticker_list(tickers, csv)[0], loading, config.market)
-    folder = out or Path("runs") / history.ticker
+    folder = output.out or Path("runs") / history.ticker
     say_data(console, history)
     forecaster = Forecaster(config, progress=show_progress(quiet, as_json))
+    days, force = output.days, output.force
     with reserve(folder, "run", force=force):  # checked and locked before any training
         result = run_pipeline(forecaster, history, folder, days=days, loading=loading, force=force)
     console.print(metrics_table(result.evaluation))
