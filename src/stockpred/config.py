@@ -294,7 +294,8 @@ def _say(err: ErrorDetails, *, toml: bool = False) -> str:
     ``--window 1``), ``window = 1`` in a TOML file; an unknown key with the one likely meant."""
     name = ".".join(str(p) for p in err["loc"])
     if err["type"] == "extra_forbidden":
-        close = difflib.get_close_matches(name, list(ForecastConfig.model_fields), n=1)
+        key = str(err["loc"][-1])  # a section's field (network.hiden) is matched by its own name
+        close = difflib.get_close_matches(key, list(ForecastConfig.model_fields), n=1)
         hint = f"; did you mean {close[0]}?" if close else ""
         return f"unknown setting {name}{hint}"
     message = err["msg"].removeprefix("Value error, ")
