@@ -62,7 +62,7 @@ def test_a_sectioned_spec_is_validated_as_the_config_is_in_one_line() -> None:
     assert (spec.config.hidden, spec.config.features) == (64, ("market",))
     with pytest.raises(InvalidConfig, match=r"invalid network\.hidden=0"):
         RunSpec(network={"hidden": 0})
-    with pytest.raises(InvalidConfig, match="unknown setting network.hiden; did you mean hidden"):
+    with pytest.raises(InvalidConfig, match=r"unknown setting network\.hiden; did you mean hidden"):
         RunSpec(network={"hiden": 3})
     with pytest.raises(InvalidConfig, match="extra features need target='return'"):
         RunSpec(data={"target": "price", "features": ["volume"]})
