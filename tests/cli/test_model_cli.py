@@ -101,3 +101,24 @@ def test_predict_on_a_universe_folder_points_to_a_ticker_or_global_lstm(
     if with_global:
         expected += f" or its global model ({universe}/global_lstm --ticker AAPL)"
     assert err.strip() == expected
+
+
+def test_predict_cleans_newer_prices_with_the_runs_loading_options(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Was: predict --csv kept only the run's exchange, so a file the run read with
+    --max-filled 15 was refused at the default 2 %."""
+    from ..conftest import yahoo_frame
+
+    raw = yahoo_frame(n=400, start="2015-01-02")
+    sparse = tmp_path / "SPARSE.csv"
+    raw[~raw.index.isin(range(5, 400, 10))].to_csv(sparse, index=False)  # 10 % missing
+    out = tmp_path / "run"
+    argv = ["train", "--csv", str(sparse), "--max-filled", "15", "--out", str(out), *TINY_ARGS]
+    code, _, err = run_cli(argv, capsys, monkeypatch)
+    assert code == 0, err
+    code, _, err = run_cli(
+        ["predict", str(out), "--csv", str(sparse), "--days", "2"], capsys, monkeypatch
+    )
+    assert code == 0, err
+    assert (out / "forecast.csv").is_file()

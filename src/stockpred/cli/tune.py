@@ -61,7 +61,7 @@ def tune(
     # What the user set, on the command line or in --config, is held fixed, not searched.
     search = SearchSpace.load(space, frozenset(config.model_fields_set))
     names = _ticker_list(tickers, loading.csv)
-    histories = [_load(name, loading) for name in names]
+    histories = [_load(name, loading, config.market) for name in names]
     for history in histories:
         say_data(console, history)
 
