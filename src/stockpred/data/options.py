@@ -70,10 +70,6 @@ class LoadOptions(BaseModel):
         """``clean_prices``'s keywords, with the date range."""
         return {**{k: getattr(self, k) for k in CLEANING}, "start": self.start, "end": self.end}
 
-    def given(self) -> dict[str, Any]:
-        """The options set away from their defaults (what a refusal names)."""
-        return self.model_dump(exclude_defaults=True)
-
     def to_json(self) -> str:
         """data.json's text."""
         return json.dumps(self.model_dump(mode="json"), indent=2)
