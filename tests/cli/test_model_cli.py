@@ -122,3 +122,23 @@ def test_predict_cleans_newer_prices_with_the_runs_loading_options(
     )
     assert code == 0, err
     assert (out / "forecast.csv").is_file()
+
+
+@pytest.mark.parametrize("tickers", [["MSFT"], ["AAPL", "MSFT"]])
+def test_a_file_option_for_prices_that_are_no_file_is_refused_before_any_work(
+    tickers: list[str],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Was: ignored (the sample's dates are typed); a universe now refuses it once, up front,
+    not in every ticker's failed.csv row."""
+    out = tmp_path / "o"
+    argv = ["run", *tickers, "--date-format", "%d/%m/%Y", "--out", str(out), *TINY_ARGS]
+    code, _, err = run_cli(argv, capsys, monkeypatch)
+    assert code == 1
+    assert err.strip() == (
+        "error: --date-format reads a price file; these prices come from sample: drop it, "
+        "or load the file with --csv"
+    )
+    assert not out.exists()

@@ -120,6 +120,8 @@ def run(
                 f"--ensemble {config.ensemble} is for per-ticker models; the global model "
                 "trains one network (use --model per-ticker, or --ensemble 1)"
             )
+        for source in sources:  # refused here, once, not by every ticker's worker
+            source.check(loading)
         words = functools.partial(in_option_words, group=ctx.find_root().command)
         universe = UniverseOptions.from_spec(spec, option_words=words)
         run_universe_command(sources, universe, output, as_json=as_json, quiet=quiet)

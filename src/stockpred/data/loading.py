@@ -144,8 +144,7 @@ def load_history(
     if where.rows is not None:
         name = (given or DEFAULT_TICKER).upper()
         return clean_history(where.rows, name, "csv", options, path=options.csv)
-    chosen = _resolve_source(given or DEFAULT_TICKER, options, where)
-    _refuse_inapplicable(chosen, options)
+    chosen = check_applies(given or DEFAULT_TICKER, options, where)
     if chosen in ("sample", "csv"):
         provider = get_provider(str(chosen), path=options.csv)
         raw = provider.fetch_raw(given or DEFAULT_TICKER, None, None)
@@ -175,6 +174,14 @@ def clean_history(
     same options give the same history, modelled column and filled sessions."""
     frame, report = clean_prices(raw, **options.cleaning())
     return PriceHistory(frame, ticker, source, report.price_column, options.exchange, report, path)
+
+
+def check_applies(ticker: str, options: LoadOptions, where: Where | None = None) -> str | Provider:
+    """The source ``ticker`` will be read from, once every option is known to act there (a
+    universe checks its tickers before any is loaded)."""
+    chosen = _resolve_source(ticker, options, where or Where())
+    _refuse_inapplicable(chosen, options)
+    return chosen
 
 
 def _refuse_inapplicable(chosen: str | Provider, options: LoadOptions) -> None:

@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 
 from stockpred.data.files import refuse_excel
-from stockpred.data.loading import PriceHistory, Where, load_history
+from stockpred.data.loading import PriceHistory, Where, check_applies, load_history
 from stockpred.data.options import LoadOptions
 from stockpred.data.tickers import PRICE_SUFFIXES, check_ticker, ticker_from_path
 from stockpred.exceptions import ConfigError, ValidationError
@@ -42,6 +42,11 @@ class TickerSource:
     def load(self, options: LoadOptions) -> PriceHistory:
         """Read and clean this ticker's prices exactly as a single run would."""
         return load_history(self.ticker, self.options(options), Where(rows=self.rows))
+
+    def check(self, options: LoadOptions) -> None:
+        """Refuse an option that cannot act on where this ticker's prices come from."""
+        if self.rows is None:
+            check_applies(self.ticker, self.options(options))
 
     def options(self, options: LoadOptions) -> LoadOptions:
         """The run's options with this ticker's own file (a folder's, or the panel)."""
