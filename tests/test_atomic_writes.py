@@ -16,6 +16,7 @@ import pytest
 from stockpred import ForecastConfig, Forecaster
 from stockpred.data.files import write_price_file
 from stockpred.data.history import PriceHistory
+from stockpred.data.options import LoadOptions
 from stockpred.run_folder import output_folder
 from stockpred.runs import (
     FORECAST,
@@ -91,9 +92,9 @@ def test_output_folder_leaves_an_existing_folder_byte_identical(tmp_path: Path) 
 RunStep = Callable[[PriceHistory, Path], object]
 STEPS: dict[str, RunStep] = {
     "run": lambda h, out: run_pipeline(
-        Forecaster(CFG, progress=False), h, out, days=3, data_args={}
+        Forecaster(CFG, progress=False), h, out, days=3, loading=LoadOptions()
     ),
-    "train": lambda h, out: train_only(Forecaster(CFG, progress=False), h, out, data_args={}),
+    "train": lambda h, out: train_only(Forecaster(CFG, progress=False), h, out, LoadOptions()),
     "backtest": lambda h, out: backtest_run(h, CFG, out, folds=2),
 }
 FAILURES: dict[str, Callable[[pytest.MonkeyPatch], None]] = {

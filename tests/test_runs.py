@@ -9,6 +9,7 @@ import pandas as pd
 
 from stockpred.config import ForecastConfig
 from stockpred.data.history import PriceHistory
+from stockpred.data.options import LoadOptions
 from stockpred.evaluation.forecaster import Forecaster
 from stockpred.runs import predictions_csv, read_predictions, run_pipeline
 
@@ -35,7 +36,7 @@ def test_the_report_says_how_many_training_windows_the_network_learned_from(
     """A cap below the span (an uncut span is checked in tests/cli/test_cli.py's run)."""
     config = ForecastConfig(**{**TINY, "epochs": 1, "train_windows": 200})
     result = run_pipeline(
-        Forecaster(config, progress=False), msft, tmp_path / "run", days=2, data_args={}
+        Forecaster(config, progress=False), msft, tmp_path / "run", days=2, loading=LoadOptions()
     )
     every = len(msft.observed_targets(result.forecaster.split_.train_origins(config)))
     assert every > 200

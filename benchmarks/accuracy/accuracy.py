@@ -31,6 +31,7 @@ from stockpred.config import ForecastConfig
 from stockpred.data.history import PriceHistory
 from stockpred.data.loading import load_prices
 from stockpred.data.market import load_market, with_market
+from stockpred.data.options import LoadOptions
 from stockpred.evaluation.forecaster import Forecaster
 from stockpred.exceptions import StockpredError
 from stockpred.models.base import all_forecasts
@@ -71,7 +72,7 @@ def histories(
             print(f"skipped {path.name}: {exc}")
     if market is None:
         return out
-    index = load_market(market, {"start": start})
+    index = load_market(market, LoadOptions(start=start))
     return [with_market(h, index) for h in out]
 
 

@@ -29,6 +29,7 @@ import pandas as pd
 from stockpred.cluster.local import LocalBackend
 from stockpred.config import ForecastConfig
 from stockpred.data.loading import load_prices
+from stockpred.data.options import LoadOptions
 from stockpred.data.store import PriceStore
 from stockpred.evaluation.forecaster import Forecaster
 from stockpred.exceptions import StockpredError
@@ -70,7 +71,7 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="ledger-speed-") as tmp:
         store, models, names = setup(Path(tmp), args.tickers, args.epochs)
-        loading = {"source": "store", "store": str(store)}
+        loading = LoadOptions(source="store", store=str(store))
         jobs = [
             DailyJob(n, loading, ForecastConfig(), models, store, 10_000, args.days, None, AS_OF)
             for n in names

@@ -44,6 +44,7 @@ def reference_loop(folder: Path, out: Path) -> None:
     """(a): what a user writes today: one process, one ticker after another, full reports."""
     from stockpred.config import ForecastConfig
     from stockpred.data.loading import load_prices
+    from stockpred.data.options import LoadOptions
     from stockpred.evaluation.forecaster import Forecaster
     from stockpred.exceptions import StockpredError
     from stockpred.runs import run_pipeline
@@ -61,7 +62,7 @@ def reference_loop(folder: Path, out: Path) -> None:
                 history,
                 out / history.ticker,
                 days=10,
-                data_args={"csv": str(file)},
+                loading=LoadOptions(csv=str(file)),
                 timings=seconds,
             )
             phases.append(seconds)

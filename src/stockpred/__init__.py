@@ -20,11 +20,13 @@ __all__ = [
     "Forecaster",
     "InsufficientHistory",
     "InvalidConfig",
+    "LoadOptions",
     "NotFittedError",
     "PriceHistory",
     "ProviderError",
     "ProviderUnavailable",
     "RateLimited",
+    "RunSpec",
     "StaleDataWarning",
     "StockpredError",
     "StockpredWarning",
@@ -33,6 +35,7 @@ __all__ = [
     "ValidationError",
     "WorkerLost",
     "__version__",
+    "load_history",
     "load_prices",
 ]
 
@@ -42,6 +45,9 @@ _LAZY = {
     "Evaluation": "stockpred.evaluation.metrics",
     "PriceHistory": "stockpred.data.history",
     "load_prices": "stockpred.data.loading",
+    "load_history": "stockpred.data.loading",
+    "LoadOptions": "stockpred.data.options",
+    "RunSpec": "stockpred.spec",
     "StockpredError": "stockpred.exceptions",
     "DataError": "stockpred.exceptions",
     "ConfigError": "stockpred.exceptions",
@@ -63,7 +69,8 @@ _LAZY = {
 if TYPE_CHECKING:
     from stockpred.config import ForecastConfig
     from stockpred.data.history import PriceHistory
-    from stockpred.data.loading import load_prices
+    from stockpred.data.loading import load_history, load_prices
+    from stockpred.data.options import LoadOptions
     from stockpred.evaluation.forecaster import Forecaster
     from stockpred.evaluation.metrics import Evaluation
     from stockpred.exceptions import (
@@ -84,6 +91,7 @@ if TYPE_CHECKING:
         ValidationError,
         WorkerLost,
     )
+    from stockpred.spec import RunSpec
 
 
 def __getattr__(name: str) -> Any:

@@ -199,6 +199,65 @@ class ForecastConfig(BaseModel):
         return 1 + len(self.features)
 
 
+# ForecastConfig's fields in the sections a reader holds at once (``stockpred.spec.RunSpec``
+# has one sub-model each; a TOML file may use them as tables, or keep the fields flat).
+SECTIONS: dict[str, tuple[str, ...]] = {
+    "data": (
+        "window",
+        "horizon",
+        "target",
+        "features",
+        "market",
+        "val_fraction",
+        "test_fraction",
+        "val_start",
+        "test_start",
+    ),
+    "network": ("hidden", "layers", "dropout", "bidirectional"),
+    "training": (
+        "epochs",
+        "batch_size",
+        "learning_rate",
+        "patience",
+        "train_windows",
+        "grad_clip",
+        "train_loss",
+        "seed",
+        "ensemble",
+        "device",
+        "precision",
+        "threads",
+    ),
+    "intervals": ("interval", "interval_method", "compare_intervals"),
+    "verdict": ("loss", "ma_window"),
+}
+SECTION_OF = {name: section for section, names in SECTIONS.items() for name in names}
+
+
+def flat_fields(table: dict[str, Any], where: str = "config") -> dict[str, Any]:
+    """A config table with its sections (``[network] hidden = 64``) as flat fields
+    (``hidden = 64``, the older layout, also taken); a field under the wrong section, or a
+    section that is not one, is refused in one line naming the right one."""
+    flat = {k: v for k, v in table.items() if not isinstance(v, dict)}
+    for section, values in table.items():
+        if not isinstance(values, dict):
+            continue
+        if section not in SECTIONS:
+            close = difflib.get_close_matches(section, list(SECTIONS), n=1)
+            hint = (
+                f"; did you mean [{close[0]}]?" if close else f"; sections: {', '.join(SECTIONS)}"
+            )
+            raise ConfigError(f"{where}: unknown section [{section}]{hint}")
+        for name, value in values.items():
+            home = SECTION_OF.get(name)
+            if home is not None and home != section:
+                raise ConfigError(f"{where}: {name} belongs in [{home}], not [{section}]")
+            if name in flat:
+                raise ConfigError(f"{where}: {name} is given twice, flat and in [{section}]")
+            flat[name] = value
+    return flat
+
+
 def make_config(overrides: dict[str, Any], toml_path: Path | None = None) -> ForecastConfig:
     """Config from a TOML file (optional) with explicit overrides on top; errors are one line
     that names the file when a value from it was refused."""
@@ -208,6 +267,7 @@ def make_config(overrides: dict[str, Any], toml_path: Path | None = None) -> For
             from_file = tomllib.loads(Path(toml_path).read_text())
         except (OSError, tomllib.TOMLDecodeError) as exc:
             raise ConfigError(f"cannot read config {toml_path}: {exc}") from exc
+        from_file = flat_fields(from_file, str(toml_path))
     given = {k: v for k, v in overrides.items() if v is not None}
     try:
         return ForecastConfig(**{**from_file, **given})
@@ -234,7 +294,8 @@ def _say(err: ErrorDetails, *, toml: bool = False) -> str:
     ``--window 1``), ``window = 1`` in a TOML file; an unknown key with the one likely meant."""
     name = ".".join(str(p) for p in err["loc"])
     if err["type"] == "extra_forbidden":
-        close = difflib.get_close_matches(name, list(ForecastConfig.model_fields), n=1)
+        key = str(err["loc"][-1])  # a section's field (network.hiden) is matched by its own name
+        close = difflib.get_close_matches(key, list(ForecastConfig.model_fields), n=1)
         hint = f"; did you mean {close[0]}?" if close else ""
         return f"unknown setting {name}{hint}"
     message = err["msg"].removeprefix("Value error, ")

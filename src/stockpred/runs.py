@@ -16,6 +16,7 @@ from stockpred.artifacts import write_text_atomic
 from stockpred.cluster.session import RAY_LOG
 from stockpred.config import ForecastConfig
 from stockpred.data.history import PriceHistory
+from stockpred.data.options import LoadOptions
 from stockpred.evaluation.forecaster import Forecaster
 from stockpred.evaluation.level_range import level_range_warning
 from stockpred.evaluation.metrics import Evaluation
@@ -119,7 +120,7 @@ def run_pipeline(
     out: Path,
     *,
     days: int,
-    data_args: dict[str, Any],
+    loading: LoadOptions,
     light: bool = False,
     extra_files: dict[str, str] | None = None,
     timings: dict[str, float] | None = None,
@@ -177,7 +178,7 @@ def run_pipeline(
         (tmp / FORECAST).write_text(forecast_csv(forecast))
         (tmp / PREDICTIONS).write_text(predictions_csv(evaluation.predictions))
         (tmp / REPORT).write_text(page)
-        (tmp / DATA_ARGS).write_text(json.dumps(data_args, indent=2))
+        (tmp / DATA_ARGS).write_text(loading.to_json())
         for name, text in (extra_files or {}).items():
             (tmp / name).write_text(text)
     clock.lap("write")
@@ -202,7 +203,7 @@ def train_only(
     model: Forecaster,
     history: PriceHistory,
     out: Path,
-    data_args: dict[str, Any],
+    loading: LoadOptions,
     *,
     force: bool = False,
 ) -> Forecaster:
@@ -210,17 +211,14 @@ def train_only(
     fc = model.fit(history)
     with output_folder(out, "train", force=force) as tmp:
         fc.save(tmp / MODEL_DIR)
-        (tmp / DATA_ARGS).write_text(json.dumps(data_args, indent=2))
+        (tmp / DATA_ARGS).write_text(loading.to_json())
     return fc
 
 
-def read_data_args(run_dir: Path) -> dict[str, Any]:
-    """How the run's prices were loaded, so evaluate can load the same ones."""
-    path = Path(run_dir) / DATA_ARGS
-    if not path.is_file():
-        return {}
-    data: dict[str, Any] = json.loads(path.read_text())
-    return data
+def read_loading(run_dir: Path) -> LoadOptions | None:
+    """How the run's prices were loaded (None when the folder does not say), so evaluate
+    and predict load the same ones."""
+    return LoadOptions.read(Path(run_dir) / DATA_ARGS)
 
 
 def write_metrics(

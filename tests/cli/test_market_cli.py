@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from stockpred.data.loading import load_prices
+from stockpred.data.options import LoadOptions
 
 from .test_cli import TINY_ARGS, run_cli, train_then_predict
 
@@ -64,7 +65,19 @@ def test_a_universe_takes_its_market_from_its_own_tickers(tmp_path: Path) -> Non
     path = tmp_path / "aapl.csv"
     load_prices("AAPL", start="2010-01-04").frame.to_csv(path)
     sources = [TickerSource("AAPL", str(path)), TickerSource("IBM")]
-    market = universe_market("aapl", sources, {})
+    market = universe_market("aapl", sources, LoadOptions())
     assert market is not None
     assert market.dates[0].year == 2010  # the universe's file, not the sample's longer AAPL
-    assert universe_market(None, sources, {}) is None
+    assert universe_market(None, sources, LoadOptions()) is None
+
+
+def test_tune_takes_the_market_index_as_run_and_train_do(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Was: --market was lost on the way to tune's loading, so every trial failed with
+    "the 'market' feature needs the index's prices: --market AAPL on the command line"."""
+    out = tmp_path / "t"
+    argv = ["tune", "MSFT", "--market", "AAPL", "--start", "2010-06-01", "--trials", "1"]
+    code, _, err = run_cli([*argv, "--out", str(out), *TINY_ARGS], capsys, monkeypatch)
+    assert code == 0, err
+    assert "market" in (out / "best.toml").read_text()

@@ -101,3 +101,44 @@ def test_predict_on_a_universe_folder_points_to_a_ticker_or_global_lstm(
     if with_global:
         expected += f" or its global model ({universe}/global_lstm --ticker AAPL)"
     assert err.strip() == expected
+
+
+def test_predict_cleans_newer_prices_with_the_runs_loading_options(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Was: predict --csv kept only the run's exchange, so a file the run read with
+    --max-filled 15 was refused at the default 2 %."""
+    from ..conftest import yahoo_frame
+
+    raw = yahoo_frame(n=400, start="2015-01-02")
+    sparse = tmp_path / "SPARSE.csv"
+    raw[~raw.index.isin(range(5, 400, 10))].to_csv(sparse, index=False)  # 10 % missing
+    out = tmp_path / "run"
+    argv = ["train", "--csv", str(sparse), "--max-filled", "15", "--out", str(out), *TINY_ARGS]
+    code, _, err = run_cli(argv, capsys, monkeypatch)
+    assert code == 0, err
+    code, _, err = run_cli(
+        ["predict", str(out), "--csv", str(sparse), "--days", "2"], capsys, monkeypatch
+    )
+    assert code == 0, err
+    assert (out / "forecast.csv").is_file()
+
+
+@pytest.mark.parametrize("tickers", [["MSFT"], ["AAPL", "MSFT"]])
+def test_a_file_option_for_prices_that_are_no_file_is_refused_before_any_work(
+    tickers: list[str],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Was: ignored (the sample's dates are typed); a universe now refuses it once, up front,
+    not in every ticker's failed.csv row."""
+    out = tmp_path / "o"
+    argv = ["run", *tickers, "--date-format", "%d/%m/%Y", "--out", str(out), *TINY_ARGS]
+    code, _, err = run_cli(argv, capsys, monkeypatch)
+    assert code == 1
+    assert err.strip() == (
+        "error: --date-format reads a price file; these prices come from sample: drop it, "
+        "or load the file with --csv"
+    )
+    assert not out.exists()

@@ -14,6 +14,7 @@ import pytest
 
 from stockpred.cluster.backend import RayBackend
 from stockpred.config import ForecastConfig
+from stockpred.data.options import LoadOptions
 from stockpred.universe import progress
 from stockpred.universe.inputs import folder_sources
 from stockpred.universe.options import UniverseOptions
@@ -61,7 +62,7 @@ def test_ray_interrupted_then_resumed_gives_the_local_leaderboard_and_failures(
     what_tiny_args_give = ForecastConfig(
         epochs=2, window=10, hidden=8, layers=1, seed=3, device="cpu"
     )  # so that the CLI's --resume below takes this run as its own
-    options = UniverseOptions(what_tiny_args_give, ray, {}, days=2)
+    options = UniverseOptions(what_tiny_args_give, ray, LoadOptions(), days=2)
     with monkeypatch.context() as patch:
         patch.setattr(progress, "_bar", _ctrl_c_after_the_first_finished)
         with pytest.raises(Interrupted, match="1 of 4 tickers finished"):

@@ -8,6 +8,7 @@ import pandas as pd
 
 from stockpred.config import ForecastConfig
 from stockpred.data.loading import load_prices
+from stockpred.data.options import LoadOptions
 from stockpred.ledger.replay import DailyJob
 
 from ..conftest import TINY
@@ -32,7 +33,7 @@ def job(csv: Path, store: Path, models: Path, month: pd.DatetimeIndex) -> DailyJ
     """The month's replay of the file into ``store``."""
     return DailyJob(
         "MSFT",
-        {"csv": str(csv)},
+        LoadOptions(csv=str(csv)),
         ForecastConfig(**CONFIG),
         models,
         store,

@@ -9,6 +9,7 @@ import pytest
 
 from stockpred.config import ForecastConfig
 from stockpred.data.loading import PriceHistory, load_prices
+from stockpred.data.options import LoadOptions
 from stockpred.evaluation.forecaster import evaluate
 from stockpred.evaluation.metrics import Evaluation
 from stockpred.models.global_lstm import GlobalLSTM
@@ -170,13 +171,13 @@ def test_a_global_universe_scored_in_two_workers_equals_the_in_process_model(
     for ticker, history in histories.items():
         history.frame.reset_index().to_csv(prices / f"{ticker}.csv", index=False)
     cfg = ForecastConfig(**TINY)
-    options = UniverseOptions(cfg, tmp_path / "out", {}, days=2, model="global")
+    options = UniverseOptions(cfg, tmp_path / "out", LoadOptions(), days=2, model="global")
     sources = folder_sources(prices)
     result = run_universe(sources, options, LocalBackend(2), progress=False)
     assert result.exit_code == 0
     saved = pd.read_csv(tmp_path / "out" / "global_lstm" / "predictions.csv", parse_dates=["date"])
     assert list(saved["ticker"].unique()) == [s.ticker for s in sources]  # the universe's order
-    loaded_histories = {s.ticker: s.load({}) for s in sources}
+    loaded_histories = {s.ticker: s.load(LoadOptions()) for s in sources}
     here = GlobalLSTM(cfg).fit(loaded_histories)
     for ticker, history in loaded_histories.items():
         expected = _evaluate(here, history).predictions

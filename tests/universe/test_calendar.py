@@ -21,6 +21,7 @@ from stockpred.artifacts import load_model
 from stockpred.cluster.local import LocalBackend
 from stockpred.config import ForecastConfig
 from stockpred.data.loading import PriceHistory, load_prices
+from stockpred.data.options import LoadOptions
 from stockpred.evaluation.forecaster import Forecaster
 from stockpred.features import Dataset, training_origins
 from stockpred.models import global_lstm
@@ -55,7 +56,7 @@ def _write_folder(folder: Path, tripled_from: pd.Timestamp | None = None) -> Pat
 
 
 def _run(folder: Path, out: Path) -> None:
-    options = UniverseOptions(ForecastConfig(**TINY), out, {}, days=2, model="both")
+    options = UniverseOptions(ForecastConfig(**TINY), out, LoadOptions(), days=2, model="both")
     run_universe(folder_sources(folder), options, LocalBackend(2), progress=False)
 
 
@@ -232,7 +233,7 @@ def test_a_resumed_universe_whose_calendar_moved_refits_every_ticker(tmp_path: P
         frame = load_prices(ticker, start=start).frame.reset_index()
         frame.to_csv(folder / f"{ticker.lower()}.csv", index=False)
     out = tmp_path / "out"
-    options = UniverseOptions(ForecastConfig(**TINY), out, {}, days=2)
+    options = UniverseOptions(ForecastConfig(**TINY), out, LoadOptions(), days=2)
     run_universe(folder_sources(folder), options, LocalBackend(2), progress=False)
     before = _cutoffs(out)
     frame = load_prices("AAPL", start="2011-06-01").frame.reset_index()

@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 
 from stockpred.config import ForecastConfig
+from stockpred.data.options import LoadOptions
 from stockpred.evaluation.metrics import METRICS, point_metrics
 from stockpred.stats import diebold_mariano
 from stockpred.universe.inputs import TickerSource
@@ -61,7 +62,7 @@ def _outcome(ticker: str, predictions: pd.DataFrame) -> TickerOutcome:
 def _universe(names: list[str], frames: dict[int, pd.DataFrame], loss: str) -> UniverseResult:
     """The universe's figures as the runner computes them, its sources in name order (as a
     folder lists them)."""
-    options = UniverseOptions(ForecastConfig(**TINY, loss=loss), Path("unused"), {})
+    options = UniverseOptions(ForecastConfig(**TINY, loss=loss), Path("unused"), LoadOptions())
     named = {names[i]: frame.copy() for i, frame in frames.items()}
     sources = [TickerSource(t) for t in sorted(named)]
     outcomes = {t: _outcome(t, named[t]) for t in named}

@@ -11,6 +11,7 @@ import pytest
 
 from stockpred.config import ForecastConfig
 from stockpred.data.loading import load_prices
+from stockpred.data.options import LoadOptions
 from stockpred.exceptions import ConfigError
 from stockpred.run_folder import MARKER, check_output, output_folder, read_marker
 from stockpred.universe import job as job_module
@@ -147,7 +148,7 @@ def test_a_ticker_whose_pipeline_fails_is_reported_and_writes_nothing(
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(job_module, "run_pipeline", pipeline_that_fails)
-    job = TickerJob(ForecastConfig(**TINY), str(out), 2, {}, RECORD["config_sha"])
+    job = TickerJob(ForecastConfig(**TINY), str(out), 2, LoadOptions(), RECORD["config_sha"])
     outcome = run_ticker(job, TickerSource("MSFT"))
     assert outcome.error is not None
     assert "No space left on device" in outcome.error

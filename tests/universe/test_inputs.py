@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 
 from stockpred.data.loading import load_prices
+from stockpred.data.options import LoadOptions
 from stockpred.exceptions import StockpredError
 from stockpred.universe.inputs import ticker_folder, universe_sources
 
@@ -22,7 +23,7 @@ def test_a_folder_gives_one_source_a_file_named_after_it(tmp_path: Path) -> None
     (tmp_path / "notes.txt").write_text("not prices")
     sources = universe_sources([], tmp_path)
     assert [s.ticker for s in sources] == ["AAA", "BRK.B", "CCC"]
-    history = sources[1].load({"exchange": "XNYS"})
+    history = sources[1].load(LoadOptions(exchange="XNYS"))
     assert history.ticker == "BRK.B"
     assert len(history) == 40
 
@@ -33,7 +34,7 @@ def test_a_long_panel_is_split_by_its_symbol_column(tmp_path: Path) -> None:
     pd.concat(parts).to_csv(path, index=False)
     sources = universe_sources([], path)
     assert [s.ticker for s in sources] == ["X", "Y"]
-    assert len(sources[0].load({})) == 30
+    assert len(sources[0].load(LoadOptions())) == 30
 
 
 def test_a_panels_tickers_are_cleaned_with_every_loading_option(tmp_path: Path) -> None:
@@ -45,10 +46,10 @@ def test_a_panels_tickers_are_cleaned_with_every_loading_option(tmp_path: Path) 
         tmp_path / "p.csv", index=False
     )
     sparse_source = universe_sources([], tmp_path / "p.csv")[0]
-    args = {"exchange": "XNYS", "max_gap": 1, "max_filled": 0.6, "date_format": "%d/%m/%Y"}
+    args = LoadOptions(max_gap=1, max_filled=0.6, date_format="%d/%m/%Y")
     assert len(sparse_source.load(args)) == 59  # half its sessions filled, as max_filled allows
     with pytest.raises(StockpredError, match="max_filled="):
-        sparse_source.load({**args, "max_filled": 0.02})
+        sparse_source.load(args.model_copy(update={"max_filled": 0.02}))
 
 
 def test_one_plain_file_is_one_source(tmp_path: Path) -> None:
@@ -119,7 +120,7 @@ def test_a_file_is_the_same_ticker_alone_and_in_a_folder(
     assert source.ticker == ticker
     if file_name.endswith((".csv", ".csv.gz", ".parquet")):  # a folder takes price files only
         (source,) = universe_sources([], folder)
-        assert (source.ticker, source.load({}).ticker) == (ticker, ticker)
+        assert (source.ticker, source.load(LoadOptions()).ticker) == (ticker, ticker)
 
 
 def test_two_files_with_one_ticker_name_are_refused_naming_both(tmp_path: Path) -> None:

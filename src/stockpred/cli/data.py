@@ -126,6 +126,7 @@ def import_files(
 
     from stockpred.cli.show import labelled, make_console
     from stockpred.cli.words import in_option_words
+    from stockpred.data.options import LoadOptions
     from stockpred.data.store import PriceStore, observed_rows
     from stockpred.data.tickers import check_ticker
     from stockpred.exceptions import DataError, ValidationError
@@ -134,12 +135,12 @@ def import_files(
     price_store = PriceStore(store)
     console = make_console()
     table = Table("ticker", "file", "rows", "span", title=str(price_store.path))
-    args = {
-        "exchange": exchange,
-        "strict": strict,
-        "max_gap": max_gap,
+    args = LoadOptions(
+        exchange=exchange,
+        strict=strict,
+        max_gap=max_gap,
         **file_cleaning(max_filled, date_format, duplicates, start, end),
-    }
+    )
     failed = 0
     sources = [source for path in paths for source in universe_sources([], path)]
     for source in sources:

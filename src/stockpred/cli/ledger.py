@@ -23,6 +23,7 @@ from stockpred.cli.options import (
 )
 from stockpred.cli.universe import Workers
 from stockpred.config import ForecastConfig
+from stockpred.data.options import LoadOptions
 
 Models = Annotated[
     Path,
@@ -63,7 +64,7 @@ def register(app: typer.Typer) -> None:
 @tickers_options
 def forecast(
     config: ForecastConfig,
-    loading: dict[str, Any],
+    loading: LoadOptions,
     tickers: list[str],
     as_of: Annotated[
         str | None,
@@ -107,7 +108,7 @@ def forecast(
 @tickers_options
 def replay(
     config: ForecastConfig,
-    loading: dict[str, Any],
+    loading: LoadOptions,
     tickers: list[str],
     start_session: Annotated[
         str, typer.Option("--from", help="First session to forecast as of.", show_default=False)
@@ -151,7 +152,7 @@ def replay(
 
 def _run(
     config: ForecastConfig,
-    loading: dict[str, Any],
+    loading: LoadOptions,
     tickers: list[str],
     span: tuple[Any, Any],
     models: Path,
@@ -170,7 +171,7 @@ def _run(
     from stockpred.universe.progress import Interrupted
 
     console = make_console(False)
-    store = Path(loading["store"]) if loading["store"] else None
+    store = Path(loading.store) if loading.store else None
     jobs = [
         DailyJob(
             name,
@@ -183,7 +184,7 @@ def _run(
             *span,
             replay=span[0] is not None,
         )
-        for name in _names(tickers, loading["csv"])
+        for name in _names(tickers, loading.csv)
     ]
     try:
         with universe_backend(backend, workers, ray_address(address), models, config.device) as b:

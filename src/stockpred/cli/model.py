@@ -26,6 +26,7 @@ from stockpred.cli.options import (
     config_options,
     loading_options,
     ray_address,
+    spec_options,
     tickers_options,
 )
 from stockpred.cli.show import (
@@ -39,16 +40,11 @@ from stockpred.cli.show import (
     say_verdict,
     show_progress,
 )
-from stockpred.cli.universe import (
-    CostBps,
-    Embed,
-    ModelOpt,
-    Resume,
-    Workers,
-    refuse_universe_options,
-)
+from stockpred.cli.universe import refuse_universe_options
 from stockpred.cli.words import in_option_words
 from stockpred.config import ForecastConfig
+from stockpred.data.options import LoadOptions
+from stockpred.spec import RunSpec
 
 if TYPE_CHECKING:
     from stockpred.data.history import PriceHistory
@@ -68,13 +64,13 @@ def register(app: typer.Typer) -> None:
     app.command()(predict)
 
 
-def _load(ticker: str | None, args: dict[str, Any], market: str | None = None) -> PriceHistory:
+def _load(ticker: str | None, options: LoadOptions, market: str | None = None) -> PriceHistory:
     """The ticker's prices, with the ``market`` index aligned on them when one is named."""
-    from stockpred.data.loading import load_prices
+    from stockpred.data.loading import load_history
     from stockpred.data.market import load_market, with_market
 
-    history = load_prices(ticker, **args)
-    return history if market is None else with_market(history, load_market(market, args))
+    history = load_history(ticker, options)
+    return history if market is None else with_market(history, load_market(market, options))
 
 
 def _ticker_list(tickers: list[str], csv: Path | str | None) -> list[str | None]:
@@ -84,24 +80,12 @@ def _ticker_list(tickers: list[str], csv: Path | str | None) -> list[str | None]
     return [*tickers] or [None]
 
 
-@config_options()
-@loading_options
+@spec_options()
 @tickers_options
 def run(
     ctx: typer.Context,
-    config: ForecastConfig,
-    loading: dict[str, Any],
+    spec: RunSpec,
     tickers: list[str],
-    out: Out = None,
-    force: Force = False,
-    days: Days = 10,
-    workers: Workers = None,
-    backend: BackendOpt = "local",
-    address: Address = None,
-    model: ModelOpt = "per-ticker",
-    embed: Embed = 0,
-    resume: Resume = False,
-    cost_bps: CostBps = 5.0,
     as_json: AsJson = False,
     quiet: Quiet = False,
 ) -> None:
@@ -120,45 +104,36 @@ def run(
     from stockpred.universe.options import UniverseOptions
 
     console = make_console(as_json)
-    csv = Path(loading["csv"]) if loading["csv"] else None
+    config, loading, output = spec.config, spec.load, spec.output
+    csv = Path(loading.csv) if loading.csv else None
     if not tickers and csv is None:
         refuse("name a ticker, e.g. `stockpred run MSFT` (the bundled sample), or --csv FILE")
-    sources = universe_sources(tickers, csv, model)
+    sources = universe_sources(tickers, csv, output.model)
     if sources is not None:
-        if force:
+        if output.force:
             refuse(
                 "--force applies to one ticker's run folder; a universe folder is never "
                 "replaced: finish it with --resume, or choose a new --out"
             )
-        if model != "per-ticker" and config.ensemble > 1:
+        if output.model != "per-ticker" and config.ensemble > 1:
             raise ConfigError(
                 f"--ensemble {config.ensemble} is for per-ticker models; the global model "
                 "trains one network (use --model per-ticker, or --ensemble 1)"
             )
-        universe = UniverseOptions(
-            config,
-            out or Path("runs") / "universe",
-            loading,
-            days=days,
-            model=model,
-            embed=embed,
-            resume=resume,
-            cost_bps=cost_bps,
-            option_words=functools.partial(in_option_words, group=ctx.find_root().command),
-        )
-        run_universe_command(
-            sources, universe, backend, workers, ray_address(address), as_json=as_json, quiet=quiet
-        )
+        for source in sources:  # refused here, once, not by every ticker's worker
+            source.check(loading)
+        words = functools.partial(in_option_words, group=ctx.find_root().command)
+        universe = UniverseOptions.from_spec(spec, option_words=words)
+        run_universe_command(sources, universe, output, as_json=as_json, quiet=quiet)
         return
-    refuse_universe_options(ctx)
+    refuse_universe_options(ctx, output)
     history = _load(_ticker_list(tickers, csv)[0], loading, config.market)
-    folder = out or Path("runs") / history.ticker
+    folder = output.out or Path("runs") / history.ticker
     say_data(console, history)
     forecaster = Forecaster(config, progress=show_progress(quiet, as_json))
+    days, force = output.days, output.force
     with reserve(folder, "run", force=force):  # checked and locked before any training
-        result = run_pipeline(
-            forecaster, history, folder, days=days, data_args=loading, force=force
-        )
+        result = run_pipeline(forecaster, history, folder, days=days, loading=loading, force=force)
     console.print(metrics_table(result.evaluation))
     say_verdict(console, result.evaluation, result.metrics["warnings"], ctx)
     console.print(forecast_table(result.forecast, f"{history.ticker}: next {days} sessions"))
@@ -173,7 +148,7 @@ def run(
 @loading_options
 def train(
     config: ForecastConfig,
-    loading: dict[str, Any],
+    loading: LoadOptions,
     ticker: Ticker = None,
     out: Out = None,
     force: Force = False,
@@ -202,7 +177,7 @@ def train(
 @loading_options
 def backtest(
     config: ForecastConfig,
-    loading: dict[str, Any],
+    loading: LoadOptions,
     ticker: Ticker = None,
     out: Annotated[
         Path | None, typer.Option("--out", help="Folder to write (default: runs/TICKER-backtest).")
@@ -283,21 +258,31 @@ def _load_run(run_dir: Path) -> Forecaster:
     return Forecaster.load(run_dir / MODEL_DIR)
 
 
+def _run_loading(run_dir: Path, fc: Forecaster, csv: Path | None) -> LoadOptions:
+    """The run's loading options (data.json; the model's exchange for an older folder),
+    with ``csv`` in place of its file when one is given: newer prices are cleaned as the
+    run's were."""
+    from stockpred.runs import read_loading
+
+    loading = read_loading(run_dir) or LoadOptions(exchange=fc.meta_["exchange"])
+    if csv is None:
+        return loading
+    return loading.model_copy(update={"csv": str(csv.resolve()), "source": None})
+
+
 def evaluate(ctx: typer.Context, run_dir: RunDir, csv: Csv = None, as_json: AsJson = False) -> None:
     """Score a saved model on its test span beside the baselines; rewrites metrics.json."""
     from stockpred.exceptions import DataError
     from stockpred.run_folder import check_output_file
-    from stockpred.runs import METRICS, read_data_args, run_warnings, write_metrics
+    from stockpred.runs import METRICS, run_warnings, write_metrics
 
     console = make_console(as_json)
     check_output_file(run_dir / METRICS)  # before the model is scored, not after
     fc = _load_run(run_dir)
-    loading = read_data_args(run_dir) or {"exchange": fc.meta_["exchange"]}
-    if csv is not None:
-        loading["csv"] = str(csv.resolve())
-    elif loading.get("csv") and not Path(loading["csv"]).is_file():
+    loading = _run_loading(run_dir, fc, csv)
+    if csv is None and loading.csv and not Path(loading.csv).is_file():
         raise DataError(
-            f"the run's prices came from {loading['csv']}, which is no longer there; "
+            f"the run's prices came from {loading.csv}, which is no longer there; "
             "pass --csv FILE with the same prices"
         )
     history = _load(fc.meta_["ticker"], loading, fc.config.market)
@@ -357,8 +342,9 @@ def predict(
             )
         history = None
         if csv is not None:
-            args = {"csv": str(csv), "exchange": fc.meta_["exchange"]}
-            history = _load(fc.meta_["ticker"], args, fc.config.market)
+            # Cleaned as the run's prices were, but to the file's end: newer prices are the point.
+            loading = _run_loading(run_dir, fc, csv).model_copy(update={"end": None})
+            history = _load(fc.meta_["ticker"], loading, fc.config.market)
         views = {fc.meta_["ticker"]: (fc, history)}
     forecasts = {name: fc.predict(history, days=days) for name, (fc, history) in views.items()}
     forecast = _one_forecast(forecasts, by_ticker)

@@ -1,7 +1,8 @@
-"""Command-line options: the shared ones, and one option per ForecastConfig field, made once.
+"""Command-line options: the shared ones, and one option per RunSpec field, made once.
 
-:func:`config_options` reads ``ForecastConfig.model_fields`` (name, type, description) and
-adds an option for each field to a command, so ``run``, ``train``, ``backtest`` and any later
+:func:`config_options` reads the fields of ``RunSpec``'s model sections (name, type,
+description: ForecastConfig's) and adds an option for each field to a command (:func:`spec_options`
+adds the loading and output settings too), so ``run``, ``train``, ``backtest`` and any later
 command take the same model options with the same help, and a new config field is a new
 option everywhere without touching the CLI.
 """
@@ -17,9 +18,12 @@ from pathlib import Path
 from typing import Annotated, Any, Literal, TypeVar, get_args, get_origin
 
 import typer
+from pydantic.fields import FieldInfo
 
 from stockpred.cli.cleaning import DateFormat, Duplicates, End, MaxFilled, Start, file_cleaning
 from stockpred.config import ForecastConfig, make_config
+from stockpred.data.options import LoadOptions
+from stockpred.spec import MODEL_SECTIONS, Output, RunSpec
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -110,26 +114,44 @@ def _option_type(annotation: Any) -> Any:
 
 
 def _config_parameters(exclude: set[str]) -> list[inspect.Parameter]:
-    """One keyword parameter per ForecastConfig field, defaulting to None (= not given)."""
-    params = []
-    for name, info in ForecastConfig.model_fields.items():
-        if name in exclude:
-            continue
-        flags = FLAGS.get(name, ("--" + name.replace("_", "-"),))
-        default = "" if info.default in (None, ()) else f"  [default: {info.default}]"
-        option = typer.Option(
-            *flags,
-            help=f"{info.description}{default}",
-            show_default=False,
-            rich_help_panel=MODEL_PANEL,
-        )
-        annotation = Annotated[_option_type(info.annotation), option]  # type: ignore[valid-type]
-        params.append(
-            inspect.Parameter(
-                name, inspect.Parameter.KEYWORD_ONLY, default=None, annotation=annotation
-            )
-        )
+    """One keyword parameter per field of RunSpec's model sections (ForecastConfig's fields,
+    a help panel a section), defaulting to None (= not given)."""
+    params = [
+        _field_parameter(name, info, f"Model: {section}")
+        for section, model in MODEL_SECTIONS.items()
+        for name, info in model.model_fields.items()
+        if name not in exclude
+    ]
     return [*params, _keyword("config_file", ConfigFile)]
+
+
+def _field_parameter(
+    name: str, info: FieldInfo, panel: str | None, *, output: bool = False
+) -> inspect.Parameter:
+    """A pydantic field as a keyword option defaulting to None (= not given): its flag, its
+    help and default from the field; an ``output`` setting's bounds are checked by the option
+    (typer's message, as before) and a flag's default goes unsaid."""
+    flags = FLAGS.get(name, ("--" + name.replace("_", "-"),))
+    unsaid = (None, (), False) if output else (None, ())
+    default = "" if info.default in unsaid else f"  [default: {info.default}]"
+    bounds = {k: v for m in info.metadata for k, v in _bounds(m).items()} if output else {}
+    option = typer.Option(
+        *flags,
+        help=f"{info.description}{default}",
+        show_default=False,
+        rich_help_panel=panel,
+        **bounds,
+    )
+    annotation = Annotated[_option_type(info.annotation), option]  # type: ignore[valid-type]
+    return inspect.Parameter(
+        name, inspect.Parameter.KEYWORD_ONLY, default=None, annotation=annotation
+    )
+
+
+def _bounds(metadata: object) -> dict[str, Any]:
+    """typer's min/max for a pydantic bound (ge/le), so the option refuses as typer does."""
+    bounds = {"min": getattr(metadata, "ge", None), "max": getattr(metadata, "le", None)}
+    return {k: v for k, v in bounds.items() if v is not None}
 
 
 def _add_options(
@@ -172,6 +194,7 @@ def _check_dates(options: dict[str, Any]) -> None:
 
 
 def _make_config(config_file: Path | None, **overrides: Any) -> ForecastConfig:
+    """The config from --config with the model options given on top."""
     if overrides.get("features") is not None:
         overrides["features"] = tuple(f.value for f in overrides["features"])
     return make_config(overrides, config_file)
@@ -209,7 +232,7 @@ LOADING = [
 
 def loading_options(command: F) -> F:
     """Give a command the options that say where prices come from; it receives ``loading``."""
-    return _add_options(command, "loading", LOADING, data_args)
+    return _add_options(command, "loading", LOADING, load_options)
 
 
 TICKERS = [_keyword("tickers", Tickers), _keyword("tickers_file", TickersFile)]
@@ -234,7 +257,35 @@ def ray_address(address: str | None) -> str | None:
     return address or os.environ.get("RAY_ADDRESS") or None
 
 
-def data_args(
+def spec_options(*, output: tuple[str, ...] = tuple(Output.model_fields)) -> Callable[[F], F]:
+    """Give a command RunSpec's options: every model field, every loading option and the
+    ``output`` settings named; it receives ``spec``. An output setting not given stays unset
+    (``spec.output.model_fields_set``), so a command can refuse one that does not apply."""
+    names = {
+        "config": [p.name for p in _config_parameters(set())],
+        "load": [p.name for p in LOADING],
+        "output": list(output),
+    }
+    params = [
+        *_config_parameters(set()),
+        *LOADING,
+        *(_field_parameter(n, Output.model_fields[n], None, output=True) for n in output),
+    ]
+
+    def build(**values: Any) -> RunSpec:
+        given = {part: {n: values[n] for n in keys} for part, keys in names.items()}
+        out = {k: v for k, v in given["output"].items() if v is not None}
+        return RunSpec.from_config(
+            _make_config(**given["config"]), load_options(**given["load"]), Output(**out)
+        )
+
+    def decorate(command: F) -> F:
+        return _add_options(command, "spec", params, build)
+
+    return decorate
+
+
+def load_options(
     *,
     csv: Path | None,
     source: str | None,
@@ -247,18 +298,18 @@ def data_args(
     duplicates: str | None = None,
     start: str | None,
     end: str | None,
-) -> dict[str, Any]:
+) -> LoadOptions:
     """How prices are loaded, saved in the run folder so evaluate reloads the same ones.
 
     Paths are absolute, so ``evaluate RUN`` works from any folder; ``max_filled`` is given
     in percent and kept as a share.
     """
-    return {
-        "csv": str(csv.resolve()) if csv else None,
-        "source": source,
-        "store": str(store.resolve()) if store else None,
-        "exchange": exchange,
-        "strict": strict,
-        "max_gap": max_gap,
+    return LoadOptions(
+        csv=str(csv.resolve()) if csv else None,
+        source=source,
+        store=str(store.resolve()) if store else None,
+        exchange=exchange,
+        strict=strict,
+        max_gap=max_gap,
         **file_cleaning(max_filled, date_format, duplicates, start, end),
-    }
+    )

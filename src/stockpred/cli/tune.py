@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -18,6 +18,7 @@ from stockpred.cli.options import (
 )
 from stockpred.cli.show import make_console, say_data
 from stockpred.config import ForecastConfig
+from stockpred.data.options import LoadOptions
 
 if TYPE_CHECKING:
     from stockpred.tuning.study import TrialRecord
@@ -33,7 +34,7 @@ def register(app: typer.Typer) -> None:
 @tickers_options
 def tune(
     config: ForecastConfig,
-    loading: dict[str, Any],
+    loading: LoadOptions,
     tickers: list[str],
     out: Annotated[Path, typer.Option("--out", help="Folder to write.")] = Path("runs/tune"),
     trials: Annotated[int, typer.Option(min=1, max=10_000, help="Trials to run.")] = 20,
@@ -59,8 +60,8 @@ def tune(
     console = make_console(False)
     # What the user set, on the command line or in --config, is held fixed, not searched.
     search = SearchSpace.load(space, frozenset(config.model_fields_set))
-    names = _ticker_list(tickers, loading["csv"])
-    histories = [_load(name, loading) for name in names]
+    names = _ticker_list(tickers, loading.csv)
+    histories = [_load(name, loading, config.market) for name in names]
     for history in histories:
         say_data(console, history)
 

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Literal
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from stockpred.cli.show import make_console, refuse, show_progress, stderr_line
+from stockpred.spec import UNIVERSE_ONLY, Output
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -22,25 +23,6 @@ Workers = Annotated[
     int | None,
     typer.Option(min=1, help="Processes fitting tickers at once (default: one a core)."),
 ]
-ModelOpt = Annotated[
-    Literal["per-ticker", "global", "both"],
-    typer.Option("--model", help="One LSTM a ticker, one global LSTM for all, or both."),
-]
-Embed = Annotated[
-    int, typer.Option(min=0, max=256, help="Global model: learned ticker embedding size (0: none).")
-]
-Resume = Annotated[
-    bool,
-    typer.Option(
-        "--resume", help="Skip tickers already complete in --out for this config and data."
-    ),
-]
-CostBps = Annotated[
-    float,
-    typer.Option(
-        "--cost-bps", min=0.0, help="Long/short portfolio cost, basis points a unit of turnover."
-    ),
-]
 
 
 def universe_sources(names: list[str], csv: Path | None, model: str) -> list[TickerSource] | None:
@@ -53,16 +35,12 @@ def universe_sources(names: list[str], csv: Path | None, model: str) -> list[Tic
     return sources_for(names, csv)
 
 
-# The options of run that only a universe uses.
-UNIVERSE_ONLY = ("workers", "backend", "address", "embed", "resume", "cost_bps")
-
-
-def refuse_universe_options(ctx: typer.Context) -> None:
+def refuse_universe_options(ctx: typer.Context, output: Output) -> None:
     """A single ticker given an option only a universe uses: one line naming it, exit 2."""
     given = [
         param.opts[0]
         for param in ctx.command.params
-        if param.name in UNIVERSE_ONLY and _typed(ctx, param.name)
+        if param.name in UNIVERSE_ONLY and param.name in output.model_fields_set
     ]
     if given:
         refuse(
@@ -82,9 +60,7 @@ def _is_panel(csv: Path) -> bool:
 def run_universe_command(
     sources: list[TickerSource],
     options: UniverseOptions,
-    backend: str,
-    workers: int | None,
-    address: str | None,
+    output: Output,
     *,
     as_json: bool,
     quiet: bool,
@@ -93,6 +69,7 @@ def run_universe_command(
     import json
     from dataclasses import asdict
 
+    from stockpred.cli.options import ray_address
     from stockpred.cluster.backend import universe_backend
     from stockpred.universe.folder import locked_out
     from stockpred.universe.progress import Interrupted
@@ -104,7 +81,9 @@ def run_universe_command(
     # The folder is checked and held before Ray starts writing its log into it.
     with (
         locked_out(options.out, options.record()),
-        universe_backend(backend, workers, address, options.out, device) as chosen,
+        universe_backend(
+            output.backend, output.workers, ray_address(output.address), options.out, device
+        ) as chosen,
     ):
         console.print(f"{len(sources)} tickers, model {options.model}, {chosen} → {options.out}")
         try:
@@ -130,13 +109,6 @@ def run_universe_command(
         )
     if result.exit_code:
         raise typer.Exit(result.exit_code)
-
-
-def _typed(ctx: typer.Context, name: str) -> bool:
-    """True when the user gave option ``name`` on the command line (typer's own click, so
-    its ParameterSource enum, is not the click package's: compared by name)."""
-    source = ctx.get_parameter_source(name)
-    return source is not None and source.name == "COMMANDLINE"
 
 
 def is_global(run_dir: Path) -> bool:

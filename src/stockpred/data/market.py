@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from stockpred.data.history import PriceHistory
+from stockpred.data.options import LoadOptions
 from stockpred.exceptions import DataError
 
 MARKET_COLUMN = "market"
@@ -49,12 +49,14 @@ def check_market_covers(history: PriceHistory, train_end: int, name: str | None)
         )
 
 
-def load_market(name: str, loading: dict[str, Any]) -> PriceHistory:
-    """The index by ticker (sample, store, providers) or, when ``name`` is a file, from it."""
-    from stockpred.data.loading import load_prices
+def load_market(name: str, options: LoadOptions | None = None) -> PriceHistory:
+    """The index by ticker (sample, store, providers) or, when ``name`` is a file, from it,
+    cleaned with the run's options (its own file's, never the run's ``csv``)."""
+    from stockpred.data.loading import load_history
 
-    args = {k: v for k, v in loading.items() if k != "csv"}
+    options = options or LoadOptions()
     if Path(name).is_file():
-        args = {**args, "csv": name, "source": None}
-        return load_prices(None, **args)
-    return load_prices(name, **args)
+        return load_history(None, options.model_copy(update={"csv": name, "source": None}))
+    # A file's layout options describe the run's file, not an index loaded by name.
+    by_name = {"csv": None, "date_format": None, "duplicates": None}
+    return load_history(name, options.model_copy(update=by_name))

@@ -16,6 +16,7 @@ import pandas as pd
 
 from stockpred.data.calendar import calendar_range, sessions_between
 from stockpred.data.dates import check_date, parse_dates
+from stockpred.data.options import DEFAULT_MAX_FILLED, DEFAULT_MAX_GAP
 from stockpred.data.soundness import (
     Keep,
     check_gaps,
@@ -55,10 +56,6 @@ _ALIASES: dict[str, str] = {
 # A long run of bad rows means the file is not what it claims to be; a few are typos.
 MAX_BAD_FRACTION = 0.01
 MAX_BAD_ROWS_ALWAYS_REPAIRED = 5
-DEFAULT_MAX_GAP = 5
-# Filled sessions have no move of their own; past this share of history they would be a
-# noticeable part of what the model learns from.
-DEFAULT_MAX_FILLED = 0.02
 MAX_FILLED_ALWAYS = 5  # a handful of filled sessions is fine in any history, even a short one
 
 

@@ -7,15 +7,13 @@ and gaps too long to fill (with advice that leaves enough sessions to run).
 
 from __future__ import annotations
 
-from typing import Literal
-
 import numpy as np
 import pandas as pd
 
 from stockpred.data import clock
+from stockpred.data.options import Keep
 from stockpred.exceptions import ValidationError
 
-Keep = Literal["first", "last"]
 # A price that trades moves on nearly every session; one unchanged on more than half of them
 # (or never) gives returns of zero variance, errors of 0 vs 0 and empty intervals.
 MIN_MOVING_SHARE = 0.5

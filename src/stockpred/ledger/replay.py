@@ -18,7 +18,8 @@ import pandas as pd
 
 from stockpred.config import ForecastConfig
 from stockpred.data.history import PriceHistory
-from stockpred.data.loading import load_prices
+from stockpred.data.loading import load_history
+from stockpred.data.options import LoadOptions
 from stockpred.exceptions import DataError, StockpredError
 from stockpred.ledger.daily import TickerModels, cut, forecast_rows
 from stockpred.ledger.table import Ledger, PromiseRow
@@ -36,7 +37,7 @@ class DailyJob:
     """One ticker's sessions from ``first`` to ``last`` (``None``: its last session)."""
 
     ticker: str
-    loading: dict[str, Any]
+    loading: LoadOptions
     config: ForecastConfig
     models: Path
     store: Path | None
@@ -90,8 +91,8 @@ def run_daily(job: DailyJob, advance: Advance | None = None) -> DailyOutcome:
 
 def _run(job: DailyJob, outcome: DailyOutcome, advance: Advance | None) -> None:
     # Prices are read once, to the span's end: nothing after it exists for this run.
-    loading = {**job.loading, "end": _text(job.last)}
-    history = load_prices(job.ticker, **loading)
+    loading = job.loading.model_copy(update={"end": _text(job.last)})
+    history = load_history(job.ticker, loading)
     if job.config.market is not None:
         from stockpred.data.market import load_market, with_market
 

@@ -11,11 +11,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from stockpred.config import ForecastConfig
+from stockpred.data.options import LoadOptions
 from stockpred.exceptions import StockpredError
 from stockpred.splits import universe_calendar
 from stockpred.universe.inputs import TickerSource
@@ -40,10 +41,10 @@ class Sessions:
         return self.error is None
 
 
-def load_sessions(data_args: dict[str, Any], source: TickerSource) -> Sessions:
+def load_sessions(loading: LoadOptions, source: TickerSource) -> Sessions:
     """In a worker: the dates of one ticker's cleaned history, as its own job will load it."""
     try:
-        return Sessions(source.ticker, source.load(data_args).dates)
+        return Sessions(source.ticker, source.load(loading).dates)
     except StockpredError as exc:
         return Sessions(source.ticker, error=str(exc))
     except Exception as exc:
@@ -63,7 +64,7 @@ def calendar_config(
         return config
     loaded = stream(
         backend,
-        partial(load_sessions, options.data_args),
+        partial(load_sessions, options.loading),
         sources,
         options.out,
         progress,

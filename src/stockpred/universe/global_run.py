@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from stockpred.data.loading import PriceHistory
+from stockpred.data.options import LoadOptions
 from stockpred.data.tickers import check_ticker
 from stockpred.exceptions import StockpredError
 from stockpred.models.base import LSTM
@@ -52,13 +53,11 @@ class Loaded:
         return self.error is None
 
 
-def load_source(
-    data_args: dict[str, Any], market: PriceHistory | None, source: TickerSource
-) -> Loaded:
+def load_source(loading: LoadOptions, market: PriceHistory | None, source: TickerSource) -> Loaded:
     """Load one ticker in a worker (with the ``market`` index); an error is returned."""
     try:
         check_ticker(source.ticker)
-        history = with_universe_market(source.load(data_args), market)
+        history = with_universe_market(source.load(loading), market)
         return Loaded(source.ticker, history)
     except StockpredError as exc:
         return Loaded(source.ticker, error=str(exc))
@@ -78,7 +77,7 @@ def run_global(
     started = time.perf_counter()
     loaded = stream(
         backend,
-        partial(load_source, options.data_args, market),
+        partial(load_source, options.loading, market),
         sources,
         options.out,
         progress,

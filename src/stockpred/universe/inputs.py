@@ -9,12 +9,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 
 from stockpred.data.files import refuse_excel
-from stockpred.data.loading import PriceHistory, clean_history, load_prices
+from stockpred.data.loading import PriceHistory, Where, check_applies, load_history
+from stockpred.data.options import LoadOptions
 from stockpred.data.tickers import PRICE_SUFFIXES, check_ticker, ticker_from_path
 from stockpred.exceptions import ConfigError, ValidationError
 
@@ -39,18 +39,24 @@ class TickerSource:
     path: str | None = None  # a file holding this ticker only
     rows: pd.DataFrame | None = None  # this ticker's raw rows of a long panel
 
-    def load(self, data_args: dict[str, Any]) -> PriceHistory:
+    def load(self, options: LoadOptions) -> PriceHistory:
         """Read and clean this ticker's prices exactly as a single run would."""
-        args = {k: v for k, v in data_args.items() if k not in ("csv", "source")}
-        if self.rows is not None:
-            return clean_history(self.rows, self.ticker, "csv", path=self.path, **args)
-        if self.path is not None:
-            return load_prices(self.ticker, csv=self.path, **args)
-        return load_prices(self.ticker, source=data_args.get("source"), **args)
+        return load_history(self.ticker, self.options(options), Where(rows=self.rows))
+
+    def check(self, options: LoadOptions) -> None:
+        """Refuse an option that cannot act on where this ticker's prices come from."""
+        if self.rows is None:
+            check_applies(self.ticker, self.options(options))
+
+    def options(self, options: LoadOptions) -> LoadOptions:
+        """The run's options with this ticker's own file (a folder's, or the panel)."""
+        if self.path is None:
+            return options
+        return options.model_copy(update={"csv": self.path, "source": None})
 
 
 def universe_market(
-    name: str | None, sources: Sequence[TickerSource], data_args: dict[str, Any]
+    name: str | None, sources: Sequence[TickerSource], options: LoadOptions
 ) -> PriceHistory | None:
     """The ``market`` index for every ticker, loaded once: one of the universe's own tickers
     (a panel's or a folder's), else the sample, the store, a provider or a file."""
@@ -60,8 +66,8 @@ def universe_market(
 
     for source in sources:
         if source.ticker == name.upper():
-            return source.load(data_args)
-    return load_market(name, data_args)
+            return source.load(options)
+    return load_market(name, options)
 
 
 def market_stamp(market: PriceHistory | None) -> dict[str, str]:

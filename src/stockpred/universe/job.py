@@ -15,12 +15,13 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import pandas as pd
 
 from stockpred.config import ForecastConfig
 from stockpred.data.history import PriceHistory
+from stockpred.data.options import LoadOptions
 from stockpred.evaluation.forecaster import Forecaster
 from stockpred.evaluation.metrics import METRICS as EVAL_METRICS
 from stockpred.exceptions import ConfigError, StockpredError
@@ -44,7 +45,7 @@ class TickerJob:
     config: ForecastConfig
     out: str
     days: int
-    data_args: dict[str, Any]
+    loading: LoadOptions
     config_sha: str
     resume: bool = False
     market: PriceHistory | None = None  # the ``market`` index, loaded once for all tickers
@@ -81,12 +82,11 @@ def run_ticker(job: TickerJob, source: TickerSource) -> TickerOutcome:
     try:
         folder = ticker_folder(Path(job.out), source.ticker)
         started = time.perf_counter()
-        history = with_universe_market(source.load(job.data_args), job.market)
+        history = with_universe_market(source.load(job.loading), job.market)
         seconds["load"] = time.perf_counter() - started
         stamp = job.stamp(history)
         if job.resume and (done := completed(folder, stamp)) is not None:
             return TickerOutcome(source.ticker, *done, resumed=True, seconds=seconds)
-        data_args = {**job.data_args, "csv": source.path} if source.path else job.data_args
         result = whole_folder(
             folder,
             lambda tmp: run_pipeline(
@@ -94,7 +94,7 @@ def run_ticker(job: TickerJob, source: TickerSource) -> TickerOutcome:
                 history,
                 tmp,
                 days=job.days,
-                data_args=data_args,
+                loading=source.options(job.loading),
                 light=True,
                 extra_files={STAMP: json.dumps(stamp, indent=2)},
                 timings=seconds,

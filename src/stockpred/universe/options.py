@@ -7,11 +7,11 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from stockpred.config import ForecastConfig
-
-ModelChoice = Literal["per-ticker", "global", "both"]
+from stockpred.data.options import LoadOptions
+from stockpred.spec import ModelChoice, RunSpec
 
 
 @dataclass(frozen=True)
@@ -20,7 +20,7 @@ class UniverseOptions:
 
     config: ForecastConfig
     out: Path
-    data_args: dict[str, Any]
+    loading: LoadOptions
     days: int = 10
     model: ModelChoice = "per-ticker"
     embed: int = 0
@@ -29,6 +29,24 @@ class UniverseOptions:
     # How a failed ticker's error names the options: the CLI gives its flags (--max-gap),
     # the API keeps its keywords (max_gap=). No part of the record.
     option_words: Callable[[str], str] | None = None
+
+    @classmethod
+    def from_spec(
+        cls, spec: RunSpec, option_words: Callable[[str], str] | None = None
+    ) -> UniverseOptions:
+        """The universe's options of a run specification (``runs/universe`` without --out)."""
+        output = spec.output
+        return cls(
+            spec.config,
+            output.out or Path("runs") / "universe",
+            spec.load,
+            days=output.days,
+            model=output.model,
+            embed=output.embed,
+            resume=output.resume,
+            cost_bps=output.cost_bps,
+            option_words=option_words,
+        )
 
     def record(self) -> dict[str, Any]:
         """The settings that make two runs comparable, and their sha256."""

@@ -63,7 +63,7 @@ def run_universe(
     with locked_out(options.out, record), _sigterm_as_interrupt():
         per: dict[str, TickerOutcome] = {}
         global_seconds: dict[str, float] = {}
-        market = universe_market(options.config.market, sources, options.data_args)
+        market = universe_market(options.config.market, sources, options.loading)
         # One calendar for every model and ticker; its dates are in the config, so in the
         # hash that a resumed ticker's folder must match.
         before_calendar = time.perf_counter()
@@ -75,7 +75,7 @@ def run_universe(
                 options.config,
                 str(options.out),
                 options.days,
-                options.data_args,
+                options.loading,
                 config_sha,
                 options.resume,
                 market,
