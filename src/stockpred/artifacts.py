@@ -1,5 +1,6 @@
 """The model folder: safetensors weights and JSON state, checksummed; never pickle. And
-:func:`to_json`, the one way a result dataclass becomes a JSON document.
+:func:`to_json`, the one way a result dataclass becomes a JSON document, and :func:`from_json`,
+its inverse.
 
 Layout: ``weights.safetensors``, ``config.json``, ``scaler.json``, ``fingerprint.json``
 (where the data came from and a hash of the training span), ``state.json`` (what
@@ -16,7 +17,7 @@ import tempfile
 from collections.abc import Iterator, Mapping
 from dataclasses import fields, is_dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import numpy as np
 
@@ -25,6 +26,7 @@ from stockpred.run_folder import TMP_PREFIX, umask
 
 if TYPE_CHECKING:
     from _typeshed import DataclassInstance
+    from pydantic import TypeAdapter
 
 WEIGHTS = "weights.safetensors"
 JSON_FILES = ("config.json", "scaler.json", "fingerprint.json", "state.json")
@@ -136,3 +138,24 @@ def _read_json(path: Path) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise ArtifactError(f"{path} does not hold a JSON object; retrain the model")
     return data
+
+
+T = TypeVar("T")
+_ADAPTERS: dict[object, TypeAdapter[Any]] = {}  # by the type each validates
+
+
+def from_json(kind: type[T], data: object) -> T:
+    """``kind`` rebuilt from parsed JSON: each field converted to its declared type (a list
+    to a tuple, an int to a float, an object to a nested record); keys ``kind`` has no field
+    for are ignored. A value that does not fit raises pydantic's ValidationError, a
+    ValueError (what loading a model folder turns into its one-line ArtifactError)."""
+    return cast("T", _adapter(kind).validate_python(data))
+
+
+def _adapter(kind: Any) -> TypeAdapter[Any]:
+    """pydantic's validator for ``kind``, built once (building one costs milliseconds)."""
+    from pydantic import TypeAdapter
+
+    if kind not in _ADAPTERS:
+        _ADAPTERS[kind] = TypeAdapter(kind)
+    return _ADAPTERS[kind]

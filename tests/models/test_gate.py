@@ -6,10 +6,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from stockpred.artifacts import from_json
 from stockpred.config import ForecastConfig
 from stockpred.data.history import PriceHistory
 from stockpred.evaluation.forecaster import Forecaster
-from stockpred.jsonform import from_json
 from stockpred.models.gate import Gate, fit_gate, shrinkage
 
 N = 400

@@ -15,12 +15,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from stockpred.artifacts import MANIFEST, WEIGHTS
+from stockpred.artifacts import MANIFEST, WEIGHTS, from_json
 from stockpred.config import ForecastConfig
 from stockpred.data.history import PriceHistory
 from stockpred.evaluation.forecaster import Forecaster
 from stockpred.exceptions import ArtifactError
-from stockpred.jsonform import from_json
 from stockpred.ledger.table import PromiseRow
 
 # Characters of the weights' sha256 that name a model in the ledger: 64 bits, no clash in

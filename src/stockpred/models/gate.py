@@ -46,7 +46,7 @@ class Gate:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form with its sentence, saved with the model and written to metrics.json
-        (read back by ``jsonform.from_json(Gate, …)``, which skips the sentence)."""
+        (read back by ``artifacts.from_json(Gate, …)``, which skips the sentence)."""
         return {**asdict(self), "sentence": self.sentence()}
 
 

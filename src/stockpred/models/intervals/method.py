@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, get_type_hints
 
 import numpy as np
 
-from stockpred.jsonform import from_json
+from stockpred.artifacts import from_json
 from stockpred.models.conformal import conformal_tails
 from stockpred.models.volatility import Ewma, Garch, ScaleStart
 

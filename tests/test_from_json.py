@@ -7,7 +7,7 @@ from dataclasses import asdict, dataclass
 
 import pytest
 
-from stockpred.jsonform import from_json
+from stockpred.artifacts import from_json
 
 
 @dataclass(frozen=True)
