@@ -16,7 +16,7 @@ from stockpred.run_folder import MARKER, check_output, output_folder, read_marke
 from stockpred.universe import job as job_module
 from stockpred.universe.folder import RUN_RECORD, locked_out
 from stockpred.universe.inputs import TickerSource
-from stockpred.universe.job import TickerJob, run_ticker, whole_folder
+from stockpred.universe.job import TickerJob, run_ticker
 from stockpred.universe.runner import UniverseResult, write_universe_files
 
 from ..cli.test_cli import TINY_ARGS, run_cli
@@ -129,8 +129,8 @@ def test_a_failing_ticker_job_leaves_the_folder_as_it_was(tmp_path: Path) -> Non
         plant(tmp, {"metrics.json": b"half", "model/weights.safetensors": b"half"})
         raise KeyboardInterrupt
 
-    with pytest.raises(KeyboardInterrupt):
-        whole_folder(folder, write_then_fail)
+    with pytest.raises(KeyboardInterrupt), output_folder(folder, "run") as tmp:
+        write_then_fail(tmp)
     assert snapshot(tmp_path) == before
 
 
@@ -141,11 +141,11 @@ def test_a_ticker_whose_pipeline_fails_is_reported_and_writes_nothing(
     _earlier_ticker(out)
     before = snapshot(tmp_path)
 
-    def pipeline_that_fails(model: object, history: object, tmp: Path, **kwargs: object) -> None:
-        plant(tmp, {"report.html": b"<p>half"})
+    def save_half_then_fail(model: object, path: Path) -> None:
+        plant(path, {"weights.safetensors": b"half"})
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(job_module, "run_pipeline", pipeline_that_fails)
+    monkeypatch.setattr(job_module.Forecaster, "save", save_half_then_fail)
     job = TickerJob(ForecastConfig(**TINY), str(out), 2, {}, RECORD["config_sha"])
     outcome = run_ticker(job, TickerSource("MSFT"))
     assert outcome.error is not None
@@ -153,12 +153,19 @@ def test_a_ticker_whose_pipeline_fails_is_reported_and_writes_nothing(
     assert snapshot(tmp_path) == before
 
 
-def test_a_users_folder_named_as_a_ticker_is_never_replaced(tmp_path: Path) -> None:
+def test_a_users_folder_named_as_a_ticker_is_never_replaced(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     out = tmp_path / "out"
     plant(out, {"MSFT/notes.txt": b"mine"})
     before = snapshot(tmp_path)
-    with pytest.raises(ConfigError, match="stockpred did not write"):
-        whole_folder(out / "MSFT", lambda tmp: plant(tmp, {"metrics.json": b"{}"}))
+    fitted: list[object] = []
+    monkeypatch.setattr(job_module.Forecaster, "fit", lambda *args, **kw: fitted.append(args))
+    job = TickerJob(ForecastConfig(**TINY), str(out), 2, {}, RECORD["config_sha"])
+    outcome = run_ticker(job, TickerSource("MSFT"))
+    assert outcome.error is not None
+    assert "stockpred did not write" in outcome.error
+    assert fitted == []  # refused before any work
     assert snapshot(tmp_path) == before
 
 

@@ -8,6 +8,7 @@ scikit-learn keeps ``cross_validate`` outside its estimators and ``GridSearchCV`
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pandas as pd
@@ -18,6 +19,7 @@ from stockpred.evaluation.metrics import Evaluation
 from stockpred.evaluation.walkforward import FoldMapper, Refit, WalkForward, walk_forward
 from stockpred.models.base import blas_threads
 from stockpred.models.forecaster import LSTMForecaster, default_models
+from stockpred.run_folder import output_folder
 from stockpred.splits import Mode
 
 if TYPE_CHECKING:
@@ -40,6 +42,13 @@ class Forecaster(LSTMForecaster):
     >>> len(fc.predict(prices, days=5))
     5
     """
+
+    def save(self, path: str | Path) -> Path:
+        """The model folder, written whole or not at all under the output-folder policy
+        (marked as stockpred's; a folder of the user's is refused, never replaced)."""
+        with output_folder(Path(path), "model") as tmp:
+            super().save(tmp)
+        return Path(path)
 
     def evaluate(self, prices: PriceHistory | pd.DataFrame) -> Evaluation:
         """One-step forecasts of every session after validation, beside the baselines."""

@@ -30,7 +30,6 @@ from stockpred.exceptions import ArtifactError, ConfigError
 from stockpred.features import Dataset, Scaler
 from stockpred.models.quantile import HEAD_PREFIX
 from stockpred.network.numpy_lstm import Weights, lstm_forward
-from stockpred.run_folder import output_folder
 from stockpred.splits import chronological_split, universe_calendar
 from stockpred.training.result import TrainResult
 
@@ -245,8 +244,8 @@ class GlobalForecaster:
                 "tickers": {t: v.calibration_to_dict() for t, v in views.items()},
             },
         }
-        with output_folder(Path(path), "model") as tmp:
-            save_model(tmp, tensors, documents)
+        Path(path).mkdir(parents=True, exist_ok=True)
+        save_model(Path(path), tensors, documents)
         return Path(path)
 
     @classmethod
