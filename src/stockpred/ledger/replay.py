@@ -19,7 +19,7 @@ import pandas as pd
 from stockpred.config import ForecastConfig
 from stockpred.data.history import PriceHistory
 from stockpred.data.loading import load_prices
-from stockpred.exceptions import DataError, StockpredError
+from stockpred.exceptions import DataError, attempt
 from stockpred.ledger.daily import TickerModels, cut, forecast_rows
 from stockpred.ledger.table import Ledger
 
@@ -81,10 +81,7 @@ def sessions_of(history: PriceHistory, job: DailyJob) -> pd.DatetimeIndex:
 def run_daily(job: DailyJob, advance: Advance | None = None) -> DailyOutcome:
     """Forecast as of each of the job's sessions and append; errors become the outcome's."""
     outcome = DailyOutcome(job.ticker)
-    try:
-        _run(job, outcome, advance)
-    except StockpredError as exc:
-        outcome.error = str(exc)
+    outcome.error = attempt(job.ticker, lambda: _run(job, outcome, advance)).error
     return outcome
 
 

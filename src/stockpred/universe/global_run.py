@@ -20,7 +20,7 @@ import pandas as pd
 
 from stockpred.data.loading import PriceHistory
 from stockpred.data.tickers import check_ticker
-from stockpred.exceptions import StockpredError
+from stockpred.exceptions import Outcome, StockpredError, attempt
 from stockpred.run_folder import output_folder
 from stockpred.runs import FULL_PRECISION, MODEL_DIR, PREDICTIONS, ROUND_TRIP
 from stockpred.splits import chronological_split
@@ -37,32 +37,16 @@ if TYPE_CHECKING:
 GLOBAL_DIR = NAME
 
 
-@dataclass
-class Loaded:
-    """A ticker's cleaned history, or why it could not be loaded."""
-
-    ticker: str
-    history: PriceHistory | None = None
-    error: str | None = None
-
-    @property
-    def ok(self) -> bool:
-        """True when loaded."""
-        return self.error is None
-
-
 def load_source(
     data_args: dict[str, Any], market: PriceHistory | None, source: TickerSource
-) -> Loaded:
+) -> Outcome[PriceHistory]:
     """Load one ticker in a worker (with the ``market`` index); an error is returned."""
-    try:
+
+    def load() -> PriceHistory:
         check_ticker(source.ticker)
-        history = with_universe_market(source.load(data_args), market)
-        return Loaded(source.ticker, history)
-    except StockpredError as exc:
-        return Loaded(source.ticker, error=str(exc))
-    except Exception as exc:
-        return Loaded(source.ticker, error=f"unexpected {type(exc).__name__}: {exc}")
+        return with_universe_market(source.load(data_args), market)
+
+    return attempt(source.ticker, load)
 
 
 def run_global(
@@ -82,17 +66,17 @@ def run_global(
         options.out,
         progress,
         "loading",
-        failed=Loaded,
+        failed=Outcome[PriceHistory],
     )
     outcomes: dict[str, TickerOutcome] = {}
     histories: dict[str, PriceHistory] = {}
     for source in sources:
-        item: Any = loaded[source.ticker]
-        error = item.error or _too_short(item.history, options)
-        if error:
+        item = loaded[source.ticker]
+        error = item.error or _too_short(item.value, options)
+        if error or item.value is None:
             outcomes[source.ticker] = TickerOutcome(source.ticker, error=error)
         else:
-            histories[source.ticker] = item.history
+            histories[source.ticker] = item.value
     seconds = {"load": time.perf_counter() - started}
     if not histories:
         return outcomes, seconds
@@ -110,7 +94,7 @@ def run_global(
             options.out,
             progress,
             "scoring",
-            failed=Scored,
+            failed=Outcome[Scored],
         )
         table = _scored_table(model, scored, outcomes)
         if table is None:
@@ -176,47 +160,38 @@ class TickerHistory:
     history: PriceHistory
 
 
-@dataclass
-class Scored:
-    """A ticker's calibration (gate, intervals) and test-span forecasts, or its error."""
-
-    ticker: str
-    view: dict[str, Any] | None = None
-    predictions: pd.DataFrame | None = None
-    error: str | None = None
-
-    @property
-    def ok(self) -> bool:
-        """True when scored."""
-        return self.error is None
+# A ticker's calibration (gate, intervals) and test-span forecasts.
+Scored = tuple[dict[str, Any], pd.DataFrame]
 
 
-def score_ticker(model: GlobalForecaster, item: TickerHistory) -> Scored:
+def score_ticker(model: GlobalForecaster, item: TickerHistory) -> Outcome[Scored]:
     """In a worker: calibrate the shared network on one ticker's validation span and score
     its test span beside the baselines (the classical ones and GARCH dominate the cost)."""
-    try:
+
+    def score() -> Scored:
         view = model.calibrated_view(item.ticker, item.history)
         predictions = view.evaluate(item.history).predictions.rename(columns={"lstm": NAME})
-        return Scored(item.ticker, model.view_state(view), predictions)
-    except StockpredError as exc:
-        return Scored(item.ticker, error=str(exc))
-    except Exception as exc:
-        return Scored(item.ticker, error=f"unexpected {type(exc).__name__}: {exc}")
+        return model.view_state(view), predictions
+
+    return attempt(item.ticker, score)
 
 
 def _scored_table(
-    model: GlobalForecaster, scored: dict[str, Scored], outcomes: dict[str, TickerOutcome]
+    model: GlobalForecaster,
+    scored: dict[str, Outcome[Scored]],
+    outcomes: dict[str, TickerOutcome],
 ) -> pd.DataFrame | None:
     """Long table (ticker, date, actual, previous, every model) in the universe's order, or
     None when no ticker scored; views attached to ``model``; a failure is an error outcome."""
     parts = []
     for ticker in model.tickers_:
         item = scored[ticker]
-        if item.view is None or item.predictions is None:
+        if item.value is None:
             outcomes[ticker] = TickerOutcome(ticker, error=item.error)
             continue
-        model.add_view(ticker, item.view)
-        parts.append(item.predictions.reset_index().assign(ticker=ticker))
+        view, predictions = item.value
+        model.add_view(ticker, view)
+        parts.append(predictions.reset_index().assign(ticker=ticker))
     if not parts:
         return None
     table = pd.concat(parts, ignore_index=True)

@@ -20,7 +20,7 @@ from stockpred.config import ForecastConfig
 from stockpred.data.history import PriceHistory
 from stockpred.evaluation.forecaster import Forecaster
 from stockpred.evaluation.metrics import METRICS as EVAL_METRICS
-from stockpred.exceptions import StockpredError
+from stockpred.exceptions import attempt
 from stockpred.run_folder import check_output, finished
 from stockpred.runs import METRICS, PREDICTIONS, read_predictions, run_pipeline
 from stockpred.universe.inputs import (
@@ -74,36 +74,35 @@ class TickerOutcome:
 def run_ticker(job: TickerJob, source: TickerSource) -> TickerOutcome:
     """Fit and evaluate one ticker into ``out/TICKER``; any failure is this ticker's only."""
     seconds: dict[str, float] = {}
-    try:
-        folder = ticker_folder(Path(job.out), source.ticker)
-        started = time.perf_counter()
-        history = with_universe_market(source.load(job.data_args), job.market)
-        seconds["load"] = time.perf_counter() - started
-        stamp = job.stamp(history)
-        if job.resume and (done := completed(folder, stamp)) is not None:
-            return TickerOutcome(source.ticker, *done, resumed=True, seconds=seconds)
-        data_args = {**job.data_args, "csv": source.path} if source.path else job.data_args
-        check_output(folder, "run")  # before the ticker is fitted
-        result = run_pipeline(
-            Forecaster(job.config, progress=False),
-            history,
-            folder,
-            days=job.days,
-            data_args=data_args,
-            light=True,
-            extra_files={STAMP: json.dumps(stamp, indent=2)},
-            timings=seconds,
-        )
-        evaluation = result.evaluation
-        return TickerOutcome(
-            source.ticker, evaluation.table, evaluation.predictions, seconds=seconds
-        )
-    except StockpredError as exc:
-        return TickerOutcome(source.ticker, error=str(exc), seconds=seconds)
-    except Exception as exc:
-        return TickerOutcome(
-            source.ticker, error=f"unexpected {type(exc).__name__}: {exc}", seconds=seconds
-        )
+    outcome = attempt(source.ticker, lambda: _fit_ticker(job, source, seconds))
+    if outcome.value is None:
+        return TickerOutcome(source.ticker, error=outcome.error, seconds=seconds)
+    return outcome.value
+
+
+def _fit_ticker(job: TickerJob, source: TickerSource, seconds: dict[str, float]) -> TickerOutcome:
+    """Load, then resume or fit, evaluate and write one ticker; ``seconds`` gets the phases."""
+    folder = ticker_folder(Path(job.out), source.ticker)
+    started = time.perf_counter()
+    history = with_universe_market(source.load(job.data_args), job.market)
+    seconds["load"] = time.perf_counter() - started
+    stamp = job.stamp(history)
+    if job.resume and (done := completed(folder, stamp)) is not None:
+        return TickerOutcome(source.ticker, *done, resumed=True, seconds=seconds)
+    data_args = {**job.data_args, "csv": source.path} if source.path else job.data_args
+    check_output(folder, "run")  # before the ticker is fitted
+    result = run_pipeline(
+        Forecaster(job.config, progress=False),
+        history,
+        folder,
+        days=job.days,
+        data_args=data_args,
+        light=True,
+        extra_files={STAMP: json.dumps(stamp, indent=2)},
+        timings=seconds,
+    )
+    evaluation = result.evaluation
+    return TickerOutcome(source.ticker, evaluation.table, evaluation.predictions, seconds=seconds)
 
 
 def completed(folder: Path, stamp: dict[str, str]) -> tuple[pd.DataFrame, pd.DataFrame] | None:
