@@ -13,10 +13,11 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from stockpred.backend import Backend
 from stockpred.data.history import PriceHistory, as_history
 from stockpred.evaluation.holdout import evaluate_holdout
 from stockpred.evaluation.metrics import Evaluation
-from stockpred.evaluation.walkforward import FoldMapper, Refit, WalkForward, walk_forward
+from stockpred.evaluation.walkforward import Refit, WalkForward, forecast_folds
 from stockpred.models.base import blas_threads
 from stockpred.models.forecaster import LSTMForecaster, default_models
 from stockpred.run_folder import output_folder
@@ -64,25 +65,25 @@ class Forecaster(LSTMForecaster):
         mode: Mode = "expanding",
         refit: Refit = "each",
         horizon: int | None = None,
-        map_folds: FoldMapper | None = None,
+        backend: Backend | None = None,
     ) -> WalkForward:
         """Every forecast of a walk-forward backtest of this config beside the baselines.
 
         Fresh models are fitted before each fold; this forecaster's own weights are unused.
-        ``map_folds`` (a backend's ``map``) runs the folds elsewhere, e.g. as Ray tasks.
+        A ``backend`` runs the folds elsewhere, e.g. as Ray tasks.
         """
         cfg = (
             self.config if horizon is None else self.config.model_copy(update={"horizon": horizon})
         )
         models = default_models(cfg, progress=self.progress)
-        return walk_forward(
+        return forecast_folds(
             as_history(prices),
             models,
             cfg,
             folds=folds,
             mode=mode,
             refit=refit,
-            map_folds=map_folds,
+            backend=backend,
         )
 
     def backtest(
@@ -92,6 +93,15 @@ class Forecaster(LSTMForecaster):
         progress: bool = False,
         **options: Unpack[FoldOptions],
     ) -> pd.DataFrame:
-        """Walk-forward metrics of this config: tidy (fold, model, step, metric, value)."""
+        """Walk-forward metrics of this config: tidy (fold, model, step, metric, value).
+
+        Examples
+        --------
+        >>> from stockpred import Forecaster, ForecastConfig, load_prices
+        >>> cfg = ForecastConfig(window=10, hidden=8, layers=1, epochs=2, device="cpu")
+        >>> table = Forecaster(cfg).backtest(load_prices("MSFT", start="2011-01-01"), folds=2)
+        >>> sorted(table["model"].unique())
+        ['arima', 'drift', 'exp_smoothing', 'linear_ar', 'lstm', 'lstm_raw', 'moving_average', 'naive', 'theta']
+        """
         quiet = Forecaster(self.config, progress=progress)
         return quiet.walk_forward(prices, **options).metrics()

@@ -21,7 +21,7 @@ from stockpred.universe.inputs import TickerSource
 from stockpred.universe.progress import stream
 
 if TYPE_CHECKING:
-    from stockpred.cluster.local import Backend
+    from stockpred.backend import Backend
     from stockpred.universe.options import UniverseOptions
 
 

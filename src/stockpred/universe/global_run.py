@@ -30,7 +30,7 @@ from stockpred.universe.job import STAMP, TickerOutcome
 from stockpred.universe.progress import stream
 
 if TYPE_CHECKING:
-    from stockpred.cluster.local import Backend
+    from stockpred.backend import Backend
     from stockpred.config import ForecastConfig
     from stockpred.universe.options import UniverseOptions
 
@@ -124,7 +124,7 @@ def _fit_pooled(
     node's CPU or GPU rather than the driver). Data-parallel training did not pay on 2 CPUs
     (benchmarks/ddp_global/ddp_global.py: x1.05), so it is one worker with all the pooled windows."""
     fit = partial(_fit_global, options.config, options.embed, progress)
-    if getattr(backend, "fits_pooled_model", False):
+    if backend.fits_pooled_model:
         return next(iter(backend.map(fit, [histories])))
     return fit(histories)
 

@@ -8,7 +8,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Protocol, TypeVar
 
-from stockpred.cluster.local import Backend
+from stockpred.backend import Backend
 
 
 class Reported(Protocol):

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from stockpred.artifacts import write_text_atomic
-from stockpred.cluster.local import Backend
+from stockpred.backend import Backend
 from stockpred.models.base import LSTM, LSTM_RAW
 from stockpred.universe.book import MIN_VIEWS, cross_section
 from stockpred.universe.calendar import calendar_config
