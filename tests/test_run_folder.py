@@ -311,3 +311,17 @@ def test_a_commit_killed_halfway_leaves_an_unfinished_folder_that_stays_stockpre
         _write(tmp, {"metrics.json": "whole", "stamp.json": "{}"})
     assert finished(target)
     assert sorted(p.name for p in target.iterdir()) == [MARKER, "metrics.json", "stamp.json"]
+
+
+def test_an_update_replaces_only_the_entries_it_writes(tmp_path: Path) -> None:
+    target = tmp_path / "universe"
+    with output_folder(target, "universe") as tmp:
+        _write(tmp, {"universe-run.json": "{}", "leaderboard.csv": "old"})
+    with output_folder(target, "universe", update=True) as tmp:
+        _write(tmp, {"leaderboard.csv": "new", "index.html": "<p>"})
+    assert (target / "universe-run.json").read_text() == "{}"
+    assert (target / "leaderboard.csv").read_text() == "new"
+    assert read_marker(target) == {
+        "kind": "universe",
+        "files": ["index.html", "leaderboard.csv", "universe-run.json"],
+    }

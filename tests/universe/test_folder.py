@@ -4,6 +4,8 @@ user's is ever deleted, a refusal writes nothing, and every failure leaves the f
 from __future__ import annotations
 
 import json
+import os
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
@@ -196,3 +198,28 @@ def test_a_universe_onto_a_run_folder_is_refused_without_advice_it_cannot_follow
         check_output(tmp_path / "run", "universe")
     assert "force" not in str(refused.value)
     assert snapshot(tmp_path) == before
+
+
+def test_the_universe_files_go_in_together_and_replace_only_their_namesakes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = tmp_path / "out"
+    monkeypatch.setattr("stockpred.universe.page.render_index", lambda result: "<p>index")
+    result = UniverseResult(out, 1, {}, {"X": "broken"}, pd.DataFrame({"model": ["naive"]}))
+    with locked_out(out, RECORD):
+        plant(out, {"MSFT/stamp.json": b"{}"})
+        write_universe_files(result)
+    assert {RUN_RECORD, "MSFT", "index.html", "failed.csv"} <= {p.name for p in out.iterdir()}
+    before = snapshot(tmp_path)
+
+    def disk_full(src: object, dst: object) -> None:
+        if Path(str(dst)).name == "failed.csv":
+            raise OSError(28, "No space left on device")
+        real_rename(src, dst)
+
+    real_rename = os.rename
+    monkeypatch.setattr(os, "replace", disk_full)  # how each file used to be put in place
+    monkeypatch.setattr(Path, "rename", disk_full)  # how the folder writer moves entries
+    with locked_out(out, RECORD), pytest.raises(OSError, match="No space"):
+        write_universe_files(replace(result, board=pd.DataFrame({"model": ["lstm"]}), failed={}))
+    assert snapshot(tmp_path) == before  # not two new files beside two old ones

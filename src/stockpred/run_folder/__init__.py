@@ -140,11 +140,15 @@ def _entries(folder: Path) -> set[str]:
     return {p.name for p in folder.iterdir() if p.name != MARKER and not is_temporary(p.name)}
 
 
+def _listed(marker: dict[str, object] | None) -> set[str]:
+    """The entries a marker lists as stockpred's."""
+    files = marker.get("files") if marker else None
+    return {str(f) for f in files} if isinstance(files, list) else set()
+
+
 def _owned(folder: Path, marker: dict[str, object] | None) -> set[str]:
     """The entries there that the marker lists: the only ones a job may replace."""
-    files = marker.get("files") if marker else None
-    listed = {str(f) for f in files} if isinstance(files, list) else set()
-    return listed & _entries(folder)
+    return _listed(marker) & _entries(folder)
 
 
 def _family(kind: str) -> str:
@@ -281,8 +285,11 @@ _WRITING: list[str] = []
 
 
 @contextmanager
-def output_folder(target: Path, kind: Kind, *, force: bool = False) -> Iterator[Path]:
-    """Yield an empty temporary folder; on success its entries replace stockpred's in ``target``.
+def output_folder(
+    target: Path, kind: Kind, *, force: bool = False, update: bool = False
+) -> Iterator[Path]:
+    """Yield an empty temporary folder; on success its entries replace stockpred's in ``target``
+    (with ``update``, only their namesakes: a universe's files beside its tickers).
 
     A ``target`` inside another write's temporary folder is part of that write: it is made
     and marked there, and moves into place with the rest (no second temporary).
@@ -301,7 +308,7 @@ def output_folder(target: Path, kind: Kind, *, force: bool = False) -> Iterator[
         try:
             tmp.chmod(0o777 & ~umask())  # mkdtemp makes 0700; outputs should look like any other
             yield tmp
-            _commit(folder, tmp, kind)
+            _commit(folder, tmp, kind, update)
         finally:
             _WRITING.remove(os.path.realpath(tmp))
             shutil.rmtree(tmp, ignore_errors=True)
@@ -353,24 +360,26 @@ def _part_of_a_write(target: Path, kind: Kind) -> Iterator[Path]:
     write_marker(target, kind, _entries(target))
 
 
-def _commit(target: Path, tmp: Path, kind: Kind) -> None:
-    """Move the new entries into place; the marker's previous entries go, nothing else does."""
+def _commit(target: Path, tmp: Path, kind: Kind, update: bool = False) -> None:
+    """Move the new entries into place; the marker's previous entries go (with ``update``,
+    only those the new ones replace), nothing else does."""
     new = {p.name for p in tmp.iterdir()}
     marker = read_marker(target)
     _refuse_clashes(target, new, marker)
-    previous = _owned(target, marker)
+    previous = _owned(target, marker) & new if update else _owned(target, marker)
+    listed = (_listed(marker) | new) if update else new
     before = (target / MARKER).read_bytes() if (target / MARKER).is_file() else None
     old = Path(tempfile.mkdtemp(prefix=OLD_PREFIX, dir=target))
     moved: list[str] = []
     try:
-        write_marker(target, kind, previous | new, unfinished=True)  # a kill leaves them ours
+        write_marker(target, kind, listed | previous, unfinished=True)  # a kill leaves them ours
         for name in sorted(previous):
             with suppress(FileNotFoundError):
                 (target / name).rename(old / name)
         for name in sorted(new):
             (tmp / name).rename(target / name)
             moved.append(name)
-        write_marker(target, kind, new)
+        write_marker(target, kind, listed)
     except BaseException:
         for name in moved:  # half a commit is worse than none: take the new entries out again
             (target / name).rename(tmp / name)
