@@ -16,6 +16,7 @@ from typing import Any
 
 import pandas as pd
 
+from stockpred.backend import Backend
 from stockpred.config import ForecastConfig
 from stockpred.data.history import PriceHistory
 from stockpred.data.loading import load_prices
@@ -153,7 +154,7 @@ def failed(ticker: str, *, error: str) -> DailyOutcome:
 
 def run_all(
     jobs: Sequence[DailyJob],
-    backend: Any,
+    backend: Backend,
     progress: bool,
 ) -> list[DailyOutcome]:
     """Every ticker's job: in this process with a bar a session for one ticker, else on the
