@@ -21,7 +21,7 @@ import pandas as pd
 from stockpred.data.loading import PriceHistory
 from stockpred.data.tickers import check_ticker
 from stockpred.exceptions import Outcome, StockpredError, attempt
-from stockpred.run_folder import output_folder
+from stockpred.run_folder import finished, output_folder
 from stockpred.runs import FULL_PRECISION, MODEL_DIR, PREDICTIONS, ROUND_TRIP
 from stockpred.splits import chronological_split
 from stockpred.universe.global_model import NAME, GlobalForecaster
@@ -225,8 +225,9 @@ def _write(
 
 
 def _reuse(folder: Path, stamp: dict[str, str]) -> pd.DataFrame | None:
+    """The saved forecasts of a finished write for this config and data, else None."""
     try:
-        if json.loads((folder / STAMP).read_text()) != stamp:
+        if not finished(folder) or json.loads((folder / STAMP).read_text()) != stamp:
             return None
         table = pd.read_csv(folder / PREDICTIONS, parse_dates=["date"], **ROUND_TRIP)
     except (OSError, ValueError, KeyError):
