@@ -124,3 +124,25 @@ def test_the_import_contracts_hold() -> None:
 
     pyproject = PACKAGE.parents[1] / "pyproject.toml"
     assert lint_imports(config_filename=str(pyproject), no_cache=True, no_logo=True) == 0
+
+
+def _defined(tree: ast.Module) -> list[str]:
+    """Public functions a module defines at its top level and in its classes."""
+    names = []
+    for node in tree.body:
+        members = node.body if isinstance(node, ast.ClassDef) else [node]
+        names += [m.name for m in members if isinstance(m, ast.FunctionDef)]
+    return [name for name in names if not name.startswith("_")]
+
+
+@pytest.mark.parametrize("entry", ["walk_forward", "backtest"])
+def test_one_entry_point_per_use_case(entry: str) -> None:
+    """One function a use case (the CLI's commands aside, which are named as they are typed)."""
+    where = [
+        name
+        for name, path in MODULES.items()
+        if not name.startswith("stockpred.cli")
+        for defined in _defined(ast.parse(path.read_text()))
+        if defined == entry
+    ]
+    assert where == ["stockpred.evaluation.forecaster"], where

@@ -226,7 +226,7 @@ def test_a_backtest_on_ray_moves_its_log_in_and_leaves_none_beside_the_folder(
     msft: PriceHistory, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     plain_report(monkeypatch)
-    monkeypatch.setattr("stockpred.runs.fold_mapper", ray_writing_its_log)
+    monkeypatch.setattr("stockpred.runs.fold_backend", ray_writing_its_log)
     backtest_run(msft, CFG, tmp_path / "done", folds=2, backend="ray")
     assert (tmp_path / "done" / "ray.log").read_text() == "ray: started\n"
     fail_writing(monkeypatch, REPORT)

@@ -16,7 +16,6 @@ import pytest
 from stockpred import ForecastConfig, Forecaster
 from stockpred.data.history import PriceHistory
 from stockpred.data.market import with_market
-from stockpred.evaluation.backtest import walk_forward
 from stockpred.features import Dataset, input_signals, windows
 from stockpred.models.baselines import default_baselines
 from stockpred.models.forecaster import LSTMForecaster
@@ -85,7 +84,7 @@ def test_each_fold_is_fitted_on_history_ending_the_session_before_its_test_windo
     msft: PriceHistory, monkeypatch: pytest.MonkeyPatch, mode: str
 ) -> None:
     seen = _record_fits(monkeypatch)
-    wf = walk_forward(msft, CFG, folds=2, mode=mode, horizon=2)  # type: ignore[arg-type]
+    wf = Forecaster(CFG, progress=False).walk_forward(msft, folds=2, mode=mode, horizon=2)  # type: ignore[arg-type]
     names = [m.name for m in default_baselines(CFG)]
     assert [name for name, _, _ in seen] == (["lstm", *names]) * 2
     for k, fold in enumerate(wf.folds):
@@ -105,7 +104,7 @@ def test_refit_once_fits_on_history_before_the_first_fold(
     msft: PriceHistory, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     seen = _record_fits(monkeypatch)
-    wf = walk_forward(msft, CFG, folds=2, refit="once")
+    wf = Forecaster(CFG, progress=False).walk_forward(msft, folds=2, refit="once")
     assert {history.dates[-1] for _, history, _ in seen} == {msft.dates[wf.folds[0].test_start - 1]}
 
 

@@ -12,7 +12,15 @@ from pathlib import Path
 import pytest
 
 from stockpred.exceptions import ConfigError
-from stockpred.run_folder import MARKER, Kind, check_output, output_folder, reserve
+from stockpred.run_folder import (
+    MARKER,
+    Kind,
+    check_output,
+    finished,
+    output_folder,
+    read_marker,
+    reserve,
+)
 
 from .folder_checks import USER_HIDDEN, open_tmp, plant, snapshot, unwritable
 
@@ -258,3 +266,62 @@ def test_a_failed_job_keeps_a_parent_it_made_once_another_job_wrote_there(
         _fail_beside_another_job(tmp_path / "runs")
     assert sorted(p.name for p in (tmp_path / "runs" / "deep").iterdir()) == ["B"]
     assert (tmp_path / "runs" / "deep" / "B" / "data.json").read_text() == "{}"
+
+
+def test_a_folder_written_inside_a_write_is_part_of_it_with_no_second_temporary(
+    tmp_path: Path,
+) -> None:
+    target = tmp_path / "run"
+    with output_folder(target, "run") as tmp:
+        with output_folder(tmp / "model", "model") as part:
+            assert part == tmp / "model"  # written in place: the run's temporary is the only one
+            _write(part, {"weights.safetensors": "w"})
+        assert [p.name for p in tmp_path.rglob(".stockpred-*")] == [tmp.name]
+        _write(tmp, {"metrics.json": "{}"})
+    assert sorted(p.name for p in target.iterdir()) == [MARKER, "metrics.json", "model"]
+    assert read_marker(target / "model") == {"kind": "model", "files": ["weights.safetensors"]}
+    assert _hidden(target) == []
+
+
+KILLED_IN_COMMIT = """
+import os, pathlib, sys
+from stockpred.run_folder import output_folder
+real = pathlib.Path.rename
+def rename(self, dest):
+    if pathlib.Path(dest).name == "stamp.json":
+        os._exit(9)  # killed halfway through moving the entries in
+    return real(self, dest)
+pathlib.Path.rename = rename
+with output_folder(pathlib.Path(sys.argv[1]), "run") as tmp:
+    (tmp / "metrics.json").write_text("half")
+    (tmp / "stamp.json").write_text("{}")
+"""
+
+
+def test_a_commit_killed_halfway_leaves_an_unfinished_folder_that_stays_stockpreds(
+    tmp_path: Path,
+) -> None:
+    target = tmp_path / "MSFT"
+    with output_folder(target, "run") as tmp:  # an earlier run, written again (a refit)
+        _write(tmp, {"metrics.json": "first", "stamp.json": "{}"})
+    killed = subprocess.run([sys.executable, "-c", KILLED_IN_COMMIT, str(target)], check=False)
+    assert killed.returncode == 9
+    assert not finished(target)  # a resume must not trust it
+    with output_folder(target, "run") as tmp:  # nor is it refused as the user's
+        _write(tmp, {"metrics.json": "whole", "stamp.json": "{}"})
+    assert finished(target)
+    assert sorted(p.name for p in target.iterdir()) == [MARKER, "metrics.json", "stamp.json"]
+
+
+def test_an_update_replaces_only_the_entries_it_writes(tmp_path: Path) -> None:
+    target = tmp_path / "universe"
+    with output_folder(target, "universe") as tmp:
+        _write(tmp, {"universe-run.json": "{}", "leaderboard.csv": "old"})
+    with output_folder(target, "universe", update=True) as tmp:
+        _write(tmp, {"leaderboard.csv": "new", "index.html": "<p>"})
+    assert (target / "universe-run.json").read_text() == "{}"
+    assert (target / "leaderboard.csv").read_text() == "new"
+    assert read_marker(target) == {
+        "kind": "universe",
+        "files": ["index.html", "leaderboard.csv", "universe-run.json"],
+    }

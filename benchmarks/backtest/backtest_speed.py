@@ -18,7 +18,7 @@ from pathlib import Path
 from stockpred.config import ForecastConfig
 from stockpred.data.history import PriceHistory
 from stockpred.data.loading import load_prices
-from stockpred.evaluation.backtest import walk_forward
+from stockpred.evaluation.forecaster import Forecaster
 from stockpred.evaluation.summary import summarise
 
 SHARED = Path(__file__).resolve().parents[3] / "shared" / "data" / "us-daily"
@@ -27,7 +27,7 @@ SHARED = Path(__file__).resolve().parents[3] / "shared" / "data" / "us-daily"
 def _row(history: PriceHistory, cfg: ForecastConfig, folds: int) -> str:
     """One markdown row: MAE ratios to naive with DM p-values, coverage, lag, wall time."""
     started = time.perf_counter()
-    wf = walk_forward(history, cfg, folds=folds)
+    wf = Forecaster(cfg, progress=False).walk_forward(history, folds=folds)
     seconds = time.perf_counter() - started
     s = summarise(wf, history)
     naive_mae = s.models["naive"]["mae"]

@@ -26,6 +26,10 @@ were used because no provider answered, and how old they are.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+
 from pydantic_core import ValidationError as PydanticValidationError
 
 
@@ -101,3 +105,37 @@ class StockpredWarning(UserWarning):
 
 class StaleDataWarning(StockpredWarning):
     """Stored prices were used because no provider answered; the message says how old."""
+
+
+# One bad ticker must not stop a universe, a calendar or a ledger replay: every per-item job
+# runs through `attempt`, so an error a user can fix reads as its own message and a bug as
+# ``unexpected TypeName: ...``, the same way everywhere.
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Outcome(Generic[T]):
+    """One item's ``value``, or its ``error`` (one line) when the job failed."""
+
+    ticker: str
+    value: T | None = None
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        """True when the job finished."""
+        return self.error is None
+
+
+def attempt(ticker: str, call: Callable[[], T]) -> Outcome[T]:
+    """``call()``'s value, or its failure as one line: a worker never raises for one item.
+
+    >>> attempt("MSFT", lambda: 1 / 0).error
+    'unexpected ZeroDivisionError: division by zero'
+    """
+    try:
+        return Outcome(ticker, call())
+    except StockpredError as exc:
+        return Outcome(ticker, error=str(exc))
+    except Exception as exc:
+        return Outcome(ticker, error=f"unexpected {type(exc).__name__}: {exc}")

@@ -25,10 +25,11 @@ from stockpred.run_folder import output_folder, side_file
 from stockpred.tuning.space import DEFAULT_SPACE, SearchSpace
 
 if TYPE_CHECKING:
+    from stockpred.backend import Backend as FoldBackend
     from stockpred.data.schema import CleaningReport
     from stockpred.evaluation.summary import BacktestSummary
     from stockpred.evaluation.trading import TradingRule
-    from stockpred.evaluation.walkforward import FoldMapper, Refit
+    from stockpred.evaluation.walkforward import Refit
     from stockpred.splits import Mode
     from stockpred.tuning.study import Backend, TrialRecord, TuneResult
 
@@ -259,21 +260,13 @@ def backtest_run(
     ``backend="ray"`` fits the folds as Ray tasks (the history sent once); the numbers are
     the same as here, and Ray's log goes into the folder as ray.log.
     """
-    from stockpred.evaluation.backtest import walk_forward
     from stockpred.evaluation.summary import summarise
     from stockpred.report.backtest import render_backtest_report
 
     with side_file(out, RAY_LOG) as ray_log:  # Ray's log, moved into the folder at the end
-        with fold_mapper(backend, address, ray_log, config.device) as map_folds:
-            wf = walk_forward(
-                history,
-                config,
-                folds=folds,
-                mode=mode,
-                refit=refit,
-                horizon=horizon,
-                progress=progress and backend == "local",
-                map_folds=map_folds,
+        with fold_backend(backend, address, ray_log, config.device) as folds_on:
+            wf = Forecaster(config, progress=progress and backend == "local").walk_forward(
+                history, folds=folds, mode=mode, refit=refit, horizon=horizon, backend=folds_on
             )
         summary = summarise(wf, history, rule)
         page = render_backtest_report(wf, summary, history)
@@ -287,17 +280,17 @@ def backtest_run(
 
 
 @contextmanager
-def fold_mapper(
+def fold_backend(
     backend: Backend, address: str | None, log_file: Path, device: str
-) -> Iterator[FoldMapper | None]:
-    """None (folds one after another here), or Ray tasks' map inside a Ray session."""
+) -> Iterator[FoldBackend | None]:
+    """None (folds one after another here), or Ray inside a Ray session."""
     if backend == "local":
         yield None
         return
     from stockpred.cluster.backend import ray_backend
 
     with ray_backend(address, log_file, device) as ray:
-        yield ray.map
+        yield ray
 
 
 @dataclass

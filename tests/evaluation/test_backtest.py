@@ -11,7 +11,6 @@ import pytest
 
 from stockpred import ForecastConfig, Forecaster
 from stockpred.data.history import PriceHistory
-from stockpred.evaluation.backtest import backtest, walk_forward
 from stockpred.evaluation.metrics import METRICS
 from stockpred.evaluation.summary import summarise
 from stockpred.evaluation.walkforward import WalkForward
@@ -29,7 +28,7 @@ CFG = ForecastConfig(**TINY)
 
 @pytest.fixture(scope="module")
 def wf(msft: PriceHistory) -> WalkForward:
-    return walk_forward(msft, CFG, folds=3, horizon=2)
+    return Forecaster(CFG, progress=False).walk_forward(msft, folds=3, horizon=2)
 
 
 def test_folds_are_consecutive_and_end_at_the_last_session() -> None:
@@ -97,7 +96,7 @@ def test_nothing_from_a_test_window_reaches_its_models(msft: PriceHistory, wf: W
     frame = msft.frame.copy()
     frame.iloc[second:, :] *= 1.7
     changed = PriceHistory(frame, msft.ticker, msft.source, msft.price_column)
-    again = walk_forward(changed, CFG, folds=3, horizon=2)
+    again = Forecaster(CFG, progress=False).walk_forward(changed, folds=3, horizon=2)
     columns = [*wf.models, "lstm_lower", "lstm_upper"]
     before = wf.forecasts[wf.forecasts.fold == 1][columns]
     pd.testing.assert_frame_equal(before, again.forecasts[again.forecasts.fold == 1][columns])
@@ -118,16 +117,17 @@ def test_refit_once_fits_once(msft: PriceHistory, monkeypatch: pytest.MonkeyPatc
         return real_fit(self, *args, **kwargs)  # type: ignore[arg-type]
 
     monkeypatch.setattr(LSTMForecaster, "fit", counting_fit)
-    walk_forward(msft, CFG, folds=2, refit="once")
+    Forecaster(CFG, progress=False).walk_forward(msft, folds=2, refit="once")
     assert len(calls) == 1
     with pytest.raises(ConfigError):
-        walk_forward(msft, CFG, folds=2, refit="never")  # type: ignore[arg-type]
+        Forecaster(CFG, progress=False).walk_forward(msft, folds=2, refit="never")  # type: ignore[arg-type]
 
 
 def test_forecaster_backtest_delegates(msft: PriceHistory) -> None:
     kwargs = {"folds": 2, "mode": "rolling", "refit": "once"}
     table = Forecaster(CFG).backtest(msft, **kwargs)  # type: ignore[arg-type]
-    pd.testing.assert_frame_equal(table, backtest(msft, CFG, **kwargs))  # type: ignore[arg-type]
+    every = Forecaster(CFG, progress=False).walk_forward(msft, **kwargs)  # type: ignore[arg-type]
+    pd.testing.assert_frame_equal(table, every.metrics())
     assert set(table["step"]) == {1}
 
 
@@ -149,7 +149,7 @@ def test_summary_is_json_and_states_the_verdict(wf: WalkForward, msft: PriceHist
 def test_fold_intervals_widen_with_the_root_of_the_step(msft: PriceHistory) -> None:
     # One fold's quantiles serve both steps: log(bound / point) at step 2 is √2 times step 1's.
     cfg = CFG.model_copy(update={"interval_method": "constant"})
-    wf = walk_forward(msft, cfg, folds=2, horizon=2)
+    wf = Forecaster(cfg, progress=False).walk_forward(msft, folds=2, horizon=2)
     for fold in wf.folds:
         rows = wf.forecasts[wf.forecasts.fold == fold.number]
         by_step = {

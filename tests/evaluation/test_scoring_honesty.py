@@ -11,7 +11,6 @@ import pytest
 from stockpred.config import ForecastConfig
 from stockpred.data.loading import PriceHistory, load_prices
 from stockpred.data.schema import clean_prices
-from stockpred.evaluation.backtest import walk_forward
 from stockpred.evaluation.forecaster import Forecaster
 from stockpred.evaluation.level_range import level_range_warning
 from stockpred.evaluation.metrics import evaluate_forecasts
@@ -69,7 +68,7 @@ def test_filled_sessions_are_never_scored(gappy_history: PriceHistory) -> None:
     assert not evaluation.predictions.index.isin(filled).any()  # ...and none is scored
     assert evaluation.filled_left_out == int(test_dates.isin(filled).sum())
     assert evaluation.to_dict()["filled_sessions_left_out"] == evaluation.filled_left_out
-    wf = walk_forward(gappy_history, ForecastConfig(**TINY), folds=2)
+    wf = Forecaster(ForecastConfig(**TINY), progress=False).walk_forward(gappy_history, folds=2)
     assert not wf.forecasts["date"].isin(filled).any()
 
 

@@ -22,7 +22,7 @@ from stockpred.ledger.table import Ledger
 
 from ..cli.test_ledger_cli import run
 from .conftest import Replayed
-from .month import DAYS, cli_args, job
+from .month import DAYS, cli_args, job, write_prices
 from .test_table import rows
 
 SRC = Path(__file__).resolve().parents[2] / "src"
@@ -209,3 +209,16 @@ def test_a_replay_appends_in_batches_of_sessions(
     pd.testing.assert_frame_equal(
         forecasts(tmp_path / "d.duckdb"), forecasts(store), check_exact=True
     )
+
+
+def test_a_bug_in_one_tickers_replay_is_its_outcome_not_a_crash(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    csv, month = write_prices(tmp_path / "prices")
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise KeyError("close")
+
+    monkeypatch.setattr("stockpred.ledger.replay.load_prices", broken)
+    outcome = run_daily(job(csv, tmp_path / "a.duckdb", tmp_path / "models", month))
+    assert outcome.error == "unexpected KeyError: 'close'"  # as a universe ticker's would read

@@ -4,6 +4,8 @@ user's is ever deleted, a refusal writes nothing, and every failure leaves the f
 from __future__ import annotations
 
 import json
+import os
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
@@ -17,7 +19,7 @@ from stockpred.run_folder import MARKER, check_output, output_folder, read_marke
 from stockpred.universe import job as job_module
 from stockpred.universe.folder import RUN_RECORD, locked_out
 from stockpred.universe.inputs import TickerSource
-from stockpred.universe.job import TickerJob, run_ticker, whole_folder
+from stockpred.universe.job import TickerJob, run_ticker
 from stockpred.universe.result import TickerCounts, UniverseResult, UniverseSummary
 from stockpred.universe.runner import write_universe_files
 
@@ -131,8 +133,8 @@ def test_a_failing_ticker_job_leaves_the_folder_as_it_was(tmp_path: Path) -> Non
         plant(tmp, {"metrics.json": b"half", "model/weights.safetensors": b"half"})
         raise KeyboardInterrupt
 
-    with pytest.raises(KeyboardInterrupt):
-        whole_folder(folder, write_then_fail)
+    with pytest.raises(KeyboardInterrupt), output_folder(folder, "run") as tmp:
+        write_then_fail(tmp)
     assert snapshot(tmp_path) == before
 
 
@@ -143,11 +145,11 @@ def test_a_ticker_whose_pipeline_fails_is_reported_and_writes_nothing(
     _earlier_ticker(out)
     before = snapshot(tmp_path)
 
-    def pipeline_that_fails(model: object, history: object, tmp: Path, **kwargs: object) -> None:
-        plant(tmp, {"report.html": b"<p>half"})
+    def save_half_then_fail(model: object, path: Path) -> None:
+        plant(path, {"weights.safetensors": b"half"})
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(job_module, "run_pipeline", pipeline_that_fails)
+    monkeypatch.setattr(job_module.Forecaster, "save", save_half_then_fail)
     job = TickerJob(ForecastConfig(**TINY), str(out), 2, LoadOptions(), RECORD["config_sha"])
     outcome = run_ticker(job, TickerSource("MSFT"))
     assert outcome.error is not None
@@ -155,12 +157,19 @@ def test_a_ticker_whose_pipeline_fails_is_reported_and_writes_nothing(
     assert snapshot(tmp_path) == before
 
 
-def test_a_users_folder_named_as_a_ticker_is_never_replaced(tmp_path: Path) -> None:
+def test_a_users_folder_named_as_a_ticker_is_never_replaced(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     out = tmp_path / "out"
     plant(out, {"MSFT/notes.txt": b"mine"})
     before = snapshot(tmp_path)
-    with pytest.raises(ConfigError, match="stockpred did not write"):
-        whole_folder(out / "MSFT", lambda tmp: plant(tmp, {"metrics.json": b"{}"}))
+    fitted: list[object] = []
+    monkeypatch.setattr(job_module.Forecaster, "fit", lambda *args, **kw: fitted.append(args))
+    job = TickerJob(ForecastConfig(**TINY), str(out), 2, {}, RECORD["config_sha"])
+    outcome = run_ticker(job, TickerSource("MSFT"))
+    assert outcome.error is not None
+    assert "stockpred did not write" in outcome.error
+    assert fitted == []  # refused before any work
     assert snapshot(tmp_path) == before
 
 
@@ -195,3 +204,28 @@ def test_a_universe_onto_a_run_folder_is_refused_without_advice_it_cannot_follow
         check_output(tmp_path / "run", "universe")
     assert "force" not in str(refused.value)
     assert snapshot(tmp_path) == before
+
+
+def test_the_universe_files_go_in_together_and_replace_only_their_namesakes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = tmp_path / "out"
+    monkeypatch.setattr("stockpred.universe.page.render_index", lambda result: "<p>index")
+    result = UniverseResult(out, 1, {}, {"X": "broken"}, pd.DataFrame({"model": ["naive"]}))
+    with locked_out(out, RECORD):
+        plant(out, {"MSFT/stamp.json": b"{}"})
+        write_universe_files(result)
+    assert {RUN_RECORD, "MSFT", "index.html", "failed.csv"} <= {p.name for p in out.iterdir()}
+    before = snapshot(tmp_path)
+
+    def disk_full(src: object, dst: object) -> None:
+        if Path(str(dst)).name == "failed.csv":
+            raise OSError(28, "No space left on device")
+        real_rename(src, dst)
+
+    real_rename = os.rename
+    monkeypatch.setattr(os, "replace", disk_full)  # how each file used to be put in place
+    monkeypatch.setattr(Path, "rename", disk_full)  # how the folder writer moves entries
+    with locked_out(out, RECORD), pytest.raises(OSError, match="No space"):
+        write_universe_files(replace(result, board=pd.DataFrame({"model": ["lstm"]}), failed={}))
+    assert snapshot(tmp_path) == before  # not two new files beside two old ones

@@ -14,7 +14,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
-from stockpred.cluster.local import Backend, LocalBackend, Lost, lost_result
+from stockpred.backend import Backend, Lost
+from stockpred.cluster.local import LocalBackend, lost_result
 from stockpred.cluster.session import RAY_LOG
 
 T = TypeVar("T")
@@ -24,7 +25,7 @@ R = TypeVar("R")
 MAX_RETRIES = 3
 
 
-class RayBackend:
+class RayBackend(Backend):
     """Runs each item as a Ray task on the connected cluster (see cluster.session)."""
 
     # A universe's global model is fitted as one task too, not on the driver.

@@ -1,4 +1,5 @@
-"""Where the per-ticker jobs run: a Backend maps one function over items, yielding as they finish.
+"""Where the per-ticker jobs run: a Backend (:mod:`stockpred.backend`) maps one function over
+items, yielding as they finish.
 
 ``LocalBackend`` uses a process pool on this machine; a cluster backend (Ray) only has to
 provide the same ``map``. Jobs must not raise: they return their error as a result.
@@ -14,29 +15,15 @@ import sys
 from collections.abc import Callable, Generator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
-from typing import Any, Protocol, TypeVar
+from typing import Any, TypeVar
 
+from stockpred.backend import Backend, Lost
 from stockpred.exceptions import WorkerLost
 
 T = TypeVar("T")
 R = TypeVar("R")
-Lost = Callable[[T, str], R]  # what to yield for an item whose worker died
 
 DIED_ALONE = "its worker process died (killed, or out of memory?), twice, the second time alone"
-
-
-class Backend(Protocol):
-    """Runs ``fn`` on every item; yields results in the order they finish."""
-
-    def map(
-        self, fn: Callable[[T], R], items: Sequence[T], lost: Lost[T, R] | None = None
-    ) -> Generator[R, None, None]:
-        """Results as they finish; closing the iterator stops the work still running.
-
-        An item whose worker process dies (killed, out of memory) however often it is
-        retried yields ``lost(item, why)``, or raises ``WorkerLost`` without ``lost``.
-        """
-        ...
 
 
 def lost_result(lost: Lost[T, R] | None, item: T, why: str) -> R:
@@ -51,7 +38,7 @@ def default_workers() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
-class LocalBackend:
+class LocalBackend(Backend):
     """Separate processes on this machine, one CPU thread each.
 
     One thread a process: the LSTM synchronises its threads at every time step, and with

@@ -17,7 +17,7 @@ import os
 import random
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
@@ -244,23 +244,14 @@ class PriceStore:
             empty.execute(_SCHEMA)
             return read(empty.execute(sql, params))
 
-    @contextmanager
-    def _connect(self, *, write: bool) -> Iterator[duckdb.DuckDBPyConnection]:
+    def _connect(self, *, write: bool) -> AbstractContextManager[duckdb.DuckDBPyConnection]:
+        """The store opened (waiting while another process writes), its format checked."""
+        return connected(self._file(), write=write, prepare=self._prepare)
+
+    def _prepare(self, con: duckdb.DuckDBPyConnection, write: bool) -> None:
+        self._check_format(con)
         if write:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-        con = self._open(write)
-        try:
-            self._check_format(con)
-            if write:
-                con.execute(_SCHEMA)
-            yield con
-        except duckdb.Error as exc:
-            raise StoreError(
-                f"the price store {self.path} failed: {_first_line(exc)}; it may be damaged: "
-                f"move it aside and fetch again, or point store= or {STORE_ENV} elsewhere"
-            ) from exc
-        finally:
-            con.close()
+            con.execute(_SCHEMA)
 
     def _check_format(self, con: duckdb.DuckDBPyConnection) -> None:
         """Refuse a store written before filled sessions were kept out of it."""
@@ -275,15 +266,57 @@ class PriceStore:
                 "'stockpred fetch'"
             )
 
-    def _open(self, write: bool) -> duckdb.DuckDBPyConnection:
-        return open_waiting(
+    def _file(self) -> DuckFile:
+        return DuckFile(
             self.path,
-            write=write,
-            lock_timeout=self.lock_timeout,
+            self.lock_timeout,
             name=f"the price store {self.path}",
             if_damaged=f"if it is damaged, move it aside and fetch again, or point store= or "
             f"{STORE_ENV} elsewhere",
+            failed=f"the price store {self.path}",
+            remedy=f"move it aside and fetch again, or point store= or {STORE_ENV} elsewhere",
         )
+
+
+@dataclass(frozen=True)
+class DuckFile:
+    """A DuckDB file of stockpred's and how its one-line errors name it and say what to do."""
+
+    path: Path
+    lock_timeout: float
+    name: str  # in the errors of opening it
+    if_damaged: str  # what to do when it cannot be opened
+    failed: str  # in the error of a statement that failed on it
+    remedy: str  # what to do then
+
+
+@contextmanager
+def connected(
+    file: DuckFile,
+    *,
+    write: bool,
+    prepare: Callable[[duckdb.DuckDBPyConnection, bool], None],
+) -> Iterator[duckdb.DuckDBPyConnection]:
+    """``file`` opened (waiting while another process writes) and ``prepare``d (checked; its
+    tables made to write); a DuckDB failure inside is one StoreError line; always closed."""
+    if write:
+        file.path.parent.mkdir(parents=True, exist_ok=True)
+    con = open_waiting(
+        file.path,
+        write=write,
+        lock_timeout=file.lock_timeout,
+        name=file.name,
+        if_damaged=file.if_damaged,
+    )
+    try:
+        prepare(con, write)
+        yield con
+    except duckdb.Error as exc:
+        raise StoreError(
+            f"{file.failed} failed: {_first_line(exc)}; it may be damaged: {file.remedy}"
+        ) from exc
+    finally:
+        con.close()
 
 
 def open_waiting(

@@ -10,7 +10,7 @@ model and every step is scored on the same days. Nothing here names a concrete m
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from functools import partial
 from typing import Literal, Protocol, TypedDict
@@ -18,6 +18,7 @@ from typing import Literal, Protocol, TypedDict
 import numpy as np
 import pandas as pd
 
+from stockpred.backend import Backend, InProcess
 from stockpred.config import ForecastConfig
 from stockpred.data.history import PriceHistory
 from stockpred.evaluation.metrics import METRICS, point_metrics
@@ -47,9 +48,8 @@ class FoldGate(Protocol):
 
 # A fold's rows (one frame a step) and its models' validation gates.
 FoldPart = tuple[list[pd.DataFrame], list[FoldGate]]
-# A fold's number and its part; a FoldMapper runs a function over folds (a backend's map).
+# A fold's number and its part (a backend may return the folds in any order).
 FoldRows = tuple[int, FoldPart]
-FoldMapper = Callable[[Callable[[Fold], FoldRows], Sequence[Fold]], Iterable[FoldRows]]
 
 
 class FoldOptions(TypedDict, total=False):
@@ -59,7 +59,7 @@ class FoldOptions(TypedDict, total=False):
     mode: Mode
     refit: Refit
     horizon: int | None
-    map_folds: FoldMapper | None
+    backend: Backend | None
 
 
 @dataclass
@@ -97,7 +97,7 @@ class WalkForward:
         return self.forecasts[self.forecasts["step"] == 1].set_index("date")
 
 
-def walk_forward(
+def forecast_folds(
     history: PriceHistory,
     models: Sequence[Model],
     config: ForecastConfig,
@@ -105,19 +105,20 @@ def walk_forward(
     folds: int = 5,
     mode: Mode = "expanding",
     refit: Refit = "each",
-    map_folds: FoldMapper | None = None,
+    backend: Backend | None = None,
 ) -> WalkForward:
     """Fit fresh copies of ``models`` before each fold (or once), forecast it, keep every forecast.
 
-    With ``refit="each"`` the folds are independent, so ``map_folds`` (a backend's ``map``,
-    e.g. Ray tasks) may run them anywhere and in any order: they are put back in fold order.
+    With ``refit="each"`` the folds are independent, so a ``backend`` (Ray tasks, say) may
+    run them anywhere and in any order: they are put back in fold order. Without one they
+    run here, one after another.
     """
     if refit not in ("each", "once"):
         raise ConfigError(f"unknown refit {refit!r}; use each or once")
     plan = plan_folds(len(history), config, folds, mode)
     if refit == "each":
         one_fold = partial(_refit_fold, history, tuple(models), config.horizon)
-        done = (map_folds or _in_order)(one_fold, plan)
+        done = (backend or InProcess()).map(one_fold, plan)
         parts = [fold_part for _, fold_part in sorted(done, key=lambda numbered: numbered[0])]
     else:
         fitted, scale = _fit_before(history, plan[0], models)
@@ -135,11 +136,6 @@ def walk_forward(
         config.loss,
         [gate for _, gates in parts for gate in gates],
     )
-
-
-def _in_order(fn: Callable[[Fold], FoldRows], folds: Sequence[Fold]) -> Iterator[FoldRows]:
-    """The local way: one fold after another, in this process."""
-    return map(fn, folds)
 
 
 def _refit_fold(history: PriceHistory, models: Sequence[Model], h_max: int, fold: Fold) -> FoldRows:

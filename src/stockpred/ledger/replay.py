@@ -12,15 +12,15 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 
+from stockpred.backend import Backend
 from stockpred.config import ForecastConfig
 from stockpred.data.history import PriceHistory
 from stockpred.data.loading import load_history
 from stockpred.data.options import LoadOptions
-from stockpred.exceptions import DataError, StockpredError
+from stockpred.exceptions import DataError, attempt
 from stockpred.ledger.daily import TickerModels, cut, forecast_rows
 from stockpred.ledger.table import Ledger, PromiseRow
 
@@ -82,10 +82,7 @@ def sessions_of(history: PriceHistory, job: DailyJob) -> pd.DatetimeIndex:
 def run_daily(job: DailyJob, advance: Advance | None = None) -> DailyOutcome:
     """Forecast as of each of the job's sessions and append; errors become the outcome's."""
     outcome = DailyOutcome(job.ticker)
-    try:
-        _run(job, outcome, advance)
-    except StockpredError as exc:
-        outcome.error = str(exc)
+    outcome.error = attempt(job.ticker, lambda: _run(job, outcome, advance)).error
     return outcome
 
 
@@ -157,7 +154,7 @@ def failed(ticker: str, *, error: str) -> DailyOutcome:
 
 def run_all(
     jobs: Sequence[DailyJob],
-    backend: Any,
+    backend: Backend,
     progress: bool,
 ) -> list[DailyOutcome]:
     """Every ticker's job: in this process with a bar a session for one ticker, else on the

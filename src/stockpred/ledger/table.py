@@ -10,8 +10,8 @@ process at a time open a file for writing; a second writer waits with backoff fo
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Any
@@ -19,7 +19,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from stockpred.data.store import LOCK_TIMEOUT, PriceStore, open_waiting
+from stockpred.data.store import LOCK_TIMEOUT, DuckFile, PriceStore, connected
 from stockpred.exceptions import ConfigError, StoreError
 
 # Raised when the table's layout changes; a store with a higher number is refused.
@@ -203,28 +203,18 @@ class Ledger:
                     return con.execute(sql, list(params)).df()
         return pd.DataFrame({c: pd.Series(dtype="object") for c in columns})
 
-    @contextmanager
-    def _connect(self, *, write: bool) -> Iterator[duckdb.DuckDBPyConnection]:
+    def _connect(self, *, write: bool) -> AbstractContextManager[duckdb.DuckDBPyConnection]:
         """Open the file (waiting while another process writes), check the schema version."""
+        return connected(self._file(), write=write, prepare=self._prepare)
+
+    def _prepare(self, con: duckdb.DuckDBPyConnection, write: bool) -> None:
+        self._check_version(con)
         if write:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-        con = self._open(write)
-        try:
-            self._check_version(con)
-            if write:
-                con.execute(_SCHEMA)
-                con.execute(
-                    "INSERT INTO ledger_meta VALUES ('schema_version', ?) ON CONFLICT DO NOTHING",
-                    [str(SCHEMA_VERSION)],
-                )
-            yield con
-        except duckdb.Error as exc:
-            raise StoreError(
-                f"the ledger in {self.path} failed: {_first_line(exc)}; it may be damaged: "
-                "export what you can with 'stockpred ledger export' and use a new --store"
-            ) from exc
-        finally:
-            con.close()
+            con.execute(_SCHEMA)
+            con.execute(
+                "INSERT INTO ledger_meta VALUES ('schema_version', ?) ON CONFLICT DO NOTHING",
+                [str(SCHEMA_VERSION)],
+            )
 
     def _check_version(self, con: duckdb.DuckDBPyConnection) -> None:
         """Refuse a ledger written by a newer stockpred: its rows may mean something else."""
@@ -238,13 +228,14 @@ class Ledger:
                 f"{version}, this one knows {SCHEMA_VERSION}); upgrade stockpred to use it"
             )
 
-    def _open(self, write: bool) -> duckdb.DuckDBPyConnection:
-        return open_waiting(
+    def _file(self) -> DuckFile:
+        return DuckFile(
             self.path,
-            write=write,
-            lock_timeout=self.lock_timeout,
+            self.lock_timeout,
             name=f"the store {self.path}",
             if_damaged="move it aside or point --store elsewhere",
+            failed=f"the ledger in {self.path}",
+            remedy="export what you can with 'stockpred ledger export' and use a new --store",
         )
 
 
@@ -258,8 +249,3 @@ def _has_ledger(con: duckdb.DuckDBPyConnection, table: str = "forecasts") -> boo
 def _count(con: duckdb.DuckDBPyConnection) -> int:
     row = con.execute("SELECT count(*) FROM forecasts").fetchone()
     return int(row[0]) if row else 0
-
-
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__

@@ -27,7 +27,6 @@ from stockpred.models.intervals import Calibration, IntervalModel
 from stockpred.models.quantile import HEAD_PREFIX
 from stockpred.models.volatility import ScaleStart
 from stockpred.network.numpy_lstm import Weights, check_weights, ensemble_forward, members
-from stockpred.run_folder import output_folder
 from stockpred.splits import Split, chronological_split
 from stockpred.training.result import TrainResult
 
@@ -325,7 +324,8 @@ class LSTMForecaster(Estimator):
 
     # -------------------------------------------------------------- persistence
     def save(self, path: str | Path) -> Path:
-        """Write the model folder atomically; loading it gives bit-identical predictions."""
+        """Write the model's files into folder ``path``; loading them gives bit-identical
+        predictions. Where and how safely the folder is written is the caller's to decide."""
         self._check_fitted()
         target = Path(path)
         documents = {
@@ -344,8 +344,8 @@ class LSTMForecaster(Estimator):
         tensors = {**self.weights_, **self.intervals_.tensors()}
         if self.embedding_ is not None:
             tensors[EMBEDDING] = self.embedding_
-        with output_folder(target, "model") as tmp:
-            save_model(tmp, tensors, documents)
+        target.mkdir(parents=True, exist_ok=True)
+        save_model(target, tensors, documents)
         return target
 
     @classmethod

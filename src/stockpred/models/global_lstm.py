@@ -34,7 +34,6 @@ from stockpred.models.base import Estimator, Series
 from stockpred.models.forecaster import LSTMForecaster
 from stockpred.models.quantile import HEAD_PREFIX
 from stockpred.network.numpy_lstm import Weights
-from stockpred.run_folder import output_folder
 from stockpred.splits import Calendar, Split, chronological_split, universe_calendar
 from stockpred.training.result import TrainResult
 
@@ -244,8 +243,8 @@ class GlobalLSTM(Estimator):
                 "tickers": {t: v.calibration_to_dict() for t, v in views.items()},
             },
         }
-        with output_folder(Path(path), "model") as tmp:
-            save_model(tmp, tensors, documents)
+        Path(path).mkdir(parents=True, exist_ok=True)
+        save_model(Path(path), tensors, documents)
         return Path(path)
 
     @classmethod

@@ -9,7 +9,6 @@ every per-ticker model, the global model and every baseline are fitted from.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING
 
@@ -17,38 +16,20 @@ import pandas as pd
 
 from stockpred.config import ForecastConfig
 from stockpred.data.options import LoadOptions
-from stockpred.exceptions import StockpredError
+from stockpred.exceptions import Outcome, attempt
 from stockpred.splits import universe_calendar
 from stockpred.universe.inputs import TickerSource
 from stockpred.universe.progress import stream
 
 if TYPE_CHECKING:
-    from stockpred.cluster.local import Backend
+    from stockpred.backend import Backend
     from stockpred.universe.options import UniverseOptions
 
 
-@dataclass
-class Sessions:
-    """A ticker's session dates, or why it could not be loaded (its own job says so again)."""
-
-    ticker: str
-    dates: pd.DatetimeIndex | None = None
-    error: str | None = None
-
-    @property
-    def ok(self) -> bool:
-        """True when loaded."""
-        return self.error is None
-
-
-def load_sessions(loading: LoadOptions, source: TickerSource) -> Sessions:
-    """In a worker: the dates of one ticker's cleaned history, as its own job will load it."""
-    try:
-        return Sessions(source.ticker, source.load(loading).dates)
-    except StockpredError as exc:
-        return Sessions(source.ticker, error=str(exc))
-    except Exception as exc:
-        return Sessions(source.ticker, error=f"unexpected {type(exc).__name__}: {exc}")
+def load_sessions(loading: LoadOptions, source: TickerSource) -> Outcome[pd.DatetimeIndex]:
+    """In a worker: the dates of one ticker's cleaned history, as its own job will load it
+    (or why it could not be loaded; its own job says so again)."""
+    return attempt(source.ticker, lambda: source.load(loading).dates)
 
 
 def calendar_config(
@@ -69,9 +50,9 @@ def calendar_config(
         options.out,
         progress,
         "calendar",
-        failed=Sessions,
+        failed=Outcome[pd.DatetimeIndex],
     )
-    dates = [s.dates for s in loaded.values() if s.dates is not None]
+    dates = [s.value for s in loaded.values() if s.value is not None]
     if not dates:  # nothing loads: each ticker's own job reports why
         return config
     return universe_calendar(dates, config).config(config)

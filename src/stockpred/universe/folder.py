@@ -12,7 +12,6 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from stockpred.artifacts import write_text_atomic
 from stockpred.cluster.session import RAY_LOG
 from stockpred.exceptions import ConfigError
 from stockpred.run_folder import (
@@ -20,6 +19,7 @@ from stockpred.run_folder import (
     MARKER,
     UNIVERSE_RECORD,
     is_temporary,
+    output_folder,
     remove_stale_temporaries,
     reserve,
     write_marker,
@@ -40,7 +40,8 @@ def locked_out(out: Path, record: dict[str, Any]) -> Iterator[Path]:
     with reserve(out, "universe", keep=has_results) as folder:
         _refuse_other_config(folder, record)
         write_marker(folder, "universe", KNOWN_ENTRIES["universe"])
-        write_text_atomic(folder / RUN_RECORD, json.dumps(record, indent=2, sort_keys=True))
+        with output_folder(folder, "universe", update=True) as tmp:  # the one folder writer
+            (tmp / RUN_RECORD).write_text(json.dumps(record, indent=2, sort_keys=True))
         yield folder
         remove_stale_temporaries(folder)  # a worker killed mid-ticker could not remove its own
 

@@ -21,10 +21,10 @@ import pandas as pd
 from stockpred.data.loading import PriceHistory
 from stockpred.data.options import LoadOptions
 from stockpred.data.tickers import check_ticker
-from stockpred.exceptions import StockpredError
+from stockpred.exceptions import Outcome, StockpredError, attempt
 from stockpred.models.base import LSTM
 from stockpred.models.global_lstm import NAME, GlobalLSTM
-from stockpred.run_folder import output_folder
+from stockpred.run_folder import finished, output_folder
 from stockpred.runs import FULL_PRECISION, MODEL_DIR, PREDICTIONS, ROUND_TRIP
 from stockpred.splits import chronological_split
 from stockpred.universe.inputs import TickerSource, market_stamp, with_universe_market
@@ -32,37 +32,23 @@ from stockpred.universe.job import STAMP, TickerOutcome
 from stockpred.universe.progress import stream
 
 if TYPE_CHECKING:
-    from stockpred.cluster.local import Backend
+    from stockpred.backend import Backend
     from stockpred.config import ForecastConfig
     from stockpred.universe.options import UniverseOptions
 
 GLOBAL_DIR = NAME
 
 
-@dataclass
-class Loaded:
-    """A ticker's cleaned history, or why it could not be loaded."""
-
-    ticker: str
-    history: PriceHistory | None = None
-    error: str | None = None
-
-    @property
-    def ok(self) -> bool:
-        """True when loaded."""
-        return self.error is None
-
-
-def load_source(loading: LoadOptions, market: PriceHistory | None, source: TickerSource) -> Loaded:
+def load_source(
+    loading: LoadOptions, market: PriceHistory | None, source: TickerSource
+) -> Outcome[PriceHistory]:
     """Load one ticker in a worker (with the ``market`` index); an error is returned."""
-    try:
+
+    def load() -> PriceHistory:
         check_ticker(source.ticker)
-        history = with_universe_market(source.load(loading), market)
-        return Loaded(source.ticker, history)
-    except StockpredError as exc:
-        return Loaded(source.ticker, error=str(exc))
-    except Exception as exc:
-        return Loaded(source.ticker, error=f"unexpected {type(exc).__name__}: {exc}")
+        return with_universe_market(source.load(loading), market)
+
+    return attempt(source.ticker, load)
 
 
 def run_global(
@@ -82,17 +68,17 @@ def run_global(
         options.out,
         progress,
         "loading",
-        failed=Loaded,
+        failed=Outcome[PriceHistory],
     )
     outcomes: dict[str, TickerOutcome] = {}
     histories: dict[str, PriceHistory] = {}
     for source in sources:
-        item: Any = loaded[source.ticker]
-        error = item.error or _too_short(item.history, options)
-        if error:
+        item = loaded[source.ticker]
+        error = item.error or _too_short(item.value, options)
+        if error or item.value is None:
             outcomes[source.ticker] = TickerOutcome(source.ticker, error=error)
         else:
-            histories[source.ticker] = item.history
+            histories[source.ticker] = item.value
     seconds = {"load": time.perf_counter() - started}
     if not histories:
         return outcomes, seconds
@@ -110,7 +96,7 @@ def run_global(
             options.out,
             progress,
             "scoring",
-            failed=Scored,
+            failed=Outcome[Scored],
         )
         table = _scored_table(model, scored, outcomes)
         if table is None:
@@ -140,7 +126,7 @@ def _fit_pooled(
     node's CPU or GPU rather than the driver). Data-parallel training did not pay on 2 CPUs
     (benchmarks/ddp_global/ddp_global.py: x1.05), so it is one worker with all the pooled windows."""
     fit = partial(_fit_global, options.config, options.embed, progress)
-    if getattr(backend, "fits_pooled_model", False):
+    if backend.fits_pooled_model:
         return next(iter(backend.map(fit, [histories])))
     return fit(histories)
 
@@ -177,49 +163,39 @@ class TickerHistory:
     history: PriceHistory
 
 
-@dataclass
-class Scored:
-    """A ticker's calibration (gate, intervals) and test-span forecasts, or its error."""
-
-    ticker: str
-    view: dict[str, Any] | None = None
-    predictions: pd.DataFrame | None = None
-    error: str | None = None
-
-    @property
-    def ok(self) -> bool:
-        """True when scored."""
-        return self.error is None
+# A ticker's calibration (gate, intervals) and test-span forecasts.
+Scored = tuple[dict[str, Any], pd.DataFrame]
 
 
-def score_ticker(model: GlobalLSTM, item: TickerHistory) -> Scored:
+def score_ticker(model: GlobalLSTM, item: TickerHistory) -> Outcome[Scored]:
     """In a worker: calibrate the shared network on one ticker's validation span and score
     its test span beside the baselines (the classical ones and GARCH dominate the cost)."""
     from stockpred.evaluation.forecaster import evaluate
 
-    try:
+    def score() -> Scored:
         view = model.calibrated_view(item.ticker, item.history)
         predictions = evaluate(view, item.history).predictions.rename(columns={LSTM: NAME})
-        return Scored(item.ticker, model.view_state(view), predictions)
-    except StockpredError as exc:
-        return Scored(item.ticker, error=str(exc))
-    except Exception as exc:
-        return Scored(item.ticker, error=f"unexpected {type(exc).__name__}: {exc}")
+        return model.view_state(view), predictions
+
+    return attempt(item.ticker, score)
 
 
 def _scored_table(
-    model: GlobalLSTM, scored: dict[str, Scored], outcomes: dict[str, TickerOutcome]
+    model: GlobalLSTM,
+    scored: dict[str, Outcome[Scored]],
+    outcomes: dict[str, TickerOutcome],
 ) -> pd.DataFrame | None:
     """Long table (ticker, date, actual, previous, every model) in the universe's order, or
     None when no ticker scored; views attached to ``model``; a failure is an error outcome."""
     parts = []
     for ticker in model.tickers_:
         item = scored[ticker]
-        if item.view is None or item.predictions is None:
+        if item.value is None:
             outcomes[ticker] = TickerOutcome(ticker, error=item.error)
             continue
-        model.add_view(ticker, item.view)
-        parts.append(item.predictions.reset_index().assign(ticker=ticker))
+        view, predictions = item.value
+        model.add_view(ticker, view)
+        parts.append(predictions.reset_index().assign(ticker=ticker))
     if not parts:
         return None
     table = pd.concat(parts, ignore_index=True)
@@ -251,8 +227,9 @@ def _write(folder: Path, model: GlobalLSTM, table: pd.DataFrame, stamp: dict[str
 
 
 def _reuse(folder: Path, stamp: dict[str, str]) -> pd.DataFrame | None:
+    """The saved forecasts of a finished write for this config and data, else None."""
     try:
-        if json.loads((folder / STAMP).read_text()) != stamp:
+        if not finished(folder) or json.loads((folder / STAMP).read_text()) != stamp:
             return None
         table = pd.read_csv(folder / PREDICTIONS, parse_dates=["date"], **ROUND_TRIP)
     except (OSError, ValueError, KeyError):

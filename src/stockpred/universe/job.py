@@ -1,21 +1,17 @@
 """The per-ticker job, the same function whichever backend runs it: load, fit, evaluate, write.
 
-A ticker folder is complete exactly when it exists: ``run_pipeline`` builds it in a hidden
-temporary folder and renames it into place, with ``stamp.json`` (the config's and the data's
-hashes) inside. ``--resume`` trusts a folder only when both hashes match.
+A ticker folder is written by the one folder writer (:func:`stockpred.run_folder.output_folder`,
+through ``run_pipeline``): a new one exists only once complete, with ``stamp.json`` (the
+config's and the data's hashes) inside. ``--resume`` trusts a folder only when its write
+finished and both hashes match.
 """
 
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import tempfile
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TypeVar
 
 import pandas as pd
 
@@ -24,8 +20,8 @@ from stockpred.data.history import PriceHistory
 from stockpred.data.options import LoadOptions
 from stockpred.evaluation.forecaster import Forecaster
 from stockpred.evaluation.metrics import METRICS as EVAL_METRICS
-from stockpred.exceptions import ConfigError, StockpredError
-from stockpred.run_folder import OLD_PREFIX, TMP_PREFIX, read_marker, umask
+from stockpred.exceptions import attempt
+from stockpred.run_folder import check_output, finished
 from stockpred.runs import METRICS, PREDICTIONS, read_predictions, run_pipeline
 from stockpred.universe.inputs import (
     TickerSource,
@@ -35,7 +31,6 @@ from stockpred.universe.inputs import (
 )
 
 STAMP = "stamp.json"
-T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -79,80 +74,43 @@ class TickerOutcome:
 def run_ticker(job: TickerJob, source: TickerSource) -> TickerOutcome:
     """Fit and evaluate one ticker into ``out/TICKER``; any failure is this ticker's only."""
     seconds: dict[str, float] = {}
-    try:
-        folder = ticker_folder(Path(job.out), source.ticker)
-        started = time.perf_counter()
-        history = with_universe_market(source.load(job.loading), job.market)
-        seconds["load"] = time.perf_counter() - started
-        stamp = job.stamp(history)
-        if job.resume and (done := completed(folder, stamp)) is not None:
-            return TickerOutcome(source.ticker, *done, resumed=True, seconds=seconds)
-        result = whole_folder(
-            folder,
-            lambda tmp: run_pipeline(
-                Forecaster(job.config, progress=False),
-                history,
-                tmp,
-                days=job.days,
-                loading=source.options(job.loading),
-                light=True,
-                extra_files={STAMP: json.dumps(stamp, indent=2)},
-                timings=seconds,
-            ),
-        )
-        evaluation = result.evaluation
-        return TickerOutcome(
-            source.ticker, evaluation.table, evaluation.predictions, seconds=seconds
-        )
-    except StockpredError as exc:
-        return TickerOutcome(source.ticker, error=str(exc), seconds=seconds)
-    except Exception as exc:
-        return TickerOutcome(
-            source.ticker, error=f"unexpected {type(exc).__name__}: {exc}", seconds=seconds
-        )
+    outcome = attempt(source.ticker, lambda: _fit_ticker(job, source, seconds))
+    if outcome.value is None:
+        return TickerOutcome(source.ticker, error=outcome.error, seconds=seconds)
+    return outcome.value
+
+
+def _fit_ticker(job: TickerJob, source: TickerSource, seconds: dict[str, float]) -> TickerOutcome:
+    """Load, then resume or fit, evaluate and write one ticker; ``seconds`` gets the phases."""
+    folder = ticker_folder(Path(job.out), source.ticker)
+    started = time.perf_counter()
+    history = with_universe_market(source.load(job.loading), job.market)
+    seconds["load"] = time.perf_counter() - started
+    stamp = job.stamp(history)
+    if job.resume and (done := completed(folder, stamp)) is not None:
+        return TickerOutcome(source.ticker, *done, resumed=True, seconds=seconds)
+    check_output(folder, "run")  # before the ticker is fitted
+    result = run_pipeline(
+        Forecaster(job.config, progress=False),
+        history,
+        folder,
+        days=job.days,
+        loading=source.options(job.loading),
+        light=True,
+        extra_files={STAMP: json.dumps(stamp, indent=2)},
+        timings=seconds,
+    )
+    evaluation = result.evaluation
+    return TickerOutcome(source.ticker, evaluation.table, evaluation.predictions, seconds=seconds)
 
 
 def completed(folder: Path, stamp: dict[str, str]) -> tuple[pd.DataFrame, pd.DataFrame] | None:
     """Metrics table and forecasts saved in ``folder`` for this config and data, else None."""
     try:
-        if json.loads((folder / STAMP).read_text()) != stamp:
+        if not finished(folder) or json.loads((folder / STAMP).read_text()) != stamp:
             return None
         models = json.loads((folder / METRICS).read_text())["models"]
         table = pd.DataFrame.from_dict(models, orient="index")[list(EVAL_METRICS)]
         return table.astype(float), read_predictions(folder / PREDICTIONS)
     except (OSError, ValueError, KeyError):
         return None
-
-
-def whole_folder(folder: Path, write: Callable[[Path], T]) -> T:
-    """Build a ticker's folder beside it under a temporary name, then rename it into place: a
-    ticker folder exists only once complete, whatever kills the run and whenever. An existing
-    folder there is replaced only if it carries stockpred's marker."""
-    if folder.exists() and read_marker(folder) is None:
-        raise ConfigError(
-            f"{folder} holds files stockpred did not write; move them out of "
-            f"{folder.parent} or choose another --out"
-        )
-    tmp = Path(tempfile.mkdtemp(prefix=f"{TMP_PREFIX}{folder.name}.", dir=folder.parent))
-    try:
-        tmp.chmod(0o777 & ~umask())
-        result = write(tmp)
-        _swap_in(tmp, folder)
-        return result
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-
-
-def _swap_in(tmp: Path, folder: Path) -> None:
-    """Rename ``tmp`` to ``folder``; the folder it replaces comes back if that fails."""
-    old = folder.with_name(f"{OLD_PREFIX}{folder.name}.{os.getpid()}")
-    if folder.exists():
-        folder.rename(old)
-    try:
-        tmp.rename(folder)
-    except BaseException:
-        if old.exists():
-            old.rename(folder)
-        raise
-    shutil.rmtree(old, ignore_errors=True)

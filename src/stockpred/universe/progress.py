@@ -8,13 +8,14 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Protocol, TypeVar
 
-from stockpred.cluster.local import Backend
+from stockpred.backend import Backend
 
 
-class Outcome(Protocol):
-    """A result that names its ticker and says whether it finished."""
+class Reported(Protocol):
+    """A result that names its ticker and says whether it finished (an ``Outcome``, say)."""
 
-    ticker: str
+    @property
+    def ticker(self) -> str: ...
 
     @property
     def ok(self) -> bool: ...
@@ -27,7 +28,7 @@ class Named(Protocol):
     def ticker(self) -> str: ...
 
 
-OutcomeT = TypeVar("OutcomeT", bound=Outcome)
+OutcomeT = TypeVar("OutcomeT", bound=Reported)
 ItemT = TypeVar("ItemT", bound=Named)
 
 

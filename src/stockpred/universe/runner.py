@@ -18,10 +18,10 @@ from functools import partial
 import numpy as np
 import pandas as pd
 
-from stockpred.artifacts import write_text_atomic
-from stockpred.cluster.local import Backend
+from stockpred.backend import Backend
 from stockpred.models.base import LSTM, LSTM_RAW
 from stockpred.models.global_lstm import NAME as GLOBAL
+from stockpred.run_folder import output_folder
 from stockpred.universe.book import MIN_VIEWS, CrossSection, cross_section
 from stockpred.universe.calendar import calendar_config
 from stockpred.universe.folder import locked_out
@@ -273,8 +273,8 @@ def _phases(outcomes: dict[str, TickerOutcome]) -> dict[str, float]:
 
 
 def write_universe_files(result: UniverseResult) -> None:
-    """leaderboard.csv, universe.json, failed.csv and index.html, each written atomically,
-    all made first: a failure in making one leaves the earlier four as they were."""
+    """leaderboard.csv, universe.json, failed.csv and index.html, written together by the one
+    folder writer: a failure in making or moving one leaves the earlier four as they were."""
     from stockpred.universe.page import render_index
 
     failed = pd.DataFrame(sorted(result.failed.items()), columns=["ticker", "error"])
@@ -284,5 +284,6 @@ def write_universe_files(result: UniverseResult) -> None:
         FAILED: failed.to_csv(index=False),
         INDEX: render_index(result),
     }
-    for name, text in texts.items():
-        write_text_atomic(result.out / name, text)
+    with output_folder(result.out, "universe", update=True) as tmp:
+        for name, text in texts.items():
+            (tmp / name).write_text(text)

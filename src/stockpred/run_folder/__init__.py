@@ -13,7 +13,11 @@ universes had that marker is known by its ``universe-run.json`` record. Hence:
   hidden entry is ever touched.
 
 Files are built in a temporary folder inside the target and moved into place at the end, so a
-failed or interrupted job leaves the folder as it was. A job holds an exclusive lock on the
+failed or interrupted job leaves the folder as it was: :func:`output_folder` is the one writer
+every command uses, with one temporary folder a write (a folder written inside it, such as a
+run's model, is part of that write). A commit marks the entries it moves as stockpred's before
+moving them, so even a killed commit leaves nothing that looks like the user's, and
+:func:`finished` tells a finished folder from one whose commit was cut short. A job holds an exclusive lock on the
 target (``flock`` on the folder itself, so nothing is written for it) from before its work
 until the move (:func:`reserve`): a second process writing the same folder is refused at once.
 """
@@ -31,6 +35,14 @@ from pathlib import Path
 from typing import Literal
 
 from stockpred.exceptions import ConfigError
+from stockpred.run_folder.paths import check_output_file as check_output_file
+from stockpred.run_folder.paths import (
+    check_writable,
+    first_missing,
+    made_folder,
+    remove_empty,
+    umask,
+)
 
 Kind = Literal["run", "train", "backtest", "model", "tune", "universe", "scorecard"]
 MARKER = ".stockpred.json"
@@ -42,7 +54,7 @@ UNIVERSE_RECORD = "universe-run.json"  # a universe's config; alone, the marker 
 # The names each kind of job may write: checked against the folder before any work.
 KNOWN_ENTRIES: dict[str, frozenset[str]] = {
     "run": frozenset(
-        {
+        [
             "model",
             "metrics.json",
             "forecast.csv",
@@ -50,30 +62,22 @@ KNOWN_ENTRIES: dict[str, frozenset[str]] = {
             "report.html",
             "data.json",
             "stamp.json",
-        }
+        ]
     ),
-    "backtest": frozenset({"backtest.csv", "summary.json", "report.html", "ray.log"}),
+    "backtest": frozenset(["backtest.csv", "summary.json", "report.html", "ray.log"]),
     "model": frozenset(
-        {
+        [
             "weights.safetensors",
             "config.json",
             "scaler.json",
             "fingerprint.json",
             "state.json",
             "manifest.json",
-        }
+        ]
     ),
-    "tune": frozenset({"best.toml", "trials.csv", "test.csv", "tuning.html", "ray.log"}),
+    "tune": frozenset(["best.toml", "trials.csv", "test.csv", "tuning.html", "ray.log"]),
     "universe": frozenset(
-        {
-            UNIVERSE_RECORD,
-            "leaderboard.csv",
-            "universe.json",
-            "failed.csv",
-            "index.html",
-            "ray.log",
-            "global_lstm",
-        }
+        f"{UNIVERSE_RECORD} leaderboard.csv universe.json failed.csv index.html ray.log global_lstm".split()
     ),
 }
 
@@ -100,9 +104,15 @@ def _legacy_universe_marker(folder: Path) -> dict[str, object] | None:
     return {"kind": "universe", "files": sorted(KNOWN_ENTRIES["universe"])}
 
 
-def write_marker(folder: Path, kind: Kind, files: Iterable[str]) -> None:
-    """Mark ``folder`` as stockpred's, listing the entries stockpred wrote (atomically)."""
-    text = json.dumps({"kind": kind, "files": sorted(files)}, indent=2)
+def write_marker(
+    folder: Path, kind: Kind, files: Iterable[str], *, unfinished: bool = False
+) -> None:
+    """Mark ``folder`` as stockpred's, listing the entries stockpred wrote (atomically);
+    ``unfinished`` while a commit moves them in."""
+    document: dict[str, object] = {"kind": kind, "files": sorted(files)}
+    if unfinished:
+        document["unfinished"] = True
+    text = json.dumps(document, indent=2)
     fd, tmp = tempfile.mkstemp(prefix=TMP_PREFIX, dir=folder)
     os.fchmod(fd, 0o666 & ~umask())
     try:
@@ -112,6 +122,12 @@ def write_marker(folder: Path, kind: Kind, files: Iterable[str]) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def finished(folder: Path) -> bool:
+    """Whether ``folder`` holds a write stockpred finished (its commit was not cut short)."""
+    marker = read_marker(folder)
+    return marker is not None and not marker.get("unfinished", False)
 
 
 def is_temporary(name: str) -> bool:
@@ -124,11 +140,15 @@ def _entries(folder: Path) -> set[str]:
     return {p.name for p in folder.iterdir() if p.name != MARKER and not is_temporary(p.name)}
 
 
+def _listed(marker: dict[str, object] | None) -> set[str]:
+    """The entries a marker lists as stockpred's."""
+    files = marker.get("files") if marker else None
+    return {str(f) for f in files} if isinstance(files, list) else set()
+
+
 def _owned(folder: Path, marker: dict[str, object] | None) -> set[str]:
     """The entries there that the marker lists: the only ones a job may replace."""
-    files = marker.get("files") if marker else None
-    listed = {str(f) for f in files} if isinstance(files, list) else set()
-    return listed & _entries(folder)
+    return _listed(marker) & _entries(folder)
 
 
 def _family(kind: str) -> str:
@@ -169,29 +189,6 @@ def _refuse_clashes(target: Path, names: Iterable[str], marker: dict[str, object
         )
 
 
-def check_writable(target: Path) -> None:
-    """Refuse now, not after the work, a path whose folder this process cannot write."""
-    target = Path(target)
-    existing = next(p for p in (target, *target.absolute().parents) if p.exists())
-    if not existing.is_dir():
-        raise ConfigError(f"{target} cannot be made: {existing} is a file, not a folder")
-    if not os.access(
-        existing, os.W_OK | os.X_OK, effective_ids=os.access in os.supports_effective_ids
-    ):
-        raise ConfigError(
-            f"{existing} cannot be written (permission denied or read-only); "
-            "choose a folder you can write"
-        )
-
-
-def check_output_file(path: Path) -> None:
-    """Refuse, before any work, an output file that cannot be written (one line)."""
-    path = Path(path)
-    if path.is_dir():
-        raise ConfigError(f"out={path} is a folder; name the file to write")
-    check_writable(path.parent)
-
-
 def _lock(folder: Path) -> int:
     """An exclusive lock on the folder (released when the process ends, however it ends)."""
     fd = os.open(folder, os.O_RDONLY)
@@ -211,47 +208,11 @@ def _lock(folder: Path) -> int:
 _HELD: dict[str, int] = {}
 
 
-def _first_missing(target: Path) -> Path | None:
-    """The outermost folder that ``mkdir(parents=True)`` of ``target`` would make."""
-    missing = None
-    for path in (target, *target.parents):
-        if path.exists():
-            return missing
-        missing = path
-    return missing
-
-
 def _unmake(target: Path, made: Path) -> None:
     """Remove the folder made for a failed job, then each parent made for it while empty
     (another job may have put its own folder there meanwhile)."""
     shutil.rmtree(target, ignore_errors=True)
-    _remove_empty(target.parent, made)
-
-
-def _remove_empty(folder: Path, made: Path) -> None:
-    """``folder`` and its parents up to ``made``, each only while empty."""
-    for path in (folder, *folder.parents):
-        if not path.is_relative_to(made):
-            return
-        try:
-            path.rmdir()
-        except OSError:
-            return
-
-
-@contextmanager
-def made_folder(folder: Path) -> Iterator[Path]:
-    """``folder`` made with its parents for a file written into it; the folders made here
-    are removed again, while empty, if the block fails."""
-    folder = Path(folder).absolute()
-    made = _first_missing(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    try:
-        yield folder
-    except BaseException:
-        if made is not None:
-            _remove_empty(folder, made)
-        raise
+    remove_empty(target.parent, made)
 
 
 def _keep_nothing(folder: Path) -> bool:
@@ -275,7 +236,7 @@ def reserve(
     """
     target = Path(target)
     check_output(target, kind, force=force)
-    made = _first_missing(target.absolute())
+    made = first_missing(target.absolute())
     target.mkdir(parents=True, exist_ok=True)
     key = os.path.realpath(target)
     fd: int | None = None
@@ -319,53 +280,121 @@ def side_file(out: Path, name: str) -> Iterator[Path]:
         path.unlink(missing_ok=True)
 
 
+# The temporary folders of this process's writes in progress (real paths).
+_WRITING: list[str] = []
+
+
 @contextmanager
-def output_folder(target: Path, kind: Kind, *, force: bool = False) -> Iterator[Path]:
-    """Yield an empty temporary folder; on success its entries replace stockpred's in ``target``."""
+def output_folder(
+    target: Path, kind: Kind, *, force: bool = False, update: bool = False
+) -> Iterator[Path]:
+    """Yield an empty temporary folder; on success its entries replace stockpred's in ``target``
+    (with ``update``, only their namesakes: a universe's files beside its tickers).
+
+    A ``target`` inside another write's temporary folder is part of that write: it is made
+    and marked there, and moves into place with the rest (no second temporary).
+    """
+    if _within_a_write(target):
+        with _part_of_a_write(Path(target), kind) as part:
+            yield part
+        return
+    if not Path(target).exists():
+        with _new_folder(Path(target), kind) as tmp:
+            yield tmp
+        return
     with reserve(target, kind, force=force) as folder:
         tmp = Path(tempfile.mkdtemp(prefix=TMP_PREFIX, dir=folder))
+        _WRITING.append(os.path.realpath(tmp))
         try:
             tmp.chmod(0o777 & ~umask())  # mkdtemp makes 0700; outputs should look like any other
             yield tmp
-            _commit(folder, tmp, kind)
+            _commit(folder, tmp, kind, update)
         finally:
+            _WRITING.remove(os.path.realpath(tmp))
             shutil.rmtree(tmp, ignore_errors=True)
 
 
-def _commit(target: Path, tmp: Path, kind: Kind) -> None:
-    """Move the new entries into place; the marker's previous entries go, nothing else does."""
+@contextmanager
+def _new_folder(target: Path, kind: Kind) -> Iterator[Path]:
+    """A folder not there yet is built beside its place and renamed into it, marked: it
+    exists only once complete (a universe's ticker folders), whatever stops the job."""
+    check_output(target, kind)
+    with made_folder(target.parent) as parent:
+        tmp = Path(tempfile.mkdtemp(prefix=f"{TMP_PREFIX}{target.name}.", dir=parent))
+        _WRITING.append(os.path.realpath(tmp))
+        try:
+            tmp.chmod(0o777 & ~umask())
+            yield tmp
+            write_marker(tmp, kind, _entries(tmp))
+            _rename_new(tmp, target)
+        finally:
+            _WRITING.remove(os.path.realpath(tmp))
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _rename_new(tmp: Path, target: Path) -> None:
+    """Rename the new folder into place, unless another process wrote it meanwhile."""
+    try:
+        tmp.rename(target)
+    except OSError as exc:
+        if not target.is_dir() or not _entries(target):
+            raise
+        raise ConfigError(
+            f"out={target} was written by another stockpred process meanwhile; "
+            "choose another folder"
+        ) from exc
+
+
+def _within_a_write(target: Path) -> bool:
+    """Whether ``target`` lies in the temporary folder of a write this process has open."""
+    path = os.path.realpath(target)
+    return any(os.path.commonpath([path, tmp]) == tmp for tmp in _WRITING)
+
+
+@contextmanager
+def _part_of_a_write(target: Path, kind: Kind) -> Iterator[Path]:
+    """``target`` made inside a write in progress, marked with what was written into it."""
+    check_output(target, kind)
+    target.mkdir(parents=True, exist_ok=True)
+    yield target
+    write_marker(target, kind, _entries(target))
+
+
+def _commit(target: Path, tmp: Path, kind: Kind, update: bool = False) -> None:
+    """Move the new entries into place; the marker's previous entries go (with ``update``,
+    only those the new ones replace), nothing else does."""
     new = {p.name for p in tmp.iterdir()}
     marker = read_marker(target)
     _refuse_clashes(target, new, marker)
-    previous = _owned(target, marker)
+    previous = _owned(target, marker) & new if update else _owned(target, marker)
+    listed = (_listed(marker) | new) if update else new
+    before = (target / MARKER).read_bytes() if (target / MARKER).is_file() else None
     old = Path(tempfile.mkdtemp(prefix=OLD_PREFIX, dir=target))
     moved: list[str] = []
     try:
+        write_marker(target, kind, listed | previous, unfinished=True)  # a kill leaves them ours
         for name in sorted(previous):
             with suppress(FileNotFoundError):
                 (target / name).rename(old / name)
         for name in sorted(new):
             (tmp / name).rename(target / name)
             moved.append(name)
-        write_marker(target, kind, new)
+        write_marker(target, kind, listed)
     except BaseException:
         for name in moved:  # half a commit is worse than none: take the new entries out again
             (target / name).rename(tmp / name)
-        _restore(target, old)
+        _restore(target, old, before)
         raise
     finally:
         shutil.rmtree(old, ignore_errors=True)
 
 
-def _restore(target: Path, old: Path) -> None:
-    """Put the previous entries back where a failed commit had not yet replaced them."""
+def _restore(target: Path, old: Path, marker: bytes | None) -> None:
+    """Put the previous entries and marker back where a failed commit had replaced them."""
     for entry in old.iterdir():
         if not (target / entry.name).exists():
             entry.rename(target / entry.name)
-
-
-def umask() -> int:
-    """The process's umask, which the files stockpred writes follow."""
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
+    if marker is None:
+        (target / MARKER).unlink(missing_ok=True)
+    else:
+        (target / MARKER).write_bytes(marker)
