@@ -219,6 +219,6 @@ def test_a_bug_in_one_tickers_replay_is_its_outcome_not_a_crash(
     def broken(*args: object, **kwargs: object) -> None:
         raise KeyError("close")
 
-    monkeypatch.setattr("stockpred.ledger.replay.load_prices", broken)
+    monkeypatch.setattr("stockpred.ledger.replay.load_history", broken)
     outcome = run_daily(job(csv, tmp_path / "a.duckdb", tmp_path / "models", month))
     assert outcome.error == "unexpected KeyError: 'close'"  # as a universe ticker's would read

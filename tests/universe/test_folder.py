@@ -165,7 +165,7 @@ def test_a_users_folder_named_as_a_ticker_is_never_replaced(
     before = snapshot(tmp_path)
     fitted: list[object] = []
     monkeypatch.setattr(job_module.Forecaster, "fit", lambda *args, **kw: fitted.append(args))
-    job = TickerJob(ForecastConfig(**TINY), str(out), 2, {}, RECORD["config_sha"])
+    job = TickerJob(ForecastConfig(**TINY), str(out), 2, LoadOptions(), RECORD["config_sha"])
     outcome = run_ticker(job, TickerSource("MSFT"))
     assert outcome.error is not None
     assert "stockpred did not write" in outcome.error
@@ -211,7 +211,10 @@ def test_the_universe_files_go_in_together_and_replace_only_their_namesakes(
 ) -> None:
     out = tmp_path / "out"
     monkeypatch.setattr("stockpred.universe.page.render_index", lambda result: "<p>index")
-    result = UniverseResult(out, 1, {}, {"X": "broken"}, pd.DataFrame({"model": ["naive"]}))
+    summary = UniverseSummary("mae", TickerCounts(1, 0, 1, 0), (), {}, {}, {})
+    result = UniverseResult(
+        out, 1, {}, {"X": "broken"}, pd.DataFrame({"model": ["naive"]}), summary
+    )
     with locked_out(out, RECORD):
         plant(out, {"MSFT/stamp.json": b"{}"})
         write_universe_files(result)
