@@ -50,22 +50,28 @@ def _calendar(exchange: str, start_year: int, end: str) -> _Span:
 
 
 def _build(exchange: str, start: pd.Timestamp, end: str) -> exchange_calendars.ExchangeCalendar:
-    """A calendar from ``start``, or from the earliest date the exchange's calendar can."""
+    """A calendar from ``start``, or from the earliest date the exchange's calendar can.
+
+    get_calendar() alone covers only the last 20 years; real histories go back further, as
+    far as the exchange's calendar can (XTKS: 1997). The end is exchange_calendars' own
+    default (a year after today), from our clock.
+    """
     import exchange_calendars as xcals
 
     try:
-        # exchange_calendars keeps this default one; it knows how far back the exchange goes.
-        bound = xcals.get_calendar(exchange).bound_min()
+        return xcals.get_calendar(exchange, start=str(start.date()), end=end)
     except xcals.errors.InvalidCalendarName as exc:
         raise ConfigError(
             f"unknown exchange {exchange!r}; use an exchange_calendars code such as XNYS, "
             "XNAS, XLON or XTKS"
         ) from exc
-    # get_calendar() alone covers only the last 20 years; real histories go back further,
-    # as far as the exchange's calendar can (XTKS: 1997). The end is exchange_calendars' own
-    # default (a year after today), from our clock.
-    start = start if bound is None else max(start, pd.Timestamp(bound))
-    return xcals.get_calendar(exchange, start=str(start.date()), end=end)
+    except ValueError:
+        # Before the earliest date the calendar can be built from: build it from there
+        # (exchange_calendars' default calendar knows that date; only here is it built).
+        bound = xcals.get_calendar(exchange).bound_min()
+        if bound is None or start >= pd.Timestamp(bound):
+            raise
+        return xcals.get_calendar(exchange, start=str(pd.Timestamp(bound).date()), end=end)
 
 
 def calendar_for(exchange: str, first: pd.Timestamp) -> _Span:
