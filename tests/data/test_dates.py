@@ -110,3 +110,21 @@ def _group_thousands(text: str, sep: str, decimal: str, thousands: str) -> str:
         fields[4] = f'"{grouped}"' if sep == "," else grouped
         out.append(sep.join(fields))
     return "\n".join(out) + "\n"
+
+
+def test_a_column_whose_every_date_has_the_first_layout_tries_no_other(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Loading a file matched every row against all seven layouts; ISO files fit the first."""
+    from pandas.core.strings.accessor import StringMethods
+
+    shapes: list[str] = []
+    fullmatch = StringMethods.fullmatch
+
+    def counting(self: StringMethods, pat: object, *args: object, **kwargs: object) -> pd.Series:
+        shapes.append(str(pat))
+        return fullmatch(self, pat, *args, **kwargs)
+
+    monkeypatch.setattr(StringMethods, "fullmatch", counting)
+    assert parse_dates(pd.Series([str(d.date()) for d in TRUE])).equals(TRUE)
+    assert len(shapes) == 1

@@ -113,7 +113,9 @@ def _context() -> mp.context.BaseContext:
         ctx = mp.get_context("forkserver")
         # Imported once in the fork server, not once a worker: torch (2-3 s), the job,
         # matplotlib's Agg canvas the report draws on (~1 s), and what the job imports
-        # lazily: the statistics, the classical baselines, GARCH and the calendar (~2 s).
+        # lazily: the statistics, the classical baselines and the calendar (~2 s). Not
+        # arch (0.47 CPU-s, before every first ticker): only GARCH intervals use it, which
+        # the defaults do not fit; a worker that needs it imports it.
         ctx.set_forkserver_preload(
             [
                 "stockpred.cluster._forkserver_guard",
@@ -126,7 +128,6 @@ def _context() -> mp.context.BaseContext:
                 "statsmodels.tsa.arima.model",
                 "statsmodels.tsa.holtwinters",
                 "statsmodels.tsa.forecasting.theta",
-                "arch",
                 "exchange_calendars",
             ]
         )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import pandas as pd
@@ -14,28 +14,67 @@ if TYPE_CHECKING:
     import exchange_calendars
 
 
-@lru_cache(maxsize=16)
-def _calendar(exchange: str, start_year: int, end: str) -> exchange_calendars.ExchangeCalendar:
-    """One calendar per exchange, start year and end: building one costs ~0.1-0.5 s."""
+@dataclass(frozen=True)
+class _Span:
+    """An exchange's calendar as one built from ``first_session`` would be: the sessions of a
+    wider calendar, from ``first_session`` on."""
+
+    calendar: exchange_calendars.ExchangeCalendar
+    first_session: pd.Timestamp
+
+    @property
+    def last_session(self) -> pd.Timestamp:
+        """The last session the calendar knows."""
+        return self.calendar.last_session
+
+    def sessions_in_range(self, lo: pd.Timestamp, hi: pd.Timestamp) -> pd.DatetimeIndex:
+        """The sessions from ``lo`` to ``hi`` (``lo`` no earlier than ``first_session``)."""
+        return self.calendar.sessions_in_range(lo, hi)
+
+
+# By (exchange, end): the calendar reaching back furthest built so far, and the start it was
+# asked for. Building one costs ~0.14 s whatever its span and a universe's tickers start in
+# many decades (a worker built ~10), so one is built and only rebuilt to reach further back.
+_widest: dict[tuple[str, str], tuple[pd.Timestamp, exchange_calendars.ExchangeCalendar]] = {}
+
+
+def _calendar(exchange: str, start_year: int, end: str) -> _Span:
+    """The exchange's calendar from ``start_year`` (or as far back as it goes) to ``end``."""
+    start = pd.Timestamp(f"{start_year}-01-01")
+    built = _widest.get((exchange, end))
+    if built is None or built[0] > start:
+        built = _widest[(exchange, end)] = (start, _build(exchange, start, end))
+    sessions = built[1].sessions
+    # The first session on or after ``start``: where a calendar built from it would begin.
+    return _Span(built[1], sessions[sessions.searchsorted(start)])
+
+
+def _build(exchange: str, start: pd.Timestamp, end: str) -> exchange_calendars.ExchangeCalendar:
+    """A calendar from ``start``, or from the earliest date the exchange's calendar can.
+
+    get_calendar() alone covers only the last 20 years; real histories go back further, as
+    far as the exchange's calendar can (XTKS: 1997). The end is exchange_calendars' own
+    default (a year after today), from our clock.
+    """
     import exchange_calendars as xcals
 
     try:
-        # exchange_calendars keeps this default one; it knows how far back the exchange goes.
-        bound = xcals.get_calendar(exchange).bound_min()
+        return xcals.get_calendar(exchange, start=str(start.date()), end=end)
     except xcals.errors.InvalidCalendarName as exc:
         raise ConfigError(
             f"unknown exchange {exchange!r}; use an exchange_calendars code such as XNYS, "
             "XNAS, XLON or XTKS"
         ) from exc
-    start = pd.Timestamp(f"{start_year}-01-01")
-    # get_calendar() alone covers only the last 20 years; real histories go back further,
-    # as far as the exchange's calendar can (XTKS: 1997). The end is exchange_calendars' own
-    # default (a year after today), from our clock.
-    start = start if bound is None else max(start, pd.Timestamp(bound))
-    return xcals.get_calendar(exchange, start=str(start.date()), end=end)
+    except ValueError:
+        # Before the earliest date the calendar can be built from: build it from there
+        # (exchange_calendars' default calendar knows that date; only here is it built).
+        bound = xcals.get_calendar(exchange).bound_min()
+        if bound is None or start >= pd.Timestamp(bound):
+            raise
+        return xcals.get_calendar(exchange, start=str(pd.Timestamp(bound).date()), end=end)
 
 
-def calendar_for(exchange: str, first: pd.Timestamp) -> exchange_calendars.ExchangeCalendar:
+def calendar_for(exchange: str, first: pd.Timestamp) -> _Span:
     """The exchange's calendar reaching back to at least ``first``."""
     today = clock.today()
     end = str((today + pd.DateOffset(years=1)).date())

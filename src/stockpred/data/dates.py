@@ -70,8 +70,12 @@ def parse_dates(values: pd.Series, date_format: str | None = None) -> pd.Datetim
 
 def _detect(text: pd.Series) -> pd.Series:
     """Try every layout whose shape the column has; exactly one distinct reading must remain."""
-    counts = [int(text.str.fullmatch(shape).sum()) for shape, _, _ in _SHAPES]
-    shape, formats, name = _SHAPES[max(range(len(_SHAPES)), key=counts.__getitem__)]
+    counts: list[int] = []
+    for shape, _, _ in _SHAPES:
+        counts.append(int(text.str.fullmatch(shape).sum()))
+        if counts[-1] == len(text):  # none after it can fit more rows; a tie goes to the first
+            break
+    shape, formats, name = _SHAPES[max(range(len(counts)), key=counts.__getitem__)]
     if max(counts) < len(text):
         _refuse_missing(text, text.where(text.str.fullmatch(shape)), f"the {name} layout")
     readings = {fmt: _parse(text, fmt) for fmt in formats}
