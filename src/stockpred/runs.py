@@ -100,7 +100,7 @@ def forecast_csv(forecast: pd.DataFrame) -> str:
 FULL_PRECISION = "%.17g"
 # ...and read back exactly: pandas 3 parses floats round-trip by default (and deprecates the
 # option); pandas 2 has to be asked.
-ROUND_TRIP: dict[str, Any] = (
+ROUND_TRIP: dict[str, str] = (
     {"float_precision": "round_trip"} if int(pd.__version__.split(".")[0]) < 3 else {}
 )
 

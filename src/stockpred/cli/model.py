@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 import typer
 
@@ -47,6 +47,8 @@ from stockpred.data.options import LoadOptions
 from stockpred.spec import RunSpec
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from stockpred.data.history import PriceHistory
     from stockpred.evaluation.forecaster import Forecaster
 
@@ -356,7 +358,7 @@ def predict(
         typer.echo(forecast.reset_index().to_json(orient="records", date_format="iso", indent=2))
 
 
-def _one_forecast(forecasts: dict[str, Any], by_ticker: bool) -> Any:
+def _one_forecast(forecasts: dict[str, pd.DataFrame], by_ticker: bool) -> pd.DataFrame:
     """The forecasts as one table; a global model's carries a ticker column (first)."""
     import pandas as pd
 

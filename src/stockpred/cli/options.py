@@ -134,13 +134,13 @@ def _field_parameter(
     flags = FLAGS.get(name, ("--" + name.replace("_", "-"),))
     unsaid = (None, (), False) if output else (None, ())
     default = "" if info.default in unsaid else f"  [default: {info.default}]"
-    bounds = {k: v for m in info.metadata for k, v in _bounds(m).items()} if output else {}
     option = typer.Option(
         *flags,
         help=f"{info.description}{default}",
         show_default=False,
         rich_help_panel=panel,
-        **bounds,
+        min=_bound(info.metadata, "ge") if output else None,
+        max=_bound(info.metadata, "le") if output else None,
     )
     annotation = Annotated[_option_type(info.annotation), option]  # type: ignore[valid-type]
     return inspect.Parameter(
@@ -148,10 +148,12 @@ def _field_parameter(
     )
 
 
-def _bounds(metadata: object) -> dict[str, Any]:
-    """typer's min/max for a pydantic bound (ge/le), so the option refuses as typer does."""
-    bounds = {"min": getattr(metadata, "ge", None), "max": getattr(metadata, "le", None)}
-    return {k: v for k, v in bounds.items() if v is not None}
+def _bound(metadata: list[Any], name: str) -> float | None:
+    """A field's pydantic bound ``name`` (ge or le), or None: typer's min or max for its
+    option, so the option refuses as typer does."""
+    return next(
+        (m_bound for m in metadata if (m_bound := getattr(m, name, None)) is not None), None
+    )
 
 
 def _add_options(
