@@ -32,6 +32,8 @@ FLAGS = {
     "learning_rate": ("--learning-rate", "--lr"),
     "bidirectional": ("--bidirectional/--unidirectional",),
 }
+# The date options a command may take: checked together before anything runs.
+DATE_OPTIONS = ("start", "end", "val_start", "test_start")
 MODEL_PANEL = "Model options (ForecastConfig; default from --config, else the config's)"
 
 Tickers = Annotated[
@@ -174,7 +176,7 @@ def _add_options(
 
     @functools.wraps(command)
     def wrapper(**kwargs: Any) -> Any:
-        _check_dates(kwargs)
+        _check_dates({k: kwargs.get(k) for k in DATE_OPTIONS})
         kwargs[receives] = build(**{name: kwargs.pop(name) for name in names})
         return command(**kwargs)
 
@@ -188,11 +190,11 @@ def _add_options(
     return wrapper  # type: ignore[return-value]
 
 
-def _check_dates(options: dict[str, Any]) -> None:
+def _check_dates(dates: dict[str, str | None]) -> None:
     """Every date option the command was given, all at once: one line names each bad one."""
     from stockpred.data.dates import check_date_options  # pandas: not for --help
 
-    check_date_options(**{k: options.get(k) for k in ("start", "end", "val_start", "test_start")})
+    check_date_options(**dates)
 
 
 def _make_config(config_file: Path | None, **overrides: Any) -> ForecastConfig:
