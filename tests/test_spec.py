@@ -54,7 +54,7 @@ def test_a_spec_gives_the_config_and_the_config_sha_of_before(
     assert spec.config == config
     assert spec.config.model_fields_set == config.model_fields_set
     assert spec.config.model_dump_json() == config.model_dump_json()
-    assert UniverseOptions.from_spec(spec).record()["config_sha"] == sha
+    assert UniverseOptions.from_spec(spec).record().config_sha == sha
 
 
 def test_a_sectioned_spec_is_validated_as_the_config_is_in_one_line() -> None:

@@ -62,8 +62,8 @@ def run_warnings(
         fc.config.target,
         history.prices,
         history.dates,
-        fc.meta_["train_end_date"],
-        fc.meta_["val_end_date"],
+        fc.meta_.train_end_date,
+        fc.meta_.val_end_date,
         None if forecast is None else forecast["forecast"].to_numpy(),
     )
     return [level] if level else []
@@ -81,10 +81,10 @@ def metrics_document(
         **evaluation.to_dict(),
         "warnings": warnings or [],
         "cleaning": None if cleaning is None else cleaning.to_dict(),
-        "price_column": fc.meta_["price_column"],
-        "source": fc.meta_["source"],
-        "train_span": [fc.meta_["first_date"], fc.meta_["train_end_date"]],
-        "validation_span_end": fc.meta_["val_end_date"],
+        "price_column": fc.meta_.price_column,
+        "source": fc.meta_.source,
+        "train_span": [fc.meta_.first_date, fc.meta_.train_end_date],
+        "validation_span_end": fc.meta_.val_end_date,
         "config": fc.config.model_dump(mode="json"),
         "training": {k: v for k, v in fc.train_result_.to_dict().items() if k != "history"},
     }
@@ -100,7 +100,7 @@ def forecast_csv(forecast: pd.DataFrame) -> str:
 FULL_PRECISION = "%.17g"
 # ...and read back exactly: pandas 3 parses floats round-trip by default (and deprecates the
 # option); pandas 2 has to be asked.
-ROUND_TRIP: dict[str, Any] = (
+ROUND_TRIP: dict[str, str] = (
     {"float_precision": "round_trip"} if int(pd.__version__.split(".")[0]) < 3 else {}
 )
 
@@ -159,8 +159,8 @@ def run_pipeline(
                 else f"{history.source}: {history.path}",
                 "modelled price": history.price_column,
                 "history": f"{history.dates[0].date()} to {history.dates[-1].date()} ({len(history)} sessions)",
-                "training span ends": fc.meta_["train_end_date"],
-                "validation span ends": fc.meta_["val_end_date"],
+                "training span ends": fc.meta_.train_end_date,
+                "validation span ends": fc.meta_.val_end_date,
                 "network": f"{config.layers}×LSTM({config.hidden}), window {config.window}, target {config.target}",
                 "epochs run / best": f"{len(fc.train_result_.history)} / {fc.train_result_.best_epoch}",
                 "training windows": _training_windows(fc, history),

@@ -63,7 +63,7 @@ def test_filled_sessions_are_never_scored(gappy_history: PriceHistory) -> None:
     filled = pd.DatetimeIndex(gappy_history.cleaning.filled_dates)  # type: ignore[union-attr]
     fc = Forecaster(ForecastConfig(**TINY)).fit(gappy_history, progress=False)
     evaluation = fc.evaluate(gappy_history)
-    test_dates = gappy_history.dates[gappy_history.dates > pd.Timestamp(fc.meta_["val_end_date"])]
+    test_dates = gappy_history.dates[gappy_history.dates > pd.Timestamp(fc.meta_.val_end_date)]
     assert test_dates.isin(filled).any()  # the test span does hold filled sessions...
     assert not evaluation.predictions.index.isin(filled).any()  # ...and none is scored
     assert evaluation.filled_left_out == int(test_dates.isin(filled).sum())

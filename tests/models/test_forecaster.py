@@ -178,6 +178,23 @@ def test_a_saved_model_holds_only_the_intervals_it_fitted(
     )
 
 
+def test_the_fingerprint_is_a_typed_record_saved_field_for_field(
+    fitted: Forecaster, msft: PriceHistory, tmp_path: Path
+) -> None:
+    """fingerprint.json is the Fingerprint's fields; it and the calibration load back equal."""
+    from stockpred.artifacts import to_json
+    from stockpred.models.state import Fingerprint
+
+    fitted.save(tmp_path / "m")
+    loaded = Forecaster.load(tmp_path / "m")
+    assert isinstance(loaded.meta_, Fingerprint)
+    assert loaded.meta_ == fitted.meta_
+    assert loaded.meta_.train_end_date == str(msft.dates[fitted.split_.train_end - 1].date())
+    assert json.loads((tmp_path / "m" / "fingerprint.json").read_text()) == to_json(fitted.meta_)
+    assert loaded.calibration_to_dict() == fitted.calibration_to_dict()
+    assert loaded.train_result_.to_dict() == fitted.train_result_.to_dict()
+
+
 def test_a_model_folder_saved_before_loads_and_forecasts_as_it_did(msft: PriceHistory) -> None:
     """A folder from when every method was fitted (tests/models/fixtures/README.md): it
     reads its own method (quantile) and constant, and forecasts bit for bit as then."""
@@ -185,6 +202,7 @@ def test_a_model_folder_saved_before_loads_and_forecasts_as_it_did(msft: PriceHi
     want = json.loads((fixtures / "model_before.json").read_text())
     loaded = Forecaster.load(fixtures / "model_before")
     assert loaded.intervals_.methods == ("constant", "quantile")
+    assert (loaded.meta_.ticker, loaded.meta_.val_end_date) == ("MSFT", "2012-10-05")
     assert loaded.predict(days=5).to_dict(orient="list") == want["predict"]
     assert loaded.predict(msft, days=5).to_dict(orient="list") == want["predict_history"]
     origins = np.array(want["origins"])

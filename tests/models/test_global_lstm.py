@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from pathlib import Path
 
 import numpy as np
@@ -218,3 +219,28 @@ def test_the_global_model_refuses_a_ticker_twice_and_a_split_for_several(
     split = chronological_split(ibm.dates, ForecastConfig(**TINY))
     with pytest.raises(ConfigError, match="a split holds one history's positions, not 2's"):
         GlobalLSTM(ForecastConfig(**TINY)).fit([ibm, msft], split)
+
+
+def test_a_tickers_view_travels_as_a_typed_record(
+    histories: dict[str, PriceHistory], fitted: GlobalLSTM
+) -> None:
+    """What a worker sends back for a ticker is a ViewState (its fingerprint a Fingerprint),
+    and attaching it rebuilds the ticker's model exactly."""
+    from stockpred.models.state import Fingerprint, ViewState
+
+    view = fitted.calibrated_view("IBM", histories["IBM"])
+    state = GlobalLSTM.view_state(view)
+    assert isinstance(state, ViewState)
+    assert isinstance(state.meta, Fingerprint)
+    assert state.meta.ticker == "IBM"
+    assert state.calibration["gate"]["n"] == view.gate_.n
+    model = copy.copy(fitted)
+    model.views_ = {}
+    model.add_view("IBM", state)
+    history = histories["IBM"]
+    origins = np.arange(len(history) - 30, len(history) - 1)
+    np.testing.assert_array_equal(
+        model.for_ticker("IBM").predict_origins(history, origins, 1),
+        view.predict_origins(history, origins, 1),
+    )
+    assert model.for_ticker("IBM").meta_ == view.meta_

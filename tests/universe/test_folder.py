@@ -20,6 +20,7 @@ from stockpred.universe import job as job_module
 from stockpred.universe.folder import RUN_RECORD, locked_out
 from stockpred.universe.inputs import TickerSource
 from stockpred.universe.job import TickerJob, run_ticker
+from stockpred.universe.options import RunRecord
 from stockpred.universe.result import TickerCounts, UniverseResult, UniverseSummary
 from stockpred.universe.runner import write_universe_files
 
@@ -27,8 +28,8 @@ from ..cli.test_cli import TINY_ARGS, run_cli
 from ..conftest import TINY
 from ..folder_checks import USER_HIDDEN, plant, snapshot
 
-RECORD = {"config_sha": "a" * 64, "settings": {"hidden": 8}}
-OTHER = {"config_sha": "b" * 64, "settings": {"hidden": 9}}
+RECORD = RunRecord("a" * 64, {"hidden": 8})
+OTHER = RunRecord("b" * 64, {"hidden": 9})
 
 
 def _prices(root: Path) -> Path:
@@ -111,7 +112,7 @@ def test_a_universe_folder_from_before_the_marker_is_still_recognised(tmp_path: 
     plant(out, {"leaderboard.csv": b"old", "MSFT/stamp.json": b"{}"})
     assert (read_marker(out) or {}).get("kind") == "universe"
     check_output(out, "universe")
-    with locked_out(out, {**RECORD, "settings": {}}):
+    with locked_out(out, replace(RECORD, settings={})):
         pass
     assert not (out / ".stockpred.lock").exists()  # the empty lock file earlier versions left
     assert json.loads((out / MARKER).read_text())["kind"] == "universe"
@@ -150,7 +151,7 @@ def test_a_ticker_whose_pipeline_fails_is_reported_and_writes_nothing(
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(job_module.Forecaster, "save", save_half_then_fail)
-    job = TickerJob(ForecastConfig(**TINY), str(out), 2, LoadOptions(), RECORD["config_sha"])
+    job = TickerJob(ForecastConfig(**TINY), str(out), 2, LoadOptions(), RECORD.config_sha)
     outcome = run_ticker(job, TickerSource("MSFT"))
     assert outcome.error is not None
     assert "No space left on device" in outcome.error
@@ -165,7 +166,7 @@ def test_a_users_folder_named_as_a_ticker_is_never_replaced(
     before = snapshot(tmp_path)
     fitted: list[object] = []
     monkeypatch.setattr(job_module.Forecaster, "fit", lambda *args, **kw: fitted.append(args))
-    job = TickerJob(ForecastConfig(**TINY), str(out), 2, LoadOptions(), RECORD["config_sha"])
+    job = TickerJob(ForecastConfig(**TINY), str(out), 2, LoadOptions(), RECORD.config_sha)
     outcome = run_ticker(job, TickerSource("MSFT"))
     assert outcome.error is not None
     assert "stockpred did not write" in outcome.error

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal, TypedDict
 
 import typer
 
@@ -36,19 +36,29 @@ Start = Annotated[str | None, typer.Option(help="Ignore prices before this date.
 End = Annotated[str | None, typer.Option(help="Ignore prices after this date.")]
 
 
+class FileCleaning(TypedDict):
+    """The loading options these flags stand for, by LoadOptions' names (it validates them)."""
+
+    max_filled: float
+    date_format: str | None
+    duplicates: str | None
+    start: str | None
+    end: str | None
+
+
 def file_cleaning(
     max_filled: float,
     date_format: str | None,
     duplicates: str | None,
     start: str | None,
     end: str | None,
-) -> dict[str, Any]:
+) -> FileCleaning:
     """The keywords of ``load_prices`` these options stand for; ``max_filled`` is given in
     percent and kept as a share."""
-    return {
-        "max_filled": max_filled / 100.0,
-        "date_format": date_format,
-        "duplicates": duplicates,
-        "start": start,
-        "end": end,
-    }
+    return FileCleaning(
+        max_filled=max_filled / 100.0,
+        date_format=date_format,
+        duplicates=duplicates,
+        start=start,
+        end=end,
+    )

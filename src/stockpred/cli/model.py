@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 import typer
 
@@ -47,6 +47,8 @@ from stockpred.data.options import LoadOptions
 from stockpred.spec import RunSpec
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from stockpred.data.history import PriceHistory
     from stockpred.evaluation.forecaster import Forecaster
 
@@ -264,7 +266,7 @@ def _run_loading(run_dir: Path, fc: Forecaster, csv: Path | None) -> LoadOptions
     run's were."""
     from stockpred.runs import read_loading
 
-    loading = read_loading(run_dir) or LoadOptions(exchange=fc.meta_["exchange"])
+    loading = read_loading(run_dir) or LoadOptions(exchange=fc.meta_.exchange)
     if csv is None:
         return loading
     return loading.model_copy(update={"csv": str(csv.resolve()), "source": None})
@@ -285,7 +287,7 @@ def evaluate(ctx: typer.Context, run_dir: RunDir, csv: Csv = None, as_json: AsJs
             f"the run's prices came from {loading.csv}, which is no longer there; "
             "pass --csv FILE with the same prices"
         )
-    history = _load(fc.meta_["ticker"], loading, fc.config.market)
+    history = _load(fc.meta_.ticker, loading, fc.config.market)
     evaluation = fc.evaluate(history)
     notes = run_warnings(fc, history)
     metrics = write_metrics(run_dir, fc, evaluation, notes, history.cleaning)
@@ -335,17 +337,17 @@ def predict(
     by_ticker = views is not None  # a global model's forecast.csv names its tickers
     if views is None:
         fc = _load_run(run_dir)
-        if tickers and {t.upper() for t in tickers} != {fc.meta_["ticker"]}:
+        if tickers and {t.upper() for t in tickers} != {fc.meta_.ticker}:
             raise ConfigError(
-                f"{run_dir} is a model of {fc.meta_['ticker']} alone; --ticker is for a "
+                f"{run_dir} is a model of {fc.meta_.ticker} alone; --ticker is for a "
                 "universe's global_lstm folder"
             )
         history = None
         if csv is not None:
             # Cleaned as the run's prices were, but to the file's end: newer prices are the point.
             loading = _run_loading(run_dir, fc, csv).model_copy(update={"end": None})
-            history = _load(fc.meta_["ticker"], loading, fc.config.market)
-        views = {fc.meta_["ticker"]: (fc, history)}
+            history = _load(fc.meta_.ticker, loading, fc.config.market)
+        views = {fc.meta_.ticker: (fc, history)}
     forecasts = {name: fc.predict(history, days=days) for name, (fc, history) in views.items()}
     forecast = _one_forecast(forecasts, by_ticker)
     write_forecast(target, forecast)
@@ -356,7 +358,7 @@ def predict(
         typer.echo(forecast.reset_index().to_json(orient="records", date_format="iso", indent=2))
 
 
-def _one_forecast(forecasts: dict[str, Any], by_ticker: bool) -> Any:
+def _one_forecast(forecasts: dict[str, pd.DataFrame], by_ticker: bool) -> pd.DataFrame:
     """The forecasts as one table; a global model's carries a ticker column (first)."""
     import pandas as pd
 

@@ -32,6 +32,8 @@ FLAGS = {
     "learning_rate": ("--learning-rate", "--lr"),
     "bidirectional": ("--bidirectional/--unidirectional",),
 }
+# The date options a command may take: checked together before anything runs.
+DATE_OPTIONS = ("start", "end", "val_start", "test_start")
 MODEL_PANEL = "Model options (ForecastConfig; default from --config, else the config's)"
 
 Tickers = Annotated[
@@ -134,13 +136,13 @@ def _field_parameter(
     flags = FLAGS.get(name, ("--" + name.replace("_", "-"),))
     unsaid = (None, (), False) if output else (None, ())
     default = "" if info.default in unsaid else f"  [default: {info.default}]"
-    bounds = {k: v for m in info.metadata for k, v in _bounds(m).items()} if output else {}
     option = typer.Option(
         *flags,
         help=f"{info.description}{default}",
         show_default=False,
         rich_help_panel=panel,
-        **bounds,
+        min=_bound(info.metadata, "ge") if output else None,
+        max=_bound(info.metadata, "le") if output else None,
     )
     annotation = Annotated[_option_type(info.annotation), option]  # type: ignore[valid-type]
     return inspect.Parameter(
@@ -148,10 +150,12 @@ def _field_parameter(
     )
 
 
-def _bounds(metadata: object) -> dict[str, Any]:
-    """typer's min/max for a pydantic bound (ge/le), so the option refuses as typer does."""
-    bounds = {"min": getattr(metadata, "ge", None), "max": getattr(metadata, "le", None)}
-    return {k: v for k, v in bounds.items() if v is not None}
+def _bound(metadata: list[Any], name: str) -> float | None:
+    """A field's pydantic bound ``name`` (ge or le), or None: typer's min or max for its
+    option, so the option refuses as typer does."""
+    return next(
+        (m_bound for m in metadata if (m_bound := getattr(m, name, None)) is not None), None
+    )
 
 
 def _add_options(
@@ -172,7 +176,7 @@ def _add_options(
 
     @functools.wraps(command)
     def wrapper(**kwargs: Any) -> Any:
-        _check_dates(kwargs)
+        _check_dates({k: kwargs.get(k) for k in DATE_OPTIONS})
         kwargs[receives] = build(**{name: kwargs.pop(name) for name in names})
         return command(**kwargs)
 
@@ -186,11 +190,11 @@ def _add_options(
     return wrapper  # type: ignore[return-value]
 
 
-def _check_dates(options: dict[str, Any]) -> None:
+def _check_dates(dates: dict[str, str | None]) -> None:
     """Every date option the command was given, all at once: one line names each bad one."""
     from stockpred.data.dates import check_date_options  # pandas: not for --help
 
-    check_date_options(**{k: options.get(k) for k in ("start", "end", "val_start", "test_start")})
+    check_date_options(**dates)
 
 
 def _make_config(config_file: Path | None, **overrides: Any) -> ForecastConfig:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypedDict
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -23,8 +23,19 @@ DEFAULT_MAX_GAP = 5
 DEFAULT_MAX_FILLED = 0.02
 SourceName = Literal["auto", "sample", "csv", "store", "yahoo", "stooq", "alphavantage"]
 
-# The options ``clean_prices`` takes; the others say where the rows come from.
-CLEANING = ("exchange", "strict", "max_gap", "max_filled", "date_format", "duplicates")
+
+class Cleaning(TypedDict):
+    """The options ``clean_prices`` takes, with the date range; the others say where the
+    rows come from."""
+
+    exchange: str
+    strict: bool
+    max_gap: int
+    max_filled: float
+    date_format: str | None
+    duplicates: Keep | None
+    start: str | None
+    end: str | None
 
 
 class LoadOptions(BaseModel):
@@ -66,9 +77,18 @@ class LoadOptions(BaseModel):
         """A date or timestamp is kept as its text (what ``clean_prices`` reads)."""
         return None if value is None else str(value)
 
-    def cleaning(self) -> dict[str, Any]:
+    def cleaning(self) -> Cleaning:
         """``clean_prices``'s keywords, with the date range."""
-        return {**{k: getattr(self, k) for k in CLEANING}, "start": self.start, "end": self.end}
+        return Cleaning(
+            exchange=self.exchange,
+            strict=self.strict,
+            max_gap=self.max_gap,
+            max_filled=self.max_filled,
+            date_format=self.date_format,
+            duplicates=self.duplicates,
+            start=self.start,
+            end=self.end,
+        )
 
     def to_json(self) -> str:
         """data.json's text."""

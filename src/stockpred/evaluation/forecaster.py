@@ -34,7 +34,7 @@ def evaluate(model: LSTMForecaster, prices: PriceHistory | pd.DataFrame) -> Eval
     baselines (a global model's ticker too)."""
     model._check_fitted()
     with blas_threads(model.config.threads):
-        return evaluate_holdout(model, as_history(prices, model.meta_["exchange"]))
+        return evaluate_holdout(model, as_history(prices, model.meta_.exchange))
 
 
 class Forecaster(LSTMForecaster):

@@ -42,7 +42,7 @@ def evaluate_holdout(fc: LSTMForecaster, history: PriceHistory) -> Evaluation:
         history.prices,
         origins,
         forecasts,
-        fc.meta_["naive_mae_train"],
+        fc.meta_.naive_mae_train,
         gate=fc.gate_,
         observed=history.observed,
         loss=fc.config.loss,
@@ -54,9 +54,9 @@ def evaluate_holdout(fc: LSTMForecaster, history: PriceHistory) -> Evaluation:
 def _spans(fc: LSTMForecaster, history: PriceHistory) -> tuple[int, int]:
     """Where the model's training and validation spans end in ``history`` (checked unchanged)."""
     dates, meta = history.dates, fc.meta_
-    val_end = int(dates.searchsorted(pd.Timestamp(meta["val_end_date"]), side="right"))
-    train_end = int(dates.searchsorted(pd.Timestamp(meta["train_end_date"]), side="right"))
-    if history.fingerprint(train_end) != meta["train_sha256"]:
+    val_end = int(dates.searchsorted(pd.Timestamp(meta.val_end_date), side="right"))
+    train_end = int(dates.searchsorted(pd.Timestamp(meta.train_end_date), side="right"))
+    if history.fingerprint(train_end) != meta.train_sha256:
         raise DataError(
             "these prices differ from the ones the model was trained on in its training span; "
             "evaluate with the same data source, or retrain"

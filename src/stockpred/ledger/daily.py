@@ -9,18 +9,19 @@ run finds the model it had made.
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from stockpred.artifacts import MANIFEST, WEIGHTS, from_json
+from stockpred.artifacts import MANIFEST, WEIGHTS
 from stockpred.config import ForecastConfig
 from stockpred.data.history import PriceHistory
 from stockpred.evaluation.forecaster import Forecaster
 from stockpred.exceptions import ArtifactError
 from stockpred.ledger.table import PromiseRow
+from stockpred.models.state import Promise
 
 # Characters of the weights' sha256 that name a model in the ledger: 64 bits, no clash in
 # any ledger a person keeps.
@@ -43,16 +44,6 @@ def model_id(folder: Path) -> str:
         return str(manifest[WEIGHTS])[:ID_LENGTH]
     except (OSError, ValueError, KeyError) as exc:
         raise ArtifactError(f"{folder} has no readable {MANIFEST}; remove it to refit") from exc
-
-
-@dataclass(frozen=True)
-class Promise:
-    """A model's one-step record on its test span, kept in its state.json (``promise``)."""
-
-    mae_vs_naive: float | None  # None when no session of the test span has a real price
-    coverage: float | None
-    level: float  # the intervals' nominal coverage
-    n_test: int
 
 
 def promise_of(fc: Forecaster, history: PriceHistory) -> Promise:
@@ -91,9 +82,7 @@ class Current:
         one promises nothing: no sessions tested)."""
         saved = self.forecaster.promise_
         promise = (
-            Promise(None, None, self.forecaster.config.interval, 0)
-            if saved is None
-            else from_json(Promise, saved)
+            Promise(None, None, self.forecaster.config.interval, 0) if saved is None else saved
         )
         return PromiseRow(
             self.model_id,
@@ -147,7 +136,7 @@ class TickerModels:
     def _refit(self, history: PriceHistory) -> Current:
         """Train on ``history`` (cut at the session), record the promise, save, name it."""
         fc = Forecaster(self.config, progress=False).fit(history)
-        fc.promise_ = asdict(promise_of(fc, history))  # state.json's promise
+        fc.promise_ = promise_of(fc, history)  # state.json's promise
         trained_through = history.dates[-1]
         path = fc.save(self.folder / str(trained_through.date()))
         return Current(fc, model_id(path), trained_through)

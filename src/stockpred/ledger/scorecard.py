@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 import numpy as np
 import pandas as pd
@@ -228,19 +228,27 @@ def _who(row: Any) -> str:
     return row.ticker if row.models == 1 else f"{row.ticker} ({row.models} models pooled)"
 
 
-def summary(table: pd.DataFrame) -> dict[str, Any]:
+class ScorecardDoc(TypedDict):
+    """scorecard.json: what pooling means, the flags, and the rows (column → value)."""
+
+    note: str
+    flags: list[str]
+    rows: list[dict[str, float | str | None]]
+
+
+def summary(table: pd.DataFrame) -> ScorecardDoc:
     """scorecard.json: the rows, the flags, and what pooling means."""
     rows = table.replace({np.nan: None})
     for column in ("first_target", "last_target"):
         rows[column] = rows[column].map(
             lambda d: None if d is None else str(pd.Timestamp(d).date())
         )
-    return {
-        "note": "rows with model_id '*' pool the forecasts of the number of models in 'models'; "
+    return ScorecardDoc(
+        note="rows with model_id '*' pool the forecasts of the number of models in 'models'; "
         "the per-model rows (scope 'model') keep them apart",
-        "flags": [f for f in table["flag"] if f],
-        "rows": rows.to_dict(orient="records"),
-    }
+        flags=[f for f in table["flag"] if f],
+        rows=rows.to_dict(orient="records"),
+    )
 
 
 def actual_prices(tickers: list[str], store: Path | None, csv: Path | None) -> pd.DataFrame:

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from importlib.metadata import version
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
-from stockpred.artifacts import from_json, load_model, save_model
+from stockpred.artifacts import from_json, load_model, save_model, to_json
 from stockpred.config import ForecastConfig
 from stockpred.data.calendar import next_sessions, sessions_after
 from stockpred.data.history import PriceHistory, as_history
@@ -21,10 +21,11 @@ from stockpred.exceptions import ArtifactError, ConfigError, DataError, NotFitte
 from stockpred.features import Dataset, Scaler, input_signals, to_prices, windows
 from stockpred.models.base import LSTM, LSTM_RAW, Estimator, Model, Series, blas_threads, fit_data
 from stockpred.models.baselines import default_baselines
-from stockpred.models.context import context_from_dict, context_of, context_to_dict, describe
+from stockpred.models.context import context_from_dict, context_of, context_to_dict
 from stockpred.models.gate import Gate, fit_gate
 from stockpred.models.intervals import Calibration, IntervalModel
 from stockpred.models.quantile import HEAD_PREFIX
+from stockpred.models.state import CalibrationState, Fingerprint, Promise, describe
 from stockpred.models.volatility import ScaleStart
 from stockpred.network.numpy_lstm import Weights, check_weights, ensemble_forward, members
 from stockpred.splits import Split, chronological_split
@@ -117,7 +118,7 @@ class LSTMForecaster(Estimator):
         Separate from ``fit`` so a global model's tickers calibrate the same way.
         """
         self.split_ = split
-        self.meta_ = describe(history, split)
+        self.meta_: Fingerprint = describe(history, split)
         self.gate_, origins, raw, last = self._validation_gate(history, split)
         point = self.gate_.apply(raw, last)[:, 0]
         self.intervals_ = self._fit_intervals(history, split, origins, point)
@@ -129,7 +130,7 @@ class LSTMForecaster(Estimator):
         # Filled by save(), not here: a backtest fits many times and predicts from none of them.
         self.future_sessions_: pd.DatetimeIndex | None = None
         # What the model promised on its test span (set by the ledger); saved with it.
-        self.promise_: dict[str, Any] | None = None
+        self.promise_: Promise | None = None
         return self
 
     def _validation_gate(
@@ -142,21 +143,21 @@ class LSTMForecaster(Estimator):
         gate = fit_gate(raw[:, 0], last[:, 0], history.prices[origins + 1], self.config.dm_loss)
         return gate, origins, raw, last
 
-    def calibration_to_dict(self) -> dict[str, Any]:
+    def calibration_to_dict(self) -> CalibrationState:
         """The calibrated state (split, intervals, gate, context) as JSON, for state.json;
         the quantile head's arrays are in :meth:`IntervalModel.tensors`."""
-        return {
-            "split": self.split_.to_dict(),
-            "intervals": self.intervals_.to_dict(),
+        return CalibrationState(
+            split=self.split_.to_dict(),
+            intervals=self.intervals_.to_dict(),
             **self.context_start_.to_dict(),
-            "gate": self.gate_.to_dict(),
-            "context": context_to_dict(self.context_),
-        }
+            gate=self.gate_.to_dict(),
+            context=context_to_dict(self.context_),
+        )
 
     def calibration_from_dict(
         self,
-        state: dict[str, Any],
-        meta: dict[str, Any],
+        state: CalibrationState,
+        meta: Fingerprint,
         tensors: dict[str, np.ndarray],
         head_prefix: str = HEAD_PREFIX,
     ) -> None:
@@ -267,7 +268,7 @@ class LSTMForecaster(Estimator):
         self._check_fitted()
         if days < 1:
             raise ConfigError("days must be at least 1")
-        history = self.context_ if prices is None else as_history(prices, self.meta_["exchange"])
+        history = self.context_ if prices is None else as_history(prices, self.meta_.exchange)
         if len(history) < self.config.window + 1:
             raise DataError(
                 f"prediction needs at least {self.config.window + 1} sessions of prices"
@@ -294,13 +295,13 @@ class LSTMForecaster(Estimator):
         cached = self.future_sessions_
         if cached is not None and last == self.context_.dates[-1] and days <= len(cached):
             return cached[:days]
-        return next_sessions(self.meta_["exchange"], last, days)
+        return next_sessions(self.meta_.exchange, last, days)
 
     def _saved_sessions(self) -> pd.DatetimeIndex:
         """The sessions after the last price that save() writes beside the model."""
         if self.future_sessions_ is None:
             last = self.context_.dates[-1]
-            self.future_sessions_ = sessions_after(self.meta_["exchange"], last, CACHED_SESSIONS)
+            self.future_sessions_ = sessions_after(self.meta_.exchange, last, CACHED_SESSIONS)
         return self.future_sessions_
 
     def _forecast_path(self, history: PriceHistory, days: int) -> np.ndarray:
@@ -331,12 +332,12 @@ class LSTMForecaster(Estimator):
         documents = {
             "config.json": self.config.model_dump(mode="json"),
             "scaler.json": self.scaler_.to_dict(),
-            "fingerprint.json": self.meta_,
+            "fingerprint.json": to_json(self.meta_),
             "state.json": {
                 "stockpred_version": version("stockpred"),
                 **self.calibration_to_dict(),
                 "train": self.train_result_.to_dict(),
-                "promise": self.promise_,
+                "promise": None if self.promise_ is None else to_json(self.promise_),
                 # so `stockpred predict` needs no exchange calendar (benchmarks/train_speed/README.md)
                 "future_sessions": [str(d.date()) for d in self._saved_sessions()],
             },
@@ -360,9 +361,12 @@ class LSTMForecaster(Estimator):
             state = docs["state.json"]
             fc.weights_ = network
             fc.scaler_ = Scaler.from_dict(docs["scaler.json"])
-            fc.calibration_from_dict(state, docs["fingerprint.json"], tensors)
+            fc.calibration_from_dict(
+                state, from_json(Fingerprint, docs["fingerprint.json"]), tensors
+            )
             fc.train_result_ = TrainResult.from_dict(state["train"])
-            fc.promise_ = state.get("promise")
+            promise = state.get("promise")
+            fc.promise_ = None if promise is None else from_json(Promise, promise)
             fc.future_sessions_ = pd.DatetimeIndex(
                 pd.to_datetime(state.get("future_sessions", [])), name="date"
             ).as_unit("ns")  # as the calendar gives them

@@ -10,12 +10,23 @@ weight α ∈ [0, 1] that minimises the same loss on validation (α = 1 keeps th
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
-from typing import Any
+from dataclasses import dataclass
+from typing import TypedDict
 
 import numpy as np
 
 from stockpred.stats import ALPHA, Loss, diebold_mariano
+
+
+class GateDoc(TypedDict):
+    """A gate as JSON (state.json, metrics.json): its fields and the sentence it says."""
+
+    open: bool
+    p_value: float
+    alpha: float
+    loss: str
+    n: int
+    sentence: str
 
 
 @dataclass(frozen=True)
@@ -44,10 +55,17 @@ class Gate:
             f"the network's signal kept: {self.alpha:.0%}"
         )
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> GateDoc:
         """JSON-ready form with its sentence, saved with the model and written to metrics.json
         (read back by ``artifacts.from_json(Gate, …)``, which skips the sentence)."""
-        return {**asdict(self), "sentence": self.sentence()}
+        return GateDoc(
+            open=self.open,
+            p_value=self.p_value,
+            alpha=self.alpha,
+            loss=self.loss,
+            n=self.n,
+            sentence=self.sentence(),
+        )
 
 
 OPEN = Gate(True, 0.0, 1.0, "absolute", 0)  # no gate: the raw network (lstm_raw)

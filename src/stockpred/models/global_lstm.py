@@ -21,11 +21,11 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
 
-from stockpred.artifacts import load_model, save_model
+from stockpred.artifacts import from_json, load_model, save_model, to_json
 from stockpred.config import ForecastConfig
 from stockpred.data.history import PriceHistory
 from stockpred.exceptions import ArtifactError, ConfigError, NotFittedError
@@ -33,6 +33,7 @@ from stockpred.features import Dataset, Scaler
 from stockpred.models.base import Estimator, Series
 from stockpred.models.forecaster import LSTMForecaster
 from stockpred.models.quantile import HEAD_PREFIX
+from stockpred.models.state import Fingerprint, ViewState
 from stockpred.network.numpy_lstm import Weights
 from stockpred.splits import Calendar, Split, chronological_split, universe_calendar
 from stockpred.training.result import TrainResult
@@ -201,20 +202,19 @@ class GlobalLSTM(Estimator):
         return self.for_ticker(history.ticker).predict_origins(history, origins, horizon)
 
     @staticmethod
-    def view_state(view: LSTMForecaster) -> dict[str, Any]:
-        """What a ticker's model adds to the shared network (sent back by a worker, saved):
-        JSON, and its quantile head's arrays."""
-        return {
-            "scaler": view.scaler_.to_dict(),
-            "meta": view.meta_,
-            "calibration": view.calibration_to_dict(),
-            "head": view.intervals_.tensors(""),
-        }
+    def view_state(view: LSTMForecaster) -> ViewState:
+        """What a ticker's model adds to the shared network (sent back by a worker, saved)."""
+        return ViewState(
+            view.scaler_.to_dict(),
+            view.meta_,
+            view.calibration_to_dict(),
+            view.intervals_.tensors(""),
+        )
 
-    def add_view(self, ticker: str, state: dict[str, Any]) -> None:
+    def add_view(self, ticker: str, state: ViewState) -> None:
         """Attach a ticker's model rebuilt from :meth:`view_state` (a worker's, or saved)."""
-        view = self._view(ticker, Scaler.from_dict(state["scaler"]))
-        view.calibration_from_dict(state["calibration"], state["meta"], state["head"], "")
+        view = self._view(ticker, Scaler.from_dict(state.scaler))
+        view.calibration_from_dict(state.calibration, state.meta, state.head, "")
         self.views_[ticker] = view
 
     # -------------------------------------------------------------- persistence
@@ -236,7 +236,7 @@ class GlobalLSTM(Estimator):
                 "forecast": self.config_.model_dump(mode="json"),
             },
             "scaler.json": {t: v.scaler_.to_dict() for t, v in views.items()},
-            "fingerprint.json": {t: v.meta_ for t, v in views.items()},
+            "fingerprint.json": {t: to_json(v.meta_) for t, v in views.items()},
             "state.json": {
                 "train": self.train_result_.to_dict(),
                 # the tickers with a view: a ticker whose calibration failed has none
@@ -265,12 +265,12 @@ class GlobalLSTM(Estimator):
             model.train_result_ = TrainResult.from_dict(docs["state.json"]["train"])
             model.views_ = {}
             for t, calibration in docs["state.json"]["tickers"].items():
-                state = {
-                    "scaler": docs["scaler.json"][t],
-                    "meta": docs["fingerprint.json"][t],
-                    "calibration": calibration,
-                    "head": _ticker_tensors(tensors, _head_prefix(t)),
-                }
+                state = ViewState(
+                    docs["scaler.json"][t],
+                    from_json(Fingerprint, docs["fingerprint.json"][t]),
+                    calibration,
+                    _ticker_tensors(tensors, _head_prefix(t)),
+                )
                 model.add_view(t, state)
         except (KeyError, TypeError, ValueError) as exc:
             raise ArtifactError(
@@ -303,7 +303,7 @@ def is_global_model(path: Path) -> bool:
     import json
 
     try:
-        doc: dict[str, Any] = json.loads((Path(path) / "config.json").read_text())
+        doc = json.loads((Path(path) / "config.json").read_text())
     except (OSError, ValueError):
         return False
-    return doc.get("kind") == KIND
+    return isinstance(doc, dict) and doc.get("kind") == KIND

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, NamedTuple
+from typing import NamedTuple, TypedDict
 
 import numpy as np
 
@@ -131,8 +131,12 @@ class Ewma:
         return ScaleStart(ewma=float(self.variances(prices)[first]))
 
 
-# Where state.json keeps the GARCH and EWMA variances at the saved context's first session.
-CONTEXT_KEYS = ("context_variance", "context_ewma_variance")
+class ScaleStartDoc(TypedDict, total=False):
+    """Where state.json keeps the GARCH and EWMA variances at the saved context's first
+    session: only the fitted scales' (an older folder holds both, a scale not fitted null)."""
+
+    context_variance: float | None
+    context_ewma_variance: float | None
 
 
 class ScaleStart(NamedTuple):
@@ -151,12 +155,17 @@ class ScaleStart(NamedTuple):
             ewma = start.ewma if ewma is None else ewma
         return cls(garch, ewma)
 
-    def to_dict(self) -> dict[str, float]:
-        """state.json's keys for the scales that are fitted (an older folder holds both)."""
-        return {k: v for k, v in zip(CONTEXT_KEYS, self, strict=True) if v is not None}
+    def to_dict(self) -> ScaleStartDoc:
+        """state.json's keys for the scales that are fitted."""
+        doc = ScaleStartDoc()
+        if self.garch is not None:
+            doc["context_variance"] = self.garch
+        if self.ewma is not None:
+            doc["context_ewma_variance"] = self.ewma
+        return doc
 
     @classmethod
-    def from_dict(cls, state: dict[str, Any]) -> ScaleStart:
+    def from_dict(cls, state: ScaleStartDoc) -> ScaleStart:
         """Inverse of :meth:`to_dict`, from the whole state.json."""
-        garch, ewma = (None if state.get(k) is None else float(state[k]) for k in CONTEXT_KEYS)
-        return cls(garch, ewma)
+        garch, ewma = state.get("context_variance"), state.get("context_ewma_variance")
+        return cls(None if garch is None else float(garch), None if ewma is None else float(ewma))

@@ -4,7 +4,7 @@ saved model can be loaded and reported on without importing it."""
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import TypedDict
 
 
 @dataclass(frozen=True)
@@ -27,6 +27,22 @@ class MemberSummary:
     seconds: float
 
 
+class TrainDoc(TypedDict):
+    """A fit's record as JSON: state.json's ``train`` (metrics.json's ``training`` leaves out
+    the history); its members' and epochs' entries are their fields by name."""
+
+    best_epoch: int
+    best_val_loss: float
+    epochs_run: int
+    seconds: float
+    stopped_early: bool
+    n_train: int
+    n_val: int
+    samples_per_second: float
+    members: list[dict[str, float]]
+    history: list[dict[str, float]]
+
+
 @dataclass
 class TrainResult:
     """What the fit loop did, for metrics.json and the report's training curves."""
@@ -47,32 +63,44 @@ class TrainResult:
         epochs = sum(m.epochs_run for m in self.members) or len(self.history)
         return self.n_train * epochs / self.seconds if self.seconds else 0.0
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> TrainDoc:
         """JSON-ready form: this fit's summary line first, then the rest."""
-        return {
-            **asdict(self.member_summary()),
-            "stopped_early": self.stopped_early,
-            "n_train": self.n_train,
-            "n_val": self.n_val,
-            "samples_per_second": self.samples_per_second,
-            "members": [asdict(m) for m in self.members],
-            "history": [asdict(e) for e in self.history],
-        }
+        summary = self.member_summary()
+        return TrainDoc(
+            best_epoch=summary.best_epoch,
+            best_val_loss=summary.best_val_loss,
+            epochs_run=summary.epochs_run,
+            seconds=summary.seconds,
+            stopped_early=self.stopped_early,
+            n_train=self.n_train,
+            n_val=self.n_val,
+            samples_per_second=self.samples_per_second,
+            members=[asdict(m) for m in self.members],
+            history=[asdict(e) for e in self.history],
+        )
 
     def member_summary(self) -> MemberSummary:
         """This fit as one network of an ensemble."""
         return MemberSummary(self.best_epoch, self.best_val_loss, len(self.history), self.seconds)
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> TrainResult:
-        """Inverse of :meth:`to_dict`."""
+    def from_dict(cls, data: TrainDoc) -> TrainResult:
+        """Inverse of :meth:`to_dict` (a folder from before ensembles has no ``members``)."""
         return cls(
-            history=[EpochLog(**e) for e in data["history"]],
+            history=[
+                EpochLog(int(e["epoch"]), e["train_loss"], e["val_loss"], e["seconds"])
+                for e in data["history"]
+            ],
             best_epoch=data["best_epoch"],
             best_val_loss=data["best_val_loss"],
             stopped_early=data["stopped_early"],
             seconds=data["seconds"],
             n_train=data["n_train"],
             n_val=data["n_val"],
-            members=[MemberSummary(**m) for m in data.get("members", [])],
+            members=[
+                MemberSummary(
+                    int(m["best_epoch"]), m["best_val_loss"], int(m["epochs_run"]), m["seconds"]
+                )
+                for m in data.get("members", [])
+            ],
         )

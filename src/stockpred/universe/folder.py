@@ -10,8 +10,9 @@ import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
+from stockpred.artifacts import to_json
 from stockpred.cluster.session import RAY_LOG
 from stockpred.exceptions import ConfigError
 from stockpred.run_folder import (
@@ -25,12 +26,15 @@ from stockpred.run_folder import (
     write_marker,
 )
 
+if TYPE_CHECKING:
+    from stockpred.universe.options import RunRecord
+
 RUN_RECORD = UNIVERSE_RECORD
 _BOOKKEEPING = frozenset({MARKER, RUN_RECORD, RAY_LOG})
 
 
 @contextmanager
-def locked_out(out: Path, record: dict[str, Any]) -> Iterator[Path]:
+def locked_out(out: Path, record: RunRecord) -> Iterator[Path]:
     """Hold ``out`` for this run: refuse a second writer and a folder from another config.
 
     The lock is an advisory ``flock`` on the folder: the kernel drops it when the process
@@ -41,7 +45,7 @@ def locked_out(out: Path, record: dict[str, Any]) -> Iterator[Path]:
         _refuse_other_config(folder, record)
         write_marker(folder, "universe", KNOWN_ENTRIES["universe"])
         with output_folder(folder, "universe", update=True) as tmp:  # the one folder writer
-            (tmp / RUN_RECORD).write_text(json.dumps(record, indent=2, sort_keys=True))
+            (tmp / RUN_RECORD).write_text(json.dumps(to_json(record), indent=2, sort_keys=True))
         yield folder
         remove_stale_temporaries(folder)  # a worker killed mid-ticker could not remove its own
 
@@ -51,7 +55,7 @@ def has_results(out: Path) -> bool:
     return any(p.name not in _BOOKKEEPING and not is_temporary(p.name) for p in out.iterdir())
 
 
-def _refuse_other_config(out: Path, record: dict[str, Any]) -> None:
+def _refuse_other_config(out: Path, record: RunRecord) -> None:
     """A folder holding another run's results would mix two experiments in one leaderboard."""
     existing = out / RUN_RECORD
     if not existing.is_file():
@@ -60,11 +64,11 @@ def _refuse_other_config(out: Path, record: dict[str, Any]) -> None:
         before = json.loads(existing.read_text())
     except (OSError, ValueError):
         before = {}
-    if before.get("config_sha") != record["config_sha"]:
+    if before.get("config_sha") != record.config_sha:
         changed = sorted(
             k
-            for k in set(before.get("settings", {})) | set(record["settings"])
-            if before.get("settings", {}).get(k) != record["settings"].get(k)
+            for k in set(before.get("settings", {})) | set(record.settings)
+            if before.get("settings", {}).get(k) != record.settings.get(k)
         )
         raise ConfigError(
             f"{out} holds a universe run with another config (differs in "

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -24,6 +24,7 @@ from stockpred.data.tickers import check_ticker
 from stockpred.exceptions import Outcome, StockpredError, attempt
 from stockpred.models.base import LSTM
 from stockpred.models.global_lstm import NAME, GlobalLSTM
+from stockpred.models.state import ViewState
 from stockpred.run_folder import finished, output_folder
 from stockpred.runs import FULL_PRECISION, MODEL_DIR, PREDICTIONS, ROUND_TRIP
 from stockpred.splits import chronological_split
@@ -164,7 +165,7 @@ class TickerHistory:
 
 
 # A ticker's calibration (gate, intervals) and test-span forecasts.
-Scored = tuple[dict[str, Any], pd.DataFrame]
+Scored = tuple[ViewState, pd.DataFrame]
 
 
 def score_ticker(model: GlobalLSTM, item: TickerHistory) -> Outcome[Scored]:

@@ -15,6 +15,14 @@ from stockpred.spec import ModelChoice, RunSpec
 
 
 @dataclass(frozen=True)
+class RunRecord:
+    """universe-run.json: the settings that make two runs comparable, and their sha256."""
+
+    config_sha: str
+    settings: dict[str, Any]  # the config's JSON and the run options, as universe.json says
+
+
+@dataclass(frozen=True)
 class UniverseOptions:
     """What one universe run does; its hash decides whether --out and --resume match."""
 
@@ -48,7 +56,7 @@ class UniverseOptions:
             option_words=option_words,
         )
 
-    def record(self) -> dict[str, Any]:
+    def record(self) -> RunRecord:
         """The settings that make two runs comparable, and their sha256."""
         settings = {
             **self.config.model_dump(mode="json"),
@@ -57,4 +65,4 @@ class UniverseOptions:
             "embed": self.embed,
         }
         sha = hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()
-        return {"config_sha": sha, "settings": settings}
+        return RunRecord(sha, settings)

@@ -69,7 +69,7 @@ def run_universe(
         before_calendar = time.perf_counter()
         options = replace(options, config=calendar_config(sources, options, backend, progress))
         calendar_seconds = time.perf_counter() - before_calendar
-        config_sha = options.record()["config_sha"]
+        config_sha = options.record().config_sha
         if options.model in ("per-ticker", "both"):
             job = TickerJob(
                 options.config,
@@ -207,7 +207,7 @@ def _finish(
         (*honest_sentences(summary, loss), *book_sentences(sections)),
         summary,
         sections,
-        options.record()["settings"],
+        options.record().settings,
     )
     return UniverseResult(options.out, len(sources), done, failed, board, figures, series)
 
