@@ -131,3 +131,13 @@ def test_a_failed_ticker_alone_raises_and_in_a_universe_is_listed(tmp_path: Path
     assert result.universe is not None
     assert result.universe.exit_code == 1
     assert [o.ok for o in result.outcomes.values()] == [False, False]
+
+
+@pytest.mark.parametrize("count", [0, 2])
+def test_one_ticker_alone_needs_exactly_one_source(count: int, tmp_path: Path) -> None:
+    from stockpred.exceptions import ConfigError
+
+    sources = [TickerSource(t) for t in ("MSFT", "IBM")[:count]]
+    with pytest.raises(ConfigError, match=f"^{count} sources given: run one ticker alone"):
+        run(_spec(tmp_path / "x"), sources, InProcess(), alone=count > 0)
+    assert not (tmp_path / "x").exists()

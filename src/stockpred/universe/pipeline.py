@@ -17,6 +17,7 @@ from pathlib import Path
 
 from stockpred.backend import Backend
 from stockpred.data.history import PriceHistory
+from stockpred.exceptions import ConfigError
 from stockpred.runs import RunResult
 from stockpred.spec import RunSpec
 from stockpred.universe.inputs import TickerSource, universe_market
@@ -59,6 +60,11 @@ def run(
     sources = list(sources)
     if alone is None:
         alone = len(sources) == 1 and spec.output.model == "per-ticker"
+    if not sources or (alone and len(sources) > 1):
+        raise ConfigError(
+            f"{len(sources)} sources given: run one ticker alone with one TickerSource, "
+            "a universe with one or more (alone=False)"
+        )
     for source in sources:  # refused here, once, not by every ticker's worker
         source.check(spec.load)
     if not alone:
