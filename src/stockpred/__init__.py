@@ -18,6 +18,7 @@ __all__ = [
     "Evaluation",
     "ForecastConfig",
     "Forecaster",
+    "InProcess",
     "InsufficientHistory",
     "InvalidConfig",
     "LoadOptions",
@@ -32,11 +33,14 @@ __all__ = [
     "StockpredWarning",
     "StoreError",
     "TickerNotFound",
+    "TickerSource",
     "ValidationError",
     "WorkerLost",
     "__version__",
     "load_history",
     "load_prices",
+    "run",
+    "universe_sources",
 ]
 
 _LAZY = {
@@ -48,6 +52,10 @@ _LAZY = {
     "load_history": "stockpred.data.loading",
     "LoadOptions": "stockpred.data.options",
     "RunSpec": "stockpred.spec",
+    "run": "stockpred.universe.pipeline",
+    "InProcess": "stockpred.backend",
+    "TickerSource": "stockpred.universe.inputs",
+    "universe_sources": "stockpred.universe.inputs",
     "StockpredError": "stockpred.exceptions",
     "DataError": "stockpred.exceptions",
     "ConfigError": "stockpred.exceptions",
@@ -67,6 +75,7 @@ _LAZY = {
 }
 
 if TYPE_CHECKING:
+    from stockpred.backend import InProcess
     from stockpred.config import ForecastConfig
     from stockpred.data.history import PriceHistory
     from stockpred.data.loading import load_history, load_prices
@@ -92,6 +101,8 @@ if TYPE_CHECKING:
         WorkerLost,
     )
     from stockpred.spec import RunSpec
+    from stockpred.universe.inputs import TickerSource, universe_sources
+    from stockpred.universe.pipeline import run
 
 
 def __getattr__(name: str) -> Any:

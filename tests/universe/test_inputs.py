@@ -140,10 +140,11 @@ def three_ticker_panel(tmp_path: Path) -> Path:
 
 
 def test_tickers_given_with_a_panel_or_folder_run_those_only(tmp_path: Path) -> None:
-    from stockpred.cli.universe import universe_sources as cli_sources
+    from stockpred.cli.universe import is_universe
 
     panel = three_ticker_panel(tmp_path)
-    assert [s.ticker for s in cli_sources(["beta"], panel, "per-ticker") or []] == ["BETA"]
+    assert is_universe(["beta"], panel, "per-ticker")
+    assert [s.ticker for s in universe_sources(["beta"], panel)] == ["BETA"]
     assert [s.ticker for s in universe_sources(["GAMMA", "acme"], panel)] == ["GAMMA", "ACME"]
     folder = tmp_path / "in"
     folder.mkdir()

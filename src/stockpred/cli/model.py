@@ -98,49 +98,60 @@ def run(
     OUT/universe.json, OUT/failed.csv and OUT/index.html. Exit code 3 when some tickers
     failed, 1 when all did, 130 on Ctrl-C.
     """
-    from stockpred.cli.universe import run_universe_command, universe_sources
-    from stockpred.evaluation.forecaster import Forecaster
+    from stockpred.cli.universe import is_universe, run_universe_command
     from stockpred.exceptions import ConfigError
-    from stockpred.run_folder import reserve
-    from stockpred.runs import run_pipeline
-    from stockpred.universe.options import UniverseOptions
+    from stockpred.universe.inputs import universe_sources
 
-    console = make_console(as_json)
     config, loading, output = spec.config, spec.load, spec.output
     csv = Path(loading.csv) if loading.csv else None
     if not tickers and csv is None:
         refuse("name a ticker, e.g. `stockpred run MSFT` (the bundled sample), or --csv FILE")
-    sources = universe_sources(tickers, csv, output.model)
-    if sources is not None:
-        if output.force:
-            refuse(
-                "--force applies to one ticker's run folder; a universe folder is never "
-                "replaced: finish it with --resume, or choose a new --out"
-            )
-        if output.model != "per-ticker" and config.ensemble > 1:
-            raise ConfigError(
-                f"--ensemble {config.ensemble} is for per-ticker models; the global model "
-                "trains one network (use --model per-ticker, or --ensemble 1)"
-            )
-        for source in sources:  # refused here, once, not by every ticker's worker
-            source.check(loading)
-        words = functools.partial(in_option_words, group=ctx.find_root().command)
-        universe = UniverseOptions.from_spec(spec, option_words=words)
-        run_universe_command(sources, universe, output, as_json=as_json, quiet=quiet)
+    if not is_universe(tickers, csv, output.model):
+        refuse_universe_options(ctx, output)
+        _run_alone(ctx, spec, tickers[0] if tickers else None, as_json=as_json, quiet=quiet)
         return
-    refuse_universe_options(ctx, output)
-    history = _load(_ticker_list(tickers, csv)[0], loading, config.market)
-    folder = output.out or Path("runs") / history.ticker
-    say_data(console, history)
-    forecaster = Forecaster(config, progress=show_progress(quiet, as_json))
-    days, force = output.days, output.force
-    with reserve(folder, "run", force=force):  # checked and locked before any training
-        result = run_pipeline(forecaster, history, folder, days=days, loading=loading, force=force)
+    if output.force:
+        refuse(
+            "--force applies to one ticker's run folder; a universe folder is never "
+            "replaced: finish it with --resume, or choose a new --out"
+        )
+    if output.model != "per-ticker" and config.ensemble > 1:
+        raise ConfigError(
+            f"--ensemble {config.ensemble} is for per-ticker models; the global model "
+            "trains one network (use --model per-ticker, or --ensemble 1)"
+        )
+    words = functools.partial(in_option_words, group=ctx.find_root().command)
+    sources = universe_sources(tickers, csv)
+    run_universe_command(spec, sources, words, as_json=as_json, quiet=quiet)
+
+
+def _run_alone(
+    ctx: typer.Context, spec: RunSpec, ticker: str | None, *, as_json: bool, quiet: bool
+) -> None:
+    """One ticker through the one pipeline, in this process, and what came of it printed."""
+    from stockpred.backend import InProcess
+    from stockpred.data.tickers import check_ticker, ticker_from_path
+    from stockpred.universe.inputs import TickerSource
+    from stockpred.universe.pipeline import run as run_pipeline
+
+    console = make_console(as_json)
+    # Its file stays the loading's csv (no source path), so data.json says it as it was given.
+    name = check_ticker(ticker) if ticker else ticker_from_path(str(spec.load.csv))
+    result = run_pipeline(
+        spec,
+        [TickerSource(name)],
+        InProcess(),
+        alone=True,
+        progress=show_progress(quiet, as_json),
+        on_load=functools.partial(say_data, console),
+    ).run
+    assert result is not None  # one ticker alone keeps its result
+    days = spec.output.days
     console.print(metrics_table(result.evaluation))
     say_verdict(console, result.evaluation, result.metrics["warnings"], ctx)
-    console.print(forecast_table(result.forecast, f"{history.ticker}: next {days} sessions"))
+    console.print(forecast_table(result.forecast, f"{name}: next {days} sessions"))
     console.print(
-        f"wrote {folder}/ (metrics.json, forecast.csv, predictions.csv, report.html, model/)"
+        f"wrote {result.out}/ (metrics.json, forecast.csv, predictions.csv, report.html, model/)"
     )
     if as_json:
         typer.echo(json.dumps(result.metrics, indent=2))

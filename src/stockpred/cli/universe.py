@@ -11,12 +11,14 @@ from stockpred.cli.show import make_console, refuse, show_progress, stderr_line
 from stockpred.spec import UNIVERSE_ONLY, Output
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from rich.console import Console
 
     from stockpred.data.loading import PriceHistory
     from stockpred.models.forecaster import LSTMForecaster
+    from stockpred.spec import RunSpec
     from stockpred.universe.inputs import TickerSource
-    from stockpred.universe.options import UniverseOptions
     from stockpred.universe.result import UniverseResult
 
 Workers = Annotated[
@@ -25,14 +27,11 @@ Workers = Annotated[
 ]
 
 
-def universe_sources(names: list[str], csv: Path | None, model: str) -> list[TickerSource] | None:
-    """The universe's sources, or None when this is a plain one-ticker run."""
-    from stockpred.universe.inputs import universe_sources as sources_for
-
+def is_universe(names: list[str], csv: Path | None, model: str) -> bool:
+    """Whether the run is a universe (several tickers, a folder or a panel file, or the global
+    model), not one ticker run alone."""
     folder_or_panel = csv is not None and (csv.is_dir() or _is_panel(csv))
-    if not folder_or_panel and len(names) <= 1 and model == "per-ticker":
-        return None
-    return sources_for(names, csv)
+    return folder_or_panel or len(names) > 1 or model != "per-ticker"
 
 
 def refuse_universe_options(ctx: typer.Context, output: Output) -> None:
@@ -58,9 +57,9 @@ def _is_panel(csv: Path) -> bool:
 
 
 def run_universe_command(
+    spec: RunSpec,
     sources: list[TickerSource],
-    options: UniverseOptions,
-    output: Output,
+    words: Callable[[str], str],
     *,
     as_json: bool,
     quiet: bool,
@@ -72,11 +71,13 @@ def run_universe_command(
     from stockpred.cli.options import ray_address
     from stockpred.cluster.backend import universe_backend
     from stockpred.universe.folder import locked_out
+    from stockpred.universe.options import UniverseOptions
+    from stockpred.universe.pipeline import run
     from stockpred.universe.progress import Interrupted
-    from stockpred.universe.runner import run_universe
 
     console = make_console(as_json)
     interrupted: Interrupted | None = None
+    output, options = spec.output, UniverseOptions.from_spec(spec)
     device = options.config.device
     # The folder is checked and held before Ray starts writing its log into it.
     with (
@@ -87,12 +88,21 @@ def run_universe_command(
     ):
         console.print(f"{len(sources)} tickers, model {options.model}, {chosen} → {options.out}")
         try:
-            result = run_universe(sources, options, chosen, progress=show_progress(quiet, as_json))
+            ran = run(
+                spec,
+                sources,
+                chosen,
+                alone=False,
+                progress=show_progress(quiet, as_json),
+                option_words=words,
+            )
         except Interrupted as exc:  # the Ray session (if any) ends before the exit below
             interrupted = exc
     if interrupted is not None:
         make_console(True).print(str(interrupted), style="red", soft_wrap=True)
         raise typer.Exit(130)
+    result = ran.universe
+    assert result is not None  # a universe keeps its figures
     say_universe(console, result)
     if as_json:
         typer.echo(json.dumps(asdict(result.summary), indent=2))
