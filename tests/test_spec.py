@@ -68,6 +68,15 @@ def test_a_sectioned_spec_is_validated_as_the_config_is_in_one_line() -> None:
         RunSpec(data={"target": "price", "features": ["volume"]})
 
 
+def test_an_ensemble_for_the_global_model_is_refused_by_the_spec_itself() -> None:
+    # The Python API (stockpred.run) gets the refusal the CLI gives, from the same place.
+    assert RunSpec(training={"ensemble": 3}).config.ensemble == 3
+    assert RunSpec(output={"model": "global"}, training={"ensemble": 1}).output.model == "global"
+    for model in ("global", "both"):
+        with pytest.raises(InvalidConfig, match=r"ensemble=3 is for per-ticker models"):
+            RunSpec(output={"model": model}, training={"ensemble": 3})
+
+
 def test_a_toml_file_may_use_the_sections_or_the_old_flat_keys(tmp_path: Path) -> None:
     flat, sectioned = tmp_path / "flat.toml", tmp_path / "sections.toml"
     flat.write_text('hidden = 64\nepochs = 3\nloss = "mse"\nwindow = 30\n')

@@ -171,6 +171,16 @@ class RunSpec(BaseModel):
         _ = self.config
         return self
 
+    @model_validator(mode="after")
+    def _ensemble_is_per_ticker(self) -> RunSpec:
+        """An ensemble averages per-ticker networks: the global model trains one."""
+        if self.output.model != "per-ticker" and self.training.ensemble > 1:
+            raise ValueError(
+                f"ensemble={self.training.ensemble} is for per-ticker models; the global "
+                "model trains one network (use model=per-ticker, or ensemble=1)"
+            )
+        return self
+
     @property
     def config(self) -> ForecastConfig:
         """The model's settings as the flat ForecastConfig it saves (config.json)."""

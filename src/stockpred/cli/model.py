@@ -99,10 +99,9 @@ def run(
     failed, 1 when all did, 130 on Ctrl-C.
     """
     from stockpred.cli.universe import is_universe, run_universe_command
-    from stockpred.exceptions import ConfigError
     from stockpred.universe.inputs import universe_sources
 
-    config, loading, output = spec.config, spec.load, spec.output
+    loading, output = spec.load, spec.output
     csv = Path(loading.csv) if loading.csv else None
     if not tickers and csv is None:
         refuse("name a ticker, e.g. `stockpred run MSFT` (the bundled sample), or --csv FILE")
@@ -114,11 +113,6 @@ def run(
         refuse(
             "--force applies to one ticker's run folder; a universe folder is never "
             "replaced: finish it with --resume, or choose a new --out"
-        )
-    if output.model != "per-ticker" and config.ensemble > 1:
-        raise ConfigError(
-            f"--ensemble {config.ensemble} is for per-ticker models; the global model "
-            "trains one network (use --model per-ticker, or --ensemble 1)"
         )
     words = functools.partial(in_option_words, group=ctx.find_root().command)
     sources = universe_sources(tickers, csv)
