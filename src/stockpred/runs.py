@@ -25,13 +25,14 @@ from stockpred.run_folder import output_folder, side_file
 from stockpred.tuning.space import DEFAULT_SPACE, SearchSpace
 
 if TYPE_CHECKING:
-    from stockpred.backend import Backend as FoldBackend
+    from stockpred.backend import Backend
     from stockpred.data.schema import CleaningReport
     from stockpred.evaluation.summary import BacktestSummary
     from stockpred.evaluation.trading import TradingRule
     from stockpred.evaluation.walkforward import Refit
+    from stockpred.spec import BackendName
     from stockpred.splits import Mode
-    from stockpred.tuning.study import Backend, TrialRecord, TuneResult
+    from stockpred.tuning.study import TrialRecord, TuneResult
 
 MODEL_DIR = "model"
 METRICS = "metrics.json"
@@ -252,7 +253,7 @@ def backtest_run(
     rule: TradingRule | None = None,
     progress: bool = False,
     force: bool = False,
-    backend: Backend = "local",
+    backend: BackendName = "local",
     address: str | None = None,
 ) -> BacktestSummary:
     """Walk-forward backtest, judged; writes backtest.csv, summary.json and report.html.
@@ -281,8 +282,8 @@ def backtest_run(
 
 @contextmanager
 def fold_backend(
-    backend: Backend, address: str | None, log_file: Path, device: str
-) -> Iterator[FoldBackend | None]:
+    backend: BackendName, address: str | None, log_file: Path, device: str
+) -> Iterator[Backend | None]:
     """None (folds one after another here), or Ray inside a Ray session."""
     if backend == "local":
         yield None
@@ -310,7 +311,7 @@ def tuning_run(
     out: Path,
     *,
     trials: int,
-    backend: Backend = "local",
+    backend: BackendName = "local",
     address: str | None = None,
     on_trial: Callable[[TrialRecord], None] | None = None,
 ) -> TuningRun:

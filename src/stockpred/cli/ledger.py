@@ -16,12 +16,12 @@ from stockpred.cli.options import (
     BackendOpt,
     Force,
     Quiet,
+    Workers,
     config_options,
     loading_options,
     ray_address,
     tickers_options,
 )
-from stockpred.cli.universe import Workers
 from stockpred.config import ForecastConfig
 from stockpred.data.options import LoadOptions
 

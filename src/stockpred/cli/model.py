@@ -125,13 +125,13 @@ def _run_alone(
     """One ticker through the one pipeline, in this process, and what came of it printed."""
     from stockpred.backend import InProcess
     from stockpred.data.tickers import check_ticker, ticker_from_path
+    from stockpred.universe import pipeline
     from stockpred.universe.inputs import TickerSource
-    from stockpred.universe.pipeline import run as run_pipeline
 
     console = make_console(as_json)
     # Its file stays the loading's csv (no source path), so data.json says it as it was given.
     name = check_ticker(ticker) if ticker else ticker_from_path(str(spec.load.csv))
-    result = run_pipeline(
+    result = pipeline.run(
         spec,
         [TickerSource(name)],
         InProcess(),

@@ -23,7 +23,7 @@ from pydantic.fields import FieldInfo
 from stockpred.cli.cleaning import DateFormat, Duplicates, End, MaxFilled, Start, file_cleaning
 from stockpred.config import ForecastConfig, make_config
 from stockpred.data.options import LoadOptions
-from stockpred.spec import MODEL_SECTIONS, Output, RunSpec
+from stockpred.spec import MODEL_SECTIONS, BackendName, Output, RunSpec
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -78,25 +78,31 @@ Strict = Annotated[
 MaxGap = Annotated[
     int, typer.Option("--max-gap", help="Longest run of missing sessions to forward-fill.")
 ]
-Force = Annotated[
-    bool,
-    typer.Option(
-        "--force",
-        help="Replace a stockpred folder of another job (a run folder by a backtest); "
-        "a folder without stockpred's marker is refused even so.",
-    ),
-]
-Days = Annotated[int, typer.Option(min=1, max=250, help="Trading sessions to forecast.")]
+
+
+def _bound(metadata: list[Any], name: str) -> float | None:
+    """A field's pydantic bound ``name`` (ge or le), or None: typer's min or max for its
+    option, so the option refuses as typer does."""
+    return next(
+        (m_bound for m in metadata if (m_bound := getattr(m, name, None)) is not None), None
+    )
+
+
+def _output_option(name: str, *flags: str) -> Any:
+    """A command's option for one of RunSpec's output settings: its help and bounds are the
+    ones ``spec.Output`` declares, so ``run`` and every other command say the same."""
+    info = Output.model_fields[name]
+    ge, le = _bound(info.metadata, "ge"), _bound(info.metadata, "le")
+    return typer.Option(*flags, help=info.description, min=ge, max=le)
+
+
+Force = Annotated[bool, _output_option("force", "--force")]
+Days = Annotated[int, _output_option("days")]
+Workers = Annotated[int | None, _output_option("workers")]
 AsJson = Annotated[bool, typer.Option("--json", help="Print the metrics as JSON on stdout.")]
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")]
-BackendOpt = Annotated[
-    Literal["local", "ray"],
-    typer.Option(help="Run on this machine, or on Ray: needs pip install 'stockpred[ray]'."),
-]
-Address = Annotated[
-    str | None,
-    typer.Option(help="Ray cluster to join (default: $RAY_ADDRESS, else start one here)."),
-]
+BackendOpt = Annotated[BackendName, _output_option("backend")]
+Address = Annotated[str | None, _output_option("address")]
 ConfigFile = Annotated[
     Path | None,
     typer.Option("--config", help="TOML file of config fields.", rich_help_panel=MODEL_PANEL),
@@ -147,14 +153,6 @@ def _field_parameter(
     annotation = Annotated[_option_type(info.annotation), option]  # type: ignore[valid-type]
     return inspect.Parameter(
         name, inspect.Parameter.KEYWORD_ONLY, default=None, annotation=annotation
-    )
-
-
-def _bound(metadata: list[Any], name: str) -> float | None:
-    """A field's pydantic bound ``name`` (ge or le), or None: typer's min or max for its
-    option, so the option refuses as typer does."""
-    return next(
-        (m_bound for m in metadata if (m_bound := getattr(m, name, None)) is not None), None
     )
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING
 
 import typer
 
@@ -20,11 +20,6 @@ if TYPE_CHECKING:
     from stockpred.spec import RunSpec
     from stockpred.universe.inputs import TickerSource
     from stockpred.universe.result import UniverseResult
-
-Workers = Annotated[
-    int | None,
-    typer.Option(min=1, help="Processes fitting tickers at once (default: one a core)."),
-]
 
 
 def is_universe(names: list[str], csv: Path | None, model: str) -> bool:

@@ -7,9 +7,10 @@ from typing import TYPE_CHECKING
 
 from stockpred.config import ForecastConfig
 from stockpred.exceptions import ConfigError
+from stockpred.spec import BackendName
 from stockpred.tuning.objective import TuningSeries
 from stockpred.tuning.space import SearchSpace
-from stockpred.tuning.study import Backend, TrialRecord, TuneResult, search_local
+from stockpred.tuning.study import TrialRecord, TuneResult, search_local
 
 if TYPE_CHECKING:
     from stockpred.tuning.ray_search import RayOptions
@@ -22,7 +23,7 @@ def tune(
     *,
     trials: int,
     seed: int = 0,
-    backend: Backend = "local",
+    backend: BackendName = "local",
     ray_options: RayOptions | None = None,
     on_trial: Callable[[TrialRecord], None] | None = None,
 ) -> TuneResult:

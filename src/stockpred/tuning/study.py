@@ -17,13 +17,13 @@ from pydantic import ValidationError
 
 from stockpred.config import ForecastConfig
 from stockpred.exceptions import ConfigError, InsufficientHistory
+from stockpred.spec import BackendName
 from stockpred.tuning.objective import TuningSeries, run_trial
 from stockpred.tuning.space import SearchSpace, Value
 
 if TYPE_CHECKING:
     import optuna
 
-Backend = Literal["local", "ray"]
 State = Literal["complete", "pruned", "failed"]
 
 # Median pruning: a trial stops when its running validation loss is worse than the median of
@@ -64,7 +64,7 @@ class TuneResult:
     base: ForecastConfig
     space: SearchSpace
     trials: list[TrialRecord]
-    backend: Backend
+    backend: BackendName
     notes: list[str] = field(default_factory=list)
 
     @property
