@@ -113,11 +113,9 @@ BUGS = [
     Bug(
         "the atomic folder writer leaving its temporary folder behind on an error",
         "run_folder/__init__.py",
-        "            _commit(folder, tmp, kind, update)\n        finally:\n"
-        "            _WRITING.remove(os.path.realpath(tmp))\n            shutil.rmtree(tmp, ignore_errors=True)",
-        "            _commit(folder, tmp, kind, update)\n        finally:\n"
-        "            _WRITING.remove(os.path.realpath(tmp))",
-        ("tests/test_atomic_writes.py",),
+        "        _WRITING.remove(os.path.realpath(tmp))\n        shutil.rmtree(tmp, ignore_errors=True)",
+        "        _WRITING.remove(os.path.realpath(tmp))",
+        ("tests/test_atomic_writes.py", "tests/test_run_folder.py"),
     ),
     Bug(
         "the gap rule off by one (a gap of max_gap refused)",
@@ -141,12 +139,10 @@ BUGS = [
         ("tests/test_atomic_writes.py", "tests/test_run_folder.py"),
     ),
     Bug(
-        "a new folder's hidden temporary (a universe ticker's) left behind when its job fails",
+        "a new folder (a universe ticker's) renamed into place without its marker",
         "run_folder/__init__.py",
-        "            _rename_new(tmp, target)\n        finally:\n"
-        "            _WRITING.remove(os.path.realpath(tmp))\n            shutil.rmtree(tmp, ignore_errors=True)",
-        "            _rename_new(tmp, target)\n        finally:\n"
-        "            _WRITING.remove(os.path.realpath(tmp))",
+        "        write_marker(tmp, kind, _entries(tmp))\n        _rename_new(tmp, target)",
+        "        _rename_new(tmp, target)",
         ("tests/test_run_folder.py", "tests/universe/test_folder.py"),
     ),
     Bug(

@@ -17,9 +17,9 @@ failed or interrupted job leaves the folder as it was: :func:`output_folder` is 
 every command uses, with one temporary folder a write (a folder written inside it, such as a
 run's model, is part of that write). A commit marks the entries it moves as stockpred's before
 moving them, so even a killed commit leaves nothing that looks like the user's, and
-:func:`finished` tells a finished folder from one whose commit was cut short. A job holds an exclusive lock on the
-target (``flock`` on the folder itself, so nothing is written for it) from before its work
-until the move (:func:`reserve`): a second process writing the same folder is refused at once.
+:func:`finished` tells a finished folder from one whose commit was cut short. A job holds an
+exclusive lock on the target (``flock`` on the folder itself, so nothing is written for it)
+from before its work until the move (:func:`reserve`): a second writer is refused at once.
 """
 
 from __future__ import annotations
@@ -35,18 +35,19 @@ from pathlib import Path
 from typing import Literal
 
 from stockpred.exceptions import ConfigError
-from stockpred.run_folder.paths import check_output_file as check_output_file
 from stockpred.run_folder.paths import (
+    TMP_PREFIX,
     check_writable,
     first_missing,
     made_folder,
     remove_empty,
     umask,
 )
+from stockpred.run_folder.paths import check_output_file as check_output_file
+from stockpred.run_folder.paths import side_file as side_file
 
 Kind = Literal["run", "train", "backtest", "model", "tune", "universe", "scorecard"]
 MARKER = ".stockpred.json"
-TMP_PREFIX = ".stockpred-tmp-"
 OLD_PREFIX = ".stockpred-old-"
 LEGACY_LOCK = ".stockpred.lock"  # the (empty) lock file universe runs kept until 0.1.0
 UNIVERSE_RECORD = "universe-run.json"  # a universe's config; alone, the marker of older ones
@@ -268,18 +269,6 @@ def remove_stale_temporaries(folder: Path) -> None:
             path.unlink(missing_ok=True)
 
 
-@contextmanager
-def side_file(out: Path, name: str) -> Iterator[Path]:
-    """Where a file the job writes before its folder (Ray's log) waits beside ``out``, named
-    as stockpred's temporary; the job moves it in, and it is removed if the job fails."""
-    out = Path(out).absolute()
-    path = out.parent / f"{TMP_PREFIX}{out.name}.{name}"
-    try:
-        yield path
-    finally:
-        path.unlink(missing_ok=True)
-
-
 # The temporary folders of this process's writes in progress (real paths).
 _WRITING: list[str] = []
 
@@ -302,16 +291,9 @@ def output_folder(
         with _new_folder(Path(target), kind) as tmp:
             yield tmp
         return
-    with reserve(target, kind, force=force) as folder:
-        tmp = Path(tempfile.mkdtemp(prefix=TMP_PREFIX, dir=folder))
-        _WRITING.append(os.path.realpath(tmp))
-        try:
-            tmp.chmod(0o777 & ~umask())  # mkdtemp makes 0700; outputs should look like any other
-            yield tmp
-            _commit(folder, tmp, kind, update)
-        finally:
-            _WRITING.remove(os.path.realpath(tmp))
-            shutil.rmtree(tmp, ignore_errors=True)
+    with reserve(target, kind, force=force) as folder, _temporary(folder, TMP_PREFIX) as tmp:
+        yield tmp
+        _commit(folder, tmp, kind, update)
 
 
 @contextmanager
@@ -319,17 +301,26 @@ def _new_folder(target: Path, kind: Kind) -> Iterator[Path]:
     """A folder not there yet is built beside its place and renamed into it, marked: it
     exists only once complete (a universe's ticker folders), whatever stops the job."""
     check_output(target, kind)
-    with made_folder(target.parent) as parent:
-        tmp = Path(tempfile.mkdtemp(prefix=f"{TMP_PREFIX}{target.name}.", dir=parent))
-        _WRITING.append(os.path.realpath(tmp))
-        try:
-            tmp.chmod(0o777 & ~umask())
-            yield tmp
-            write_marker(tmp, kind, _entries(tmp))
-            _rename_new(tmp, target)
-        finally:
-            _WRITING.remove(os.path.realpath(tmp))
-            shutil.rmtree(tmp, ignore_errors=True)
+    with (
+        made_folder(target.parent) as parent,
+        _temporary(parent, f"{TMP_PREFIX}{target.name}.") as tmp,
+    ):
+        yield tmp
+        write_marker(tmp, kind, _entries(tmp))
+        _rename_new(tmp, target)
+
+
+@contextmanager
+def _temporary(parent: Path, prefix: str) -> Iterator[Path]:
+    """A write's empty temporary folder in ``parent``, removed when the write ends, however."""
+    tmp = Path(tempfile.mkdtemp(prefix=prefix, dir=parent))
+    _WRITING.append(os.path.realpath(tmp))
+    try:
+        tmp.chmod(0o777 & ~umask())  # mkdtemp makes 0700; outputs should look like any other
+        yield tmp
+    finally:
+        _WRITING.remove(os.path.realpath(tmp))
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def _rename_new(tmp: Path, target: Path) -> None:

@@ -10,6 +10,8 @@ from pathlib import Path
 
 from stockpred.exceptions import ConfigError
 
+TMP_PREFIX = ".stockpred-tmp-"  # every temporary stockpred writes is named so (and hidden)
+
 
 def check_writable(target: Path) -> None:
     """Refuse now, not after the work, a path whose folder this process cannot write."""
@@ -75,3 +77,15 @@ def umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
     return mask
+
+
+@contextmanager
+def side_file(out: Path, name: str) -> Iterator[Path]:
+    """Where a file the job writes before its folder (Ray's log) waits beside ``out``, named
+    as stockpred's temporary; the job moves it in, and it is removed if the job fails."""
+    out = Path(out).absolute()
+    path = out.parent / f"{TMP_PREFIX}{out.name}.{name}"
+    try:
+        yield path
+    finally:
+        path.unlink(missing_ok=True)
